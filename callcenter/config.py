@@ -1,0 +1,183 @@
+"""Settings: environment variables over a YAML file over defaults, in one typed object.
+
+Every setting has an env var ``CALLCENTER_<SECTION>__<NAME>`` (e.g.
+``CALLCENTER_ESL__PASSWORD``); the YAML file is ``callcenter.yaml`` in the working
+directory or the path in ``CALLCENTER_CONFIG``. A bad value stops start-up with a
+:class:`ConfigError` that names the setting and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG_FILE = "callcenter.yaml"
+
+
+class ConfigError(Exception):
+    """A setting has a value the engine cannot start with; the message says what to fix."""
+
+
+class EslSettings(BaseModel):
+    """Inbound Event Socket connection to FreeSWITCH (mod_event_socket)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8021, ge=1, le=65535)
+    password: str = Field("change-me-esl", min_length=1)
+    command_timeout: float = Field(10.0, gt=0, description="seconds to wait for any api reply")
+    connect_timeout: float = Field(5.0, gt=0)
+    reconnect_min: float = Field(0.5, gt=0, description="first reconnect delay, seconds")
+    reconnect_max: float = Field(30.0, gt=0, description="longest reconnect delay, seconds")
+
+    @field_validator("password")
+    @classmethod
+    def _not_stock_password(cls, value: str) -> str:
+        if value == "ClueCon":
+            raise ValueError(
+                "the stock FreeSWITCH password 'ClueCon' is not allowed; set a password of your "
+                "own in event_socket.conf.xml and here"
+            )
+        return value
+
+
+class OutboundSettings(BaseModel):
+    """The engine's server for the dialplan ``socket <host:port> async full`` application."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8084, ge=0, le=65535)
+    app_timeout: float = Field(
+        300.0, gt=0, description="longest wait for one dialplan application to complete"
+    )
+
+
+class DatabaseSettings(BaseModel):
+    """SQL store for history: call records, tickets, users."""
+
+    url: str = "sqlite:///var/callcenter.db"
+
+
+class RedisSettings(BaseModel):
+    """Redis for live state and event fan-out."""
+
+    url: str = "redis://127.0.0.1:6379/0"
+    prefix: str = Field("cc", min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class ConsoleSettings(BaseModel):
+    """The Flask console (agent desktop, supervisor, admin)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    secret_key: str = Field("", description="Flask session key; generated per run if empty")
+    secure_cookies: bool = False
+
+
+class RecordingSettings(BaseModel):
+    """Where recordings go and what they become."""
+
+    path: Path = Path("recordings")
+    format: Literal["wav", "ogg", "mp3"] = "ogg"
+
+
+class LogSettings(BaseModel):
+    """Log output."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["console", "json"] = "console"
+
+
+class Settings(BaseSettings):
+    """All settings of one engine or console process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CALLCENTER_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    node_id: str = Field("node1", pattern=r"^[A-Za-z0-9_.-]+$")
+    timezone: str = "UTC"
+    esl: EslSettings = EslSettings()
+    outbound: OutboundSettings = OutboundSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    console: ConsoleSettings = ConsoleSettings()
+    recording: RecordingSettings = RecordingSettings()
+    log: LogSettings = LogSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'Asia/Shanghai' or 'UTC'"
+            ) from None
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Precedence: explicit arguments, then env vars, then the YAML file, then defaults.
+        return (init_settings, env_settings, _YamlSource(settings_cls))
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Reads the YAML file named by CALLCENTER_CONFIG (or ./callcenter.yaml if present)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self.path = os.environ.get("CALLCENTER_CONFIG") or DEFAULT_CONFIG_FILE
+        self.data = _read_yaml(Path(self.path), required="CALLCENTER_CONFIG" in os.environ)
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
+def _read_yaml(path: Path, required: bool) -> dict[str, Any]:
+    if not path.exists():
+        if required:
+            raise ConfigError(f"config file {path} (from CALLCENTER_CONFIG) does not exist")
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"config file {path} must be a mapping of sections, not {type(data).__name__}"
+        )
+    return data
+
+
+def _describe(error: dict[str, Any]) -> str:
+    setting = ".".join(str(part) for part in error["loc"])
+    env = "CALLCENTER_" + "__".join(str(part).upper() for part in error["loc"])
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting (check the spelling; see README 'Configuration')"
+    return f"setting {setting} (env {env}): {message}; got {error.get('input')!r}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, or raise :class:`ConfigError` naming each bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = [_describe(error) for error in exc.errors()]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

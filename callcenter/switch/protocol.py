@@ -1,0 +1,305 @@
+"""ESL wire format: incremental frame parser, event decoding and frame serialisers.
+
+This is the only module that knows how Event Socket bytes look. Both sides use it: the
+engine's client connections parse what FreeSWITCH sends, and the simulator serialises what
+FreeSWITCH would send. The rules follow the captures in shared/freeswitch-traces (README,
+"Wire-level rules"):
+
+* a frame is header lines, a blank line, then exactly ``Content-Length`` bytes of body
+  (no Content-Length means no body);
+* ``text/event-plain`` bodies are themselves header blocks with URL-encoded values, and may
+  carry their own ``Content-Length`` and body (BACKGROUND_JOB);
+* ``text/event-json`` bodies are compact JSON, every value a string, the event body under
+  ``_body``;
+* the outbound ``connect`` reply is a ``command/reply`` whose headers are the whole channel,
+  URL-encoded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+__all__ = [
+    "Event",
+    "Frame",
+    "FrameParser",
+    "ProtocolError",
+    "decode_event",
+    "encode_command",
+    "encode_event_json",
+    "encode_event_plain",
+    "encode_frame",
+    "parse_event_json",
+    "parse_event_plain",
+    "url_encode",
+]
+
+MAX_HEADER_BYTES = 1 << 20
+MAX_BODY_BYTES = 64 << 20
+
+
+class ProtocolError(Exception):
+    """Bytes on an ESL socket that cannot be a frame (garbage, bad length, oversize)."""
+
+
+@dataclass(slots=True)
+class Frame:
+    """One ESL message: outer headers in wire order and the raw body (``b''`` if none)."""
+
+    headers: dict[str, str]
+    body: bytes = b""
+
+    @property
+    def content_type(self) -> str:
+        """The frame's Content-Type, ``''`` if it has none."""
+        return self.headers.get("Content-Type", "")
+
+    @property
+    def reply_text(self) -> str:
+        """Reply-Text of a command/reply, URL-decoded (the connect reply encodes it)."""
+        value = self.headers.get("Reply-Text", "")
+        return unquote(value) if "%" in value else value
+
+    @property
+    def text(self) -> str:
+        """The body as text."""
+        return self.body.decode("utf-8", "replace")
+
+
+@dataclass(slots=True)
+class Event:
+    """A decoded FreeSWITCH event: header values URL-decoded, the event's own body apart."""
+
+    headers: dict[str, str]
+    body: str | None = None
+    content_type: str = "text/event-plain"
+    _variables: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        """Event-Name (``CUSTOM`` events keep their subclass in :attr:`subclass`)."""
+        return self.headers.get("Event-Name", "")
+
+    @property
+    def subclass(self) -> str:
+        """Event-Subclass of CUSTOM events, ``''`` otherwise."""
+        return self.headers.get("Event-Subclass", "")
+
+    @property
+    def uuid(self) -> str:
+        """Unique-ID of the channel the event is about, ``''`` for global events."""
+        return self.headers.get("Unique-ID", "")
+
+    @property
+    def job_uuid(self) -> str:
+        """Job-UUID of a BACKGROUND_JOB, ``''`` otherwise."""
+        return self.headers.get("Job-UUID", "")
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """A header value by name."""
+        return self.headers.get(name, default)
+
+    def __getitem__(self, name: str) -> str:
+        return self.headers[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.headers
+
+    def variable(self, name: str, default: str | None = None) -> str | None:
+        """A channel variable carried as ``variable_<name>``."""
+        return self.headers.get("variable_" + name, default)
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """All channel variables on the event (without the ``variable_`` prefix)."""
+        if self._variables is None:
+            self._variables = {
+                k[9:]: v for k, v in self.headers.items() if k.startswith("variable_")
+            }
+        return self._variables
+
+
+def _split_header_block(block: bytes) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_line in block.split(b"\n"):
+        if not raw_line:
+            continue
+        line = raw_line.decode("utf-8", "replace")
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise ProtocolError(f"header line without a colon: {line[:80]!r}")
+        headers[name.strip()] = value[1:] if value.startswith(" ") else value
+    return headers
+
+
+class FrameParser:
+    """Incremental parser: feed it bytes as they arrive, iterate complete :class:`Frame` s.
+
+    Raises :class:`ProtocolError` on garbage (a header block without ``name: value`` lines, a
+    non-numeric or oversized Content-Length). After an error the connection is unusable,
+    as it is for FreeSWITCH itself.
+    """
+
+    __slots__ = ("_buffer", "_pending")
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._pending: tuple[dict[str, str], int] | None = None
+
+    def feed(self, data: bytes) -> Iterator[Frame]:
+        """Add received bytes and yield every frame they complete."""
+        buf = self._buffer
+        buf += data
+        while True:
+            if self._pending is None:
+                # Leading blank lines between frames are tolerated, as FreeSWITCH does.
+                while buf[:1] == b"\n":
+                    del buf[:1]
+                end = buf.find(b"\n\n")
+                if end < 0:
+                    if len(buf) > MAX_HEADER_BYTES:
+                        raise ProtocolError("header block longer than 1 MiB")
+                    return
+                headers = _split_header_block(bytes(buf[:end]))
+                del buf[: end + 2]
+                length_text = headers.get("Content-Length")
+                if length_text is None:
+                    yield Frame(headers)
+                    continue
+                try:
+                    length = int(length_text)
+                except ValueError:
+                    raise ProtocolError(f"bad Content-Length {length_text!r}") from None
+                if length < 0 or length > MAX_BODY_BYTES:
+                    raise ProtocolError(f"Content-Length out of range: {length}")
+                self._pending = (headers, length)
+            headers, length = self._pending
+            if len(buf) < length:
+                return
+            body = bytes(buf[:length])
+            del buf[:length]
+            self._pending = None
+            yield Frame(headers, body)
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received but not yet part of a complete frame."""
+        return len(self._buffer)
+
+
+def parse_event_plain(body: bytes) -> Event:
+    """Decode a ``text/event-plain`` body into an :class:`Event`."""
+    end = body.find(b"\n\n")
+    if end < 0:
+        block, rest = body, b""
+    else:
+        block, rest = body[:end], body[end + 2 :]
+    headers: dict[str, str] = {}
+    for line in block.decode("utf-8", "replace").split("\n"):
+        if not line:
+            continue
+        name, sep, value = line.partition(": ")
+        if not sep:
+            raise ProtocolError(f"event header line without ': ': {line[:80]!r}")
+        headers[name] = unquote(value) if "%" in value else value
+    event_body = None
+    length_text = headers.pop("Content-Length", None)
+    if length_text is not None:
+        try:
+            length = int(length_text)
+        except ValueError:
+            raise ProtocolError(f"bad inner Content-Length {length_text!r}") from None
+        event_body = rest[:length].decode("utf-8", "replace")
+    return Event(headers, event_body, "text/event-plain")
+
+
+def parse_event_json(body: bytes) -> Event:
+    """Decode a ``text/event-json`` body into an :class:`Event`."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise ProtocolError(f"event-json body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("event-json body is not an object")
+    event_body = data.pop("_body", None)
+    data.pop("Content-Length", None)
+    return Event(data, event_body, "text/event-json")
+
+
+def decode_event(frame: Frame) -> Event | None:
+    """The :class:`Event` in an event frame, or ``None`` if the frame is not an event."""
+    content_type = frame.content_type
+    if content_type == "text/event-plain":
+        return parse_event_plain(frame.body)
+    if content_type == "text/event-json":
+        return parse_event_json(frame.body)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialisers (used by the simulator and by tests that play FreeSWITCH's part)
+
+# switch_url_encode escapes controls, non-ASCII and SWITCH_URL_UNSAFE
+# ("\r\n #%&+:;<=>?@[\\]^`{|}\""); the rest of printable ASCII stays as it is.
+_SAFE = "!$'()*,/"
+
+
+def url_encode(value: str) -> str:
+    """URL-encode a header value the way FreeSWITCH's ``switch_url_encode`` does."""
+    return quote(value, safe=_SAFE)
+
+
+def encode_frame(headers: HeaderItems, body: bytes | str = b"") -> bytes:
+    """Serialise an outer frame; headers are written in the given order, unencoded."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    text = "".join(f"{name}: {value}\n" for name, value in _items(headers))
+    return text.encode("utf-8") + b"\n" + body
+
+
+HeaderItems = Mapping[str, str] | list[tuple[str, str]]
+
+
+def _items(headers: HeaderItems) -> Iterable[tuple[str, str]]:
+    return headers.items() if isinstance(headers, Mapping) else headers
+
+
+def encode_event_plain(headers: HeaderItems, body: str | None = None) -> bytes:
+    """Serialise an event as a complete ``text/event-plain`` frame (Content-Length first).
+
+    ``headers`` may be a list of pairs: real events repeat some headers (CODEC repeats
+    Channel-Write-Codec-Name, HANGUP_COMPLETE repeats Hangup-Cause).
+    """
+    lines = [f"{name}: {url_encode(value)}\n" for name, value in _items(headers)]
+    if body is not None:
+        body_bytes = body.encode("utf-8")
+        lines.append(f"Content-Length: {len(body_bytes)}\n\n")
+        inner = "".join(lines).encode("utf-8") + body_bytes
+    else:
+        lines.append("\n")
+        inner = "".join(lines).encode("utf-8")
+    return f"Content-Length: {len(inner)}\nContent-Type: text/event-plain\n\n".encode() + inner
+
+
+def encode_event_json(headers: HeaderItems, body: str | None = None) -> bytes:
+    """Serialise an event as a complete ``text/event-json`` frame (compact, no newline)."""
+    data = dict(_items(headers))
+    if body is not None:
+        data["Content-Length"] = str(len(body.encode("utf-8")))
+        data["_body"] = body
+    inner = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return f"Content-Length: {len(inner)}\nContent-Type: text/event-json\n\n".encode() + inner
+
+
+def encode_command(command: str, headers: Mapping[str, str] | None = None, body: str = "") -> bytes:
+    """Serialise a client command (``api status``, ``sendmsg <uuid>`` plus headers, ...)."""
+    text = command.rstrip("\n") + "\n"
+    if headers:
+        text += "".join(f"{name}: {value}\n" for name, value in headers.items())
+    if body:
+        data = body.encode("utf-8")
+        return (text + f"Content-Length: {len(data)}\n\n").encode("utf-8") + data
+    return (text + "\n").encode("utf-8")

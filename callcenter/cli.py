@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -31,7 +32,17 @@ class Context:
 pass_context = click.make_pass_decorator(Context, ensure=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns a configuration error anywhere in a command into a one-line CLI error."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="callcenter")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -49,6 +60,28 @@ def check_config(ctx: Context) -> None:
     import yaml
 
     click.echo(yaml.safe_dump(data, sort_keys=False))
+
+
+@main.group("freeswitch-conf")
+def freeswitch_conf() -> None:
+    """FreeSWITCH configuration for running the engine against a real switch."""
+
+
+@freeswitch_conf.command("render")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="FreeSWITCH conf folder to write (e.g. /etc/freeswitch).",
+)
+@pass_context
+def freeswitch_conf_render(ctx: Context, out: Path) -> None:
+    """Write freeswitch-conf/ and dialplan/ with this engine's ESL password and addresses."""
+    from callcenter.fsconf import render
+
+    for path in render(ctx.settings, out):
+        click.echo(f"wrote {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

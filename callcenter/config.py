@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_CONFIG_FILE = "callcenter.yaml"
@@ -23,16 +23,31 @@ class ConfigError(Exception):
     """A setting has a value the engine cannot start with; the message says what to fix."""
 
 
-class EslSettings(BaseModel):
+class _Section(BaseModel):
+    """A settings section; unknown keys are typos and refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class EslSettings(_Section):
     """Inbound Event Socket connection to FreeSWITCH (mod_event_socket)."""
 
     host: str = "127.0.0.1"
     port: int = Field(8021, ge=1, le=65535)
-    password: str = Field("change-me-esl", min_length=1)
+    password: str = Field("", description="required to talk to FreeSWITCH; no default")
     command_timeout: float = Field(10.0, gt=0, description="seconds to wait for any api reply")
     connect_timeout: float = Field(5.0, gt=0)
     reconnect_min: float = Field(0.5, gt=0, description="first reconnect delay, seconds")
     reconnect_max: float = Field(30.0, gt=0, description="longest reconnect delay, seconds")
+
+    def required_password(self) -> str:
+        """The password, or :class:`ConfigError` if none is set (there is no default)."""
+        if not self.password:
+            raise ConfigError(
+                "setting esl.password (env CALLCENTER_ESL__PASSWORD) is empty; set the "
+                "password of FreeSWITCH's event socket (event_socket.conf.xml)"
+            )
+        return self.password
 
     @field_validator("password")
     @classmethod
@@ -45,7 +60,7 @@ class EslSettings(BaseModel):
         return value
 
 
-class OutboundSettings(BaseModel):
+class OutboundSettings(_Section):
     """The engine's server for the dialplan ``socket <host:port> async full`` application."""
 
     host: str = "127.0.0.1"
@@ -55,20 +70,37 @@ class OutboundSettings(BaseModel):
     )
 
 
-class DatabaseSettings(BaseModel):
+class FreeswitchSettings(_Section):
+    """What `callcenter freeswitch-conf render` writes into a real FreeSWITCH's config."""
+
+    hotline_numbers: list[str] = Field(["5000"], min_length=1)
+    agent_extensions: str = Field(
+        "1000-1019", pattern=r"^\d+-\d+$", description="range of SIP users for agents"
+    )
+
+    @field_validator("hotline_numbers")
+    @classmethod
+    def _digits_only(cls, value: list[str]) -> list[str]:
+        for number in value:
+            if not number.isdigit():
+                raise ValueError(f"hotline number {number!r} must be digits only")
+        return value
+
+
+class DatabaseSettings(_Section):
     """SQL store for history: call records, tickets, users."""
 
     url: str = "sqlite:///var/callcenter.db"
 
 
-class RedisSettings(BaseModel):
+class RedisSettings(_Section):
     """Redis for live state and event fan-out."""
 
     url: str = "redis://127.0.0.1:6379/0"
     prefix: str = Field("cc", min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
-class ConsoleSettings(BaseModel):
+class ConsoleSettings(_Section):
     """The Flask console (agent desktop, supervisor, admin)."""
 
     host: str = "127.0.0.1"
@@ -77,14 +109,14 @@ class ConsoleSettings(BaseModel):
     secure_cookies: bool = False
 
 
-class RecordingSettings(BaseModel):
+class RecordingSettings(_Section):
     """Where recordings go and what they become."""
 
     path: Path = Path("recordings")
     format: Literal["wav", "ogg", "mp3"] = "ogg"
 
 
-class LogSettings(BaseModel):
+class LogSettings(_Section):
     """Log output."""
 
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -102,6 +134,7 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     esl: EslSettings = EslSettings()
     outbound: OutboundSettings = OutboundSettings()
+    freeswitch: FreeswitchSettings = FreeswitchSettings()
     database: DatabaseSettings = DatabaseSettings()
     redis: RedisSettings = RedisSettings()
     console: ConsoleSettings = ConsoleSettings()

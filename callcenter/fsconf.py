@@ -1,0 +1,68 @@
+"""Render the shipped FreeSWITCH configuration with this engine's settings.
+
+The XML in ``freeswitch-conf/`` and ``dialplan/`` never holds a secret: the ESL password, the
+engine's outbound-socket address, the hotline numbers and the agents' SIP users are written into
+``callcenter_vars.xml`` and ``callcenter_agents.xml`` in the target folder. Agents' SIP
+passwords are generated once and kept when the folder is rendered again.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+from callcenter.config import Settings
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+_PASSWORD_RE = re.compile(r'<user id="(\d+)">\s*<params>\s*<param name="password" value="([^"]+)"')
+
+
+def _vars_xml(settings: Settings) -> str:
+    numbers = "|".join(re.escape(n) for n in settings.freeswitch.hotline_numbers)
+    values = {
+        "callcenter_esl_password": settings.esl.required_password(),
+        "callcenter_esl_port": str(settings.esl.port),
+        "callcenter_outbound": f"{settings.outbound.host}:{settings.outbound.port}",
+        "callcenter_hotline_regex": f"^({numbers})$",
+    }
+    lines = [
+        f'  <X-PRE-PROCESS cmd="set" data={quoteattr(f"{k}={v}")}/>' for k, v in values.items()
+    ]
+    return "<include>\n" + "\n".join(lines) + "\n</include>\n"
+
+
+def _agents_xml(extensions: range, existing: dict[str, str]) -> str:
+    users = []
+    for ext in map(str, extensions):
+        password = existing.get(ext) or secrets.token_urlsafe(12)
+        users.append(
+            f'<user id="{ext}">\n  <params>\n    <param name="password" value="{password}"/>\n'
+            f"  </params>\n  <variables>\n"
+            f'    <variable name="effective_caller_id_name" value="Agent {ext}"/>\n'
+            f'    <variable name="effective_caller_id_number" value="{ext}"/>\n'
+            f"  </variables>\n</user>"
+        )
+    return "<include>\n" + "\n".join(users) + "\n</include>\n"
+
+
+def render(settings: Settings, out: Path) -> list[Path]:
+    """Copy the shipped config into ``out`` and write the settings-derived files; return them."""
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(_REPO_ROOT / "freeswitch-conf", out, dirs_exist_ok=True)
+    for context in ("public", "default"):
+        shutil.copytree(
+            _REPO_ROOT / "dialplan" / context, out / "dialplan" / context, dirs_exist_ok=True
+        )
+    agents_file = out / "directory" / "agents" / "callcenter_agents.xml"
+    agents_file.parent.mkdir(parents=True, exist_ok=True)
+    existing = dict(_PASSWORD_RE.findall(agents_file.read_text())) if agents_file.exists() else {}
+    first, last = (int(part) for part in settings.freeswitch.agent_extensions.split("-"))
+    vars_file = out / "callcenter_vars.xml"
+    vars_file.write_text(_vars_xml(settings))
+    agents_file.write_text(_agents_xml(range(first, last + 1), existing))
+    for path in (vars_file, agents_file):
+        path.chmod(0o600)
+    return [vars_file, agents_file]

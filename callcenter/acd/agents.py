@@ -1,0 +1,141 @@
+"""Agent state machine: pure domain logic, no I/O; time is passed in by the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+class AgentState(StrEnum):
+    """States of an agent (DESIGN.md conventions)."""
+
+    LOGGED_OUT = "logged_out"
+    AVAILABLE = "available"
+    NOT_READY = "not_ready"
+    RESERVED = "reserved"
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+    ON_HOLD = "on_hold"
+    WRAP_UP = "wrap_up"
+
+
+class AgentStateError(Exception):
+    """An action the agent's current state does not allow; the message says why."""
+
+
+# action -> states it may start from
+_ALLOWED: dict[str, frozenset[AgentState]] = {
+    "login": frozenset({AgentState.LOGGED_OUT}),
+    "logout": frozenset({AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.WRAP_UP}),
+    "ready": frozenset({AgentState.NOT_READY, AgentState.WRAP_UP, AgentState.AVAILABLE}),
+    "not_ready": frozenset({AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.WRAP_UP}),
+    "reserve": frozenset({AgentState.AVAILABLE}),
+    "ring": frozenset({AgentState.RESERVED}),
+    "answer": frozenset({AgentState.RINGING, AgentState.RESERVED}),
+    "miss": frozenset({AgentState.RINGING, AgentState.RESERVED}),
+    "hold": frozenset({AgentState.ON_CALL}),
+    "unhold": frozenset({AgentState.ON_HOLD}),
+    "end_call": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """One agent's live state. Every transition returns a new Agent (immutable value)."""
+
+    agent_id: str
+    extension: str
+    state: AgentState = AgentState.LOGGED_OUT
+    reason: str = ""
+    since: datetime | None = None
+    last_call_end: datetime | None = None
+    missed_in_a_row: int = 0
+    calls_answered: int = 0
+    call_uuid: str = ""
+    queues: tuple[str, ...] = field(default=())
+
+    def _check(self, action: str) -> None:
+        if self.state not in _ALLOWED[action]:
+            raise AgentStateError(
+                f"agent {self.agent_id} cannot {action.replace('_', ' ')} while {self.state}"
+            )
+
+    def _to(self, state: AgentState, now: datetime, **changes: object) -> Agent:
+        return replace(self, state=state, since=now, **changes)  # type: ignore[arg-type]
+
+    def login(self, now: datetime, queues: tuple[str, ...] = ()) -> Agent:
+        """Sign in; the agent starts not ready ('login') until they say ready."""
+        self._check("login")
+        return self._to(AgentState.NOT_READY, now, reason="login", queues=queues, missed_in_a_row=0)
+
+    def logout(self, now: datetime) -> Agent:
+        """Sign out (not while a call is offered or in progress)."""
+        self._check("logout")
+        return self._to(AgentState.LOGGED_OUT, now, reason="", call_uuid="")
+
+    def ready(self, now: datetime) -> Agent:
+        """Become available for calls (also ends wrap-up early)."""
+        self._check("ready")
+        return self._to(AgentState.AVAILABLE, now, reason="", call_uuid="")
+
+    def not_ready(self, now: datetime, reason: str) -> Agent:
+        """Stop taking calls for a reason (break, lunch, training, missed, ...)."""
+        self._check("not_ready")
+        if not reason:
+            raise AgentStateError("a not-ready reason is required")
+        return self._to(AgentState.NOT_READY, now, reason=reason)
+
+    def reserve(self, now: datetime, call_uuid: str) -> Agent:
+        """Hold the agent for one offered call, before the phone rings."""
+        self._check("reserve")
+        return self._to(AgentState.RESERVED, now, call_uuid=call_uuid)
+
+    def ring(self, now: datetime) -> Agent:
+        """The agent's phone is ringing."""
+        self._check("ring")
+        return self._to(AgentState.RINGING, now)
+
+    def answer(self, now: datetime) -> Agent:
+        """The agent picked up the offered call."""
+        self._check("answer")
+        return self._to(
+            AgentState.ON_CALL, now, missed_in_a_row=0, calls_answered=self.calls_answered + 1
+        )
+
+    def miss(self, now: datetime, max_missed: int, cause: str = "NO_ANSWER") -> Agent:
+        """The offer failed (no answer, busy, rejected, unregistered).
+
+        After ``max_missed`` consecutive misses the agent goes not_ready('missed'); otherwise
+        they are available again.
+        """
+        self._check("miss")
+        missed = self.missed_in_a_row + 1
+        if cause == "USER_NOT_REGISTERED" or missed >= max_missed:
+            reason = "unregistered" if cause == "USER_NOT_REGISTERED" else "missed"
+            return self._to(
+                AgentState.NOT_READY, now, reason=reason, call_uuid="", missed_in_a_row=missed
+            )
+        return self._to(AgentState.AVAILABLE, now, call_uuid="", missed_in_a_row=missed)
+
+    def hold(self, now: datetime) -> Agent:
+        """The agent put the caller on hold."""
+        self._check("hold")
+        return self._to(AgentState.ON_HOLD, now)
+
+    def unhold(self, now: datetime) -> Agent:
+        """The agent took the caller off hold."""
+        self._check("unhold")
+        return self._to(AgentState.ON_CALL, now)
+
+    def end_call(self, now: datetime, wrap_up: bool) -> Agent:
+        """The call ended: wrap-up if the queue has wrap-up time, else available again."""
+        self._check("end_call")
+        state = AgentState.WRAP_UP if wrap_up else AgentState.AVAILABLE
+        return self._to(
+            state, now, last_call_end=now, call_uuid="" if not wrap_up else self.call_uuid
+        )
+
+    def idle_since(self) -> datetime | None:
+        """When the agent last became free (for longest-idle routing)."""
+        return self.since if self.state == AgentState.AVAILABLE else None

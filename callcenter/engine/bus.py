@@ -140,6 +140,6 @@ class Bus:
                 except Exception:
                     log.exception(
                         "bus consumer failed",
-                        event=event.kind,
+                        bus_event=event.kind,
                         consumer=getattr(handler, "__qualname__", repr(handler)),
                     )

@@ -84,5 +84,14 @@ def freeswitch_conf_render(ctx: Context, out: Path) -> None:
         click.echo(f"wrote {path}")
 
 
+def _register_feature_commands() -> None:
+    from callcenter.store.cli import db, users
+
+    main.add_command(db)
+    main.add_command(users)
+
+
+_register_feature_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

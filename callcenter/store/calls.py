@@ -1,0 +1,109 @@
+"""Call records, their event timeline, and the recordings index."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from callcenter.store.base import Base, utcnow
+from callcenter.store.enums import CallDirection, Disposition, enum_column
+
+if TYPE_CHECKING:
+    from callcenter.store.routing import Agent, Queue
+
+__all__ = ["Call", "CallEvent", "Recording"]
+
+
+class Call(Base):
+    """The record of one call, keyed by the caller leg's FreeSWITCH uuid."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        Index("ix_calls_queue_started", "queue_id", "started_at"),
+        Index("ix_calls_agent_started", "agent_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(64), unique=True)
+    direction: Mapped[CallDirection] = mapped_column(
+        enum_column(CallDirection), default=CallDirection.INBOUND
+    )
+    caller_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    caller_name: Mapped[str | None] = mapped_column(String(128))
+    dialled_number: Mapped[str | None] = mapped_column(String(64))
+    node: Mapped[str | None] = mapped_column(String(64), doc="engine node that owned the call")
+
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    enqueued_at: Mapped[datetime | None]
+    offered_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+    wait_seconds: Mapped[float | None]
+    ring_seconds: Mapped[float | None]
+    talk_seconds: Mapped[float | None]
+    hold_seconds: Mapped[float | None]
+    wrap_up_seconds: Mapped[float | None]
+
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    disposition: Mapped[Disposition | None] = mapped_column(enum_column(Disposition))
+    hangup_cause: Mapped[str | None] = mapped_column(String(64), doc="e.g. NORMAL_CLEARING")
+    hangup_by: Mapped[str | None] = mapped_column(String(16), doc="caller, agent or system")
+    ivr_path: Mapped[list[Any]] = mapped_column(default=list, doc="IVR nodes visited, in order")
+    survey_score: Mapped[int | None]
+
+    queue: Mapped[Queue | None] = relationship()
+    agent: Mapped[Agent | None] = relationship()
+    events: Mapped[list[CallEvent]] = relationship(
+        back_populates="call",
+        cascade="all, delete-orphan",
+        order_by="(CallEvent.ts, CallEvent.id)",
+    )
+    recordings: Mapped[list[Recording]] = relationship(back_populates="call")
+
+    def __repr__(self) -> str:
+        return f"Call(id={self.id!r}, uuid={self.uuid!r}, disposition={self.disposition!r})"
+
+
+class CallEvent(Base):
+    """One entry of a call's timeline: when, what type, and its data."""
+
+    __tablename__ = "call_events"
+    __table_args__ = (Index("ix_call_events_call_ts", "call_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    ts: Mapped[datetime] = mapped_column(default=utcnow)
+    type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    call: Mapped[Call] = relationship(back_populates="events")
+
+
+class Recording(Base):
+    """Index row of one recording file; the file itself lives in the recording store."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="SET NULL"), index=True
+    )
+    path: Mapped[str] = mapped_column(String(512), unique=True)
+    format: Mapped[str] = mapped_column(String(8), doc="wav, ogg or mp3")
+    duration_seconds: Mapped[float | None]
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    paused: Mapped[list[Any]] = mapped_column(
+        default=list, doc="paused stretches as [start, end] seconds from the recording start"
+    )
+    flagged: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+    call: Mapped[Call | None] = relationship(back_populates="recordings")

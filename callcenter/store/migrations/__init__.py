@@ -1,0 +1,1 @@
+"""Alembic migrations of the callcenter schema (run with ``callcenter db upgrade``)."""

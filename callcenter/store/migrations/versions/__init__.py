@@ -1,0 +1,1 @@
+"""Migration scripts; alembic skips this file."""

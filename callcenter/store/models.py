@@ -1,0 +1,42 @@
+"""Every model in one namespace; importing this module registers all tables on the metadata."""
+
+from __future__ import annotations
+
+from callcenter.store.base import Base, UTCDateTime, utcnow
+from callcenter.store.calls import Call, CallEvent, Recording
+from callcenter.store.customers import Customer, CustomerPhone
+from callcenter.store.routing import (
+    Agent,
+    AgentQueue,
+    AgentSkill,
+    AgentStateLog,
+    Queue,
+    QueueSkill,
+    Skill,
+)
+from callcenter.store.tickets import Ticket, TicketCall, TicketComment, TicketHistory
+from callcenter.store.users import AuditLog, User
+
+__all__ = [
+    "Agent",
+    "AgentQueue",
+    "AgentSkill",
+    "AgentStateLog",
+    "AuditLog",
+    "Base",
+    "Call",
+    "CallEvent",
+    "Customer",
+    "CustomerPhone",
+    "Queue",
+    "QueueSkill",
+    "Recording",
+    "Skill",
+    "Ticket",
+    "TicketCall",
+    "TicketComment",
+    "TicketHistory",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

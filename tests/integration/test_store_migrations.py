@@ -1,0 +1,85 @@
+"""Migrations: fresh SQLite file, schema equals the models, CLI upgrade and current."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy import Engine, inspect, text
+
+from callcenter.cli import main
+from callcenter.store.migrate import current, head, upgrade
+from callcenter.store.models import Base
+
+
+def test_migrated_schema_matches_models(db_engine: Engine) -> None:
+    with db_engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(context, Base.metadata)
+    assert diffs == [], "models and migrations differ; write a migration (callcenter db revision)"
+
+
+def test_every_model_table_is_migrated(db_engine: Engine) -> None:
+    tables = set(inspect(db_engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+
+
+def test_upgrade_twice_is_a_no_op_and_current_is_head(db_url: str) -> None:
+    assert current(db_url) == head() == "0001"
+    upgrade(db_url)
+    assert current(db_url) == head()
+
+
+def test_current_of_missing_file_is_none(db_path: Path) -> None:
+    assert current(f"sqlite:///{db_path}") is None
+    assert not db_path.exists()
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(db_engine: Engine) -> None:
+    with db_engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_cli_db_upgrade_on_fresh_file_and_again(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "dir" / "cc.db"
+    url = f"sqlite:///{path}"
+    runner = CliRunner()
+
+    first = runner.invoke(main, ["db", "upgrade", "--url", url])
+    assert first.exit_code == 0, first.output
+    assert "revision 0001" in first.output
+    assert path.exists()
+
+    second = runner.invoke(main, ["db", "upgrade", "--url", url])
+    assert second.exit_code == 0, second.output
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+
+
+def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no callcenter.yaml here
+    path = tmp_path / "configured.db"
+    env = {"CALLCENTER_DATABASE__URL": f"sqlite:///{path}", "CALLCENTER_CONFIG": None}
+    runner = CliRunner()
+
+    before = runner.invoke(main, ["db", "current"], env=env)
+    assert before.exit_code == 0, before.output
+    assert "revision none" in before.output and "db upgrade" in before.output
+
+    assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    after = runner.invoke(main, ["db", "current"], env=env)
+    assert "revision 0001, head 0001 (up to date)" in after.output
+
+
+def test_cli_db_upgrade_reports_unusable_url(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = CliRunner().invoke(main, ["db", "upgrade", "--url", f"sqlite:///{blocker}/x/cc.db"])
+    assert result.exit_code != 0
+    assert "cannot create the directory" in result.output

@@ -1,0 +1,67 @@
+"""Application factory: settings, database, Redis, login, CSRF and the blueprints."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
+
+from callcenter.config import Settings, load_settings
+from callcenter.store.session import make_engine, session_factory
+from console.i18n import install_i18n
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.session_protection = "strong"
+
+
+def create_app(settings: Settings | None = None, **config: Any) -> Flask:
+    """Build the console for ``settings`` (loaded from env/YAML when omitted)."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.console.secret_key or secrets.token_hex(32),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.console.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.console.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        CALLCENTER_SETTINGS=settings,
+    )
+    app.config.update(config)
+    db_engine = make_engine(settings.database.url)
+    app.extensions["callcenter.sessions"] = session_factory(db_engine)
+    app.extensions["callcenter.settings"] = settings
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    install_i18n(app)
+
+    from console import auth, supervisor
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(supervisor.bp)
+
+    @app.get("/")
+    def index() -> Response:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for("supervisor.wallboard"))
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'"
+        )
+        return response
+
+    return app

@@ -1,0 +1,60 @@
+// Wallboard: a snapshot on load, then server-sent events; reconnects and resyncs by itself.
+(function () {
+  "use strict";
+  const root = document.querySelector(".wallboard");
+  if (!root) return;
+  const statusEl = document.getElementById("stream-status");
+  const agents = new Map();
+  const calls = new Map();
+
+  function cell(text) { const td = document.createElement("td"); td.textContent = text || ""; return td; }
+  function time(iso) { return iso ? new Date(iso).toLocaleTimeString() : ""; }
+
+  function render() {
+    const agentBody = document.querySelector("#agents tbody");
+    agentBody.replaceChildren(...[...agents.values()].sort((a, b) => a.agent_id.localeCompare(b.agent_id)).map((a) => {
+      const tr = document.createElement("tr");
+      tr.dataset.agent = a.agent_id;
+      const state = cell(a.state + (a.reason ? " (" + a.reason + ")" : ""));
+      state.className = "state-" + a.state;
+      tr.append(cell(a.agent_id + " / " + (a.extension || "")), state, cell(time(a.since)));
+      return tr;
+    }));
+    const callBody = document.querySelector("#calls tbody");
+    callBody.replaceChildren(...[...calls.values()].map((c) => {
+      const tr = document.createElement("tr");
+      tr.dataset.call = c.call_uuid;
+      tr.append(cell(c.caller_number), cell(c.queue), cell(c.state), cell(c.agent_id), cell(time(c.since)));
+      return tr;
+    }));
+    document.getElementById("n-agents").textContent = [...agents.values()].filter((a) => a.state !== "logged_out").length;
+    document.getElementById("n-calls").textContent = calls.size;
+    document.getElementById("n-waiting").textContent = [...calls.values()].filter((c) => c.state === "queued").length;
+  }
+
+  function apply(message) {
+    if (message.agent) agents.set(message.agent.agent_id, message.agent);
+    if (message.call) {
+      if (message.call.state === "ended") calls.delete(message.call.call_uuid);
+      else calls.set(message.call.call_uuid, message.call);
+    }
+  }
+
+  async function resync() {
+    const response = await fetch(root.dataset.snapshot, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const data = await response.json();
+    agents.clear(); calls.clear();
+    data.agents.forEach((a) => agents.set(a.agent_id, a));
+    data.calls.forEach((c) => calls.set(c.call_uuid, c));
+    render();
+  }
+
+  function connect() {
+    const source = new EventSource(root.dataset.stream);
+    source.onopen = () => { statusEl.textContent = statusEl.dataset.live; resync(); };
+    source.onmessage = (event) => { apply(JSON.parse(event.data)); render(); };
+    source.onerror = () => { statusEl.textContent = statusEl.dataset.reconnecting; };
+  }
+  connect();
+})();

@@ -1,0 +1,355 @@
+"""Simulated SIP endpoints: callers that dial in, agent softphones that ring and answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import gevent
+from gevent.event import Event as GEvent
+
+from callcenter.sim import session
+from callcenter.sim.channel import CS_INIT, CS_ROUTING, CallerProfile, Channel
+from callcenter.sim.events import data, fill
+
+if TYPE_CHECKING:
+    from callcenter.sim.switch import Switch
+
+Step = tuple[Any, ...]
+BROKEN_PTIME_AFTER = 0.3  # FreeSWITCH notices the 30 ms packets of the caller's audio
+
+
+def wait(seconds: float) -> Step:
+    """Script step: do nothing for ``seconds``."""
+    return ("wait", seconds)
+
+
+def press(digits: str, gap: float = 0.3) -> Step:
+    """Script step: send RFC 2833 DTMF digits."""
+    return ("dtmf", digits, gap)
+
+
+def hangup() -> Step:
+    """Script step: send BYE."""
+    return ("hangup",)
+
+
+def audio() -> Step:
+    """Script step: start sending speech (PCMA at 30 ms ptime, like the SIPp pcap)."""
+    return ("audio",)
+
+
+def wait_for(event_name: str, **headers: str) -> Step:
+    """Script step: wait until the switch fires ``event_name`` for this leg."""
+    return ("wait_for", event_name, headers)
+
+
+class SipLeg:
+    """What a SIP endpoint adds to its channel's variables at answer and hangup."""
+
+    audio = False
+    channel: Channel | None = None
+
+    def on_hangup_vars(self, ch: Channel, cause: str, remote: bool, before_event: bool) -> None:
+        """sofia's hangup variables (BYE received or a failed INVITE)."""
+        if remote and ch.answered:
+            if before_event:
+                ch.set_var("sip_term_status", "200")
+                ch.set_var("proto_specific_hangup_cause", "sip:200")
+                ch.set_var("sip_term_cause", "16")
+            else:
+                ch.set_var("sip_hangup_disposition", "recv_bye")
+
+    def on_report_vars(self, ch: Channel) -> None:
+        """Variables sofia adds in CS_REPORTING (disposition when we hung up, RTP stats)."""
+        if "sip_hangup_disposition" not in ch.vars:
+            ch.set_var("sip_hangup_disposition", "send_bye" if ch.answered else "send_cancel")
+        if ch.answered:
+            ch.apply_block("rtp_stats")
+
+    def start_audio(self, ch: Channel) -> None:
+        """The endpoint sends speech: 30 ms packets make FreeSWITCH re-init its write codec."""
+        self.audio = True
+
+        def notice() -> None:
+            if ch.up:
+                ch.apply_block("broken_ptime")
+                ch.set_codecs(read=False)
+
+        gevent.spawn_later(ch.switch.clock.real(BROKEN_PTIME_AFTER), notice)
+
+
+class Caller(SipLeg):
+    """A SIP phone (like the SIPp caller) that dials a number and runs a script once answered.
+
+    The script is a list of steps (:func:`wait`, :func:`press`, :func:`audio`,
+    :func:`hangup`, :func:`wait_for`). After the script the caller waits for the switch to
+    hang up, or sends BYE itself ``hangup_after`` seconds later (None: never).
+    """
+
+    def __init__(
+        self,
+        switch: Switch,
+        number: str,
+        dialled: str,
+        script: Iterable[Step] = (),
+        *,
+        port: int = 5070,
+        rtp_port: int = 6000,
+        name: str | None = None,
+        hangup_after: float | None = None,
+        user_agent: str = "sipp-caller",
+    ) -> None:
+        self.switch = switch
+        self.number = number
+        self.dialled = dialled
+        self.script = list(script)
+        self.port = port
+        self.rtp_port = rtp_port
+        self.display = name or number
+        self.hangup_after = hangup_after
+        self.user_agent = user_agent
+        self.answered = GEvent()
+        self.ended = GEvent()
+        self.events: list[Any] = []
+        self.channel: Channel | None = None
+        self._unsub: Any = None
+
+    @property
+    def uuid(self) -> str:
+        """The channel uuid (once the INVITE arrived)."""
+        return self.channel.uuid if self.channel else ""
+
+    def start(self) -> None:
+        """Send the INVITE."""
+        gevent.spawn(self._run)
+
+    def _run(self) -> None:
+        sw = self.switch
+        ch = Channel(sw, f"sofia/internal/{self.number}@127.0.0.1:{self.port}", "inbound")
+        ch.endpoint = self
+        self.channel = ch
+        ch.ctx.update(cid_num=self.number, sip_port=str(self.port), dest=self.dialled,
+                      rtp_port=str(self.rtp_port))  # fmt: skip
+        self._unsub = sw.subscribe(self._on_event)
+        session.start(ch, self._inbound_job)
+        if not self._wait_answer(ch):
+            return
+        self.run_script(ch)
+
+    def _on_event(self, ev: Any) -> None:
+        if self.channel is not None and ev.uuid == self.channel.uuid:
+            self.events.append(ev)
+            if ev.name == "CHANNEL_DESTROY" and self._unsub:
+                self._unsub()
+                self._unsub = None
+
+    def _wait_answer(self, ch: Channel) -> bool:
+        while ch.up and not ch.answered:
+            gevent.sleep(0.005)
+        if not ch.up:
+            self.ended.set()
+            return False
+        self.answered.set()
+        return True
+
+    def run_script(self, ch: Channel) -> None:
+        """Run the script steps, then wait for BYE or hang up after ``hangup_after``."""
+        clock = self.switch.clock
+        for step in self.script:
+            if not ch.up:
+                break
+            kind = step[0]
+            if kind == "wait":
+                ch.ended.wait(clock.real(step[1]))
+            elif kind == "dtmf":
+                for digit in step[1]:
+                    self.send_dtmf(digit)
+                    ch.ended.wait(clock.real(step[2]))
+            elif kind == "audio":
+                self.start_audio(ch)
+            elif kind == "hangup":
+                self.hangup()
+            elif kind == "wait_for":
+                self._wait_event(ch, step[1], step[2])
+        if self.hangup_after is not None:
+            ch.ended.wait(clock.real(self.hangup_after))
+        else:
+            ch.ended.wait()
+        self.hangup()
+        self.ended.set()
+
+    def _wait_event(self, ch: Channel, name: str, headers: dict[str, str]) -> None:
+        seen = len(self.events)
+        while ch.up:
+            for ev in self.events[seen:]:
+                if ev.name == name and all(ev.get(k) == v for k, v in headers.items()):
+                    return
+            seen = len(self.events)
+            gevent.sleep(0.005)
+
+    def send_dtmf(self, digit: str, duration: int = 2240) -> None:
+        """An RFC 2833 digit reaches the channel (the DTMF event fires when an app reads it)."""
+        ch = self.channel
+        if ch is not None and ch.up:
+            ch.dtmf.append((digit, duration))
+            ch.poke(0)
+
+    def hangup(self) -> None:
+        """Send BYE (or CANCEL before answer)."""
+        ch = self.channel
+        if ch is not None and ch.up:
+            session.hangup(ch, "NORMAL_CLEARING" if ch.answered else "ORIGINATOR_CANCEL",
+                           remote=True)  # fmt: skip
+
+    def on_answer_media(self, ch: Channel) -> None:
+        """sofia answering an INVITE: codecs, early media, 200 OK (ACK follows)."""
+        ch.set_codecs(func="switch_core_session_set_real_read_codec")
+        ch.apply_block("sofia_in_media")
+        ch.set_var("endpoint_disposition", "EARLY MEDIA")
+        session.pre_answer(ch)
+        ch.apply_block("sofia_in_local_sdp")
+        session.mark_answered(ch)
+        ch.set_var("endpoint_disposition", "ANSWER")
+        ch.ctx["_after_app"] = lambda c: c.apply_block("sofia_in_ack")  # type: ignore[assignment]
+
+    def _inbound_job(self, ch: Channel) -> Any:
+        """The INVITE: CS_NEW .. CS_EXECUTE, then the public dialplan."""
+        sw = self.switch
+        ch.fire("CHANNEL_STATE")
+        now = sw.clock.now_us()
+        ch.times["Channel-Created-Time"] = now
+        ch.profile = CallerProfile(
+            now, Direction="inbound", **{"Logical-Direction": "inbound"}, Username=self.number,
+            Dialplan="XML", **{
+                "Caller-ID-Name": self.display, "Caller-ID-Number": self.number,
+                "Orig-Caller-ID-Name": self.display, "Orig-Caller-ID-Number": self.number,
+                "Network-Addr": "127.0.0.1", "ANI": self.number,
+                "Destination-Number": self.dialled, "Unique-ID": ch.uuid,
+                "Source": "mod_sofia", "Context": "public", "Channel-Name": ch.name,
+                "Profile-Index": "1"})  # fmt: skip
+        ch.apply_block("sofia_in_create", user_agent=self.user_agent)
+        ch.vars["session_id"] = sw.next_session_id()
+        ch.set_running_state(CS_INIT)
+        ch.state = CS_ROUTING
+        ch.fire("CHANNEL_CREATE")
+        ch.running_state = CS_ROUTING
+        ch.set_callstate("RINGING")
+        ch.fire("CHANNEL_STATE")
+        ch.state = 4
+        ch.presence("CS_ROUTING", "alerting", session.CHECK_PRESENCE)
+        session.enter_execute(ch)
+        apps = sw.route(ch, self.dialled)
+        if apps is None:
+            session.hangup(ch, "NO_ROUTE_DESTINATION")
+            return None
+        return session.run_extension(ch, apps)
+
+
+class Softphone(SipLeg):
+    """An agent phone registered as directory user ``user``.
+
+    ``mode``: ``"answer"`` (after ``answer_after`` s), ``"noanswer"`` (rings until CANCEL),
+    ``"busy"`` (486 after ``answer_after`` s) or ``"decline"`` (603). ``hangup_after``: the
+    agent sends BYE that many seconds after answering (None: never).
+    """
+
+    def __init__(
+        self,
+        switch: Switch,
+        user: str,
+        *,
+        answer_after: float = 2.0,
+        mode: str = "answer",
+        hangup_after: float | None = None,
+        port: int | None = None,
+        rtp_port: int | None = None,
+        audio: bool = False,
+        host: str = "127.0.0.1",
+        call_id: str | None = None,
+    ) -> None:
+        self.switch = switch
+        self.user = user
+        self.answer_after = answer_after
+        self.mode = mode
+        self.hangup_after = hangup_after
+        offset = int(user) - 999 if user.isdigit() and 1000 <= int(user) < 1100 else 1
+        self.port = port or 5080 + offset
+        self.rtp_port = rtp_port or 6090 + 10 * offset
+        self.registered = False
+        self.expires_at = 0
+        self.play_audio = audio
+        self.host = host
+        self.call_id = call_id or f"1-{31087 + offset}@127.0.0.1"
+        self.calls: list[Channel] = []
+
+    # -- registration ------------------------------------------------------------------------
+    def _reg_headers(self, expires: str) -> dict[str, str | None]:
+        return {
+            "profile-name": "internal", "from-user": self.user, "from-host": self.switch.domain,
+            "contact": f'"" <sip:{self.user}@{self.host}:{self.port}>', "call-id": self.call_id,
+            "rpid": "unknown", "status": "Registered(UDP)", "expires": expires,
+            "to-user": self.user, "to-host": self.switch.domain, "network-ip": self.host,
+            "network-port": str(self.port),
+        }  # fmt: skip
+
+    def register(self, expires: int = 3600) -> None:
+        """REGISTER (digest auth): sofia::pre_register/register_attempt/register, MWI query."""
+        sw = self.switch
+        base = self._reg_headers(str(expires))
+        ua = f"sipp-agent-{self.user}"
+        fire = sw.dispatch
+        build = sw.events.build
+        fire(build("CUSTOM", subclass="sofia::pre_register", pre={**base, "user-agent": ua}))
+        auth = {"username": self.user, "realm": sw.domain, "user-agent": ua}
+        fire(build("CUSTOM", subclass="sofia::register_attempt",
+                   pre={**base, **auth, "auth-result": "RENEWED"}))  # fmt: skip
+        if expires == 0:
+            self.unregister_events(base, ua)
+            return
+        directory = self.directory_vars()
+        reg = {**base, "presence-hosts": f"{sw.domain},{sw.domain}", **auth, **directory}
+        fire(build("CUSTOM", subclass="sofia::register", pre=reg))
+        sw.registrations[self.user] = self
+        self.registered = True
+        self.expires_at = int(sw.clock.now()) + expires
+        account = f"sip:{self.user}@{sw.domain}"
+        fire(build("MESSAGE_QUERY", pre={"Message-Account": account,
+                                         "VM-Sofia-Profile": "internal",
+                                         "VM-Call-ID": self.call_id}))  # fmt: skip
+        fire(build("MESSAGE_WAITING", pre={"MWI-Messages-Waiting": "no",
+                                           "MWI-Message-Account": account,
+                                           "Sofia-Profile": "internal",
+                                           "Call-ID": self.call_id}))  # fmt: skip
+
+    def unregister(self) -> None:
+        """REGISTER with Expires: 0."""
+        self.register(expires=0)
+
+    def unregister_events(self, base: dict[str, str | None], ua: str) -> None:
+        """PRESENCE_IN (Unregistered) and sofia::unregister."""
+        sw = self.switch
+        sw.dispatch(sw.events.build("PRESENCE_IN", func="sofia_reg_handle_register_token", pre={
+            "proto": "sip", "rpid": "unknown", "login": "sip:mod_sofia@127.0.0.1:5060",
+            "user-agent": ua, "from": f"{self.user}@{sw.domain}", "status": "Unregistered",
+            "presence-source": "register", "event_type": "presence"}))  # fmt: skip
+        pre = {"profile-name": "internal", "username": self.user, "from-user": self.user,
+               "from-host": sw.domain, "contact": base["contact"], "call-id": self.call_id,
+               "rpid": "unknown", "realm": sw.domain, "network-ip": self.host,
+               "network-port": str(self.port), "user-agent": ua, "expires": "0",
+               **self.directory_vars()}  # fmt: skip
+        sw.dispatch(sw.events.build("CUSTOM", subclass="sofia::unregister", pre=pre))
+        sw.registrations.pop(self.user, None)
+        self.registered = False
+
+    def directory_vars(self) -> dict[str, str | None]:
+        """The stock directory entry of the user (params and variables)."""
+        out: dict[str, str | None] = {
+            "sip_number_alias": self.user, "sip_auth_username": self.user,
+            "sip_auth_realm": self.switch.domain, "number_alias": self.user,
+            "user_name": self.user, "domain_name": self.switch.domain,
+        }  # fmt: skip
+        ctx = {"user": self.user, "cid_num": self.user}
+        for name, value in data("varblocks.json")["user_directory"]:
+            out[name] = fill(value, ctx)
+        return out

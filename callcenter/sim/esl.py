@@ -1,0 +1,256 @@
+"""mod_event_socket: inbound ESL connections and the outbound sessions of the socket app."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+import gevent
+from gevent import socket
+from gevent.event import Event as GEvent
+from gevent.lock import Semaphore
+
+from callcenter.sim.events import SimEvent
+from callcenter.switch.protocol import encode_frame, url_encode
+
+if TYPE_CHECKING:
+    from callcenter.sim.channel import Channel
+    from callcenter.sim.switch import Switch
+
+GOODBYE = "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
+MYEVENTS = {
+    "CHANNEL_ANSWER", "CHANNEL_APPLICATION", "CHANNEL_BRIDGE", "CHANNEL_CREATE", "CHANNEL_DATA",
+    "CHANNEL_DESTROY", "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP",
+    "CHANNEL_HANGUP_COMPLETE", "CHANNEL_ORIGINATE", "CHANNEL_UUID", "CHANNEL_OUTGOING",
+    "CHANNEL_PARK", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_STATE",
+    "CHANNEL_UNBRIDGE", "CHANNEL_UNPARK", "DETECTED_SPEECH", "DTMF", "NOTALK", "TALK",
+}  # fmt: skip
+MAX_COMMAND = 1 << 20
+
+
+def parse_command(block: bytes) -> tuple[str, list[tuple[str, str]]]:
+    """A client command block: the command line, then ``Name: value`` lines."""
+    lines = block.decode("utf-8", "replace").replace("\r", "").split("\n")
+    headers = []
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            headers.append((name.strip(), value.strip()))
+    return lines[0].strip(), headers
+
+
+class EslConnection:
+    """One ESL socket: command loop, subscriptions, filters and the event writer."""
+
+    def __init__(self, switch: Switch, sock: socket.socket, channel: Channel | None = None):
+        self.switch = switch
+        self.sock = sock
+        self.channel = channel  # outbound: the controlled session
+        self.authed = channel is not None
+        self.fmt = "plain"
+        self.events_on = False
+        self.all_events = False
+        self.names: set[str] = set()
+        self.custom: set[str] = set()
+        self.filters: list[tuple[str, str]] = []
+        self.myevents: str | None = None
+        self.linger: int | None = None  # None: no linger, -1: forever
+        self.queue: list[SimEvent] = []
+        self.busy = False
+        self.closed = False
+        self.lock = Semaphore()
+        self.kick = GEvent()
+        self.released = GEvent()
+        self.connected = GEvent()
+        self.notice_sent = False
+        self.writer = gevent.spawn(self._writer)
+
+    # -- output ----------------------------------------------------------------------------
+    def send(self, data: bytes) -> None:
+        """Write bytes (one frame) unless the socket is gone."""
+        if self.closed:
+            return
+        with self.lock:
+            try:
+                self.sock.sendall(data)
+            except OSError:
+                self.close()
+
+    def reply(self, text: str, extra: list[tuple[str, str]] | None = None) -> None:
+        """A command/reply frame."""
+        headers = [("Content-Type", "command/reply"), ("Reply-Text", text)] + (extra or [])
+        self.send(encode_frame(headers))
+
+    def api_response(self, body: str) -> None:
+        """An api/response frame."""
+        data = body.encode("utf-8")
+        self.send(
+            encode_frame(
+                [("Content-Type", "api/response"), ("Content-Length", str(len(data)))], data
+            )
+        )
+
+    def notice(self, headers: list[tuple[str, str]], body: str = "") -> None:
+        """A text/disconnect-notice frame."""
+        data = body.encode("utf-8")
+        head = [("Content-Type", "text/disconnect-notice"), *headers]
+        head.append(("Content-Length", str(len(data))))
+        self.send(encode_frame(head, data))
+
+    def offer(self, ev: SimEvent) -> None:
+        """Queue an event if this connection is subscribed to it and no filter drops it."""
+        if not self.events_on or self.closed:
+            return
+        if not (self.all_events or ev.name in self.names):
+            return
+        if ev.name == "CUSTOM" and not self.all_events and ev.subclass not in self.custom:
+            if self.custom or "CUSTOM" not in self.names:
+                return
+        if self.myevents is not None and (ev.uuid != self.myevents or ev.name not in MYEVENTS):
+            return
+        if self.filters and not any(ev.get(h) == v for h, v in self.filters):
+            return
+        self.queue.append(ev)
+        self.kick.set()
+
+    def _writer(self) -> None:
+        while not self.closed:
+            self.kick.wait()
+            self.kick.clear()
+            while self.queue and not self.busy and not self.closed:
+                ev = self.queue.pop(0)
+                self.send(self._encode(ev))
+
+    def _encode(self, ev: SimEvent) -> bytes:
+        if self.fmt == "xml":
+            parts = "".join(f"<{k}>{escape(url_encode(v))}</{k}>" for k, v in ev.pairs)
+            body = f"<body>{escape(ev.body)}</body>" if ev.body is not None else ""
+            text = f"<event>\n  <headers>{parts}</headers>{body}\n</event>".encode()
+            head = f"Content-Length: {len(text)}\nContent-Type: text/event-xml\n\n"
+            return head.encode() + text
+        return ev.encode(self.fmt)
+
+    def hold(self) -> None:
+        """Keep events back (a synchronous api is running)."""
+        self.busy = True
+
+    def release_hold(self) -> None:
+        """Let held events flow again."""
+        self.busy = False
+        self.kick.set()
+
+    def close(self) -> None:
+        """Close the socket; the session it controlled may now be destroyed."""
+        if self.closed:
+            return
+        self.closed = True
+        self.kick.set()
+        self.switch.listeners.discard(self)
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        self.released.set()
+
+    # -- input -----------------------------------------------------------------------------
+    def serve(self) -> None:
+        """Read and execute commands until the client or the switch closes the socket."""
+        from callcenter.sim.commands import handle
+
+        buf = b""
+        try:
+            while not self.closed:
+                try:
+                    data = self.sock.recv(65536)
+                except OSError:
+                    break
+                if not data:
+                    break
+                buf += data
+                while not self.closed:
+                    buf = buf.lstrip(b"\r\n")
+                    end = buf.find(b"\n\n")
+                    if end < 0:
+                        if len(buf) > MAX_COMMAND:
+                            buf = b""
+                            self.reply("-ERR command not found")
+                        break
+                    block, rest = buf[:end], buf[end + 2 :]
+                    cmd, headers = parse_command(block)
+                    body = b""
+                    length = dict((k.lower(), v) for k, v in headers).get("content-length")
+                    if length and length.isdigit() and int(length) > 0:
+                        if len(rest) < int(length):
+                            break
+                        body, rest = rest[: int(length)], rest[int(length) :]
+                    buf = rest
+                    handle(self, cmd, headers, body.decode("utf-8", "replace"), block)
+        finally:
+            self.close()
+
+    def goodbye(self) -> None:
+        """Reply ``+OK bye``, send the goodbye notice and close."""
+        self.reply("+OK bye")
+        extra = []
+        if self.channel is not None:
+            extra = [
+                ("Controlled-Session-UUID", self.channel.uuid),
+                ("Content-Disposition", "disconnect"),
+            ]
+        self.notice(extra, GOODBYE)
+        self.close()
+
+    # -- outbound session ----------------------------------------------------------------
+    def on_hangup_complete(self, ch: Channel) -> None:
+        """The controlled session hung up: linger notice, or disconnect now."""
+        if self.closed:
+            return
+        if self.linger is None:
+            gevent.spawn(self._disconnect, ch, 0)
+            return
+        self.notice(
+            [
+                ("Controlled-Session-UUID", ch.uuid),
+                ("Content-Disposition", "linger"),
+                ("Channel-Name", ch.name),
+                ("Linger-Time", str(self.linger)),
+            ]
+        )
+        if self.linger >= 0:
+            gevent.spawn(self._disconnect, ch, self.linger)
+
+    def _disconnect(self, ch: Channel, seconds: float) -> None:
+        if seconds:
+            gevent.sleep(self.switch.clock.real(seconds))
+        while self.queue and not self.closed:  # let the last events out first
+            gevent.sleep(0.001)
+        if self.closed:
+            return
+        self.notice(
+            [("Controlled-Session-UUID", ch.uuid), ("Content-Disposition", "disconnect")], GOODBYE
+        )
+        self.close()
+
+
+def connect_outbound(switch: Switch, ch: Channel, host: str, port: int) -> EslConnection | None:
+    """The socket app: dial the engine's outbound server (None if it cannot be reached)."""
+    try:
+        sock = socket.create_connection((host, port), timeout=5)
+    except OSError:
+        return None
+    sock.settimeout(None)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn = EslConnection(switch, sock, channel=ch)
+    switch.listeners.add(conn)
+    gevent.spawn(conn.serve)
+    return conn
+
+
+def serve_inbound(switch: Switch, sock: Any, address: Any) -> None:
+    """StreamServer handler: an inbound client connected to the ESL port."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn = EslConnection(switch, sock)
+    switch.listeners.add(conn)
+    conn.send(encode_frame([("Content-Type", "auth/request")]))
+    conn.serve()

@@ -1,0 +1,159 @@
+"""Media: what a file/stream lasts, playing it on a channel, and stereo call recordings."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import re
+import struct
+import wave
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from callcenter.sim.channel import Channel
+
+RATE = 8000
+
+
+def _tone_spec_ms(spec: str) -> float | None:
+    """Duration of a tone_stream spec (``%(on,off,freq...)`` segments, ``;loops=N``)."""
+    loops = 1
+    m = re.search(r";loops=(-?\d+)", spec)
+    if m:
+        loops = int(m.group(1))
+        spec = spec[: m.start()] + spec[m.end() :]
+    if loops < 0:
+        return None
+    total = 0.0
+    for seg in re.finditer(r"%\(([^)]*)\)", spec):
+        parts = [p for p in seg.group(1).split(",") if p.strip()]
+        if len(parts) >= 2:
+            total += float(parts[0]) + float(parts[1])
+    for seg in re.finditer(r"v=(-?\d+)", spec):  # volume directives last no time
+        del seg
+    return total * max(loops, 1)
+
+
+def duration(path: str) -> float | None:
+    """Seconds a playback of ``path`` lasts; None for endless streams (MOH, loops=-1)."""
+    if path.startswith("tone_stream://"):
+        ms = _tone_spec_ms(path[len("tone_stream://") :])
+        return None if ms is None else ms / 1000
+    if path.startswith("silence_stream://"):
+        ms = path[len("silence_stream://") :].split(",")[0]
+        value = int(ms) if ms.lstrip("-").isdigit() else -1
+        return None if value < 0 else value / 1000
+    if path.startswith("local_stream://"):
+        return None
+    if path.startswith("say:") or path.startswith("speak:"):
+        return 1.0
+    try:
+        with wave.open(path) as w:
+            return w.getnframes() / float(w.getframerate())
+    except (OSError, wave.Error, EOFError):
+        return None if not os.path.exists(path) else 1.0
+
+
+def file_type(path: str) -> str:
+    """Playback-File-Type: the stream scheme or the file extension."""
+    if "://" in path:
+        return path.split("://", 1)[0]
+    return os.path.splitext(path)[1].lstrip(".") or "file"
+
+
+def exists(path: str) -> bool:
+    """Whether FreeSWITCH could open ``path`` for playback."""
+    if "://" in path or path.startswith(("say:", "speak:")):
+        return True
+    return os.path.exists(path)
+
+
+# -- recording --------------------------------------------------------------------------------
+@dataclass
+class Recording:
+    """A running uuid_record / record_session: writes a stereo WAV when it stops."""
+
+    path: str
+    started: float
+    limit: float | None = None
+    stopped: float | None = None
+    segments: list[tuple[float, float, str]] = field(default_factory=list)
+
+
+def _signal(kind: str, i: int) -> float:
+    t = i / RATE
+    if kind == "voice":
+        return 0.5 * math.sin(2 * math.pi * 220 * t) + 0.3 * math.sin(2 * math.pi * 330 * t)
+    if kind == "tone":
+        return 0.6 * math.sin(2 * math.pi * 440 * t)
+    return 0.5 * math.sin(2 * math.pi * 550 * t) + 0.3 * math.sin(2 * math.pi * 770 * t)
+
+
+def write_stereo_wav(path: str, seconds: float, left: str = "voice", right: str = "agent") -> int:
+    """Write an 8 kHz 16-bit stereo WAV: caller on the left, the other party on the right."""
+    frames = max(int(seconds * RATE), 0)
+    rnd = random.Random(frames)
+    out = bytearray()
+    for i in range(frames):
+        lv = _signal(left, i) + rnd.uniform(-0.05, 0.05)
+        rv = _signal(right, i) + rnd.uniform(-0.05, 0.05)
+        out += struct.pack("<hh", int(lv * 6000), int(rv * 6000))
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    with wave.open(path, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(bytes(out))
+    return os.path.getsize(path)
+
+
+def record_start(ch: Channel, path: str, *, app: str = "uuid_record") -> None:
+    """Start a recording media bug: RECORD_START, then MEDIA_BUG_START (after the file opened)."""
+    import gevent
+
+    rec = Recording(path, ch.switch.clock.now())
+    ch.recorders.append(rec)
+    ch.fire("RECORD_START", post={"Record-File-Path": path})
+    # Opening the file takes a moment; the session keeps running meanwhile.
+    gevent.sleep(ch.switch.clock.real(0.03))
+    ch.fire(
+        "MEDIA_BUG_START",
+        pre={"Media-Bug-Function": "session_record", "Media-Bug-Target": path},
+    )
+
+
+def record_stop(ch: Channel, path: str, cause: str = "success-maxtime") -> bool:
+    """Stop one recording (``all`` stops every one); writes the WAV, RECORD_STOP, MEDIA_BUG_STOP."""
+    found = [r for r in ch.recorders if path in (r.path, "all")]
+    for rec in found:
+        ch.recorders.remove(rec)
+        _finish(ch, rec, cause)
+    return bool(found)
+
+
+def _finish(ch: Channel, rec: Recording, cause: str) -> None:
+    seconds = max(ch.switch.clock.now() - rec.started, 0.0)
+    right = "agent" if ch.partner is not None or ch.conference is not None else "tone"
+    size = write_stereo_wav(rec.path, seconds, "voice", right)
+    samples = int(seconds * RATE)
+    ch.set_var("record_file_size", str(size))
+    ch.set_var("record_samples", str(samples))
+    ch.set_var("record_seconds", str(int(seconds)))
+    ch.set_var("record_ms", str(int(seconds * 1000)))
+    ch.set_var("record_completion_cause", cause)
+    ch.fire("RECORD_STOP", post={"Record-File-Path": rec.path, "Record-Completion-Cause": cause})
+    ch.fire(
+        "MEDIA_BUG_STOP",
+        pre={"Media-Bug-Function": "session_record", "Media-Bug-Target": rec.path},
+    )
+
+
+def stop_recordings(ch: Channel) -> None:
+    """A hung-up channel closes its recordings."""
+    for rec in list(ch.recorders):
+        ch.recorders.remove(rec)
+        _finish(ch, rec, "success-maxtime")

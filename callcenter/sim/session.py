@@ -1,0 +1,320 @@
+"""Channel life cycle: creation, application execution, hangup and the reporting states."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import gevent
+
+from callcenter.sim.channel import (
+    CS_DESTROY,
+    CS_EXECUTE,
+    CS_HANGUP,
+    CS_REPORTING,
+    Q850,
+    Channel,
+    new_uuid,
+)
+
+if TYPE_CHECKING:
+    pass
+
+Job = Callable[[Channel], Any]
+CHECK_PRESENCE = ("src/switch_core_state_machine.c", "check_presence", "521")
+ANSWER_PRESENCE = ("src/switch_channel.c", "switch_channel_perform_mark_answered", "3904")
+
+
+def start(ch: Channel, job: Job) -> None:
+    """Run ``job`` (then the hangup states) in the channel's own greenlet."""
+    ch.switch.channels[ch.uuid] = ch
+    ch.greenlet = gevent.spawn(_session, ch, job)
+
+
+def _session(ch: Channel, job: Job | None) -> None:
+    try:
+        while job is not None and ch.up:
+            job = job(ch)
+            nxt = ch.ctx.pop("_leave", None)
+            if nxt is not None and ch.up:
+                job = nxt
+        if ch.up:
+            hangup(ch, "NORMAL_CLEARING")
+        finish(ch)
+    except gevent.GreenletExit:
+        raise
+    except Exception:  # pragma: no cover - a simulator bug must not kill the server
+        ch.switch.log.exception("session %s crashed", ch.uuid)
+        if ch.up:
+            hangup(ch, "NORMAL_TEMPORARY_FAILURE")
+        finish(ch)
+
+
+def leave(ch: Channel, job: Job) -> None:
+    """Ask the session to stop what it runs and continue with ``job`` (bridge, transfer)."""
+    ch.ctx["_leave"] = job  # type: ignore[assignment]
+    ch.poke()
+
+
+# -- applications -------------------------------------------------------------------------
+def execute(
+    ch: Channel,
+    app: str,
+    arg: str | None,
+    app_uuid: str | None = None,
+    *,
+    loops: bool = False,
+    sendmsg: list[tuple[str, str]] | None = None,
+) -> bool:
+    """switch_core_session_execute_application: CHANNEL_EXECUTE, run, EXECUTE_COMPLETE.
+
+    An unknown application behaves as in FreeSWITCH: "Invalid Application" is logged and
+    nothing runs (no events); the function returns False.
+    """
+    from callcenter.sim.apps import APPS
+
+    func = APPS.get(app)
+    if func is None:
+        ch.switch.log.warning("Invalid Application %s", app)
+        return False
+    arg = arg or None
+    if loops:
+        ch.set_var("current_loop", "1")
+        ch.set_var("total_loops", "1")
+    ch.set_var("current_application_response", None)
+    ch.set_var("current_application", app)
+    ch.set_var("current_application_data", arg)
+    app_uuid = app_uuid or new_uuid()
+    ch.fire(
+        "CHANNEL_EXECUTE",
+        post={"Application": app, "Application-Data": arg, "Application-UUID": app_uuid},
+    )
+    if arg:
+        ch.set_var("current_application_data", arg)
+    ch.set_var("current_application", app)
+    ch.last_app = (app, arg or "")
+    func(ch, arg or "")
+    ch.fire(
+        "CHANNEL_EXECUTE_COMPLETE",
+        post={
+            "Application": app,
+            "Application-Data": arg,
+            "Application-Response": ch.vars.get("current_application_response", "_none_"),
+            "Application-UUID": app_uuid,
+        },
+    )
+    hook = ch.ctx.pop("_after_app", None)
+    if hook:
+        hook(ch)
+    if loops:
+        ch.set_var("current_loop", None)
+        ch.set_var("total_loops", None)
+    if sendmsg is not None:
+        ch.fire("PRIVATE_COMMAND", lead=sendmsg)
+    return True
+
+
+def run_message(ch: Channel, msg: dict[str, Any]) -> None:
+    """switch_ivr_parse_event for one sendmsg (execute, hangup ...)."""
+    cmd = (msg.get("call-command") or "execute").lower()
+    # Parked without media, FreeSWITCH parses the message directly (no PRIVATE_COMMAND);
+    # with media it goes through switch_ivr_parse_next_event, which fires PRIVATE_COMMAND.
+    media_ready = ch.answered or ch.times["Channel-Progress-Media-Time"] > 0
+    lead = msg.get("_lead") if media_ready else None
+    if cmd == "execute":
+        app = msg.get("execute-app-name") or ""
+        arg = msg.get("execute-app-arg") or msg.get("_body") or ""
+        if not execute(ch, app, arg, msg.get("event-uuid"), loops=True, sendmsg=lead):
+            if lead is not None:
+                ch.fire("PRIVATE_COMMAND", lead=lead)
+    elif cmd == "hangup":
+        hangup(ch, msg.get("hangup-cause") or "NORMAL_CLEARING")
+    elif lead is not None:
+        ch.fire("PRIVATE_COMMAND", lead=lead)
+
+
+def enter_execute(ch: Channel) -> None:
+    """CS_EXECUTE: the state the dialplan applications run in."""
+    ch.set_running_state(CS_EXECUTE)
+    ch.set_var("call_uuid", ch.uuid)
+
+
+def run_extension(ch: Channel, apps: list[tuple[str, str]]) -> Job | None:
+    """Execute dialplan applications in order; None when done (the channel hangs up)."""
+    for app, arg in apps:
+        if not ch.up or ch.switch_requested():
+            break
+        if ch.switch.expand_needs_api(arg):
+            arg = ch.switch.expand(ch, arg)
+        if not execute(ch, app, arg):
+            hangup(ch, "NORMAL_CLEARING")  # real FreeSWITCH: invalid application, hangup
+            break
+    return None
+
+
+# -- answer / media ------------------------------------------------------------------------
+def answer(ch: Channel) -> None:
+    """Answer an inbound SIP leg (early media first, as sofia does)."""
+    if ch.answered or not ch.up:
+        return
+    if ch.endpoint is not None and hasattr(ch.endpoint, "on_answer_media"):
+        ch.endpoint.on_answer_media(ch)
+    else:
+        mark_answered(ch)
+
+
+def pre_answer(ch: Channel) -> None:
+    """CHANNEL_PROGRESS_MEDIA and the EARLY call state."""
+    if ch.times["Channel-Progress-Media-Time"]:
+        return
+    ch.times["Channel-Progress-Media-Time"] = ch.switch.clock.now_us()
+    ch.answer_state = "early"
+    ch.fire("CHANNEL_PROGRESS_MEDIA")
+    ch.set_callstate("EARLY")
+
+
+def mark_answered(ch: Channel) -> None:
+    """CHANNEL_ANSWER, presence and the ACTIVE call state."""
+    if ch.answered:
+        return
+    ch.times["Channel-Answered-Time"] = ch.switch.clock.now_us()
+    ch.answer_state = "answered"
+    ch.fire("CHANNEL_ANSWER")
+    ch.presence("answered", "active", ANSWER_PRESENCE)
+    ch.set_callstate("ACTIVE")
+    for waiter in list(ch.ctx.get("_answer_waiters", []) or []):
+        waiter.set()
+
+
+# -- hangup ----------------------------------------------------------------------------------
+def hangup(ch: Channel, cause: str = "NORMAL_CLEARING", *, remote: bool = False) -> None:
+    """switch_channel_hangup: CHANNEL_HANGUP now, the rest in the session."""
+    if not ch.up:
+        return
+    ch.state = CS_HANGUP
+    ch.answer_state = "hangup"
+    ch.hangup_cause = cause
+    ch.times["Channel-Hangup-Time"] = ch.switch.clock.now_us()
+    ep = ch.endpoint
+    if ep is not None and hasattr(ep, "on_hangup_vars"):
+        ep.on_hangup_vars(ch, cause, remote, before_event=True)
+    ch.fire("CHANNEL_HANGUP")
+    if ep is not None and hasattr(ep, "on_hangup_vars"):
+        ep.on_hangup_vars(ch, cause, remote, before_event=False)
+    ch.wakeup.set()
+    partner = ch.partner
+    if partner is not None:
+        partner.poke(0)
+    for waiter in list(ch.ctx.get("_answer_waiters", []) or []):
+        waiter.set()
+
+
+def finish(ch: Channel) -> None:
+    """CS_HANGUP, CS_REPORTING (HANGUP_COMPLETE), then CS_DESTROY once released."""
+    from callcenter.sim.media import stop_recordings
+
+    stop_recordings(ch)
+    ch.set_running_state(CS_HANGUP)
+    ch.set_callstate("HANGUP")
+    ch.state = CS_REPORTING
+    ch.presence("CS_HANGUP", "idle", CHECK_PRESENCE)
+    ch.set_running_state(CS_REPORTING)
+    set_timestamps(ch)
+    ep = ch.endpoint
+    if ep is not None and hasattr(ep, "on_report_vars"):
+        ep.on_report_vars(ch)
+    ch.fire("CHANNEL_HANGUP_COMPLETE", pre={"Hangup-Cause": ch.hangup_cause})
+    ch.ended.set()
+    outbound = ch.outbound
+    if outbound is not None:
+        outbound.on_hangup_complete(ch)
+        outbound.released.wait()
+    ch.state = CS_DESTROY
+    hook = ch.ctx.pop("_destroy_hook", None)
+    if hook:
+        hook(ch)
+    ch.fire("CHANNEL_DESTROY")
+    ch.running_state = CS_DESTROY
+    ch.fire("CHANNEL_STATE")
+    ch.switch.channels.pop(ch.uuid, None)
+    ch.switch.on_destroy(ch)
+
+
+def _stamp(us: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(us / 1e6))
+
+
+def set_timestamps(ch: Channel) -> None:
+    """switch_channel_set_timestamps: the CDR variables of CHANNEL_HANGUP_COMPLETE."""
+    t = ch.times
+    created = t["Channel-Created-Time"]
+    prof_created = ch.profile.created_us if ch.profile else created
+    answered = t["Channel-Answered-Time"]
+    bridged = t["Channel-Bridged-Time"]
+    progress = t["Channel-Progress-Time"]
+    media = t["Channel-Progress-Media-Time"]
+    end = t["Channel-Hangup-Time"] or ch.switch.clock.now_us()
+    hold = t["Channel-Hold-Accum"]
+    sv = ch.set_var
+    sv("hangup_cause", ch.hangup_cause)
+    sv("hangup_cause_q850", Q850.get(ch.hangup_cause or "", "16"))
+    sv("digits_dialed", ch.ctx.get("digits_dialed", "none"))
+    sv("start_stamp", _stamp(created))
+    sv("profile_start_stamp", _stamp(prof_created))
+    if answered:
+        sv("answer_stamp", _stamp(answered))
+    if bridged:
+        sv("bridge_stamp", _stamp(bridged))
+    if progress:
+        sv("progress_stamp", _stamp(progress))
+    if media:
+        sv("progress_media_stamp", _stamp(media))
+    sv("end_stamp", _stamp(end))
+    for name, us in (
+        ("start", created),
+        ("profile_start", prof_created),
+        ("answer", answered),
+        ("bridge", bridged),
+        ("last_hold", t["Channel-Last-Hold"]),
+    ):
+        sv(f"{name}_epoch", str(us // 1_000_000))
+        sv(f"{name}_uepoch", str(us))
+    sv("hold_accum_seconds", str(hold // 1_000_000))
+    sv("hold_accum_usec", str(hold))
+    sv("hold_accum_ms", str(hold // 1000))
+    for name, us in (
+        ("resurrect", t["Channel-Resurrect-Time"]),
+        ("progress", progress),
+        ("progress_media", media),
+        ("end", end),
+    ):
+        sv(f"{name}_epoch", str(us // 1_000_000))
+        sv(f"{name}_uepoch", str(us))
+    if ch.last_app:
+        sv("last_app", ch.last_app[0])
+        if ch.last_app[1]:
+            sv("last_arg", ch.last_app[1])
+    prof = ch.profile
+    name = prof.get("Caller-ID-Name") if prof else ""
+    num = prof.get("Caller-ID-Number") if prof else ""
+    sv("caller_id", f'"{name}" <{num}>')
+    ans_or_end = answered or end
+    durations = {
+        "duration": end - created,
+        "billsec": (end - answered) if answered else 0,
+        "progresssec": (progress - created) if progress else 0,
+        "answersec": (answered - created) if answered else 0,
+        "waitsec": (bridged - created) if bridged else (ans_or_end - created if answered else 0),
+        "progress_mediasec": (media - created) if media else 0,
+        "flow_billsec": end - created,
+    }
+    keys = list(durations)
+    for unit, div, first in (
+        ("sec", 1_000_000, "duration"),
+        ("msec", 1000, "mduration"),
+        ("usec", 1, "uduration"),
+    ):
+        for key in keys:
+            name = first if key == "duration" else key[:-3] + unit
+            sv(name, str(max(durations[key], 0) // div))

@@ -1,0 +1,26 @@
+"""The simulator against every captured FreeSWITCH scenario (callcenter.sim.conformance)."""
+
+from __future__ import annotations
+
+import pytest
+
+from callcenter.sim import conformance
+
+SCENARIOS = ["S00", "S01", "S02", "S03", "S04", "S05a", "S05b", "S05c", "S06", "S06b", "S07",
+             "S08"]  # fmt: skip
+# Not conformant yet (see callcenter/sim/README.md, "Status"). strict: a pass must be noticed.
+NOT_YET = {"S03", "S04", "S05a", "S05b", "S05c", "S07"}
+
+
+@pytest.mark.parametrize(
+    "sid",
+    [
+        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason="not conformant yet"))
+        if s in NOT_YET
+        else s
+        for s in SCENARIOS
+    ],
+)
+def test_scenario_matches_trace(sid: str) -> None:
+    result = conformance.run(sid, time_scale=0.2)
+    assert result.ok, result.detail

@@ -1,0 +1,81 @@
+"""A minimal blocking ESL client for the simulator tests (independent of callcenter.switch)."""
+
+from __future__ import annotations
+
+import time
+
+from gevent import socket
+
+from callcenter.switch.protocol import Frame, FrameParser, decode_event
+
+
+class Client:
+    """Connects, reads frames, sends commands."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.parser = FrameParser()
+        self.frames: list[Frame] = []
+        self.pos = 0
+
+    @classmethod
+    def connect(cls, port: int) -> Client:
+        return cls(socket.create_connection(("127.0.0.1", port), timeout=10))
+
+    def _fill(self, timeout: float) -> bool:
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(65536)
+        except (TimeoutError, socket.timeout):
+            return True
+        if not data:
+            return False
+        self.frames.extend(self.parser.feed(data))
+        return True
+
+    def next(self, timeout: float = 5.0) -> Frame:
+        deadline = time.monotonic() + timeout
+        while self.pos >= len(self.frames):
+            if time.monotonic() > deadline or not self._fill(0.2):
+                raise TimeoutError("no frame")
+        self.pos += 1
+        return self.frames[self.pos - 1]
+
+    def reply(self, timeout: float = 5.0) -> Frame:
+        """The next non-event frame (events before it stay readable via events())."""
+        while True:
+            i = self._find(lambda f: not f.content_type.startswith("text/event"), timeout)
+            frame = self.frames.pop(i)
+            return frame
+
+    def _find(self, pred, timeout: float) -> int:  # noqa: ANN001
+        deadline = time.monotonic() + timeout
+        while True:
+            for i in range(len(self.frames)):
+                if pred(self.frames[i]):
+                    return i
+            if time.monotonic() > deadline or not self._fill(0.2):
+                raise TimeoutError("frame not seen")
+
+    def command(self, text: str) -> Frame:
+        self.sock.sendall(text.encode() + b"\n\n")
+        return self.reply()
+
+    def event(self, name: str, timeout: float = 5.0, **headers: str):  # noqa: ANN201
+        def pred(f: Frame) -> bool:
+            ev = decode_event(f)
+            return (
+                ev is not None
+                and ev.name == name
+                and all(ev.headers.get(k.replace("_", "-")) == v for k, v in headers.items())
+            )
+
+        i = self._find(pred, timeout)
+        return decode_event(self.frames.pop(i))
+
+    def events(self) -> list:
+        out = [decode_event(f) for f in self.frames if f.content_type.startswith("text/event")]
+        return [e for e in out if e is not None]
+
+    def close(self) -> None:
+        self.sock.close()

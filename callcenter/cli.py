@@ -62,6 +62,85 @@ def check_config(ctx: Context) -> None:
     click.echo(yaml.safe_dump(data, sort_keys=False))
 
 
+@main.command("serve")
+@click.option("--engine/--no-engine", default=True, help="Run the call engine.")
+@click.option("--console/--no-console", default=True, help="Run the web console.")
+@pass_context
+def serve(ctx: Context, engine: bool, console: bool) -> None:
+    """Run the engine (against FreeSWITCH) and/or the console until Ctrl-C."""
+    from callcenter.runner import start_console, wait_for_signal
+
+    settings = ctx.settings
+    running = []
+    if engine:
+        from callcenter.engine.service import Engine
+
+        running.append(Engine(settings).start())
+    if console:
+        running.append(start_console(settings))
+    if not running:
+        raise click.UsageError("nothing to run: both --no-engine and --no-console given")
+    wait_for_signal()
+    for part in running:
+        part.stop()
+
+
+@main.command("demo")
+@click.option(
+    "--agents",
+    default=6,
+    show_default=True,
+    type=click.IntRange(1, 99),
+    help="Simulated agents (extensions 1000...).",
+)
+@click.option(
+    "--calls-per-minute",
+    default=6.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 6000),
+    help="Simulated caller arrival rate.",
+)
+@click.option(
+    "--port",
+    "console_port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Console port (0: any free port).",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(1),
+    default=None,
+    help="Stop after this many seconds (default: run until Ctrl-C).",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("var/demo"),
+    show_default=True,
+    help="Scratch folder (database, Redis, recordings); wiped at start.",
+)
+@click.option("--seed", "seed_value", type=int, default=None, help="Random seed.")
+def demo(
+    agents: int,
+    calls_per_minute: float,
+    console_port: int,
+    duration: float | None,
+    workdir: Path,
+    seed_value: int | None,
+) -> None:
+    """Run engine + console + simulated FreeSWITCH with simulated callers and agents."""
+    from callcenter.demo import run_demo
+    from callcenter.logs import configure_logging
+
+    configure_logging("info")
+    placed = run_demo(
+        agents, calls_per_minute, console_port, duration, workdir.resolve(), seed_value
+    )
+    click.echo(f"demo stopped after {placed} calls")
+
+
 @main.group("freeswitch-conf")
 def freeswitch_conf() -> None:
     """FreeSWITCH configuration for running the engine against a real switch."""
@@ -85,10 +164,12 @@ def freeswitch_conf_render(ctx: Context, out: Path) -> None:
 
 
 def _register_feature_commands() -> None:
+    from callcenter.sim.cli import sim
     from callcenter.store.cli import db, users
 
     main.add_command(db)
     main.add_command(users)
+    main.add_command(sim)
 
 
 _register_feature_commands()

@@ -87,6 +87,28 @@ class FreeswitchSettings(_Section):
         return value
 
 
+class RoutingSettings(_Section):
+    """How calls reach agents until the IVR and ACD issues make this per flow and queue."""
+
+    domain: str = Field("", description="agents' SIP domain (user/<ext>@domain); empty = default")
+    ring_timeout: float = Field(15.0, gt=0, le=300)
+    max_no_answer: int = Field(3, ge=1, le=100)
+    wrap_up_seconds: float = Field(5.0, ge=0, le=3600)
+    menu: dict[str, str] = Field(
+        default_factory=lambda: {"1": "sales", "2": "support", "3": "complaints"}
+    )
+    default_queue: str = "support"
+    music: str = "local_stream://moh"
+
+    @field_validator("menu")
+    @classmethod
+    def _single_digits(cls, value: dict[str, str]) -> dict[str, str]:
+        for digit in value:
+            if len(digit) != 1 or digit not in "0123456789*#":
+                raise ValueError(f"menu key {digit!r} must be one DTMF digit (0-9, * or #)")
+        return value
+
+
 class DatabaseSettings(_Section):
     """SQL store for history: call records, tickets, users."""
 
@@ -135,6 +157,7 @@ class Settings(BaseSettings):
     esl: EslSettings = EslSettings()
     outbound: OutboundSettings = OutboundSettings()
     freeswitch: FreeswitchSettings = FreeswitchSettings()
+    routing: RoutingSettings = RoutingSettings()
     database: DatabaseSettings = DatabaseSettings()
     redis: RedisSettings = RedisSettings()
     console: ConsoleSettings = ConsoleSettings()

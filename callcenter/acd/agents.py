@@ -34,6 +34,7 @@ _ALLOWED: dict[str, frozenset[AgentState]] = {
     "ring": frozenset({AgentState.RESERVED}),
     "answer": frozenset({AgentState.RINGING, AgentState.RESERVED}),
     "miss": frozenset({AgentState.RINGING, AgentState.RESERVED}),
+    "release": frozenset({AgentState.RINGING, AgentState.RESERVED}),
     "hold": frozenset({AgentState.ON_CALL}),
     "unhold": frozenset({AgentState.ON_HOLD}),
     "end_call": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
@@ -117,6 +118,11 @@ class Agent:
                 AgentState.NOT_READY, now, reason=reason, call_uuid="", missed_in_a_row=missed
             )
         return self._to(AgentState.AVAILABLE, now, call_uuid="", missed_in_a_row=missed)
+
+    def release(self, now: datetime) -> Agent:
+        """The offer was withdrawn (the caller left first): available again, no miss counted."""
+        self._check("release")
+        return self._to(AgentState.AVAILABLE, now, call_uuid="")
 
     def hold(self, now: datetime) -> Agent:
         """The agent put the caller on hold."""

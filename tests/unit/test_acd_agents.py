@@ -92,3 +92,8 @@ def test_priority_then_arrival_order_and_positions() -> None:
 def test_anyone_logged_in() -> None:
     agents = [Agent("a1", "1000"), Agent("a2", "1001").login(at(0), ("sales",))]
     assert anyone_logged_in(agents, "sales") and not anyone_logged_in(agents, "support")
+
+
+def test_withdrawn_offer_is_not_a_miss() -> None:
+    agent = ready_agent("a1", 1).reserve(at(2), "c").ring(at(2)).release(at(3))
+    assert (agent.state, agent.missed_in_a_row, agent.call_uuid) == (AgentState.AVAILABLE, 0, "")

@@ -1,0 +1,130 @@
+"""What the engine reads from and writes to SQL: agents and queues, state log, call records."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from callcenter.acd.agents import Agent
+from callcenter.engine.dispatcher import QueuePolicy
+from callcenter.engine.records import CallRecord
+from callcenter.logs import get_logger
+from callcenter.store import models
+
+log = get_logger(__name__)
+
+
+class EngineStore:
+    """SQL access for the engine (one short session per operation)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def load_agents(self) -> list[Agent]:
+        """Active agents with the names of their queues, all logged out."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(models.Agent)
+                .where(models.Agent.active)
+                .options(
+                    selectinload(models.Agent.memberships).selectinload(models.AgentQueue.queue)
+                )
+            ).all()
+            return [
+                Agent(
+                    row.number,
+                    row.sip_user,
+                    queues=tuple(sorted(m.queue.name for m in row.memberships)),
+                )
+                for row in rows
+            ]
+
+    def queue_policies(self, ring_timeout: float, max_no_answer: int) -> dict[str, QueuePolicy]:
+        """Per queue name: ring timeout, misses before not-ready, wrap-up."""
+        with self.sessions() as session:
+            return {
+                queue.name: QueuePolicy(ring_timeout, max_no_answer, queue.wrap_up_seconds)
+                for queue in session.scalars(select(models.Queue)).all()
+            }
+
+    def log_state(self, before: Agent, after: Agent) -> None:
+        """Close the agent's open state-log row and open one for the new state."""
+        with self.sessions() as session, session.begin():
+            agent_pk = session.scalar(
+                select(models.Agent.id).where(models.Agent.number == after.agent_id)
+            )
+            if agent_pk is None:
+                return
+            open_row = session.scalar(
+                select(models.AgentStateLog)
+                .where(
+                    models.AgentStateLog.agent_id == agent_pk, models.AgentStateLog.until.is_(None)
+                )
+                .order_by(models.AgentStateLog.since.desc())
+            )
+            if open_row is not None:
+                open_row.until = after.since
+            session.add(
+                models.AgentStateLog(
+                    agent_id=agent_pk,
+                    state=after.state,
+                    reason=after.reason or None,
+                    since=after.since,
+                )
+            )
+
+    def write_call(self, record: CallRecord) -> None:
+        """Insert the call record and its timeline."""
+        with self.sessions() as session, session.begin():
+            queue_pk = (
+                session.scalar(select(models.Queue.id).where(models.Queue.name == record.queue))
+                if record.queue
+                else None
+            )
+            agent_pk = (
+                session.scalar(
+                    select(models.Agent.id).where(models.Agent.number == record.agent_id)
+                )
+                if record.agent_id
+                else None
+            )
+            call = models.Call(
+                uuid=record.call_uuid,
+                caller_number=record.caller_number,
+                caller_name=record.caller_name or None,
+                dialled_number=record.dialled_number,
+                node=record.node,
+                started_at=record.started_at,
+                enqueued_at=record.enqueued_at,
+                offered_at=record.offered_at,
+                answered_at=record.answered_at,
+                ended_at=record.ended_at,
+                wait_seconds=record.wait_seconds,
+                ring_seconds=record.ring_seconds,
+                talk_seconds=record.talk_seconds,
+                queue_id=queue_pk,
+                agent_id=agent_pk,
+                disposition=record.disposition,
+                hangup_cause=record.hangup_cause or None,
+                hangup_by=record.hangup_by or None,
+                ivr_path=record.ivr_path,
+            )
+            session.add(call)
+            session.flush()
+            for event in record.events:
+                data = {k: v for k, v in event.items() if k not in ("kind", "at", "call_uuid")}
+                session.add(
+                    models.CallEvent(
+                        call_id=call.id, type=event["kind"], ts=_parse(event["at"]), data=data
+                    )
+                )
+            if record.recording_path:
+                session.add(
+                    models.Recording(call_id=call.id, path=record.recording_path, format="wav")
+                )
+
+
+def _parse(iso: str):  # noqa: ANN202
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso)

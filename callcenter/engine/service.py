@@ -1,0 +1,212 @@
+"""The engine process: wires the switch, ACD dispatch, live state, SQL and agent commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gevent
+
+from callcenter.acd.agents import AgentStateError
+from callcenter.config import Settings
+from callcenter.engine.agents import WALLBOARD, AgentBook
+from callcenter.engine.bus import (
+    AgentOffered,
+    Bus,
+    BusEvent,
+    CallAnswered,
+    CallArrived,
+    CallEnded,
+    CallQueued,
+)
+from callcenter.engine.call import CallHandler, MenuConfig
+from callcenter.engine.dialer import EslAgentDialer
+from callcenter.engine.dispatcher import Dispatcher, QueuePolicy
+from callcenter.engine.persistence import EngineStore
+from callcenter.engine.records import CallRecord, CallRecorder
+from callcenter.live.errors import LiveError
+from callcenter.live.store import LiveStore
+from callcenter.logs import get_logger
+from callcenter.store.session import make_engine, session_factory
+from callcenter.switch.outbound import OutboundServer, OutboundSession
+from callcenter.switch.supervisor import ReconnectingInbound
+
+log = get_logger(__name__)
+
+AGENT_COMMANDS = "agent-commands"
+
+
+class Engine:
+    """One engine next to one FreeSWITCH: start(), then it runs until stop()."""
+
+    def __init__(self, settings: Settings, live: LiveStore | None = None) -> None:
+        self.settings = settings
+        self.live = live or LiveStore.from_settings(settings)
+        self.store = EngineStore(session_factory(make_engine(settings.database.url)))
+        self.bus = Bus()
+        routing = settings.routing
+        self.menu = MenuConfig(
+            choices=dict(routing.menu), default_queue=routing.default_queue, music=routing.music
+        )
+        self.agents = AgentBook(
+            self.bus, self.live, self.store.load_agents(), state_log=self.store.log_state
+        )
+        self.inbound = ReconnectingInbound(
+            settings.esl.host,
+            settings.esl.port,
+            settings.esl.required_password(),
+            events=("CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB"),
+            reconnect_min=settings.esl.reconnect_min,
+            reconnect_max=settings.esl.reconnect_max,
+            command_timeout=settings.esl.command_timeout,
+            connect_timeout=settings.esl.connect_timeout,
+        )
+        self.policies = self.store.queue_policies(routing.ring_timeout, routing.max_no_answer)
+        self.dialer = EslAgentDialer(self.inbound, routing.domain)
+        self.dispatcher = Dispatcher(self.bus, self.agents, self.dialer, self._policy)
+        self.recorder = CallRecorder(self.bus, self._write_record, node=settings.node_id)
+        self.bus.subscribe(BusEvent, self._mirror_call)
+        self.bus.subscribe(CallEnded, self._after_call)
+        self.outbound = OutboundServer.from_settings(settings.outbound, self._handle_call)
+        self._answered: dict[str, str] = {}  # call uuid -> agent id
+        self._queues: dict[str, str] = {}  # call uuid -> queue
+        self._greenlets: list[gevent.Greenlet] = []
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self, wait_connected: float | None = 10.0) -> Engine:
+        """Connect to FreeSWITCH, open the outbound socket, consume agent commands."""
+        self.agents.publish_all()
+        self.inbound.start()
+        if wait_connected and not self.inbound.wait_connected(wait_connected):
+            log.warning(
+                "FreeSWITCH not reachable yet; retrying in the background",
+                esl=f"{self.settings.esl.host}:{self.settings.esl.port}",
+            )
+        self.outbound.start()
+        self._greenlets.append(gevent.spawn(self._consume_commands))
+        log.info(
+            "engine started",
+            node=self.settings.node_id,
+            outbound=f"{self.outbound.address[0]}:{self.outbound.address[1]}",
+        )
+        return self
+
+    def stop(self) -> None:
+        """Stop taking calls and disconnect."""
+        gevent.killall(self._greenlets)
+        self.outbound.stop()
+        self.dispatcher.stop()
+        self.inbound.stop()
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def _handle_call(self, session: OutboundSession) -> None:
+        CallHandler(
+            session,
+            bus=self.bus,
+            dispatcher=self.dispatcher,
+            switch=self.inbound,
+            menu=self.menu,
+            recordings=Path(self.settings.recording.path),
+        ).run()
+
+    def _policy(self, queue: str) -> QueuePolicy:
+        routing = self.settings.routing
+        return self.policies.get(queue) or QueuePolicy(
+            routing.ring_timeout, routing.max_no_answer, routing.wrap_up_seconds
+        )
+
+    def _after_call(self, event: BusEvent) -> None:
+        assert isinstance(event, CallEnded)
+        agent_id = self._answered.pop(event.call_uuid, "")
+        queue = self._queues.pop(event.call_uuid, "")
+        if not agent_id:
+            return
+        wrap_up = self._policy(queue).wrap_up_seconds
+        try:
+            self.agents.apply(agent_id, "end_call", wrap_up > 0)
+        except AgentStateError as exc:
+            log.warning("agent not on the call any more", agent_id=agent_id, error=str(exc))
+            return
+        if wrap_up > 0:
+            gevent.spawn_later(wrap_up, self._finish_wrap_up, agent_id, event.call_uuid)
+
+    def _finish_wrap_up(self, agent_id: str, call_uuid: str) -> None:
+        agent = self.agents.get(agent_id)
+        if str(agent.state) == "wrap_up" and agent.call_uuid == call_uuid:
+            self.agents.apply(agent_id, "ready")
+
+    def _write_record(self, record: CallRecord) -> None:
+        try:
+            self.store.write_call(record)
+        except Exception:
+            log.exception("could not write the call record", call_uuid=record.call_uuid)
+
+    def _mirror_call(self, event: BusEvent) -> None:
+        call_uuid = getattr(event, "call_uuid", "")
+        if not call_uuid:
+            return
+        fields: dict[str, str] = {"since": event.at.isoformat()}
+        match event:
+            case CallArrived():
+                fields.update(
+                    state="ivr",
+                    caller_number=event.caller_number,
+                    dialled_number=event.dialled_number,
+                )
+            case CallQueued():
+                self._queues[call_uuid] = event.queue
+                fields.update(state="queued", queue=event.queue)
+            case AgentOffered():
+                fields.update(state="offering", agent_id=event.agent_id)
+            case CallAnswered():
+                self._answered[call_uuid] = event.agent_id
+                fields.update(state="talking", agent_id=event.agent_id)
+            case CallEnded():
+                fields.update(state="ended")
+            case _:
+                return
+        try:
+            if fields["state"] == "ended":
+                self.live.remove("call", call_uuid)
+            else:
+                self.live.put_call(call_uuid, **fields)
+            current = self.live.get_call(call_uuid) or fields
+            self.live.publish(WALLBOARD, {"call": {"call_uuid": call_uuid, **current}})
+        except LiveError:
+            log.warning("could not mirror call state to Redis", call_uuid=call_uuid)
+
+    # -- agent commands (console / CTI -> engine) ---------------------------------------------
+
+    def _consume_commands(self) -> None:
+        group = f"engine-{self.settings.node_id}"
+        consumer = self.settings.node_id
+        ready = False
+        while True:
+            try:
+                if not ready:
+                    self.live.ensure_group(AGENT_COMMANDS, group)
+                    ready = True
+                for command in self.live.read_commands(AGENT_COMMANDS, group, consumer, block=1.0):
+                    self._run_command(command.data)
+                    self.live.ack(AGENT_COMMANDS, group, command.id)
+            except LiveError as exc:
+                ready = False
+                log.warning("agent command stream unavailable", error=str(exc))
+                gevent.sleep(1.0)
+
+    def _run_command(self, data: dict) -> None:
+        agent_id = str(data.get("agent_id", ""))
+        action = str(data.get("action", ""))
+        try:
+            if action == "login":
+                self.agents.apply(agent_id, "login", self.agents.get(agent_id).queues)
+            elif action == "not_ready":
+                self.agents.apply(agent_id, "not_ready", str(data.get("reason") or "break"))
+            elif action in ("logout", "ready"):
+                self.agents.apply(agent_id, action)
+            else:
+                raise AgentStateError(f"unknown agent action {action!r}")
+        except AgentStateError as exc:
+            log.info("agent command refused", agent_id=agent_id, action=action, error=str(exc))
+            self.live.publish(f"agent:{agent_id}", {"error": str(exc), "action": action})

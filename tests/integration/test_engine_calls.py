@@ -1,0 +1,188 @@
+"""The engine process against the FreeSWITCH simulator: callers reach agents, records land.
+
+The engine runs as a real child process (``callcenter serve --no-console``), with a real
+redis-server and a real SQLite file; the simulator plays FreeSWITCH, the callers and the
+agents' softphones in the test process.
+"""
+
+from __future__ import annotations
+
+import time
+import wave
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import gevent
+import pytest
+from sqlalchemy import select
+
+from callcenter.engine.service import AGENT_COMMANDS
+from callcenter.live.store import LiveStore
+from callcenter.sim import Switch, press, wait
+from callcenter.store import models
+from callcenter.store.session import session_scope
+from tests.support.engine_process import start_engine
+
+PASSWORD = "sim-secret-1"
+SCALE = 0.25  # simulated durations run 4x faster
+
+
+def seed_agents(db_url: str, extensions: list[str], queues: list[str]) -> None:
+    with session_scope(db_url) as session:
+        rows = {name: models.Queue(name=name, wrap_up_seconds=1) for name in queues}
+        session.add_all(rows.values())
+        for extension in extensions:
+            agent = models.Agent(
+                number=extension, sip_user=extension, display_name=f"Agent {extension}"
+            )
+            session.add(agent)
+            for name in queues:
+                session.add(models.AgentQueue(agent=agent, queue=rows[name]))
+
+
+def eventually(check: Callable[[], object], timeout: float = 15.0, what: str = "") -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        gevent.sleep(0.05)
+
+
+def call_rows(db_url: str) -> list[models.Call]:
+    with session_scope(db_url) as session:
+        return list(session.scalars(select(models.Call).order_by(models.Call.id)).all())
+
+
+@pytest.fixture
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+    seed_agents(db_url, ["1000", "1001"], ["sales", "support"])
+    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
+    engine = start_engine(
+        tmp_path,
+        esl_port=switch.port,
+        esl_password=PASSWORD,
+        db_url=db_url,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+        ROUTING__RING_TIMEOUT="4",
+        ROUTING__MAX_NO_ANSWER="2",
+    )
+    switch.dialplan["5000"] = f"127.0.0.1:{engine.outbound_port} async full"
+    live = LiveStore(redis_url, redis_prefix)
+    try:
+        yield {"switch": switch, "engine": engine, "live": live, "db_url": db_url, "tmp": tmp_path}
+    finally:
+        engine.stop()
+        switch.stop()
+        live.close()
+
+
+def sign_in(center: dict, *extensions: str) -> None:
+    live: LiveStore = center["live"]
+    for extension in extensions:
+        live.send_command(AGENT_COMMANDS, {"agent_id": extension, "action": "login"})
+        live.send_command(AGENT_COMMANDS, {"agent_id": extension, "action": "ready"})
+    for extension in extensions:
+        eventually(
+            lambda e=extension: live.get_agent(e).get("state") == "available",
+            what=f"agent {extension} available",
+        )
+
+
+def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=1.0, hangup_after=4.0)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
+    eventually(lambda: caller.answered.is_set(), what="caller answered")
+    eventually(
+        lambda: center["live"].get_agent("1000").get("state") == "on_call", what="agent on call"
+    )
+    eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    assert record.disposition == "answered"
+    assert record.caller_number == "13800138000" and record.dialled_number == "5000"
+    assert record.ivr_path == [{"node": "menu", "value": "2"}]
+    assert record.hangup_by == "agent"
+    assert record.answered_at > record.enqueued_at > record.started_at
+    assert record.talk_seconds and record.talk_seconds > 0
+    with session_scope(center["db_url"]) as session:
+        agent = session.get(models.Agent, record.agent_id)
+        assert agent.number == "1000"
+        queue = session.get(models.Queue, record.queue_id)
+        assert queue.name == "support"
+        (recording,) = session.scalars(select(models.Recording)).all()
+        kinds = [
+            e.type
+            for e in session.scalars(
+                select(models.CallEvent)
+                .where(models.CallEvent.call_id == record.id)
+                .order_by(models.CallEvent.ts)
+            ).all()
+        ]
+    assert kinds[:4] == ["call_arrived", "ivr_input", "call_queued", "agent_offered"]
+    with wave.open(recording.path) as wav:
+        assert wav.getnchannels() == 2 and wav.getnframes() > 0
+    # wrap-up (1 s), then available again
+    eventually(
+        lambda: center["live"].get_agent("1000").get("state") == "available",
+        what="agent available after wrap-up",
+    )
+
+
+def test_unanswered_agent_is_skipped_and_the_next_one_takes_the_call(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", mode="noanswer")
+    switch.add_softphone("1001", answer_after=1.0, hangup_after=2.0)
+    sign_in(center, "1000")
+    gevent.sleep(0.5)
+    sign_in(center, "1001")  # 1000 has been idle longer: it is offered first
+    caller = switch.place_call("13900000001", "5000", [wait(1.0), press("1")])
+    eventually(lambda: caller.ended.is_set(), timeout=30, what="call ended")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    assert record.disposition == "answered"
+    with session_scope(center["db_url"]) as session:
+        assert session.get(models.Agent, record.agent_id).number == "1001"
+        missed = session.scalars(
+            select(models.CallEvent.data).where(
+                models.CallEvent.call_id == record.id, models.CallEvent.type == "agent_missed"
+            )
+        ).all()
+    assert missed == [{"agent_id": "1000", "cause": "NO_ANSWER"}]
+
+
+def test_caller_hanging_up_while_agent_rings_cancels_the_agent_leg(center: dict) -> None:
+    switch: Switch = center["switch"]
+    phone = switch.add_softphone("1000", mode="noanswer")
+    sign_in(center, "1000")
+    caller = switch.place_call("13700000000", "5000", [wait(1.0), press("1")], hangup_after=1.0)
+    eventually(
+        lambda: center["live"].get_agent("1000").get("state") == "ringing", what="agent ringing"
+    )
+    eventually(lambda: caller.ended.is_set(), what="caller gone")
+    # No zombie agent call: the agent's leg is gone right after the caller's.
+    eventually(
+        lambda: not [c for c in switch.channels.values()], timeout=5, what="agent leg cancelled"
+    )
+    eventually(
+        lambda: center["live"].get_agent("1000").get("state") == "available",
+        what="agent available again",
+    )
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    assert record.disposition == "abandoned" and record.hangup_by == "caller"
+    assert phone is not None
+
+
+def test_caller_giving_up_with_no_agent_is_abandoned(center: dict) -> None:
+    switch: Switch = center["switch"]
+    caller = switch.place_call("13600000000", "5000", [wait(1.0), press("3")], hangup_after=2.0)
+    eventually(lambda: caller.ended.is_set(), what="caller gone")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    assert record.disposition == "abandoned" and record.agent_id is None
+    assert record.wait_seconds and record.wait_seconds > 0
+    assert not Path(center["tmp"], "recordings").exists() or not list(
+        Path(center["tmp"], "recordings").rglob("*.wav")
+    )

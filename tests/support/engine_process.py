@@ -1,0 +1,103 @@
+"""Run the real engine (``callcenter serve --no-console``) as a child process in tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import gevent
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class EngineProcess:
+    """A running engine: its process, outbound port and log file."""
+
+    process: subprocess.Popen
+    outbound_port: int
+    log_path: Path
+
+    def log(self) -> str:
+        """Everything the engine logged so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_log(self, text: str, timeout: float = 15.0) -> None:
+        """Wait (cooperatively) until ``text`` appears in the log."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log():
+            if self.process.poll() is not None:
+                raise AssertionError(f"engine exited {self.process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not logged within {timeout} s:\n{self.log()}")
+            gevent.sleep(0.05)
+
+    def stop(self) -> None:
+        """SIGTERM, then kill if it lingers."""
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+
+def start_engine(
+    tmp_path: Path,
+    *,
+    esl_port: int,
+    esl_password: str,
+    db_url: str,
+    redis_url: str,
+    redis_prefix: str,
+    **settings: str,
+) -> EngineProcess:
+    """Start ``callcenter serve --no-console`` with env settings; returns once it listens."""
+    outbound_port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env.update(
+        {
+            "CALLCENTER_ESL__PORT": str(esl_port),
+            "CALLCENTER_ESL__PASSWORD": esl_password,
+            "CALLCENTER_OUTBOUND__PORT": str(outbound_port),
+            "CALLCENTER_DATABASE__URL": db_url,
+            "CALLCENTER_REDIS__URL": redis_url,
+            "CALLCENTER_REDIS__PREFIX": redis_prefix,
+            "CALLCENTER_RECORDING__PATH": str(tmp_path / "recordings"),
+            "CALLCENTER_ROUTING__DOMAIN": "127.0.0.1",
+            "CALLCENTER_LOG__FORMAT": "json",
+        }
+    )
+    env.update({f"CALLCENTER_{k.upper()}": v for k, v in settings.items()})
+    log_path = tmp_path / "engine.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from callcenter.entry import run; run()",
+                "serve",
+                "--no-console",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    engine = EngineProcess(process, outbound_port, log_path)
+    try:
+        engine.wait_for_log('"engine started"')
+    except AssertionError:
+        engine.stop()
+        raise
+    return engine

@@ -1,0 +1,348 @@
+"""The base ESL connection: one socket, one reader greenlet, replies matched by order.
+
+FreeSWITCH answers commands in the order it received them, one reply each, and events may
+arrive between a command and its reply (trace README, "Reply vs. event order"). So every
+command appends a slot to a FIFO under the send lock, and the reader hands each
+``command/reply`` / ``api/response`` frame to the oldest slot. A command that times out
+leaves its slot in place, so the late reply is consumed by it and the order stays right.
+
+When the socket drops, or the bytes stop being ESL (:class:`ProtocolError`), the connection
+closes and every pending command fails at once with :class:`NotConnected`.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import gevent
+import gevent.event
+import gevent.lock
+from gevent.event import AsyncResult
+
+from callcenter.logs import get_logger
+from callcenter.switch.errors import CommandFailed, CommandTimeout, NotConnected, SwitchError
+from callcenter.switch.handlers import Handler, HandlerTable, Subscription
+from callcenter.switch.protocol import (
+    Event,
+    Frame,
+    FrameParser,
+    ProtocolError,
+    encode_command,
+    parse_event_json,
+    parse_event_plain,
+)
+
+__all__ = ["DisconnectNotice", "EslConnection", "check_line", "is_error_reply"]
+
+RECV_BYTES = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class DisconnectNotice:
+    """A ``text/disconnect-notice`` frame: linger started, or FreeSWITCH is closing."""
+
+    disposition: str
+    uuid: str = ""
+    channel_name: str = ""
+    linger_time: int | None = None
+    text: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    name = "DISCONNECT_NOTICE"
+
+    @classmethod
+    def from_frame(cls, frame: Frame) -> DisconnectNotice:
+        """Build the notice from its frame (``Content-Disposition``, ``Linger-Time``, ...)."""
+        headers = frame.headers
+        linger = headers.get("Linger-Time")
+        try:
+            linger_time = int(linger) if linger is not None else None
+        except ValueError:
+            linger_time = None
+        return cls(
+            disposition=headers.get("Content-Disposition", ""),
+            uuid=headers.get("Controlled-Session-UUID", ""),
+            channel_name=headers.get("Channel-Name", ""),
+            linger_time=linger_time,
+            text=frame.text,
+            headers=dict(headers),
+        )
+
+    @property
+    def lingering(self) -> bool:
+        """True for the linger notice (the call is gone, the socket stays open for now)."""
+        return self.disposition == "linger"
+
+
+def check_line(value: str, what: str = "argument") -> str:
+    """Reject a value that would break out of its ESL line (newline injection)."""
+    if "\n" in value or "\r" in value:
+        raise ValueError(
+            f"{what} {value[:60]!r} contains a newline; that would inject ESL commands, "
+            "so it is refused"
+        )
+    return value
+
+
+def is_error_reply(text: str) -> bool:
+    """True for FreeSWITCH's failure texts: ``-ERR ...`` and ``-USAGE ...``."""
+    return text.startswith("-ERR") or text.startswith("-USAGE")
+
+
+class EslConnection:
+    """One ESL socket: ordered command/reply matching, event dispatch, clean failure."""
+
+    def __init__(
+        self,
+        *,
+        command_timeout: float = 10.0,
+        handlers: HandlerTable | None = None,
+        max_concurrent_handlers: int = 100,
+        name: str = "esl",
+        **log_fields: object,
+    ) -> None:
+        self.command_timeout = command_timeout
+        self.handlers = handlers if handlers is not None else HandlerTable(max_concurrent_handlers)
+        self.name = name
+        self.log = get_logger("callcenter.switch", conn=name, **log_fields)
+        self.last_notice: DisconnectNotice | None = None
+        self._sock: socket.socket | None = None
+        self._reader: gevent.Greenlet | None = None
+        self._pending: deque[AsyncResult] = deque()
+        self._send_lock = gevent.lock.Semaphore()
+        self._closed = False
+        self._close_reason: SwitchError | None = None
+        self._closed_event = gevent.event.Event()
+        self._close_callbacks: list[Callable[[SwitchError], object]] = []
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True while the socket is attached and not closed."""
+        return self._sock is not None and not self._closed
+
+    @property
+    def close_reason(self) -> SwitchError | None:
+        """Why the connection closed (``None`` while open)."""
+        return self._close_reason
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Block until the connection is closed; False if ``timeout`` passed first."""
+        return self._closed_event.wait(timeout)
+
+    def on_close(self, callback: Callable[[SwitchError], object]) -> None:
+        """Call ``callback(reason)`` in its own greenlet once the connection closes."""
+        if self._closed and self._close_reason is not None:
+            gevent.spawn(callback, self._close_reason)
+        else:
+            self._close_callbacks.append(callback)
+
+    # -- handlers --------------------------------------------------------------------------
+
+    def on(self, key: str, handler: Handler, *, concurrent: bool = False) -> Subscription:
+        """Call ``handler(event)`` for events named ``key`` (name, CUSTOM subclass or '*')."""
+        return self.handlers.add(key, handler, concurrent=concurrent)
+
+    def off(self, subscription: Subscription) -> None:
+        """Remove a handler registered with :meth:`on`."""
+        self.handlers.remove(subscription)
+
+    # -- commands --------------------------------------------------------------------------
+
+    def command(
+        self,
+        text: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        body: str = "",
+        timeout: float | None = None,
+        check: bool = True,
+    ) -> Frame:
+        """Send one command and return its reply frame; ``-ERR`` raises CommandFailed."""
+        check_line(text, "command")
+        for key, value in (headers or {}).items():
+            check_line(key, "header name")
+            check_line(value, f"header {key}")
+        frame = self._request(encode_command(text, headers, body), text, timeout)
+        if check:
+            reply = frame.reply_text if "Reply-Text" in frame.headers else frame.text
+            if is_error_reply(reply):
+                raise CommandFailed(text, reply)
+        return frame
+
+    def api(self, command: str, *, timeout: float | None = None, check: bool = True) -> str:
+        """Run ``api <command>`` and return the body; ``-ERR``/``-USAGE`` raise CommandFailed.
+
+        Note: a synchronous api blocks FreeSWITCH's side of this connection, and no event is
+        delivered until it returns (S04 b); prefer ``bgapi`` for anything slow (originate).
+        """
+        text = "api " + command
+        frame = self.command(text, timeout=timeout, check=False)
+        body = frame.text
+        if check and is_error_reply(body):
+            raise CommandFailed(text, body)
+        return body
+
+    def close(self, reason: str = "closed by the client") -> None:
+        """Close the socket; pending commands fail with NotConnected."""
+        self._teardown(NotConnected(reason))
+
+    # -- internals -------------------------------------------------------------------------
+
+    def attach(self, sock: socket.socket) -> None:
+        """Take over a connected socket (TCP_NODELAY on) and start the reader greenlet."""
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # not TCP (a socketpair in tests): nothing to tune
+            pass
+        self._sock = sock
+        self._reader = gevent.spawn(self._read_loop, sock)
+
+    def _request(self, data: bytes, what: str, timeout: float | None) -> Frame:
+        if timeout is None:
+            timeout = self.command_timeout
+        slot: AsyncResult = AsyncResult()
+        deadline = gevent.Timeout(timeout)
+        deadline.start()
+        writing = False
+        try:
+            with self._send_lock:
+                sock = self._sock
+                if self._closed or sock is None:
+                    raise self._not_connected()
+                self._pending.append(slot)
+                writing = True
+                try:
+                    sock.sendall(data)
+                except OSError as exc:
+                    self._teardown(NotConnected(f"connection lost while sending: {exc}"))
+                    raise self._not_connected() from None
+                writing = False
+            return slot.get()
+        except gevent.Timeout as exc:
+            if exc is not deadline:
+                raise
+            if writing:  # a half-written command leaves the stream unusable
+                self._teardown(NotConnected(f"timed out while sending {_short(what)!r}"))
+            raise CommandTimeout(
+                f"FreeSWITCH did not answer {_short(what)!r} within {timeout:g} s",
+                _short(what),
+                timeout,
+            ) from None
+        finally:
+            deadline.close()
+
+    def _not_connected(self) -> NotConnected:
+        reason = self._close_reason
+        if reason is None:
+            return NotConnected(f"{self.name}: not connected")
+        return NotConnected(f"{self.name}: {reason}")
+
+    def _read_loop(self, sock: socket.socket) -> None:
+        parser = FrameParser()
+        route = self._route_frame
+        error: SwitchError
+        try:
+            while True:
+                data = sock.recv(RECV_BYTES)
+                if not data:
+                    if parser.buffered:
+                        raise ProtocolError(
+                            "connection closed in the middle of a frame "
+                            f"({parser.buffered} bytes of a truncated frame)"
+                        )
+                    error = NotConnected("FreeSWITCH closed the connection")
+                    break
+                for frame in parser.feed(data):
+                    route(frame)
+        except ProtocolError as exc:
+            self.log.error("esl protocol error; closing the connection", error=str(exc))
+            error = NotConnected(f"protocol error from FreeSWITCH: {exc}")
+        except OSError as exc:
+            error = NotConnected(f"connection lost: {exc}")
+        except gevent.GreenletExit:
+            error = NotConnected("reader stopped")
+        except Exception as exc:  # a bug in a hook: log it, never kill the process
+            self.log.exception("esl reader failed; closing the connection")
+            error = NotConnected(f"internal error in the ESL reader: {exc!r}")
+        self._teardown(error)
+
+    def _route_frame(self, frame: Frame) -> None:
+        content_type = frame.headers.get("Content-Type", "")
+        if content_type == "text/event-json":
+            event = parse_event_json(frame.body)
+        elif content_type == "text/event-plain":
+            event = parse_event_plain(frame.body)
+        elif content_type == "command/reply" or content_type == "api/response":
+            if self._pending:
+                self._pending.popleft().set(frame)
+            else:
+                self._on_unsolicited(frame)
+            return
+        elif content_type == "text/disconnect-notice":
+            notice = DisconnectNotice.from_frame(frame)
+            self.last_notice = notice
+            self.log.info(
+                "esl disconnect notice",
+                disposition=notice.disposition,
+                linger_time=notice.linger_time,
+                call_uuid=notice.uuid,
+            )
+            self._on_notice(notice)
+            self.handlers.dispatch_notice(notice)
+            return
+        else:
+            self._on_other_frame(frame)
+            return
+        self._on_event(event)
+        self.handlers.dispatch(event)
+
+    # Hooks for subclasses; they run on the reader and must not block.
+
+    def _on_event(self, event: Event) -> None:
+        """Inline routing before dispatch (bgapi jobs, execute completions)."""
+
+    def _on_notice(self, notice: DisconnectNotice) -> None:
+        """Inline reaction to a disconnect notice."""
+
+    def _on_unsolicited(self, frame: Frame) -> None:
+        self.log.warning("esl reply with no command waiting for it", reply=frame.reply_text)
+
+    def _on_other_frame(self, frame: Frame) -> None:
+        self.log.warning("esl frame of unknown type ignored", content_type=frame.content_type)
+
+    def _on_teardown(self, error: SwitchError) -> None:
+        """Fail whatever else waits on this connection."""
+
+    def _teardown(self, error: SwitchError) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._close_reason = error
+        pending = list(self._pending)
+        self._pending.clear()
+        for slot in pending:
+            slot.set_exception(NotConnected(f"{self.name}: {error}"))
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
+        self._on_teardown(error)
+        self._closed_event.set()
+        self.log.info("esl connection closed", reason=str(error), failed_commands=len(pending))
+        callbacks, self._close_callbacks = self._close_callbacks, []
+        for callback in callbacks:
+            gevent.spawn(callback, error)
+
+
+def _short(command: str) -> str:
+    """A command for messages: the password of ``auth`` hidden, long ones cut."""
+    if command.startswith("auth "):
+        return "auth ***"
+    return command if len(command) <= 80 else command[:77] + "..."

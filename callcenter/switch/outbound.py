@@ -1,0 +1,125 @@
+"""Outbound ESL: FreeSWITCH's dialplan ``socket <host:port> async full`` connects to us.
+
+:class:`OutboundServer` runs one greenlet per call. Each call gets an
+:class:`~callcenter.switch.session.OutboundSession`: ``connect`` (whose reply headers are the
+whole channel, URL-encoded), ``myevents``, ``linger``, then the application handler runs.
+With ``linger`` FreeSWITCH never closes by itself (S02), so the server sends ``exit`` when
+the handler returns; a handler that ends with :class:`SessionGone` (the caller hung up) is
+a normal end, logged at info level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gevent
+import gevent.pool
+from gevent.server import StreamServer
+
+from callcenter.config import OutboundSettings
+from callcenter.logs import get_logger
+from callcenter.switch.errors import NotConnected, SessionGone, SwitchError
+from callcenter.switch.session import Execution, OutboundSession
+
+__all__ = ["Execution", "OutboundServer", "OutboundSession"]
+
+log = get_logger("callcenter.switch.outbound")
+
+
+SessionHandler = Callable[[OutboundSession], object]
+
+
+class OutboundServer:
+    """TCP server for the dialplan ``socket`` app: one greenlet and session per call."""
+
+    def __init__(
+        self,
+        handler: SessionHandler,
+        host: str = "127.0.0.1",
+        port: int = 8084,
+        *,
+        linger: bool | int = True,
+        myevents: bool = True,
+        app_timeout: float = 300.0,
+        command_timeout: float = 10.0,
+        max_calls: int | None = None,
+    ) -> None:
+        self.handler = handler
+        self.linger = linger
+        self.myevents = myevents
+        self.app_timeout = app_timeout
+        self.command_timeout = command_timeout
+        self.sessions: set[OutboundSession] = set()
+        spawn = gevent.pool.Pool(max_calls) if max_calls else "default"
+        self._server = StreamServer((host, port), self._handle, spawn=spawn)
+
+    @classmethod
+    def from_settings(
+        cls, settings: OutboundSettings, handler: SessionHandler, **kwargs: object
+    ) -> OutboundServer:
+        """Build from :class:`~callcenter.config.OutboundSettings`."""
+        return cls(
+            handler,
+            settings.host,
+            settings.port,
+            app_timeout=settings.app_timeout,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound (host, port); port 0 is resolved after :meth:`start`."""
+        return self._server.address
+
+    def start(self) -> OutboundServer:
+        """Bind and start accepting calls (returns at once)."""
+        self._server.start()
+        log.info("outbound esl server listening", address=f"{self.address[0]}:{self.address[1]}")
+        return self
+
+    def serve_forever(self) -> None:
+        """Start and block until :meth:`stop`."""
+        self._server.serve_forever()
+
+    def stop(self, timeout: float | None = 2.0) -> None:
+        """Stop accepting calls and close the sessions still running."""
+        self._server.stop(timeout=timeout)
+        for session in list(self.sessions):
+            session.close("server stopped")
+
+    def _handle(self, sock: object, address: tuple[str, int]) -> None:
+        session = OutboundSession(
+            sock,
+            address,
+            command_timeout=self.command_timeout,
+            app_timeout=self.app_timeout,
+        )
+        self.sessions.add(session)
+        try:
+            try:
+                session.connect()
+                if self.myevents:
+                    session.myevents()
+                if self.linger is not False:
+                    session.linger(None if self.linger is True else int(self.linger))
+            except SwitchError as exc:
+                session.log.warning("outbound session setup failed", error=str(exc))
+                return
+            session.log.info(
+                "outbound call",
+                caller=session.caller_number,
+                destination=session.destination_number,
+            )
+            try:
+                self.handler(session)
+            except (SessionGone, NotConnected) as exc:
+                if not session.gone:
+                    raise
+                session.log.info("call ended while the handler ran", reason=str(exc))
+        except Exception:
+            session.log.exception("outbound session handler failed")
+        finally:
+            try:
+                session.finish()
+            finally:
+                self.sessions.discard(session)

@@ -1,0 +1,362 @@
+"""One call on the outbound socket: channel data, applications, events, hangup.
+
+``execute`` sends ``sendmsg`` with a fresh ``Event-UUID`` and waits for the
+CHANNEL_EXECUTE_COMPLETE whose ``Application-UUID`` equals it (not the next completion with
+the same app name), with a timeout; CHANNEL_HANGUP or a disconnect notice wakes every waiter
+at once with :class:`SessionGone` (in S05c the notice even came before EXECUTE_COMPLETE).
+``uuid_bridge`` ends the ``socket`` app (S03) but not the session: events keep coming until
+the caller hangs up. The server around it is in :mod:`callcenter.switch.outbound`.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from collections import deque
+from collections.abc import Callable
+from urllib.parse import unquote
+
+import gevent
+import gevent.event
+import gevent.queue
+
+from callcenter.switch.commands import play_and_get_digits_arg
+from callcenter.switch.connection import DisconnectNotice, EslConnection
+from callcenter.switch.errors import (
+    CommandFailed,
+    CommandTimeout,
+    NotConnected,
+    SessionGone,
+    SwitchError,
+)
+from callcenter.switch.handlers import ALL
+from callcenter.switch.inbound import sendmsg_headers
+from callcenter.switch.protocol import Event, Frame
+
+__all__ = ["Execution", "OutboundSession"]
+
+RECENT_EVENTS = 100
+"""Events a session remembers for ``wait_event(include_past=True)``."""
+
+
+class Execution:
+    """One application started by ``sendmsg``; resolves on its EXECUTE_COMPLETE."""
+
+    def __init__(
+        self, session: OutboundSession, app: str, arg: str | None, event_uuid: str
+    ) -> None:
+        self.session = session
+        self.app = app
+        self.arg = arg
+        self.event_uuid = event_uuid
+        self.complete: Event | None = None
+        self._result = gevent.event.AsyncResult()
+
+    def ready(self) -> bool:
+        """True once the app completed (or the call went away)."""
+        return self._result.ready()
+
+    def wait(self, timeout: float | None = None) -> Event:
+        """The CHANNEL_EXECUTE_COMPLETE event; SessionGone if the call ended first.
+
+        ``timeout`` defaults to the session's ``app_timeout``; running out raises
+        CommandTimeout (the app keeps running in FreeSWITCH; ``uuid_break`` stops it).
+        """
+        if timeout is None:
+            timeout = self.session.app_timeout
+        try:
+            return self._result.get(timeout=timeout)
+        except gevent.Timeout:
+            self.session._executions.pop(self.event_uuid, None)
+            raise CommandTimeout(
+                f"{self.app} did not complete within {timeout:g} s", self.app, timeout
+            ) from None
+
+    def _complete(self, event: Event) -> None:
+        self.complete = event
+        self._result.set(event)
+
+    def _fail(self, error: SwitchError) -> None:
+        if not self._result.ready():
+            self._result.set_exception(error)
+
+
+class _Waiter:
+    __slots__ = ("name", "predicate", "result", "even_if_gone")
+
+    def __init__(
+        self, name: str, predicate: Callable[[Event], bool] | None, even_if_gone: bool
+    ) -> None:
+        self.name = name
+        self.predicate = predicate
+        self.even_if_gone = even_if_gone
+        self.result = gevent.event.AsyncResult()
+
+
+class OutboundSession(EslConnection):
+    """One call handed to the engine by the dialplan ``socket`` application."""
+
+    def __init__(
+        self,
+        sock: object,
+        address: tuple[str, int] | None = None,
+        *,
+        command_timeout: float = 10.0,
+        app_timeout: float = 300.0,
+        max_concurrent_handlers: int = 20,
+    ) -> None:
+        peer = f"{address[0]}:{address[1]}" if address else "?"
+        super().__init__(
+            command_timeout=command_timeout,
+            max_concurrent_handlers=max_concurrent_handlers,
+            name=f"outbound {peer}",
+        )
+        self.app_timeout = app_timeout
+        self.channel = Event({})
+        self.hangup_event: Event | None = None
+        self._gone: SessionGone | None = None
+        self._executions: dict[str, Execution] = {}
+        self._waiters: list[_Waiter] = []
+        self.recent: deque[Event] = deque(maxlen=RECENT_EVENTS)
+        self._tail: list[Event] = []  # events from the hangup on (bounded by the call's end)
+        self.attach(sock)  # type: ignore[arg-type]
+
+    # -- channel data ----------------------------------------------------------------------
+
+    @property
+    def uuid(self) -> str:
+        """The channel's Unique-ID."""
+        return self.channel.headers.get("Unique-ID", "")
+
+    @property
+    def caller_number(self) -> str:
+        """Caller-Caller-ID-Number (the customer's number for an inbound call)."""
+        return self.channel.headers.get("Caller-Caller-ID-Number", "")
+
+    @property
+    def caller_name(self) -> str:
+        """Caller-Caller-ID-Name."""
+        return self.channel.headers.get("Caller-Caller-ID-Name", "")
+
+    @property
+    def destination_number(self) -> str:
+        """Caller-Destination-Number (the dialled hotline number)."""
+        return self.channel.headers.get("Caller-Destination-Number", "")
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """Channel variables from the connect reply (``variable_*`` without the prefix)."""
+        return self.channel.variables
+
+    @property
+    def gone(self) -> bool:
+        """True once the caller hung up or the socket closed."""
+        return self._gone is not None
+
+    # -- session setup ---------------------------------------------------------------------
+
+    def connect(self) -> Event:
+        """Send ``connect``; the reply's headers are the channel data (URL-decoded here)."""
+        frame = self.command("connect")
+        headers = {k: (unquote(v) if "%" in v else v) for k, v in frame.headers.items()}
+        self.channel = Event(headers, None, "command/reply")
+        self.log = self.log.bind(call_uuid=self.uuid)
+        return self.channel
+
+    def myevents(self) -> Frame:
+        """Receive this channel's events (the fixed CHANNEL_* + DTMF set, see S02)."""
+        return self.command("myevents")
+
+    def linger(self, seconds: int | None = None) -> Frame:
+        """Keep the socket after hangup (for the final events); bare linger never closes."""
+        return self.command("linger" if seconds is None else f"linger {int(seconds)}")
+
+    # -- applications ----------------------------------------------------------------------
+
+    def execute_async(self, app: str, arg: str | None = None) -> Execution:
+        """Start ``app arg`` and return at once with a handle (FreeSWITCH answers +OK)."""
+        if self._gone is not None:
+            raise self._gone_error()
+        event_uuid = str(uuid_module.uuid4())
+        execution = Execution(self, app, arg, event_uuid)
+        headers = sendmsg_headers(app, arg, event_uuid)
+        self._executions[event_uuid] = execution
+        try:
+            self.command("sendmsg", headers)
+        except CommandFailed:
+            self._executions.pop(event_uuid, None)
+            raise
+        except (NotConnected, CommandTimeout):
+            self._executions.pop(event_uuid, None)
+            if self._gone is not None:
+                raise self._gone_error() from None
+            raise
+        return execution
+
+    def execute(self, app: str, arg: str | None = None, *, timeout: float | None = None) -> Event:
+        """Run ``app arg`` and wait for its completion event (see :meth:`Execution.wait`)."""
+        return self.execute_async(app, arg).wait(timeout)
+
+    def answer(self) -> Event:
+        """Answer the call."""
+        return self.execute("answer")
+
+    def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
+        """Hang the call up (returns once FreeSWITCH accepted the command)."""
+        try:
+            self.execute_async("hangup", cause)
+        except SessionGone:
+            pass
+
+    def playback(self, path: str, *, timeout: float | None = None) -> Event:
+        """Play a file or stream to the caller and wait until it finished."""
+        return self.execute("playback", path, timeout=timeout)
+
+    def play_and_get_digits(
+        self,
+        prompt: str,
+        *,
+        var_name: str = "cc_digits",
+        timeout: float | None = None,
+        **options: int | str | None,
+    ) -> str:
+        """Prompt and collect DTMF; the digits ('' if none) from the EXECUTE_COMPLETE.
+
+        ``options`` are those of :func:`~callcenter.switch.commands.play_and_get_digits_arg`
+        (min_digits, max_digits, tries, timeout_ms, terminators, invalid_prompt, regexp...).
+        """
+        arg = play_and_get_digits_arg(prompt, var_name=var_name, **options)  # type: ignore[arg-type]
+        complete = self.execute("play_and_get_digits", arg, timeout=timeout)
+        return complete.headers.get("variable_" + var_name, "")
+
+    # -- events ----------------------------------------------------------------------------
+
+    def wait_event(
+        self,
+        name: str,
+        *,
+        timeout: float | None = None,
+        predicate: Callable[[Event], bool] | None = None,
+        even_if_gone: bool = False,
+        include_past: bool = False,
+    ) -> Event:
+        """Wait for the next event called ``name`` (matching ``predicate``).
+
+        ``include_past`` first looks through the session's recent events (newest first), for
+        events that may already have passed. Raises SessionGone when the call ends first
+        (unless ``even_if_gone``: then only the socket closing ends the wait), and
+        CommandTimeout after ``timeout`` seconds. Once the call is gone, ``even_if_gone``
+        waits also see the events that came since the hangup, so the final ones
+        (CHANNEL_HANGUP_COMPLETE with billsec and hangup disposition) are never missed.
+        """
+
+        def matches(event: Event) -> bool:
+            return event.name == name and (predicate is None or predicate(event))
+
+        if include_past:
+            for event in reversed(self.recent):
+                if matches(event):
+                    return event
+        if self._gone is not None and even_if_gone:
+            for event in self._tail:
+                if matches(event):
+                    return event
+        if (self._gone is not None and not even_if_gone) or self._closed:
+            raise self._gone_error()
+        waiter = _Waiter(name, predicate, even_if_gone)
+        self._waiters.append(waiter)
+        try:
+            return waiter.result.get(timeout=timeout)
+        except gevent.Timeout:
+            raise CommandTimeout(f"no {name} event within {timeout:g} s", name, timeout) from None
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    def wait_gone(self, timeout: float | None = None) -> SessionGone | None:
+        """Block until the call is gone; returns the SessionGone (None on timeout)."""
+        waiter = _Waiter("", lambda _event: False, True)
+        if self._gone is None:
+            self._waiters.append(waiter)
+            try:
+                waiter.result.wait(timeout)
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+        return self._gone
+
+    def stream(self) -> gevent.queue.Queue:
+        """A queue receiving every event of this session from now on (until it closes)."""
+        queue: gevent.queue.Queue = gevent.queue.Queue()
+        self.on(ALL, queue.put)
+        return queue
+
+    # -- ending ----------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """End the session: ``exit`` if the socket is still open, close, stop handlers."""
+        if self.connected:
+            try:
+                self.command("exit", timeout=min(self.command_timeout, 2.0), check=False)
+            except SwitchError:
+                pass
+        self.close("session finished")
+        self.handlers.close()
+
+    # -- reader hooks ----------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        self.recent.append(event)
+        if self._gone is not None and len(self._tail) < RECENT_EVENTS:
+            self._tail.append(event)
+        headers = event.headers
+        name = headers.get("Event-Name", "")
+        if name == "CHANNEL_EXECUTE_COMPLETE":
+            execution = self._executions.pop(headers.get("Application-UUID", ""), None)
+            if execution is not None:
+                execution._complete(event)
+        if self._waiters:
+            for waiter in list(self._waiters):
+                if waiter.name == name and (waiter.predicate is None or waiter.predicate(event)):
+                    self._waiters.remove(waiter)
+                    waiter.result.set(event)
+        if name == "CHANNEL_HANGUP" and headers.get("Unique-ID", self.uuid) == self.uuid:
+            self.hangup_event = event
+            if self._gone is None:
+                self._tail.append(event)
+            cause = headers.get("Hangup-Cause", "")
+            self._set_gone(SessionGone(f"caller hung up ({cause})", self.uuid, cause))
+
+    def _on_notice(self, notice: DisconnectNotice) -> None:
+        why = "linger" if notice.lingering else notice.disposition or "notice"
+        self._set_gone(SessionGone(f"call ended (disconnect notice: {why})", self.uuid))
+
+    def _on_teardown(self, error: SwitchError) -> None:
+        self._set_gone(SessionGone(f"outbound socket closed ({error})", self.uuid))
+        for waiter in self._waiters:
+            waiter.result.set_exception(self._gone_error())
+        self._waiters.clear()
+
+    def _not_connected(self) -> NotConnected:
+        return NotConnected(f"{self.name} (call {self.uuid}): {self._close_reason or 'closed'}")
+
+    def _set_gone(self, error: SessionGone) -> None:
+        if self._gone is not None:
+            return
+        if not error.cause and self.hangup_event is not None:
+            error.cause = self.hangup_event.headers.get("Hangup-Cause", "")
+        self._gone = error
+        self.log.info("call gone", reason=str(error))
+        executions, self._executions = self._executions, {}
+        for execution in executions.values():
+            execution._fail(self._gone_error(f"{execution.app}: "))
+        keep = []
+        for waiter in self._waiters:
+            if waiter.even_if_gone and waiter.name:
+                keep.append(waiter)
+            else:
+                waiter.result.set_exception(self._gone_error())
+        self._waiters = keep
+
+    def _gone_error(self, prefix: str = "") -> SessionGone:
+        gone = self._gone or SessionGone("outbound session closed", self.uuid)
+        return SessionGone(f"{prefix}call {self.uuid} is gone: {gone}", gone.uuid, gone.cause)

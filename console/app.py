@@ -10,6 +10,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
+import callcenter.store.models  # noqa: F401 - registers every mapped class before queries
 from callcenter.config import Settings, load_settings
 from callcenter.store.session import make_engine, session_factory
 from console.i18n import install_i18n

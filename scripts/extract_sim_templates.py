@@ -44,7 +44,7 @@ CORE = [
 #  of the channel, first variable, last variable, {literal: placeholder})
 SIP_CALLER = {"13800138000": "cid_num", "5070": "sip_port", "5000": "dest", "6000": "rtp_port"}
 SIP_AGENT = {"1000": "user", "5081": "sip_port", "6100": "rtp_port", "13800138000": "cid_num"}
-SIP_CUSTOMER = {"13900139000": "dest", "5090": "sip_port", "6200": "rtp_port", "1000": "cid_num"}
+SIP_CUSTOMER = {"13900139000": "user", "5090": "sip_port", "6200": "rtp_port", "1000": "cid_num"}
 CALLER = "sofia/internal/13800138000@127.0.0.1:5070"
 AGENT = "sofia/internal/1000@127.0.0.1:5081"
 CUSTOMER = "sofia/internal/13900139000@127.0.0.1:5090"
@@ -59,6 +59,7 @@ BLOCKS = [
     ("sofia_out_create2", "S03", AGENT, 0, "CHANNEL_CREATE", 0, "sip_invite_domain", "sofia_profile_url", SIP_AGENT),  # noqa: E501
     ("sofia_out_progress", "S03", AGENT, 0, "CHANNEL_PROGRESS", 0, "sip_local_network_addr", "sip_call_id", SIP_AGENT),  # noqa: E501
     ("sofia_out_answer", "S03", AGENT, 0, "CHANNEL_ANSWER", 0, "switch_r_sdp", "remote_media_port", SIP_AGENT),  # noqa: E501
+    ("sofia_bleg_create", "S07", CUSTOMER, 0, "CHANNEL_CREATE", 0, "direction", "sofia_profile_url", SIP_CUSTOMER),  # noqa: E501
     ("user_directory", "S03", AGENT, 0, "CALL_UPDATE", 0, "record_stereo", "callgroup", SIP_AGENT),
     ("loopback_a_create", "S01", "loopback/9196-a", 0, "CHANNEL_CREATE", 0, "direction", "loopback_leg", {"9196": "dest"}),  # noqa: E501
     ("loopback_b_create", "S01", "loopback/9196-b", 0, "CHANNEL_CREATE", 0, "direction", "loopback_leg", {"9196": "dest"}),  # noqa: E501
@@ -134,6 +135,23 @@ def merge(order: list[str], seq: list[str]) -> None:
             pos += 1
 
 
+def topo_order(seqs: list[list[str]]) -> list[str]:
+    """One order consistent with every observed sequence (ties: first seen first)."""
+    first: dict[str, int] = {}
+    after: dict[str, set[str]] = {}
+    for seq in seqs:
+        for i, x in enumerate(seq):
+            first.setdefault(x, len(first))
+            after.setdefault(x, set()).update(seq[:i])
+    out: list[str] = []
+    left = sorted(first, key=first.get)  # type: ignore[arg-type]
+    while left:
+        ready = [x for x in left if not (after[x] - set(out) - {x})] or left[:1]
+        out.append(ready[0])
+        left.remove(ready[0])
+    return out
+
+
 def event_key(d: dict[str, str]) -> str:
     sub = d.get("Event-Subclass")
     return d["Event-Name"] + ("/" + sub if sub else "")
@@ -142,9 +160,9 @@ def event_key(d: dict[str, str]) -> str:
 def build_events(traces: dict[str, list[dict]]) -> dict:
     events: dict[str, dict] = {}
     core: dict[str, str] = {}
-    caller: list[str] = []
-    other: list[str] = []
-    basic: list[str] = []
+    profile_seqs: list[list[str]] = []
+    other_names: set[str] = set()
+    basic_seqs: list[list[str]] = []
     with_vars: set[str] = set()
     without_vars: set[str] = set()
     for recs in traces.values():
@@ -175,9 +193,10 @@ def build_events(traces: dict[str, list[dict]]) -> dict:
             merge(entry["pre"], seg["pre"])
             merge(entry["post"], seg["post"])
             chan = seg["chan"]
-            merge(basic, [n for n in chan if not n.startswith(("Caller-", "Other-"))])
-            merge(caller, [n[7:] for n in chan if n.startswith("Caller-")])
-            merge(other, [n[10:] for n in chan if n.startswith("Other-Leg-")])
+            basic_seqs.append([n for n in chan if not n.startswith(("Caller-", "Other-"))])
+            profile_seqs.append([n[7:] for n in chan if n.startswith("Caller-")])
+            profile_seqs.append([n[10:] for n in chan if n.startswith("Other-Leg-")])
+            other_names.update(profile_seqs[-1])
             if chan:
                 (with_vars if seg["nvars"] else without_vars).add(key)
     for funcs in events.values():  # most frequent function first: the default
@@ -188,9 +207,9 @@ def build_events(traces: dict[str, list[dict]]) -> dict:
             del entry["count"]
     return {
         "core": core,
-        "basic_order": basic,
-        "caller_order": caller,
-        "other_order": other,
+        "basic_order": topo_order(basic_seqs),
+        "caller_order": topo_order(profile_seqs),
+        "other_order": [n for n in topo_order(profile_seqs) if n in other_names],
         "with_vars": sorted(with_vars),
         "events": dict(sorted(events.items())),
     }

@@ -41,7 +41,11 @@ class Api:
         if func is None:
             out = f"-ERR {name} Command not found!\n"
         else:
-            out = func(self, arg, conn)
+            try:
+                out = func(self, arg, conn)
+            except (NotImplementedError, ImportError):  # loud, never a silent success
+                self.switch.log.error("api %s: not simulated yet", name)
+                out = f"-ERR {name} is not simulated yet\n"
         self.switch.fire_api_event(name, arg)
         return out
 

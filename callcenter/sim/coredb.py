@@ -67,6 +67,18 @@ def channel_row(ch: Channel) -> dict[str, str]:
     return row
 
 
+DB_LAG = 1.0  # the core DB is written asynchronously: bridges show up about 1 s later
+
+
+def _db_partner(sw: Switch, ch: Channel) -> Channel | None:
+    """The bridged partner as the core DB knows it (once the bridge is DB_LAG old)."""
+    b = ch.partner
+    if b is None or not b.up:
+        return None
+    since = sw.clock.now_us() - ch.times["Channel-Bridged-Time"]
+    return b if since >= DB_LAG * 1_000_000 else None
+
+
 def show(sw: Switch, arg: str) -> str:
     """The ``show`` api."""
     words = arg.split()
@@ -84,7 +96,7 @@ def show(sw: Switch, arg: str) -> str:
             if c.uuid in seen:
                 continue
             row = {k: channel_row(c)[k] for k in CALL_COLUMNS}
-            b = c.partner if c.partner is not None and c.partner.up else None
+            b = _db_partner(sw, c)
             brow = channel_row(b) if b is not None else {}
             for k in B_COLUMNS:
                 row["b_" + k] = brow.get(k, "")

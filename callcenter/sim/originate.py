@@ -16,15 +16,12 @@ from callcenter.sim.channel import (
     CallerProfile,
     Channel,
 )
+from callcenter.sim.userleg import OriginateError, dial_sip
 
 if TYPE_CHECKING:
     from callcenter.sim.switch import Switch
 
 L16 = ("L16", "8000", "128000")
-
-
-class OriginateError(Exception):
-    """The originate failed with a hangup cause (``-ERR <cause>``)."""
 
 
 def parse_vars(text: str) -> tuple[dict[str, str], str]:
@@ -89,6 +86,8 @@ def dial_leg(sw: Switch, dial: str, a_leg: Channel | None = None) -> Channel:
     variables, url = parse_vars(dial)
     if url.startswith("loopback/"):
         return _loopback(sw, url, variables)
+    if url.startswith(("user/", "sofia/")):
+        return dial_sip(sw, url, variables, a_leg)
     raise OriginateError("CHAN_NOT_IMPLEMENTED")
 
 
@@ -222,7 +221,59 @@ class LoopbackLeg:
         ch.set_var("is_loopback", "1")
 
 
-def bridge_app(ch: Channel, arg: str) -> None:
-    """The bridge application (to be completed: sofia/ and user/ targets)."""
-    ch.switch.log.error("bridge to %s: not supported by the simulator yet", arg)
-    ch.set_var("originate_disposition", "CHAN_NOT_IMPLEMENTED")
+def bridge_app(a: Channel, arg: str) -> None:
+    """The bridge application: dial ``arg`` (user/, sofia/, loopback/) and bridge A to it."""
+    from callcenter.sim import bridge
+
+    variables, url = parse_vars(arg)
+    a.set_callstate("RING_WAIT")
+    try:
+        b = dial_leg(a.switch, arg, a_leg=a)
+    except OriginateError as exc:
+        cause = str(exc)
+        a.set_var("originate_disposition", cause)
+        a.set_var("DIALSTATUS", cause)
+        a.set_var("originate_causes", cause)
+        if a.up:
+            a.set_callstate("ACTIVE")
+        return
+    a_prof, b_prof = a.profile, b.profile
+    assert a_prof is not None and b_prof is not None
+    a_prof.set("Callee-ID-Name", b_prof.get("Callee-ID-Name") or None)
+    a_prof.set("Callee-ID-Number", b_prof.get("Callee-ID-Number") or None)
+    a.other = ("originatee", bridge.profile_snapshot(b))
+    a.sleep(0.02)
+    a.set_callstate("ACTIVE")
+    name, num = b_prof.get("Callee-ID-Name"), b_prof.get("Callee-ID-Number")
+    a.set_var("originated_legs", f"{b.uuid};{name};{num}")
+    a.set_var("switch_m_sdp", b.vars.get("switch_r_sdp"))
+    a.set_var("video_media_flow", "inactive")
+    a.set_var("text_media_flow", "inactive")
+    a.set_var("audio_media_flow", a.vars.get("audio_media_flow"))
+    a.set_var("originate_disposition", "SUCCESS")
+    a.set_var("DIALSTATUS", "SUCCESS")
+    a.set_var("originate_causes", f"{b.uuid};NONE")
+    a.set_var("signal_bond", b.uuid)
+    bridge.link(a, b, "bridge")
+    a.fire("CHANNEL_BRIDGE", func="switch_ivr_multi_threaded_bridge",
+           pre={"Bridge-A-Unique-ID": a.uuid, "Bridge-B-Unique-ID": b.uuid})  # fmt: skip
+    b.ctx["_after_answer"] = lambda ch: _b_side(ch, a)  # type: ignore[assignment]
+    b.wakeup.set()
+    a.sleep(0.02)
+    if a.up and b.up:
+        bridge.call_update(a, b)
+    while a.up and b.up and b.partner is a and not a.switch_requested():
+        a.wakeup.clear()
+        a.wakeup.wait(0.05)
+    bridge.unbridge(a, b)
+
+
+def _b_side(b: Channel, a: Channel) -> Any:
+    from callcenter.sim import bridge
+    from callcenter.sim.channel import CS_EXCHANGE_MEDIA
+
+    b.set_running_state(CS_EXCHANGE_MEDIA)
+    b.set_var("endpoint_disposition", "ANSWER")
+    if a.up:
+        bridge.call_update(b, a, set_call_uuid=True)
+    return bridge.bridge_loop(b, a, originator=False)

@@ -231,6 +231,8 @@ def finish(ch: Channel) -> None:
         outbound.on_hangup_complete(ch)
         outbound.released.wait()
     ch.state = CS_DESTROY
+    if ch.vars.get("call_uuid", ch.uuid) != ch.uuid:  # a bridged B leg gets its own back
+        ch.set_var("call_uuid", ch.uuid)
     hook = ch.ctx.pop("_destroy_hook", None)
     if hook:
         hook(ch)

@@ -10,6 +10,7 @@ from typing import Any
 from callcenter.engine.bus import (
     AgentMissed,
     AgentOffered,
+    AgentStateChanged,
     Bus,
     BusEvent,
     CallAnswered,
@@ -89,8 +90,8 @@ class CallRecorder:
 
     def _on_event(self, event: BusEvent) -> None:
         call_uuid = getattr(event, "call_uuid", "")
-        if not call_uuid:
-            return
+        if not call_uuid or isinstance(event, AgentStateChanged):
+            return  # agent state changes belong to the agent's log, not the call's timeline
         record = self._open.get(call_uuid)
         if record is None:
             if not isinstance(event, CallArrived):

@@ -24,9 +24,6 @@ from callcenter.store.session import session_scope
 from tests.support.engine_process import start_engine
 
 PASSWORD = "sim-secret-1"
-needs_sim_originate = pytest.mark.xfail(
-    strict=True, reason="simulator: originate to user/ legs and uuid_bridge not implemented yet"
-)
 SCALE = 0.25  # simulated durations run 4x faster
 
 
@@ -95,7 +92,6 @@ def sign_in(center: dict, *extensions: str) -> None:
         )
 
 
-@needs_sim_originate
 def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
     switch: Switch = center["switch"]
     switch.add_softphone("1000", answer_after=1.0, hangup_after=4.0)
@@ -137,7 +133,6 @@ def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
     )
 
 
-@needs_sim_originate
 def test_unanswered_agent_is_skipped_and_the_next_one_takes_the_call(center: dict) -> None:
     switch: Switch = center["switch"]
     switch.add_softphone("1000", mode="noanswer")
@@ -159,7 +154,6 @@ def test_unanswered_agent_is_skipped_and_the_next_one_takes_the_call(center: dic
     assert missed == [{"agent_id": "1000", "cause": "NO_ANSWER"}]
 
 
-@needs_sim_originate
 def test_caller_hanging_up_while_agent_rings_cancels_the_agent_leg(center: dict) -> None:
     switch: Switch = center["switch"]
     phone = switch.add_softphone("1000", mode="noanswer")

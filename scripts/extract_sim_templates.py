@@ -60,6 +60,8 @@ BLOCKS = [
     ("sofia_out_progress", "S03", AGENT, 0, "CHANNEL_PROGRESS", 0, "sip_local_network_addr", "sip_call_id", SIP_AGENT),  # noqa: E501
     ("sofia_out_answer", "S03", AGENT, 0, "CHANNEL_ANSWER", 0, "switch_r_sdp", "remote_media_port", SIP_AGENT),  # noqa: E501
     ("sofia_bleg_create", "S07", CUSTOMER, 0, "CHANNEL_CREATE", 0, "direction", "sofia_profile_url", SIP_CUSTOMER),  # noqa: E501
+    ("hold_sdp", "S05a", AGENT, 0, "CHANNEL_HOLD", 0, "rtp_local_sdp_str", "rtp_local_sdp_str", SIP_AGENT),  # noqa: E501
+    ("unhold_sdp", "S05a", AGENT, 0, "CHANNEL_UNHOLD", 0, "rtp_use_codec_string", "switch_r_sdp", SIP_AGENT),  # noqa: E501
     ("user_directory", "S03", AGENT, 0, "CALL_UPDATE", 0, "record_stereo", "callgroup", SIP_AGENT),
     ("loopback_a_create", "S01", "loopback/9196-a", 0, "CHANNEL_CREATE", 0, "direction", "loopback_leg", {"9196": "dest"}),  # noqa: E501
     ("loopback_b_create", "S01", "loopback/9196-b", 0, "CHANNEL_CREATE", 0, "direction", "loopback_leg", {"9196": "dest"}),  # noqa: E501
@@ -91,11 +93,8 @@ def load(path: str) -> list[dict]:
 def segments(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     """Split an event's header names into core / pre / channel / vars / post."""
     names = [k for k, _ in pairs]
-    i = 0
-    lead = []
-    while i < len(names) and names[i] not in CORE and names[i] != "Event-Subclass":
-        lead.append(names[i])
-        i += 1
+    i = lead_end(names)
+    lead = names[:i]
     while i < len(names) and (names[i] in CORE or names[i] == "Event-Subclass"):
         i += 1
     pre = []
@@ -122,6 +121,19 @@ def segments(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
         i += 1
     post = names[i:]
     return {"lead": lead, "pre": pre, "chan": chan, "nvars": nvars, "post": post}
+
+
+def lead_end(names: list[str]) -> int:
+    """Where the event's own core block starts: a lead (the sendmsg text, or a whole COMMAND
+    event of switch_ivr_broadcast) may come before it."""
+    starts = [i for i, n in enumerate(names) if n == "Event-Name"]
+    if len(starts) > 1:
+        i = starts[-1]
+        return i - 1 if names[i - 1] == "Event-Subclass" else i
+    i = 0
+    while i < len(names) and names[i] not in CORE and names[i] != "Event-Subclass":
+        i += 1
+    return i
 
 
 def merge(order: list[str], seq: list[str]) -> None:
@@ -152,6 +164,11 @@ def topo_order(seqs: list[list[str]]) -> list[str]:
     return out
 
 
+def lead_names(pairs: list[tuple[str, str]]) -> list[str]:
+    """Header names of a lead event after its core block."""
+    return [k for k, _ in pairs]
+
+
 def event_key(d: dict[str, str]) -> str:
     sub = d.get("Event-Subclass")
     return d["Event-Name"] + ("/" + sub if sub else "")
@@ -170,6 +187,17 @@ def build_events(traces: dict[str, list[dict]]) -> dict:
             if "ev" not in rec:
                 continue
             pairs = rec["ev"]
+            names = [k for k, _ in pairs]
+            if names.count("Event-Name") > 1:  # a lead event (COMMAND) of its own
+                lead = pairs[: lead_end(names)]
+                d = dict(lead)
+                entry = events.setdefault(event_key(d), {}).setdefault(
+                    d["Event-Calling-Function"],
+                    {"file": d["Event-Calling-File"], "line": d["Event-Calling-Line-Number"],
+                     "lead": [], "pre": [], "post": [], "count": 0},
+                )  # fmt: skip
+                entry["count"] += 1
+                merge(entry["pre"], [k for k in lead_names(lead) if k not in CORE])
             d = dict(pairs)
             key = event_key(d)
             for name in ("FreeSWITCH-Hostname", "FreeSWITCH-Switchname", "FreeSWITCH-IPv4"):

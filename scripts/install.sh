@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything callcenter needs on Debian 12 (run from the repository root).
 # System packages: redis-server (live state), ffmpeg + sox (recordings), espeak-ng (test audio),
-# python3-venv, chromium (browser tests, driven by Playwright). Python packages go into ./.venv. Safe to run again: it only adds what is missing.
+# python3-venv, chromium (browser tests, driven by Playwright).
+# Python packages go into ./.venv. Safe to run again: it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -36,13 +36,8 @@ class EslAgentDialer:
 
     def ring(self, agent: Agent, call: OfferTarget, leg_uuid: str, timeout: float) -> str:
         """Ring and wait: ``'+OK'`` on answer, else the cause (NO_ANSWER, USER_BUSY, ...)."""
-        dial = (
-            commands.user_endpoint(agent.extension, self.domain)
-            if self.domain
-            else f"user/{agent.extension}"
-        )
         command = commands.originate(
-            dial,
+            commands.user_endpoint(agent.extension, self.domain),
             variables={
                 "origination_uuid": leg_uuid,
                 "origination_caller_id_number": call.caller_number,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -115,16 +117,13 @@ class EngineStore:
                 data = {k: v for k, v in event.items() if k not in ("kind", "at", "call_uuid")}
                 session.add(
                     models.CallEvent(
-                        call_id=call.id, type=event["kind"], ts=_parse(event["at"]), data=data
+                        call_id=call.id,
+                        type=event["kind"],
+                        ts=datetime.fromisoformat(event["at"]),
+                        data=data,
                     )
                 )
             if record.recording_path:
                 session.add(
                     models.Recording(call_id=call.id, path=record.recording_path, format="wav")
                 )
-
-
-def _parse(iso: str):  # noqa: ANN202
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso)

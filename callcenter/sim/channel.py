@@ -143,6 +143,18 @@ class Channel:
         for name, value in items[lo:hi]:
             self.set_var(name, fill(value, ctx))
 
+    def touch_block(
+        self, block: str, *, start: str | None = None, stop: str | None = None
+    ) -> None:
+        """Re-set a block's variables (kept values win over the template): sofia renegotiating
+        media re-sets them, which moves them last."""
+        ctx = self.template_ctx()
+        names = [n for n, _ in data("varblocks.json")[block]]
+        lo = names.index(start) if start else 0
+        hi = names.index(stop) + 1 if stop else len(names)
+        for name, value in data("varblocks.json")[block][lo:hi]:
+            self.set_var(name, self.vars.get(name) or fill(value, ctx))
+
     def template_ctx(self, **extra: str) -> dict[str, str]:
         """Values for ``$(...)`` placeholders of the variable blocks."""
         now = self.switch.clock.now()

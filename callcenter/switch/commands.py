@@ -172,8 +172,10 @@ def channel_vars(variables: Mapping[str, VarValue] | None) -> str:
 # -- originate / bridge / transfer -------------------------------------------------------------
 
 
-def user_endpoint(extension: str, domain: str) -> str:
-    """The dial string of a directory user: ``user/<ext>@<domain>``."""
+def user_endpoint(extension: str, domain: str = "") -> str:
+    """The dial string of a directory user: ``user/<ext>@<domain>`` (no domain: the default)."""
+    if not domain:
+        return f"user/{_word(extension, 'extension')}"
     return f"user/{_word(extension, 'extension')}@{_word(domain, 'domain')}"
 
 

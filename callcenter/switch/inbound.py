@@ -120,7 +120,7 @@ class InboundConnection(EslConnection):
         return cls(
             settings.host,
             settings.port,
-            settings.password,
+            settings.required_password(),
             command_timeout=settings.command_timeout,
             connect_timeout=settings.connect_timeout,
             handlers=handlers,

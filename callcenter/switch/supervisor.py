@@ -73,7 +73,7 @@ class ReconnectingInbound:
         return cls(
             settings.host,
             settings.port,
-            settings.password,
+            settings.required_password(),
             reconnect_min=settings.reconnect_min,
             reconnect_max=settings.reconnect_max,
             command_timeout=settings.command_timeout,

@@ -365,3 +365,12 @@ def test_the_port_reads_the_recorded_originates_like_freeswitch_did() -> None:
     parsed = fs_originate(command.removeprefix("bgapi "))
     assert parsed["variables"]["origination_caller_id_name"] == "Agent 1000"  # per the SIP From
     assert parsed["dial"] == "user/1001@127.0.0.1" and parsed["target"] == "&park()"
+
+
+def test_user_endpoint_with_and_without_domain() -> None:
+    from callcenter.switch.commands import user_endpoint
+
+    assert user_endpoint("1000", "127.0.0.1") == "user/1000@127.0.0.1"
+    assert user_endpoint("1000") == "user/1000"
+    with pytest.raises(ValueError):
+        user_endpoint("10 00")

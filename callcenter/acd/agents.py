@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -42,6 +43,24 @@ _ALLOWED: dict[str, frozenset[AgentState]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Tier:
+    """An agent's place in a queue: lower ``level`` is tried first; ``position`` orders top-down."""
+
+    queue: str
+    level: int = 1
+    position: int = 1
+
+
+Skills = tuple[tuple[str, int], ...]
+
+
+def normalise_skills(value: Mapping[str, int] | Iterable[tuple[str, int]]) -> Skills:
+    """``{skill: proficiency}`` or pairs as a sorted tuple of pairs (hashable, comparable)."""
+    pairs = value.items() if isinstance(value, Mapping) else value
+    return tuple(sorted((str(name), int(level)) for name, level in pairs))
+
+
+@dataclass(frozen=True, slots=True)
 class Agent:
     """One agent's live state. Every transition returns a new Agent (immutable value)."""
 
@@ -55,6 +74,23 @@ class Agent:
     calls_answered: int = 0
     call_uuid: str = ""
     queues: tuple[str, ...] = field(default=())
+    skills: Skills = ()  # (skill, proficiency) pairs; a dict is accepted and normalised
+    tiers: tuple[Tier, ...] = ()  # level/position per queue; a queue without one is (1, 1)
+    talk_seconds: float = 0.0  # answered-call time (incl. hold) since the counters were reset
+    answered_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.skills, tuple):
+            object.__setattr__(self, "skills", normalise_skills(self.skills))
+        object.__setattr__(self, "tiers", tuple(self.tiers))
+
+    def proficiency(self, skill: str) -> int:
+        """The agent's proficiency in ``skill`` (0 when they do not have it)."""
+        return next((level for name, level in self.skills if name == skill), 0)
+
+    def tier(self, queue: str) -> Tier:
+        """The agent's tier in ``queue`` (level 1, position 1 unless configured)."""
+        return next((t for t in self.tiers if t.queue == queue), None) or Tier(queue)
 
     def _check(self, action: str) -> None:
         if self.state not in _ALLOWED[action]:
@@ -101,7 +137,11 @@ class Agent:
         """The agent picked up the offered call."""
         self._check("answer")
         return self._to(
-            AgentState.ON_CALL, now, missed_in_a_row=0, calls_answered=self.calls_answered + 1
+            AgentState.ON_CALL,
+            now,
+            missed_in_a_row=0,
+            calls_answered=self.calls_answered + 1,
+            answered_at=now,
         )
 
     def miss(self, now: datetime, max_missed: int, cause: str = "NO_ANSWER") -> Agent:
@@ -138,9 +178,19 @@ class Agent:
         """The call ended: wrap-up if the queue has wrap-up time, else available again."""
         self._check("end_call")
         state = AgentState.WRAP_UP if wrap_up else AgentState.AVAILABLE
+        talked = (now - self.answered_at).total_seconds() if self.answered_at else 0.0
         return self._to(
-            state, now, last_call_end=now, call_uuid="" if not wrap_up else self.call_uuid
+            state,
+            now,
+            last_call_end=now,
+            call_uuid="" if not wrap_up else self.call_uuid,
+            talk_seconds=self.talk_seconds + max(0.0, talked),
+            answered_at=None,
         )
+
+    def reset_counters(self) -> Agent:
+        """Start a new statistics period (e.g. a new day): no calls and no talk time yet."""
+        return replace(self, calls_answered=0, talk_seconds=0.0)
 
     def idle_since(self) -> datetime | None:
         """When the agent last became free (for longest-idle routing)."""

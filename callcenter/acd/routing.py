@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from callcenter.acd.agents import Agent, AgentState
+from callcenter.acd.agents import Agent, AgentState, Skills, normalise_skills
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,11 @@ class WaitingCall:
     caller_number: str
     enqueued_at: datetime
     priority: int = 0
+    skills: Skills = ()  # extra skills this caller needs (IVR-set, e.g. language), as pairs
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.skills, tuple):
+            object.__setattr__(self, "skills", normalise_skills(self.skills))
 
     def sort_key(self) -> tuple[int, datetime, str]:
         """Higher priority first, then earlier arrival."""

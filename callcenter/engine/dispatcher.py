@@ -1,23 +1,29 @@
 """ACD dispatch: match waiting callers with free agents the moment either appears.
 
-No polling: a caller joining a queue or an agent turning available wakes one matcher
-greenlet; it offers calls until no caller/agent pair is left. Each offer runs in its own
-greenlet (originate the agent leg, then bridge or give the caller back its place).
+No polling: a caller joining a queue, an agent turning available, or a queue's skill
+requirement widening (a timer set for that moment) wakes one matcher greenlet; it offers
+calls until no caller/agent pair is left. Each offer runs in its own greenlet (originate the
+agent leg, then bridge or give the caller back its place in line).
 """
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 import gevent
 from gevent.event import Event
 
 from callcenter.acd.agents import Agent, AgentState
-from callcenter.acd.routing import WaitingCall, longest_idle_agent
+from callcenter.acd.line import WaitingLine
+from callcenter.acd.routing import WaitingCall
+from callcenter.acd.strategies import QueueConfig, RoutingState, choose_for_queue, next_change_at
 from callcenter.engine.agents import AgentBook
-from callcenter.engine.bus import AgentMissed, AgentOffered, Bus
+from callcenter.engine.bus import AgentMissed, AgentOffered, Bus, utcnow
 from callcenter.logs import get_logger
 
 log = get_logger(__name__)
@@ -48,19 +54,25 @@ class AgentDialer(Protocol):
 
 @dataclass
 class QueuePolicy:
-    """Per-queue knobs the dispatcher needs."""
+    """Per-queue knobs: routing (strategy, skills, tiers) and offer timing."""
 
     ring_timeout: float = 15.0
     max_no_answer: int = 3
     wrap_up_seconds: float = 0.0
+    routing: QueueConfig | None = None
+
+    def config(self, queue: str) -> QueueConfig:
+        """The routing config (longest-idle-agent when the queue has none)."""
+        return self.routing or QueueConfig(queue)
 
 
 @dataclass
-class _Waiting:
+class _Offer:
     entry: WaitingCall
     target: OfferTarget
-    offering: str = ""  # agent leg uuid while an offer is out
-    policy: QueuePolicy = field(default_factory=QueuePolicy)
+    policy: QueuePolicy
+    leg_uuid: str = ""  # set while an agent is being rung
+    timers: list[gevent.Greenlet] = field(default_factory=list)
 
 
 class Dispatcher:
@@ -72,16 +84,18 @@ class Dispatcher:
         agents: AgentBook,
         dialer: AgentDialer,
         policies: Callable[[str], QueuePolicy] = lambda queue: QueuePolicy(),
-        new_leg_uuid: Callable[[], str] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
     ) -> None:
-        import uuid
-
         self._bus = bus
         self._agents = agents
         self._dialer = dialer
         self._policies = policies
-        self._new_leg_uuid = new_leg_uuid or (lambda: str(uuid.uuid4()))
-        self._waiting: dict[str, _Waiting] = {}
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._calls: dict[str, _Offer] = {}
+        self._line = WaitingLine()  # callers not being offered right now, in order
+        self._routing: dict[str, RoutingState] = {}
         self._wake = Event()
         self._matcher = gevent.spawn(self._match_forever)
         agents.on_change(self._on_agent_change)
@@ -90,18 +104,27 @@ class Dispatcher:
 
     def enqueue(self, entry: WaitingCall, target: OfferTarget) -> None:
         """A caller joins a queue (keeps ``entry.enqueued_at``: re-queueing keeps the place)."""
-        self._waiting[entry.call_uuid] = _Waiting(entry, target, policy=self._policies(entry.queue))
+        self._calls[entry.call_uuid] = _Offer(entry, target, self._policies(entry.queue))
+        self._line.join(entry)
         self._wake.set()
 
     def leave(self, call_uuid: str) -> None:
         """The caller hung up or was taken out: cancel a ringing agent at once."""
-        waiting = self._waiting.pop(call_uuid, None)
-        if waiting is not None and waiting.offering:
-            self._dialer.cancel(waiting.offering)
+        offer = self._calls.pop(call_uuid, None)
+        self._line.leave(call_uuid)
+        if offer is None:
+            return
+        gevent.killall(offer.timers, block=False)
+        if offer.leg_uuid:
+            self._dialer.cancel(offer.leg_uuid)
 
     def waiting(self) -> list[WaitingCall]:
-        """Callers still waiting (not being offered)."""
-        return [w.entry for w in self._waiting.values() if not w.offering]
+        """Callers still waiting (not being offered), in queue order."""
+        return [call for queue in self._line.queues() for call in self._line.calls(queue)]
+
+    def position(self, call_uuid: str) -> int | None:
+        """1-based place of a waiting caller in its queue."""
+        return self._line.position(call_uuid)
 
     def stop(self) -> None:
         """Stop matching (offers in flight finish on their own)."""
@@ -123,55 +146,81 @@ class Dispatcher:
                 log.exception("dispatcher match failed")
 
     def _match(self) -> None:
-        while True:
-            pair = self._next_pair()
-            if pair is None:
-                return
-            waiting, agent = pair
-            leg_uuid = self._new_leg_uuid()
-            waiting.offering = leg_uuid
-            self._agents.apply(agent.agent_id, "reserve", waiting.entry.call_uuid)
-            gevent.spawn(self._offer, waiting, agent.agent_id, leg_uuid)
+        progress = True
+        while progress:
+            progress = False
+            now = self._clock()
+            agents = self._agents.all()
+            for queue in self._line.queues():
+                config = self._policies(queue).config(queue)
+                call, chosen, state = choose_for_queue(
+                    config,
+                    list(self._line.calls(queue)),
+                    agents,
+                    now,
+                    self._routing.get(queue),
+                    self._rng,
+                )
+                if call is None or not chosen:
+                    self._arm_widening(config, queue, now)
+                    continue
+                self._routing[queue] = state
+                self._start_offer(self._calls[call.call_uuid], chosen[0])
+                progress = True
+                break  # agents changed: recompute from the top
 
-    def _next_pair(self) -> tuple[_Waiting, Agent] | None:
-        candidates = sorted(
-            (w for w in self._waiting.values() if not w.offering),
-            key=lambda w: w.entry.sort_key(),
-        )
-        agents = self._agents.all()
-        for waiting in candidates:
-            agent = longest_idle_agent(agents, waiting.entry.queue, waiting.entry.enqueued_at)
-            if agent is not None:
-                return waiting, agent
-        return None
+    def _arm_widening(self, config: QueueConfig, queue: str, now: datetime) -> None:
+        # Wake up when a waiting caller's requirements widen or a new agent tier opens.
+        for call in self._line.calls(queue):
+            at = next_change_at(config, call, now)
+            offer = self._calls.get(call.call_uuid)
+            if at is not None and offer is not None and not offer.timers:
+                delay = max(0.0, (at - now).total_seconds())
+                offer.timers.append(gevent.spawn_later(delay, self._rewake, call.call_uuid))
 
-    def _offer(self, waiting: _Waiting, agent_id: str, leg_uuid: str) -> None:
-        call = waiting.target
-        call_uuid = waiting.entry.call_uuid
+    def _rewake(self, call_uuid: str) -> None:
+        offer = self._calls.get(call_uuid)
+        if offer is not None:
+            offer.timers.clear()
+        self._wake.set()
+
+    def _start_offer(self, offer: _Offer, agent: Agent) -> None:
+        offer.leg_uuid = str(uuid.uuid4())
+        self._line.leave(offer.entry.call_uuid)
+        self._agents.apply(agent.agent_id, "reserve", offer.entry.call_uuid)
+        gevent.spawn(self._offer, offer, agent.agent_id, offer.leg_uuid)
+
+    def _offer(self, offer: _Offer, agent_id: str, leg_uuid: str) -> None:
+        call, call_uuid = offer.target, offer.entry.call_uuid
         agent = self._agents.apply(agent_id, "ring")
         self._bus.publish(
             AgentOffered(call_uuid=call_uuid, agent_id=agent_id, agent_leg_uuid=leg_uuid)
         )
         try:
-            result = self._dialer.ring(agent, call, leg_uuid, waiting.policy.ring_timeout)
+            result = self._dialer.ring(agent, call, leg_uuid, offer.policy.ring_timeout)
         except Exception as exc:  # the switch is gone: treat as a failed offer
             log.warning(
                 "agent offer failed", call_uuid=call_uuid, agent_id=agent_id, error=str(exc)
             )
             result = "SWITCH_ERROR"
+        still_waiting = self._calls.get(call_uuid) is offer
         if result == "+OK":
-            self._waiting.pop(call_uuid, None)
-            if not call.is_gone() and call.connect_agent(self._agents.get(agent_id), leg_uuid):
+            self._calls.pop(call_uuid, None)
+            if (
+                still_waiting
+                and not call.is_gone()
+                and call.connect_agent(self._agents.get(agent_id), leg_uuid)
+            ):
                 self._agents.apply(agent_id, "answer")
             else:  # the caller left while the agent picked up
                 self._dialer.cancel(leg_uuid)
                 self._agents.apply(agent_id, "release")
             return
-        if call.is_gone() or call_uuid not in self._waiting:
+        if not still_waiting or call.is_gone():
             self._agents.apply(agent_id, "release")  # cancelled because the caller left
             return
         self._bus.publish(AgentMissed(call_uuid=call_uuid, agent_id=agent_id, cause=result))
-        self._agents.apply(agent_id, "miss", waiting.policy.max_no_answer, result)
-        if call_uuid in self._waiting:
-            waiting.offering = ""  # back in line with its original place
-            self._wake.set()
+        self._agents.apply(agent_id, "miss", offer.policy.max_no_answer, result)
+        offer.leg_uuid = ""
+        self._line.join(offer.entry)  # back in line with its original place
+        self._wake.set()

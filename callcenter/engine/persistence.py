@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from callcenter.acd.agents import Agent
+from callcenter.acd.agents import Agent, Tier
+from callcenter.acd.strategies import QueueConfig
 from callcenter.engine.dispatcher import QueuePolicy
 from callcenter.engine.records import CallRecord
 from callcenter.logs import get_logger
@@ -23,13 +24,14 @@ class EngineStore:
         self.sessions = sessions
 
     def load_agents(self) -> list[Agent]:
-        """Active agents with the names of their queues, all logged out."""
+        """Active agents with their queues (level, position) and skills, all logged out."""
         with self.sessions() as session:
             rows = session.scalars(
                 select(models.Agent)
                 .where(models.Agent.active)
                 .options(
-                    selectinload(models.Agent.memberships).selectinload(models.AgentQueue.queue)
+                    selectinload(models.Agent.memberships).selectinload(models.AgentQueue.queue),
+                    selectinload(models.Agent.skills).selectinload(models.AgentSkill.skill),
                 )
             ).all()
             return [
@@ -37,16 +39,35 @@ class EngineStore:
                     row.number,
                     row.sip_user,
                     queues=tuple(sorted(m.queue.name for m in row.memberships)),
+                    tiers=tuple(Tier(m.queue.name, m.level, m.position) for m in row.memberships),
+                    skills={s.skill.name: s.proficiency for s in row.skills},
                 )
                 for row in rows
             ]
 
     def queue_policies(self, ring_timeout: float, max_no_answer: int) -> dict[str, QueuePolicy]:
-        """Per queue name: ring timeout, misses before not-ready, wrap-up."""
+        """Per queue name: routing strategy and required skills, ring timeout, wrap-up.
+
+        A queue naming an unknown strategy stops start-up (UnknownStrategy lists the allowed).
+        """
         with self.sessions() as session:
+            queues = session.scalars(
+                select(models.Queue).options(
+                    selectinload(models.Queue.required_skills).selectinload(models.QueueSkill.skill)
+                )
+            ).all()
             return {
-                queue.name: QueuePolicy(ring_timeout, max_no_answer, queue.wrap_up_seconds)
-                for queue in session.scalars(select(models.Queue)).all()
+                queue.name: QueuePolicy(
+                    ring_timeout,
+                    max_no_answer,
+                    queue.wrap_up_seconds,
+                    QueueConfig(
+                        queue.name,
+                        queue.strategy,
+                        skills={r.skill.name: r.min_proficiency for r in queue.required_skills},
+                    ),
+                )
+                for queue in queues
             }
 
     def log_state(self, before: Agent, after: Agent) -> None:

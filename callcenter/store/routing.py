@@ -59,7 +59,7 @@ class Queue(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str | None] = mapped_column(String(255))
     strategy: Mapped[str] = mapped_column(
-        String(32), default="longest_idle", doc="routing strategy name, checked by the ACD"
+        String(32), default="longest-idle-agent", doc="routing strategy name, checked by the ACD"
     )
     moh: Mapped[str | None] = mapped_column(String(255), doc="music on hold sound or stream")
     max_wait_seconds: Mapped[int] = mapped_column(default=300)

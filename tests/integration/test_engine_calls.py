@@ -27,17 +27,22 @@ PASSWORD = "sim-secret-1"
 SCALE = 0.25  # simulated durations run 4x faster
 
 
-def seed_agents(db_url: str, extensions: list[str], queues: list[str]) -> None:
+def seed_agents(
+    db_url: str, extensions: list[str], queues: list[str], strategy: str = "longest-idle-agent"
+) -> None:
+    """Queues with ``strategy``; agents in every queue, the last extension at position 1."""
     with session_scope(db_url) as session:
-        rows = {name: models.Queue(name=name, wrap_up_seconds=1) for name in queues}
+        rows = {
+            name: models.Queue(name=name, wrap_up_seconds=1, strategy=strategy) for name in queues
+        }
         session.add_all(rows.values())
-        for extension in extensions:
+        for position, extension in enumerate(reversed(extensions), start=1):
             agent = models.Agent(
                 number=extension, sip_user=extension, display_name=f"Agent {extension}"
             )
             session.add(agent)
             for name in queues:
-                session.add(models.AgentQueue(agent=agent, queue=rows[name]))
+                session.add(models.AgentQueue(agent=agent, queue=rows[name], position=position))
 
 
 def eventually(check: Callable[[], object], timeout: float = 15.0, what: str = "") -> object:
@@ -57,8 +62,12 @@ def call_rows(db_url: str) -> list[models.Call]:
 
 
 @pytest.fixture
-def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
-    seed_agents(db_url, ["1000", "1001"], ["sales", "support"])
+def center(
+    request: pytest.FixtureRequest, tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str
+) -> Iterator[dict]:
+    marker = request.node.get_closest_marker("queue_strategy")
+    strategy = marker.args[0] if marker else "longest-idle-agent"
+    seed_agents(db_url, ["1000", "1001"], ["sales", "support"], strategy)
     switch = Switch(password=PASSWORD, time_scale=SCALE).start()
     engine = start_engine(
         tmp_path,
@@ -186,3 +195,18 @@ def test_caller_giving_up_with_no_agent_is_abandoned(center: dict) -> None:
     assert not Path(center["tmp"], "recordings").exists() or not list(
         Path(center["tmp"], "recordings").rglob("*.wav")
     )
+
+
+@pytest.mark.queue_strategy("top-down")
+def test_queue_strategy_from_the_database_decides_who_rings_first(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
+    switch.add_softphone("1001", answer_after=0.5, hangup_after=1.0)
+    sign_in(center, "1000")
+    gevent.sleep(0.5)
+    sign_in(center, "1001")  # longest idle would pick 1000; top-down picks position 1: 1001
+    caller = switch.place_call("13500000000", "5000", [wait(1.0), press("2")])
+    eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    with session_scope(center["db_url"]) as session:
+        assert session.get(models.Agent, record.agent_id).number == "1001"

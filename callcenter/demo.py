@@ -154,7 +154,8 @@ def run_demo(
     """Run the demo until Ctrl-C (or ``duration`` seconds); returns calls placed."""
     import gevent
 
-    from callcenter.engine.service import AGENT_COMMANDS, Engine
+    from callcenter.engine.service import Engine
+    from callcenter.live.names import AGENT_COMMANDS
     from callcenter.live.store import LiveStore
     from callcenter.runner import start_console, wait_for_signal
     from callcenter.sim import Switch

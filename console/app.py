@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Flask, jsonify, redirect, request, url_for
 from flask_login import LoginManager, current_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response
 
 import callcenter.store.models  # noqa: F401 - registers every mapped class before queries
@@ -44,16 +44,29 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     login_manager.init_app(app)
     install_i18n(app)
 
-    from console import auth, supervisor
+    from console import api, auth, supervisor
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(supervisor.bp)
+    app.register_blueprint(api.bp)
 
     @app.get("/")
     def index() -> Response:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
         return redirect(url_for("supervisor.wallboard"))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> tuple[Response | str, int]:
+        if request.path.startswith("/api/"):
+            return jsonify(error=True, reason=f"CSRF check failed: {error.description}"), 400
+        return error.description, 400
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Response | tuple[Response, int]:
+        if request.path.startswith("/api/"):
+            return jsonify(error=True, reason="sign in first"), 401
+        return redirect(url_for("auth.login", next=request.path))
 
     @app.after_request
     def security_headers(response: Response) -> Response:

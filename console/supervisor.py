@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, stream_with_context
 
+from callcenter.live.names import WALLBOARD
 from callcenter.live.store import LiveStore
 from console.auth import role_required
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
-WALLBOARD_CHANNEL = "wallboard"
 KEEPALIVE_SECONDS = 15.0
 
 
@@ -46,7 +46,7 @@ def snapshot() -> Response:
 @role_required("supervisor")
 def stream() -> Response:
     """Server-sent events: every agent/call change the engines publish."""
-    subscription = live_store().subscribe(WALLBOARD_CHANNEL)
+    subscription = live_store().subscribe(WALLBOARD)
 
     def events() -> Iterator[str]:
         try:

@@ -39,6 +39,7 @@ _ALLOWED: dict[str, frozenset[AgentState]] = {
     "hold": frozenset({AgentState.ON_CALL}),
     "unhold": frozenset({AgentState.ON_HOLD}),
     "end_call": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
+    "hangup": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
 }
 
 
@@ -91,6 +92,14 @@ class Agent:
     def tier(self, queue: str) -> Tier:
         """The agent's tier in ``queue`` (level 1, position 1 unless configured)."""
         return next((t for t in self.tiers if t.queue == queue), None) or Tier(queue)
+
+    def check(self, action: str) -> None:
+        """Raise :class:`AgentStateError` saying why ``action`` is not allowed right now."""
+        if action not in _ALLOWED:
+            raise AgentStateError(
+                f"unknown agent action {action!r}; use one of: " + ", ".join(sorted(_ALLOWED))
+            )
+        self._check(action)
 
     def _check(self, action: str) -> None:
         if self.state not in _ALLOWED[action]:

@@ -8,12 +8,11 @@ from datetime import datetime
 from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.engine.bus import AgentStateChanged, Bus, utcnow
 from callcenter.live.errors import LiveError
+from callcenter.live.names import WALLBOARD
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger
 
 log = get_logger(__name__)
-
-WALLBOARD = "wallboard"
 
 StateLogSink = Callable[[Agent, Agent], None]
 

@@ -8,7 +8,7 @@ import gevent
 
 from callcenter.acd.agents import AgentStateError
 from callcenter.config import Settings
-from callcenter.engine.agents import WALLBOARD, AgentBook
+from callcenter.engine.agents import AgentBook
 from callcenter.engine.bus import (
     AgentOffered,
     Bus,
@@ -24,15 +24,16 @@ from callcenter.engine.dispatcher import Dispatcher, QueuePolicy
 from callcenter.engine.persistence import EngineStore
 from callcenter.engine.records import CallRecord, CallRecorder
 from callcenter.live.errors import LiveError
+from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, agent_channel
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger
 from callcenter.store.session import make_engine, session_factory
+from callcenter.switch import commands
+from callcenter.switch.errors import SwitchError
 from callcenter.switch.outbound import OutboundServer, OutboundSession
 from callcenter.switch.supervisor import ReconnectingInbound
 
 log = get_logger(__name__)
-
-AGENT_COMMANDS = "agent-commands"
 
 
 class Engine:
@@ -70,6 +71,7 @@ class Engine:
         self._answered: dict[str, str] = {}  # call uuid -> agent id
         self._queues: dict[str, str] = {}  # call uuid -> queue
         self._greenlets: list[gevent.Greenlet] = []
+        self._handlers: dict[str, CallHandler] = {}  # live calls by caller uuid
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -199,14 +201,41 @@ class Engine:
         agent_id = str(data.get("agent_id", ""))
         action = str(data.get("action", ""))
         try:
+            agent = self.agents.get(agent_id)
+            agent.check(action)
             if action == "login":
-                self.agents.apply(agent_id, "login", self.agents.get(agent_id).queues)
+                self.agents.apply(agent_id, "login", agent.queues)
             elif action == "not_ready":
                 self.agents.apply(agent_id, "not_ready", str(data.get("reason") or "break"))
             elif action in ("logout", "ready"):
                 self.agents.apply(agent_id, action)
+            elif action in ("hangup", "hold", "unhold"):
+                self._call_control(agent_id, action)
             else:
-                raise AgentStateError(f"unknown agent action {action!r}")
-        except AgentStateError as exc:
+                raise AgentStateError(f"agent action {action!r} is not carried out here")
+        except (AgentStateError, SwitchError) as exc:
             log.info("agent command refused", agent_id=agent_id, action=action, error=str(exc))
-            self.live.publish(f"agent:{agent_id}", {"error": str(exc), "action": action})
+            self._tell_agent(agent_id, {"error": str(exc), "action": action})
+
+    def _call_control(self, agent_id: str, action: str) -> None:
+        """Hang up / hold / unhold the agent's current call (the agent leg, S05a)."""
+        agent = self.agents.get(agent_id)
+        handler = self._handlers.get(agent.call_uuid)
+        if handler is None or not handler.agent_leg:
+            raise AgentStateError(f"agent {agent_id} has no call this engine carries")
+        leg = handler.agent_leg
+        if action == "hangup":
+            self.inbound.api(commands.uuid_kill(leg, "NORMAL_CLEARING"))
+        elif action == "hold":
+            self.inbound.api(commands.uuid_hold(leg, "on"))
+            self.agents.apply(agent_id, "hold")
+        else:
+            self.inbound.api(commands.uuid_hold(leg, "off"))
+            self.agents.apply(agent_id, "unhold")
+        self._tell_agent(agent_id, {"done": action, "call_uuid": handler.call_uuid})
+
+    def _tell_agent(self, agent_id: str, message: dict) -> None:
+        try:
+            self.live.publish(agent_channel(agent_id), message)
+        except LiveError:
+            log.warning("could not tell the agent", agent_id=agent_id)

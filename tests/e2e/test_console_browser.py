@@ -38,7 +38,8 @@ def test_supervisor_sees_agents_and_calls_change_live(
     sign_in(page, console_url, "sup")
     page.wait_for_selector("[data-testid=who]")
     assert page.inner_text("[data-testid=who]") == "sup (supervisor)"
-    page.wait_for_function("document.getElementById('stream-status').textContent === 'live'")
+    # A locator wait, not wait_for_function: the console's CSP forbids eval in the page.
+    page.locator("#stream-status", has_text="live").wait_for()
 
     live = LiveStore(redis_url, redis_prefix)
     agent = {

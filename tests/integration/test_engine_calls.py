@@ -16,7 +16,7 @@ import gevent
 import pytest
 from sqlalchemy import select
 
-from callcenter.engine.service import AGENT_COMMANDS
+from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models

@@ -97,3 +97,12 @@ def test_anyone_logged_in() -> None:
 def test_withdrawn_offer_is_not_a_miss() -> None:
     agent = ready_agent("a1", 1).reserve(at(2), "c").ring(at(2)).release(at(3))
     assert (agent.state, agent.missed_in_a_row, agent.call_uuid) == (AgentState.AVAILABLE, 0, "")
+
+
+def test_check_says_why_an_action_is_refused() -> None:
+    agent = ready_agent("a1", 1)
+    agent.check("not_ready")
+    with pytest.raises(AgentStateError, match="cannot hold while available"):
+        agent.check("hold")
+    with pytest.raises(AgentStateError, match="unknown agent action 'dance'"):
+        agent.check("dance")

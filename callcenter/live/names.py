@@ -1,0 +1,9 @@
+"""Names of the Redis streams and pub/sub channels the engine and the console share."""
+
+AGENT_COMMANDS = "agent-commands"  # stream: console/CTI -> engine agent actions
+WALLBOARD = "wallboard"  # channel: every agent and call change, for supervisors
+
+
+def agent_channel(agent_id: str) -> str:
+    """Channel of one agent's desktop: results of its commands, offers, errors."""
+    return f"agent:{agent_id}"

@@ -1,0 +1,109 @@
+"""CTI REST API for agents: state and actions, carried to the engine over the command stream.
+
+Every answer is JSON. Refusals are 4xx with a ``reason``: 400 bad body, 403 not your agent,
+404 unknown agent, 409 the agent's current state does not allow the action. An accepted
+action is 202: the engine that owns the agent carries it out and reports on the agent's
+desktop stream.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from callcenter.acd.agents import Agent, AgentState, AgentStateError
+from callcenter.live.errors import LiveError
+from callcenter.live.names import AGENT_COMMANDS
+from callcenter.store import models
+from console.auth import db_session, role_required
+from console.supervisor import live_store
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+ACTIONS = ("login", "logout", "ready", "not_ready", "hangup", "hold", "unhold")
+MAX_REASON = 64
+
+
+def problem(status: int, reason: str) -> tuple[Response, int]:
+    """A JSON error answer."""
+    return jsonify(error=True, reason=reason), status
+
+
+def _agent_row(agent_id: str) -> models.Agent | None:
+    with db_session() as session:
+        return session.scalar(select(models.Agent).where(models.Agent.number == agent_id))
+
+
+def _may_act_for(row: models.Agent) -> bool:
+    # Agents act for themselves only; supervisors and admins for anyone.
+    return current_user.role in ("supervisor", "admin") or row.user_id == current_user.id
+
+
+def _live_agent(agent_id: str, extension: str) -> tuple[Agent, dict[str, str]]:
+    fields = live_store().get_agent(agent_id)
+    state = AgentState(fields.get("state") or AgentState.LOGGED_OUT)
+    return Agent(agent_id, extension, state=state, reason=fields.get("reason", "")), fields
+
+
+@bp.get("/agents/<agent_id>")
+@role_required("agent", "supervisor")
+def agent_state(agent_id: str) -> Response | tuple[Response, int]:
+    """The agent's live state."""
+    row = _agent_row(agent_id)
+    if row is None:
+        return problem(404, f"no agent {agent_id!r}")
+    if not _may_act_for(row):
+        return problem(403, "agents may only see their own state")
+    try:
+        _, fields = _live_agent(agent_id, row.sip_user)
+    except LiveError as exc:
+        return problem(503, str(exc))
+    return jsonify(
+        agent_id=agent_id,
+        extension=row.sip_user,
+        state=fields.get("state", "logged_out"),
+        reason=fields.get("reason", ""),
+        since=fields.get("since", ""),
+        call_uuid=fields.get("call_uuid", ""),
+    )
+
+
+@bp.post("/agents/<agent_id>/<action>")
+@role_required("agent", "supervisor")
+def agent_action(agent_id: str, action: str) -> tuple[Response, int]:
+    """Ask the engine to carry out ``action`` for the agent."""
+    if action not in ACTIONS:
+        return problem(404, f"unknown action {action!r}; use one of: {', '.join(ACTIONS)}")
+    body: Any = request.get_json(silent=True) if request.data else {}
+    if not isinstance(body, dict):
+        return problem(400, "the body must be a JSON object")
+    reason = body.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > MAX_REASON:
+        return problem(400, f"reason must be a string of at most {MAX_REASON} characters")
+    if action == "not_ready" and not reason.strip():
+        return problem(400, 'not_ready needs a reason, e.g. {"reason": "break"}')
+    row = _agent_row(agent_id)
+    if row is None:
+        return problem(404, f"no agent {agent_id!r}")
+    if not _may_act_for(row):
+        return problem(403, "agents may only act for themselves")
+    try:
+        agent, _ = _live_agent(agent_id, row.sip_user)
+        agent.check(action)
+        command_id = live_store().send_command(
+            AGENT_COMMANDS,
+            {
+                "agent_id": agent_id,
+                "action": action,
+                "reason": reason.strip(),
+                "by": current_user.username,
+            },
+        )
+    except AgentStateError as exc:
+        return problem(409, str(exc))
+    except LiveError as exc:
+        return problem(503, str(exc))
+    return jsonify(accepted=True, action=action, agent_id=agent_id, command_id=command_id), 202

@@ -164,12 +164,14 @@ def freeswitch_conf_render(ctx: Context, out: Path) -> None:
 
 
 def _register_feature_commands() -> None:
+    from callcenter.ivr.cli import ivr
     from callcenter.sim.cli import sim
     from callcenter.store.cli import db, users
 
     main.add_command(db)
     main.add_command(users)
     main.add_command(sim)
+    main.add_command(ivr)
 
 
 _register_feature_commands()

@@ -138,6 +138,34 @@ class RecordingSettings(_Section):
     format: Literal["wav", "ogg", "mp3"] = "ogg"
 
 
+class IvrSettings(_Section):
+    """IVR flows: where they are, which dialled number runs which flow, prompts, reloading."""
+
+    flows: Path = Field(Path("ivr_flows"), description="folder of flow files (*.yaml)")
+    prompts: Path = Field(Path("prompts"), description="folder that prompt file names are under")
+    numbers: dict[str, str] = Field(
+        default_factory=dict, description="dialled number -> flow name, e.g. {'5000': main}"
+    )
+    default_flow: str = Field("main", description="flow for numbers not in ivr.numbers")
+    reload_interval: float = Field(
+        2.0, ge=0, le=3600, description="seconds between checks for changed flow files"
+    )
+    region_table: Path | None = Field(
+        None, description="CSV of number prefixes -> region (default: the shipped table)"
+    )
+    home_country_code: str = Field("86", pattern=r"^[1-9][0-9]{0,2}$")
+
+    @field_validator("numbers")
+    @classmethod
+    def _number_to_flow(cls, value: dict[str, str]) -> dict[str, str]:
+        for number, flow in value.items():
+            if not number.lstrip("+").isdigit():
+                raise ValueError(f"dialled number {number!r} must be digits (a leading + is ok)")
+            if not flow or not all(ch.isalnum() or ch in "_-" for ch in flow):
+                raise ValueError(f"flow name {flow!r} for {number} must be letters, digits, _ or -")
+        return value
+
+
 class LogSettings(_Section):
     """Log output."""
 
@@ -162,6 +190,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     console: ConsoleSettings = ConsoleSettings()
     recording: RecordingSettings = RecordingSettings()
+    ivr: IvrSettings = IvrSettings()
     log: LogSettings = LogSettings()
 
     @field_validator("timezone")

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install everything callcenter needs on Debian 12 (run from the repository root).
 # System packages: redis-server (live state), ffmpeg + sox (recordings), espeak-ng (test audio),
-# python3-venv, chromium (browser tests, driven by Playwright).
+# graphviz (IVR flow pictures), python3-venv, chromium (browser tests, driven by Playwright).
 # Python packages go into ./.venv. Safe to run again: it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium)
+APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

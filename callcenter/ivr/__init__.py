@@ -1,1 +1,83 @@
-"""callcenter.ivr"""
+"""IVR flows: schema and model, safe expressions, loader/validator, registry, graph."""
+
+from callcenter.ivr.checks import Checks, load_flow, validate
+from callcenter.ivr.errors import (
+    EvaluationError,
+    ExpressionError,
+    FlowError,
+    IvrError,
+    Pos,
+    Problem,
+)
+from callcenter.ivr.expr import Expression, Value, parse_expression
+from callcenter.ivr.model import (
+    NODE_TYPES,
+    CollectNode,
+    ConditionNode,
+    Edge,
+    Expr,
+    Flow,
+    GotoNode,
+    HangupNode,
+    LookupNode,
+    MenuNode,
+    Node,
+    PlayNode,
+    Prompt,
+    QueueNode,
+    Ref,
+    ScheduleNode,
+    SetNode,
+    SpeechNode,
+    SurveyNode,
+    TransferNode,
+    VoicemailNode,
+)
+from callcenter.ivr.regions import Region, RegionTable, default_regions
+from callcenter.ivr.registry import FlowRegistry, UnknownFlowError
+from callcenter.ivr.schedule import schedule_state
+from callcenter.ivr.variables import BUILTIN_VARIABLES, call_variables
+
+__all__ = [
+    "BUILTIN_VARIABLES",
+    "NODE_TYPES",
+    "Checks",
+    "CollectNode",
+    "ConditionNode",
+    "Edge",
+    "EvaluationError",
+    "Expr",
+    "Expression",
+    "ExpressionError",
+    "Flow",
+    "FlowError",
+    "FlowRegistry",
+    "GotoNode",
+    "HangupNode",
+    "IvrError",
+    "LookupNode",
+    "MenuNode",
+    "Node",
+    "PlayNode",
+    "Pos",
+    "Problem",
+    "Prompt",
+    "QueueNode",
+    "Ref",
+    "Region",
+    "RegionTable",
+    "ScheduleNode",
+    "SetNode",
+    "SpeechNode",
+    "SurveyNode",
+    "TransferNode",
+    "UnknownFlowError",
+    "Value",
+    "VoicemailNode",
+    "call_variables",
+    "default_regions",
+    "load_flow",
+    "parse_expression",
+    "schedule_state",
+    "validate",
+]

@@ -1,0 +1,409 @@
+"""Reads composed YAML nodes into typed field values, recording a Problem for each mistake."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import Node as YamlNode
+
+from callcenter.ivr import schedule as sched
+from callcenter.ivr.errors import ExpressionError, Pos, Problem
+from callcenter.ivr.expr import parse_expression
+from callcenter.ivr.model import PROMPT_SCHEMES, Expr, Prompt, Ref
+
+__all__ = ["BAD", "IDENT", "NODE_ID", "FLOW_NAME", "Reader", "expr_pos", "pos_of", "suggest"]
+
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NODE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+FLOW_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_LANGUAGE = re.compile(r"[a-z]{2,3}([-_][A-Za-z]{2,4})?")
+_PHONE = re.compile(r"\+?[0-9*#]{1,24}")
+_VAR_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+_FIELD_PATH = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
+_URL = re.compile(r"https?://\S+")
+_CAUSE = re.compile(r"[A-Z_]+")
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)")
+_LITERAL_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_LITERAL_FLOAT = re.compile(r"[-+]?(0|[1-9][0-9]*)\.[0-9]+")
+_NULL_TAG = "tag:yaml.org,2002:null"
+BAD: Any = object()  # marks a value that could not be read (a Problem was recorded)
+
+
+def pos_of(node: YamlNode) -> Pos:
+    """The 1-based position where a YAML node starts."""
+    return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def suggest(word: str, choices: Any) -> str:
+    """'; did you mean X?' for the closest choice, or ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class Reader:
+    """Turns composed YAML nodes into values, recording a Problem for each mistake."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self.partial: list[Ref] = []  # refs read so far in the current node
+
+    def problem(self, where: YamlNode | Pos, message: str) -> object:
+        pos = where if isinstance(where, Pos) else pos_of(where)
+        self.problems.append(Problem.at(self.file, pos, message))
+        return BAD
+
+    def items(self, node: YamlNode, what: str) -> list[tuple[str, YamlNode, YamlNode]] | None:
+        """A mapping's (key, key node, value node) list; duplicate keys are reported."""
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{what} must be a mapping of 'key: value' lines")
+            return None
+        out: list[tuple[str, YamlNode, YamlNode]] = []
+        seen: dict[str, YamlNode] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.problem(key_node, f"keys in {what} must be plain text")
+                continue
+            key = key_node.value
+            if key in seen:
+                first = pos_of(seen[key])
+                self.problem(
+                    key_node, f"duplicate key '{key}' in {what} (first at line {first.line})"
+                )
+                continue
+            seen[key] = key_node
+            out.append((key, key_node, value_node))
+        return out
+
+    def text(self, node: YamlNode, what: str, *, allow_empty: bool = False) -> Any:
+        if isinstance(node, ScalarNode) and node.tag == _NULL_TAG and node.style is None:
+            return self.problem(node, f"{what} has no value; give one or remove the line")
+        if not isinstance(node, ScalarNode):
+            return self.problem(node, f"{what} must be text, not a {_shape(node)}")
+        if not node.value.strip() and not allow_empty:
+            return self.problem(node, f"{what} is empty")
+        return node.value
+
+    def literal(self, node: YamlNode, what: str) -> Any:
+        """A scalar as a value, YAML 1.2 style: 0755 and 'no' stay text, true is a boolean."""
+        if not isinstance(node, ScalarNode):
+            return self.problem(node, f"{what} must be a single value, not a {_shape(node)}")
+        raw = node.value
+        if node.style is not None:
+            return raw
+        lowered = raw.lower()
+        if lowered in ("", "~", "null"):
+            return None
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        if _LITERAL_INT.fullmatch(raw):
+            return int(raw)
+        if _LITERAL_FLOAT.fullmatch(raw):
+            return float(raw)
+        return raw
+
+    def ref(self, node: YamlNode, what: str, cross_flow: bool = False) -> Any:
+        target = self.text(node, what)
+        if target is BAD:
+            return BAD
+        target = target.strip()
+        if ":" in target:
+            flow, _, node_id = target.partition(":")
+            if not cross_flow:
+                return self.problem(
+                    node,
+                    f"{what} '{target}' names another flow; only a goto node can leave the flow",
+                )
+            if not FLOW_NAME.fullmatch(flow) or (node_id and not NODE_ID.fullmatch(node_id)):
+                return self.problem(node, f"{what} '{target}' is not 'flow:node' or 'flow:'")
+        elif not NODE_ID.fullmatch(target):
+            return self.problem(
+                node, f"{what} '{target}' is not a node id (letters, digits, _ and -)"
+            )
+        return Ref(target, pos_of(node))
+
+    def prompt(self, node: YamlNode, what: str) -> Any:
+        text = self.text(node, what)
+        if text is BAD:
+            return BAD
+        if "://" in text and not text.startswith(PROMPT_SCHEMES):
+            scheme = text.split("://", 1)[0]
+            known = ", ".join(PROMPT_SCHEMES)
+            return self.problem(
+                node, f"{what}: unknown prompt scheme '{scheme}://'; use {known} or a file"
+            )
+        if text.startswith("say:") and not text[4:].strip():
+            return self.problem(node, f"{what}: say: needs the text to speak")
+        return Prompt(text, pos_of(node))
+
+    def expression(self, node: YamlNode, what: str) -> Any:
+        text = self.text(node, what)
+        if text is BAD:
+            return BAD
+        try:
+            start = expr_pos(node, 1)
+            return Expr(parse_expression(text), start, exact=_one_line(node))
+        except ExpressionError as exc:
+            return self.problem(
+                expr_pos(node, exc.column), f"{what}: bad expression: {exc.message}"
+            )
+
+    def number(self, node: YamlNode, what: str, meta: dict[str, Any], integer: bool) -> Any:
+        raw = self.text(node, what)
+        if raw is BAD:
+            return BAD
+        pattern = _INT if integer else _FLOAT
+        unit = "a whole number" if integer else "a number of seconds"
+        if not pattern.fullmatch(raw.strip()):
+            return self.problem(node, f"{what} must be {unit}, got {raw!r}")
+        value: int | float = int(raw) if integer else float(raw)
+        low, high = meta.get("min"), meta.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            return self.problem(node, f"{what} must be between {low} and {high}, got {raw}")
+        return value
+
+    def matching(self, node: YamlNode, what: str, pattern: re.Pattern[str], hint: str) -> Any:
+        raw = self.text(node, what)
+        if raw is BAD:
+            return BAD
+        if not pattern.fullmatch(raw):
+            return self.problem(node, f"{what} {raw!r} is not valid; {hint}")
+        return raw
+
+    def field(self, kind: str, node: YamlNode, what: str, meta: dict[str, Any]) -> Any:
+        """Read one node field of ``kind`` (see the specs in model.py)."""
+        if kind == "prompt":
+            return self.prompt(node, what)
+        if kind == "target":
+            return self.ref(node, what, bool(meta.get("cross_flow")))
+        if kind == "targets":
+            return self.targets(node, what, meta["keys"])
+        if kind in ("int", "seconds"):
+            return self.number(node, what, meta, kind == "int")
+        if kind == "str":
+            return self.text(node, what)
+        if kind == "enum":
+            raw = self.text(node, what)
+            if raw is not BAD and raw not in meta["choices"]:
+                choices = ", ".join(meta["choices"])
+                return self.problem(
+                    node,
+                    f"{what} must be one of {choices}, got {raw!r}{suggest(raw, meta['choices'])}",
+                )
+            return raw
+        if kind == "bool":
+            raw = self.text(node, what)
+            if raw is not BAD and raw.lower() not in ("true", "false", "yes", "no"):
+                return self.problem(node, f"{what} must be true or false, got {raw!r}")
+            return raw if raw is BAD else raw.lower() in ("true", "yes")
+        if kind == "varname":
+            return self.matching(node, what, IDENT, "use letters, digits and _ (not first a digit)")
+        if kind == "name":
+            return self.matching(node, what, _NAME, "use letters, digits, '.', '_' and '-'")
+        if kind == "names":
+            if not isinstance(node, SequenceNode):
+                return self.problem(node, f"{what} must be a list, e.g. [english, billing]")
+            names = [
+                self.matching(item, what, _NAME, "use letters, digits, '.', '_' and '-'")
+                for item in node.value
+            ]
+            return BAD if BAD in names else tuple(names)
+        if kind == "language":
+            return self.matching(
+                node, what, _LANGUAGE, "use a language code such as en, zh or zh-CN"
+            )
+        if kind == "dtmf":
+            raw = self.text(node, what, allow_empty=True)
+            if raw is not BAD and not set(raw) <= set("0123456789*#"):
+                return self.problem(
+                    node, f"{what} may only hold the keys 0-9, * and #, got {raw!r}"
+                )
+            return raw
+        if kind == "regex":
+            raw = self.text(node, what)
+            if raw is BAD:
+                return BAD
+            try:
+                re.compile(raw)
+            except re.error as exc:
+                return self.problem(node, f"{what}: bad regex: {exc}")
+            return raw
+        if kind == "url":
+            return self.matching(
+                node, what, re.compile(r"https?://\S+"), "it must start with http:// or https://"
+            )
+        if kind == "phone":
+            raw = self.text(node, what)
+            if raw is not BAD and not (_PHONE.fullmatch(raw) or _VAR_REF.fullmatch(raw)):
+                return self.problem(
+                    node, f"{what} {raw!r} must be digits (a leading + is allowed) or ${{variable}}"
+                )
+            return raw
+        if kind == "cause":
+            return self.matching(
+                node, what, re.compile(r"[A-Z_]+"), "use a FreeSWITCH cause such as NORMAL_CLEARING"
+            )
+        if kind == "timezone":
+            raw = self.text(node, what)
+            if raw is BAD:
+                return BAD
+            try:
+                sched.check_timezone(raw)
+            except ValueError as exc:
+                return self.problem(node, f"{what}: {exc}")
+            return raw
+        if kind == "expr":
+            return self.expression(node, what)
+        if kind == "hours":
+            return self.hours(node, what)
+        if kind == "holidays":
+            return self.holidays(node, what)
+        if kind == "results":
+            return self.results(node, what)
+        if kind == "values":
+            return self.values(node, what)
+        raise AssertionError(f"unknown field kind {kind}")  # pragma: no cover
+
+    def targets(self, node: YamlNode, what: str, keys: str) -> Any:
+        items = self.items(node, what)
+        if items is None:
+            return BAD
+        out: dict[str, Ref] = {}
+        ok = True
+        for key, key_node, value_node in items:
+            if keys == "digit" and (len(key) != 1 or key not in "0123456789*#"):
+                self.problem(
+                    key_node, f"{what}: '{key}' is not one DTMF key (0-9, * or #; quote * and #)"
+                )
+                ok = False
+            ref = self.ref(value_node, f"{what} '{key}'")
+            if ref is BAD:
+                ok = False
+            else:
+                out[key] = ref
+        if not out and ok:
+            return self.problem(node, f"{what} is empty; map at least one {keys} to a node")
+        self.partial.extend(out.values())
+        return out if ok else BAD
+
+    def hours(self, node: YamlNode, what: str) -> Any:
+        items = self.items(node, what)
+        if items is None:
+            return BAD
+        week: list[list[tuple[int, int]]] = [[] for _ in range(7)]
+        seen: dict[int, int] = {}
+        ok = True
+        for key, key_node, value_node in items:
+            try:
+                days = sched.parse_day_key(key)
+            except ValueError as exc:
+                self.problem(key_node, f"{what}: {exc}")
+                ok = False
+                continue
+            for day in days:
+                if day in seen:
+                    day_name = sched.WEEKDAYS[day]
+                    self.problem(key_node, f"{what}: {day_name} is given twice (line {seen[day]})")
+                    ok = False
+                seen[day] = key_node.start_mark.line + 1
+            entries = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            for entry in entries:
+                raw = self.text(entry, f"{what} {key}")
+                if raw is BAD:
+                    ok = False
+                    continue
+                try:
+                    for day in days:
+                        week[day].extend(sched.parse_ranges(raw))
+                except ValueError as exc:
+                    self.problem(entry, f"{what} {key}: {exc}")
+                    ok = False
+        return tuple(tuple(sorted(day)) for day in week) if ok else BAD
+
+    def holidays(self, node: YamlNode, what: str) -> Any:
+        if not isinstance(node, SequenceNode):
+            return self.problem(
+                node, f"{what} must be a list of dates, e.g. [2025-10-01..2025-10-07, 01-01]"
+            )
+        out = []
+        for entry in node.value:
+            raw = self.text(entry, what)
+            if raw is BAD:
+                out.append(BAD)
+                continue
+            try:
+                out.append(sched.parse_holiday(raw))
+            except ValueError as exc:
+                out.append(self.problem(entry, f"{what}: {exc}"))
+        return BAD if BAD in out else tuple(out)
+
+    def results(self, node: YamlNode, what: str) -> Any:
+        items = self.items(node, what)
+        if items is None:
+            return BAD
+        out: dict[str, str] = {}
+        for key, key_node, value_node in items:
+            if not IDENT.fullmatch(key):
+                self.problem(key_node, f"{what}: '{key}' is not a variable name")
+                continue
+            value = self.matching(
+                value_node,
+                f"{what} {key}",
+                _FIELD_PATH,
+                "write a field name, e.g. name or data.level",
+            )
+            if value is not BAD:
+                out[key] = value
+        return out if len(out) == len(items) else BAD
+
+    def values(self, node: YamlNode, what: str) -> Any:
+        items = self.items(node, what)
+        if items is None:
+            return BAD
+        out: dict[str, Any] = {}
+        for key, key_node, value_node in items:
+            if not IDENT.fullmatch(key):
+                self.problem(key_node, f"{what}: '{key}' is not a variable name")
+                continue
+            if isinstance(value_node, MappingNode):
+                inner = self.items(value_node, f"{what} {key}")
+                if inner is None or [k for k, _, _ in inner] != ["expr"]:
+                    self.problem(
+                        value_node, f"{what} {key}: write a value, or {{expr: 'an expression'}}"
+                    )
+                    continue
+                value = self.expression(inner[0][2], f"{what} {key}")
+            else:
+                value = self.literal(value_node, f"{what} {key}")
+            if value is not BAD:
+                out[key] = value
+        return out if len(out) == len(items) else BAD
+
+
+def expr_pos(node: YamlNode, column: int) -> Pos:
+    """Where column ``column`` of an expression scalar is in the file (exact on one line)."""
+    start = pos_of(node)
+    if not _one_line(node):
+        return start
+    quote = 1 if getattr(node, "style", None) in ("'", '"') else 0
+    return Pos(start.line, start.column + quote + column - 1)
+
+
+def _one_line(node: YamlNode) -> bool:
+    style = getattr(node, "style", None)
+    return node.start_mark.line == node.end_mark.line and style not in ("|", ">")
+
+
+def _shape(node: YamlNode) -> str:
+    return (
+        "mapping"
+        if isinstance(node, MappingNode)
+        else "list"
+        if isinstance(node, SequenceNode)
+        else "value"
+    )

@@ -1,0 +1,178 @@
+"""Flows of a folder by name: reloads changed files on demand and keeps the last valid version."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from callcenter.ivr.checks import Checks, check_draft, read_draft, sibling_flows
+from callcenter.ivr.errors import IvrError, Problem
+from callcenter.ivr.loader import Draft
+from callcenter.ivr.model import Flow
+from callcenter.logs import get_logger
+
+__all__ = ["FlowRegistry", "UnknownFlowError"]
+
+log = get_logger(__name__)
+_SUFFIXES = (".yaml", ".yml")
+
+
+class UnknownFlowError(IvrError):
+    """No valid flow has this name (or no flow is mapped to this number)."""
+
+
+@dataclass
+class _FileState:
+    signature: tuple[int, int]  # (mtime_ns, size) when last read
+    name: str | None  # the flow it provides while valid
+    problems: list[Problem]
+
+
+class FlowRegistry:
+    """Loads ``folder/*.yaml``; ``get`` re-checks the folder at most every ``check_interval`` s.
+
+    A changed file that is invalid is refused: its problems are logged and kept in
+    ``problems``, and the last valid version of that flow stays in service. A deleted
+    file's flow also stays in service (logged) until the process restarts.
+    """
+
+    def __init__(
+        self,
+        folder: Path | str,
+        *,
+        prompts_dir: Path | None = None,
+        known_queues: Collection[str] | None = None,
+        numbers: Mapping[str, str] | None = None,
+        default_flow: str | None = None,
+        check_interval: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.folder = Path(folder)
+        self.prompts_dir = prompts_dir
+        self.known_queues = known_queues
+        self.numbers = dict(numbers or {})
+        self.default_flow = default_flow
+        self.check_interval = check_interval
+        self.clock = clock
+        self._flows: dict[str, Flow] = {}
+        self._files: dict[Path, _FileState] = {}
+        self._last_check: float | None = None
+        self.reload()
+
+    @property
+    def problems(self) -> dict[str, list[Problem]]:
+        """Current problems by file (files whose newest version is invalid)."""
+        return {str(path): state.problems for path, state in self._files.items() if state.problems}
+
+    def names(self) -> list[str]:
+        """Names of the flows in service."""
+        self._maybe_reload()
+        return sorted(self._flows)
+
+    def get(self, name: str) -> Flow:
+        """The flow in service under ``name``; :class:`UnknownFlowError` if there is none."""
+        self._maybe_reload()
+        try:
+            return self._flows[name]
+        except KeyError:
+            known = ", ".join(sorted(self._flows)) or "none"
+            raise UnknownFlowError(
+                f"no valid flow named '{name}' in {self.folder} (flows: {known}); "
+                "run 'callcenter ivr validate' to see what is wrong"
+            ) from None
+
+    def flow_for_number(self, dialled_number: str) -> Flow:
+        """The flow for a dialled number: the ``numbers`` mapping, else ``default_flow``."""
+        name = self.numbers.get(dialled_number, self.default_flow)
+        if name is None:
+            raise UnknownFlowError(
+                f"no flow is mapped to the dialled number {dialled_number!r}; add it to the "
+                "setting ivr.numbers or set ivr.default_flow"
+            )
+        return self.get(name)
+
+    def _maybe_reload(self) -> None:
+        now = self.clock()
+        if self._last_check is None or now - self._last_check >= self.check_interval:
+            self.reload()
+
+    def reload(self) -> list[Problem]:
+        """Re-read new and changed files now; returns the problems of the files just read."""
+        self._last_check = self.clock()
+        found: dict[Path, tuple[int, int]] = {}
+        for path in sorted(self.folder.glob("*")):
+            if path.suffix in _SUFFIXES and path.is_file():
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                found[path] = (stat.st_mtime_ns, stat.st_size)
+        for path in set(self._files) - set(found):
+            state = self._files.pop(path)
+            if state.name is not None:
+                log.warning("ivr_flow_file_deleted", file=str(path), flow=state.name, kept=True)
+        changed = [path for path, sig in found.items() if self._changed(path, sig)]
+        drafts = {path: read_draft(path) for path in changed}
+        by_name = {d.name: d for d in drafts.values() if d.name is not None}
+        resolve = sibling_flows(self.folder, by_name)
+
+        def flow_nodes(name: str) -> Collection[str] | None:
+            if name in self._flows and name not in by_name:
+                return set(self._flows[name].nodes)
+            return resolve(name)
+
+        checks = Checks(self.prompts_dir, self.known_queues, flow_nodes)
+        reported: list[Problem] = []
+        for path, draft in drafts.items():
+            problems = check_draft(draft, checks) + self._name_clash(path, draft)
+            reported.extend(problems)
+            self._install(path, found[path], draft, problems)
+        if changed or not self._flows:
+            reported.extend(self._number_problems())  # logged when the flows change
+        return reported
+
+    def _changed(self, path: Path, signature: tuple[int, int]) -> bool:
+        state = self._files.get(path)
+        return state is None or state.signature != signature
+
+    def _name_clash(self, path: Path, draft: Draft) -> list[Problem]:
+        for other, state in self._files.items():
+            if other != path and draft.name is not None and state.name == draft.name:
+                message = (
+                    f"flow name '{draft.name}' is also used by {other}; "
+                    "each flow needs its own name"
+                )
+                return [Problem.at(str(path), draft.name_pos, message)]
+        return []
+
+    def _install(
+        self, path: Path, signature: tuple[int, int], draft: Draft, problems: list[Problem]
+    ) -> None:
+        old = self._files.get(path)
+        if problems:
+            kept = old.name if old else None
+            for problem in problems:
+                log.warning("ivr_flow_invalid", problem=str(problem), kept_flow=kept)
+            self._files[path] = _FileState(signature, kept, problems)
+            return
+        flow = draft.to_flow()
+        if old is not None and old.name not in (None, flow.name):
+            self._flows.pop(old.name, None)  # type: ignore[arg-type]
+        self._flows[flow.name] = flow
+        self._files[path] = _FileState(signature, flow.name, [])
+        log.info("ivr_flow_loaded", file=str(path), flow=flow.name, nodes=len(flow.nodes))
+
+    def _number_problems(self) -> list[Problem]:
+        out = []
+        for number, name in sorted(self.numbers.items()):
+            if name not in self._flows:
+                message = f"dialled number {number} maps to flow '{name}', which is not loaded"
+                out.append(Problem("setting ivr.numbers", 0, 0, message))
+        if self.default_flow is not None and self.default_flow not in self._flows:
+            message = f"the default flow '{self.default_flow}' is not loaded"
+            out.append(Problem("setting ivr.default_flow", 0, 0, message))
+        for problem in out:
+            log.warning("ivr_flow_mapping", problem=str(problem))
+        return out

@@ -215,7 +215,7 @@ def _uuid_record(a: Api, arg: str, conn: Any) -> str:
 
 @api("uuid_hold")
 def _uuid_hold(a: Api, arg: str, conn: Any) -> str:
-    from callcenter.sim.bridge import hold
+    from callcenter.sim.hold import hold
 
     words = arg.split()
     off = bool(words) and words[0] in ("off", "toggle")
@@ -233,7 +233,7 @@ def _uuid_hold(a: Api, arg: str, conn: Any) -> str:
 
 @api("uuid_transfer")
 def _uuid_transfer(a: Api, arg: str, conn: Any) -> str:
-    from callcenter.sim.bridge import transfer
+    from callcenter.sim.transfer import uuid_transfer
 
     words = arg.split()
     if len(words) < 2:
@@ -246,7 +246,7 @@ def _uuid_transfer(a: Api, arg: str, conn: Any) -> str:
         leg = words.pop(1)
     if len(words) < 2:
         return "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n"
-    transfer(ch, words[1], words[2] if len(words) > 2 else "XML",
+    uuid_transfer(ch, words[1], words[2] if len(words) > 2 else "XML",
              words[3] if len(words) > 3 else "", leg)  # fmt: skip
     return "+OK\n"
 

@@ -178,20 +178,24 @@ def _conference(ch: Channel, arg: str) -> None:
 
 @app("eavesdrop")
 def _eavesdrop(ch: Channel, arg: str) -> None:
-    from callcenter.sim.bridge import eavesdrop
+    from callcenter.sim.eavesdrop import eavesdrop
 
     eavesdrop(ch, arg.strip())
 
 
 # -- helpers ------------------------------------------------------------------------------
 def wait_for(ch: Channel, seconds: float | None) -> str:
-    """Wait while media flows: 'done', 'break' (uuid_break, bridge, transfer) or 'hangup'."""
+    """Wait while media flows: 'done', 'break' (uuid_break), 'leave' (bridge, transfer: the
+    channel is no longer ready, which FreeSWITCH checks before a pending break) or 'hangup'."""
     clock = ch.switch.clock
     end = None if seconds is None else clock.now() + seconds
     while True:
         if not ch.up:
             return "hangup"
-        if ch.break_flag or ch.switch_requested():
+        if ch.switch_requested():
+            ch.break_flag = False
+            return "leave"
+        if ch.break_flag:
             ch.break_flag = False
             return "break"
         left = None if end is None else end - clock.now()
@@ -234,7 +238,7 @@ def play_file(ch: Channel, path: str, *, response: bool = True, dtmf_stops: bool
     if response:
         ch.set_var(
             "current_application_response",
-            "PLAYBACK ERROR" if status == "hangup" else "FILE PLAYED",
+            "PLAYBACK ERROR" if status in ("hangup", "leave") else "FILE PLAYED",
         )
     return status
 
@@ -245,7 +249,10 @@ def _wait_or_dtmf(ch: Channel, seconds: float | None) -> str:
     while ch.up:
         if ch.dtmf:
             return "break"
-        if ch.break_flag or ch.switch_requested():
+        if ch.switch_requested():
+            ch.break_flag = False
+            return "leave"
+        if ch.break_flag:
             ch.break_flag = False
             return "break"
         left = None if end is None else end - clock.now()

@@ -11,6 +11,7 @@ from callcenter.sim.channel import (
     CS_HIBERNATE,
     CS_RESET,
     CS_SOFT_EXECUTE,
+    FRAME,
     Channel,
     new_uuid,
 )
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     pass
 
 STATE_STEP = 0.02  # the session thread picks up a new state on its next loop
+RESET_TIMES = ("Channel-Transfer-Time", "Channel-Resurrect-Time", "Channel-Bridged-Time",
+               "Channel-Last-Hold", "Channel-Hold-Accum")  # fmt: skip
 
 
 def profile_snapshot(ch: Channel, *, zero_times: bool = False) -> dict[str, str]:
@@ -42,6 +45,8 @@ def step_profile(ch: Channel, source: str) -> None:
     new.set("Profile-Index", str(int(prof.get("Profile-Index") or "1") + 1))
     new.set("Transfer-Source", source)
     ch.profile = new
+    for name in RESET_TIMES:  # switch_channel_set_caller_profile keeps only these
+        ch.times[name] = 0
 
 
 def sent_callee(ch: Channel, peer: Channel) -> tuple[str, str]:
@@ -80,6 +85,8 @@ def link(a: Channel, b: Channel, kind: str) -> None:
     """Mark the two legs as bridged (A = originator)."""
     now = a.switch.clock.now_us()
     a.partner, b.partner = b, a
+    a.ctx.pop("_transferred", None)
+    b.ctx.pop("_transferred", None)
     a.bridge_kind = b.bridge_kind = kind
     a.times["Channel-Bridged-Time"] = now
     b.times["Channel-Bridged-Time"] = now
@@ -104,7 +111,7 @@ def uuid_bridge(a: Channel, b: Channel) -> None:
         hist = f"{now_s}:{new_uuid()}:uuid_br:{other.uuid}"
         leg.ctx["_transfer"] = hist  # type: ignore[assignment]
         step_profile(leg, hist)
-    b.other = ("originator", _without_callee(profile_snapshot(a, zero_times=True)))
+    b.other = ("originator", profile_snapshot(a, zero_times=True))
     a.other = ("originatee", profile_snapshot(b))
     a_new, b_new = a.profile, b.profile
     assert a_new is not None and b_new is not None
@@ -119,12 +126,12 @@ def uuid_bridge(a: Channel, b: Channel) -> None:
         old = leg.partner
         if old is not None and old is not other:
             leg.ctx["_unbridge_new"] = other  # type: ignore[assignment]
-    session.leave(a, lambda ch: _soft_execute(ch, b, originator=True))
+    # An A leg that leaves a bridge is already in CS_SOFT_EXECUTE (no CS_HIBERNATE); its bridge
+    # thread then bridges before B's own state machine reaches CS_CONSUME_MEDIA.
+    rebridge = a.partner is not None and a.running_state == CS_SOFT_EXECUTE
+    b.ctx["_fast_bridge"] = rebridge  # type: ignore[assignment]
+    session.leave(a, lambda ch: _soft_execute(ch, b, originator=True, hibernate=not rebridge))
     session.leave(b, lambda ch: _soft_execute(ch, a, originator=False))
-
-
-def _without_callee(values: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in values.items() if not k.startswith("Callee-ID-")}
 
 
 def _bridge_vars(leg: Channel, other: Channel) -> None:
@@ -136,13 +143,24 @@ def _bridge_vars(leg: Channel, other: Channel) -> None:
             "original_caller_id_name", "original_caller_id_number")}  # fmt: skip
     for name, value in orig.items():
         leg.set_var(name, value)
-    leg.set_var("transfer_history", hist)
+    push_transfer_history(leg, hist)
     leg.set_var("transfer_source", hist)
 
 
-def _soft_execute(ch: Channel, peer: Channel, *, originator: bool) -> Any:
+def push_transfer_history(ch: Channel, entry: str) -> None:
+    """transfer_history: set once, then an ``ARRAY::a|:b`` that grows in place."""
+    history = ch.vars.get("transfer_history")
+    if history:
+        head = history if history.startswith("ARRAY::") else "ARRAY::" + history
+        ch.vars["transfer_history"] = f"{head}|:{entry}"
+    else:
+        ch.set_var("transfer_history", entry)
+
+
+def _soft_execute(ch: Channel, peer: Channel, *, originator: bool, hibernate: bool = True) -> Any:
     """CS_HIBERNATE, CS_RESET, CS_SOFT_EXECUTE, then the bridge (uuid_bridge_on_soft_execute)."""
-    ch.set_running_state(CS_HIBERNATE)
+    if hibernate:
+        ch.set_running_state(CS_HIBERNATE)
     ch.set_running_state(CS_RESET)
     ch.sleep(STATE_STEP)
     if not ch.up:
@@ -170,16 +188,26 @@ def _soft_execute(ch: Channel, peer: Channel, *, originator: bool) -> Any:
         ch.wakeup.wait(0.05)
     if not ch.up:
         return None
-    ch.set_running_state(CS_CONSUME_MEDIA)
+    if not ch.ctx.pop("_fast_bridge", None):
+        ch.set_running_state(CS_CONSUME_MEDIA)
     ch.set_running_state(CS_EXCHANGE_MEDIA)
     call_update(ch, peer, set_call_uuid=True)
     return bridge_loop(ch, peer, originator=False)
 
 
+def serve_messages(ch: Channel) -> None:
+    """Run what was queued for a bridged leg (broadcasts, sendmsg), as the bridge loop does."""
+    while ch.inbox and ch.up and not ch.switch_requested():
+        session.run_message(ch, ch.inbox.popleft())
+
+
 def bridge_loop(ch: Channel, peer: Channel, *, originator: bool) -> Any:
     """Media flows until a leg hangs up or is taken elsewhere; then the A side unbridges."""
     while ch.up and peer.up and peer.partner is ch and not ch.switch_requested():
+        serve_messages(ch)
         ch.wakeup.clear()
+        if ch.inbox:
+            continue
         ch.wakeup.wait(0.05)
     if not originator:
         ch.set_var("bridge_to", None)
@@ -193,13 +221,21 @@ def bridge_loop(ch: Channel, peer: Channel, *, originator: bool) -> Any:
 
 
 def unbridge(a: Channel, b: Channel) -> None:
-    """CHANNEL_UNBRIDGE on the A side; the B leg is hung up if it is still there."""
+    """CHANNEL_UNBRIDGE on the A side; the B leg is hung up if it is still there (first, when
+    A is taken elsewhere: transfer, another uuid_bridge)."""
+    if a.switch_requested() and not b.up:  # hung up by a transfer: noticed a frame later
+        b.ended.wait(a.switch.clock.real(FRAME))
+    b_moves = b.switch_requested() or bool(b.ctx.pop("_transferred", False))  # -both
+    if a.switch_requested() and b.up and b.bridge_kind == "uuid_bridge" and not b_moves:
+        b.set_var("bridge_to", None)
+        session.hangup(b, "NORMAL_CLEARING")
     b_cause = b.hangup_cause
-    if b_cause:
+    if b_cause and "signal_bond" in b.vars:
         a.set_var("sip_hangup_phrase", "OK" if b.vars.get("sip_term_status") == "200" else None)
         a.set_var("last_bridge_hangup_cause", b_cause)
         a.set_var("last_bridge_proto_specific_hangup_cause",
                   b.vars.get("proto_specific_hangup_cause"))  # fmt: skip
+    if b_cause:
         a.set_var("bridge_hangup_cause", b_cause)
     a.set_var("bridge_to", None)
     new = a.ctx.pop("_unbridge_new", None)
@@ -211,7 +247,9 @@ def unbridge(a: Channel, b: Channel) -> None:
         a.partner = None
     if b.partner is a:
         b.partner = None
-    if b.up:
+    if not b.up and not b.ended.is_set():  # the bridge thread gives B its call_uuid back
+        b.ctx["_call_uuid_back"] = True  # type: ignore[assignment]
+    if b.up and not b_moves:
         session.hangup(b, "NORMAL_CLEARING")
 
 
@@ -221,18 +259,3 @@ def _after_partner_left(ch: Channel) -> Any:
         session.enter_execute(ch)
         session.hangup(ch, "NORMAL_CLEARING")
     return None
-
-
-def hold(ch: Channel, on: bool) -> None:
-    """uuid_hold (to be written)."""
-    raise NotImplementedError
-
-
-def transfer(ch: Channel, dest: str, dialplan: str, context: str, leg: str) -> None:
-    """uuid_transfer (to be written)."""
-    raise NotImplementedError
-
-
-def eavesdrop(ch: Channel, target: str) -> None:
-    """eavesdrop app (to be written)."""
-    raise NotImplementedError

@@ -143,9 +143,7 @@ class Channel:
         for name, value in items[lo:hi]:
             self.set_var(name, fill(value, ctx))
 
-    def touch_block(
-        self, block: str, *, start: str | None = None, stop: str | None = None
-    ) -> None:
+    def touch_block(self, block: str, *, start: str | None = None, stop: str | None = None) -> None:
         """Re-set a block's variables (kept values win over the template): sofia renegotiating
         media re-sets them, which moves them last."""
         ctx = self.template_ctx()

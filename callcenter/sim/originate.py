@@ -40,9 +40,27 @@ def parse_vars(text: str) -> tuple[dict[str, str], str]:
     return out, text
 
 
+def split_dial(arg: str) -> tuple[str, str]:
+    """The dial string and the rest: spaces inside ``{...}`` / ``'...'`` do not split."""
+    text = arg.strip()
+    depth, quote = 0, False
+    for i, c in enumerate(text):
+        if c == "'":
+            quote = not quote
+        elif quote:
+            continue
+        elif c in "{[<":
+            depth += 1
+        elif c in "}]>":
+            depth = max(depth - 1, 0)
+        elif c.isspace() and depth == 0:
+            return text[:i], text[i:].strip()
+    return text, ""
+
+
 def originate_api(sw: Switch, arg: str) -> str:
     """``originate <dial string> <&app(args)|exten> [dialplan] [context] ...``."""
-    dial, _, rest = arg.strip().partition(" ")
+    dial, rest = split_dial(arg)
     if not dial or not rest.strip():
         return (
             "-USAGE <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] "
@@ -190,10 +208,10 @@ def flip_cid(ch: Channel) -> None:
     prof = ch.profile
     assert prof is not None
     name, num = prof.get("Caller-ID-Name"), prof.get("Caller-ID-Number")
-    if num:
-        ch.set_var("pre_transfer_caller_id_number", num)
     if name:
         ch.set_var("pre_transfer_caller_id_name", name)
+    if num:
+        ch.set_var("pre_transfer_caller_id_number", num)
     prof.set("Caller-ID-Name", prof.get("Callee-ID-Name") or None)
     prof.set("Caller-ID-Number", prof.get("Callee-ID-Number") or None)
     prof.set("Callee-ID-Name", name or None)
@@ -263,8 +281,10 @@ def bridge_app(a: Channel, arg: str) -> None:
     if a.up and b.up:
         bridge.call_update(a, b)
     while a.up and b.up and b.partner is a and not a.switch_requested():
+        bridge.serve_messages(a)
         a.wakeup.clear()
-        a.wakeup.wait(0.05)
+        if not a.inbox:
+            a.wakeup.wait(0.05)
     bridge.unbridge(a, b)
 
 

@@ -64,7 +64,8 @@ def execute(
     arg: str | None,
     app_uuid: str | None = None,
     *,
-    loops: bool = False,
+    loops: bool | str = False,
+    keep_loops: bool = False,
     sendmsg: list[tuple[str, str]] | None = None,
 ) -> bool:
     """switch_core_session_execute_application: CHANNEL_EXECUTE, run, EXECUTE_COMPLETE.
@@ -80,8 +81,8 @@ def execute(
         return False
     arg = arg or None
     if loops:
-        ch.set_var("current_loop", "1")
-        ch.set_var("total_loops", "1")
+        ch.set_var("current_loop", str(ch.ctx.get("_loop", 1)))
+        ch.set_var("total_loops", loops if isinstance(loops, str) else "1")
     ch.set_var("current_application_response", None)
     ch.set_var("current_application", app)
     ch.set_var("current_application_data", arg)
@@ -107,7 +108,7 @@ def execute(
     hook = ch.ctx.pop("_after_app", None)
     if hook:
         hook(ch)
-    if loops:
+    if loops and not keep_loops:
         ch.set_var("current_loop", None)
         ch.set_var("total_loops", None)
     if sendmsg is not None:
@@ -122,7 +123,9 @@ def run_message(ch: Channel, msg: dict[str, Any]) -> None:
     # with media it goes through switch_ivr_parse_next_event, which fires PRIVATE_COMMAND.
     media_ready = ch.answered or ch.times["Channel-Progress-Media-Time"] > 0
     lead = msg.get("_lead") if media_ready else None
-    if cmd == "execute":
+    if cmd == "execute" and msg.get("_broadcast"):
+        _run_broadcast(ch, msg, lead)
+    elif cmd == "execute":
         app = msg.get("execute-app-name") or ""
         arg = msg.get("execute-app-arg") or msg.get("_body") or ""
         if not execute(ch, app, arg, msg.get("event-uuid"), loops=True, sendmsg=lead):
@@ -131,6 +134,31 @@ def run_message(ch: Channel, msg: dict[str, Any]) -> None:
     elif cmd == "hangup":
         hangup(ch, msg.get("hangup-cause") or "NORMAL_CLEARING")
     elif lead is not None:
+        ch.fire("PRIVATE_COMMAND", lead=lead)
+
+
+def _run_broadcast(ch: Channel, msg: dict[str, Any], lead: list[tuple[str, str]] | None) -> None:
+    """A switch_ivr_broadcast message: the app runs ``loops`` times (-1: until stopped)."""
+    from callcenter.sim.hold import MEDIA_FLOWS
+
+    app = msg.get("execute-app-name") or ""
+    arg = msg.get("execute-app-arg") or ""
+    total = str(msg.get("loops") or "1")
+    count = int(total) if total.lstrip("-").isdigit() else 1
+    for name in MEDIA_FLOWS:
+        ch.set_var(name, ch.vars.get(name))
+    n = 0
+    try:
+        while ch.up and not ch.ctx.get("_stop_broadcast") and (count < 0 or n < max(count, 1)):
+            n += 1
+            ch.ctx["_loop"] = n  # type: ignore[assignment]
+            if not execute(ch, app, arg, loops=total, keep_loops=True):
+                break
+    finally:
+        ch.ctx.pop("_loop", None)
+        ch.ctx.pop("_broadcast", None)
+        ch.ctx.pop("_stop_broadcast", None)
+    if lead is not None:
         ch.fire("PRIVATE_COMMAND", lead=lead)
 
 
@@ -196,6 +224,8 @@ def hangup(ch: Channel, cause: str = "NORMAL_CLEARING", *, remote: bool = False)
     ch.answer_state = "hangup"
     ch.hangup_cause = cause
     ch.times["Channel-Hangup-Time"] = ch.switch.clock.now_us()
+    if ch.ctx.pop("_renegotiated", None):  # sofia after a hold re-INVITE
+        ch.touch_block("unhold_sdp", stop="rtp_2833_recv_payload")
     ep = ch.endpoint
     if ep is not None and hasattr(ep, "on_hangup_vars"):
         ep.on_hangup_vars(ch, cause, remote, before_event=True)
@@ -205,6 +235,9 @@ def hangup(ch: Channel, cause: str = "NORMAL_CLEARING", *, remote: bool = False)
     ch.wakeup.set()
     partner = ch.partner
     if partner is not None:
+        if partner.ctx.get("_broadcast"):  # e.g. music on hold from this leg's hold
+            partner.ctx["_stop_broadcast"] = True  # type: ignore[assignment]
+            partner.break_flag = True
         partner.poke(0)
     for waiter in list(ch.ctx.get("_answer_waiters", []) or []):
         waiter.set()
@@ -224,6 +257,8 @@ def finish(ch: Channel) -> None:
     ep = ch.endpoint
     if ep is not None and hasattr(ep, "on_report_vars"):
         ep.on_report_vars(ch)
+    if ch.ctx.pop("_call_uuid_back", None):
+        ch.set_var("call_uuid", ch.uuid)
     ch.fire("CHANNEL_HANGUP_COMPLETE", pre={"Hangup-Cause": ch.hangup_cause})
     ch.ended.set()
     outbound = ch.outbound
@@ -249,6 +284,8 @@ def _stamp(us: int) -> str:
 
 def set_timestamps(ch: Channel) -> None:
     """switch_channel_set_timestamps: the CDR variables of CHANNEL_HANGUP_COMPLETE."""
+    from callcenter.sim.hold import hold_vars
+
     t = ch.times
     created = t["Channel-Created-Time"]
     prof_created = ch.profile.created_us if ch.profile else created
@@ -268,10 +305,14 @@ def set_timestamps(ch: Channel) -> None:
         sv("answer_stamp", _stamp(answered))
     if bridged:
         sv("bridge_stamp", _stamp(bridged))
+    if t["Channel-Last-Hold"]:
+        sv("hold_stamp", _stamp(t["Channel-Last-Hold"]))
     if progress:
         sv("progress_stamp", _stamp(progress))
     if media:
         sv("progress_media_stamp", _stamp(media))
+    for name, value in hold_vars(ch):
+        sv(name, value)
     sv("end_stamp", _stamp(end))
     for name, us in (
         ("start", created),

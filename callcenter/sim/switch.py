@@ -57,6 +57,7 @@ class Switch:
         self.registrations: dict[str, Any] = {}
         self.softphones: dict[str, Any] = {}
         self.conferences: dict[str, Any] = {}
+        self.member_seq = 0  # mod_conference member ids (global)
         self.api = Api(self)
         self.log = logging.getLogger("callcenter.sim")
         self.started_at = time.time()

@@ -165,13 +165,17 @@ def freeswitch_conf_render(ctx: Context, out: Path) -> None:
 
 def _register_feature_commands() -> None:
     from callcenter.ivr.cli import ivr
+    from callcenter.recording.cli import recordings
     from callcenter.sim.cli import sim
     from callcenter.store.cli import db, users
+    from callcenter.tickets.cli import tickets
 
     main.add_command(db)
     main.add_command(users)
     main.add_command(sim)
     main.add_command(ivr)
+    main.add_command(recordings)
+    main.add_command(tickets)
 
 
 _register_feature_commands()

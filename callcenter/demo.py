@@ -20,8 +20,8 @@ from callcenter.logs import get_logger
 
 log = get_logger(__name__)
 
-QUEUES = ("sales", "support", "complaints")
-MENU = {"1": "sales", "2": "support", "3": "complaints"}
+QUEUES = ("sales", "support", "complaints", "operator")  # the queues the sample flows name
+DEMO_FLOW = "demo"  # ivr_flows/demo.yaml: main's menu without its business-hours check
 
 
 def free_port() -> int:
@@ -111,11 +111,21 @@ def seed(db_url: str, extensions: list[str]) -> DemoLogins:
                 number=extension, sip_user=extension, user=user, display_name=f"Agent {extension}"
             )
             session.add(agent)
-            # Everyone takes support; sales and complaints are split between agents.
-            names = ["support", "sales" if index % 2 == 0 else "complaints"]
+            # Everyone takes support and the operator line; sales and complaints are split.
+            names = ["support", "sales" if index % 2 == 0 else "complaints", "operator"]
             for position, name in enumerate(names, start=1):
                 session.add(models.AgentQueue(agent=agent, queue=queues[name], position=position))
     return logins
+
+
+def demo_flows(base: Settings) -> Path:
+    """The configured flow folder if it has the demo flow, else the shipped ivr_flows/."""
+    from callcenter.engine.service import SHIPPED_FLOWS
+
+    configured = Path(base.ivr.flows).resolve()
+    if (configured / f"{DEMO_FLOW}.yaml").is_file():
+        return configured
+    return SHIPPED_FLOWS
 
 
 def demo_settings(
@@ -136,7 +146,12 @@ def demo_settings(
             "redis": base.redis.model_copy(update={"url": redis_url}),
             "console": base.console.model_copy(update={"port": console_port}),
             "routing": base.routing.model_copy(
-                update={"domain": "127.0.0.1", "menu": MENU, "wrap_up_seconds": 3.0}
+                update={"domain": "127.0.0.1", "wrap_up_seconds": 3.0}
+            ),
+            # The shipped sample flows; the hotline runs the demo flow, which reaches agents
+            # at any hour (main.yaml alone sends night calls to voicemail).
+            "ivr": base.ivr.model_copy(
+                update={"flows": demo_flows(base), "numbers": {"5000": DEMO_FLOW}}
             ),
             "recording": base.recording.model_copy(update={"path": workdir / "recordings"}),
         }

@@ -44,11 +44,16 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     login_manager.init_app(app)
     install_i18n(app)
 
-    from console import api, auth, supervisor
+    from console import agent, api, auth, customers, supervisor, tickets
+    from console import recordings as recordings_views
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(agent.bp)
+    app.register_blueprint(customers.bp)
+    app.register_blueprint(tickets.bp)
+    app.register_blueprint(recordings_views.bp)
 
     @app.get("/")
     def index() -> Response:

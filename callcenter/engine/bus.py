@@ -63,6 +63,44 @@ class IvrInput(BusEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CallBlocked(BusEvent):
+    """The caller is on the blacklist or over the flood limit; no flow runs."""
+
+    call_uuid: str
+    reason: str  # "blacklist" or "flood"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IvrEnded(BusEvent):
+    """The IVR flow ended: ``outcome`` is queue, transfer, hangup, voicemail or gone."""
+
+    call_uuid: str
+    flow: str
+    outcome: str
+    node: str = ""
+    reason: str = ""
+    destination: str = ""  # queue name or transfer target
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoicemailRecorded(BusEvent):
+    """The caller left a message; the file is kept at ``path``."""
+
+    call_uuid: str
+    path: str
+    milliseconds: int = 0
+    mailbox: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurveyAnswered(BusEvent):
+    """The caller rated the service (1-5)."""
+
+    call_uuid: str
+    score: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallQueued(BusEvent):
     """The caller joined a queue."""
 

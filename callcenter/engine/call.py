@@ -1,13 +1,16 @@
-"""One caller's life in the engine: greet, menu, queue with music, bridge to an agent, end.
+"""One caller's life in the engine: screening, the IVR flow, then queue / transfer / hang up.
 
-Runs in the outbound-socket greenlet of the call. The IVR issue replaces the fixed menu
-with YAML flows; the sequence on the switch follows the S02/S03 captures.
+Runs in the outbound-socket greenlet of the call. The caller is answered, checked against
+the blacklist and the flood limit, then the flow for the dialled number runs
+(:class:`~callcenter.ivr.runner.FlowRunner` through :class:`SessionCallIO`) and its
+outcome is carried out: enqueue with music and wait for an agent (S02/S03), transfer, or
+hang up. Every step is a bus event, so the call record gets the IVR path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -18,12 +21,24 @@ from callcenter.engine.bus import (
     Bus,
     CallAnswered,
     CallArrived,
+    CallBlocked,
     CallEnded,
     CallQueued,
+    IvrEnded,
     IvrInput,
+    SurveyAnswered,
+    VoicemailRecorded,
     utcnow,
 )
 from callcenter.engine.dispatcher import Dispatcher
+from callcenter.engine.ivr_io import SessionCallIO
+from callcenter.engine.screening import EngineLookups, Screening
+from callcenter.ivr.callio import CallerGone, Outcome, RunnerHooks
+from callcenter.ivr.errors import IvrError
+from callcenter.ivr.regions import RegionTable
+from callcenter.ivr.registry import FlowRegistry
+from callcenter.ivr.runner import FlowRunner
+from callcenter.ivr.variables import call_variables
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import CommandTimeout, SessionGone, SwitchError
@@ -40,16 +55,46 @@ class SwitchApi(Protocol):
 
 
 @dataclass
-class MenuConfig:
-    """The pre-IVR menu: a prompt, and which digit goes to which queue."""
+class IvrConfig:
+    """What every call's IVR needs (built once by the engine from the settings)."""
 
-    prompt: str = "tone_stream://%(400,200,440,480);loops=2"
-    choices: dict[str, str] = field(
-        default_factory=lambda: {"1": "sales", "2": "support", "3": "complaints"}
-    )
+    registry: FlowRegistry
+    screening: Screening
+    lookups: EngineLookups
+    regions: RegionTable
+    prompts_dir: Path
+    voicemail_dir: Path
+    timezone: str = "UTC"
+    tts_engine: str = "flite"
+    tts_voice: str = "kal"
+    transfer_context: str = "default"
+    input_margin: float = 60.0
+    max_steps: int = 200
+    blocked_prompt: str = "say:We are sorry, calls from your number cannot be accepted."
     default_queue: str = "support"
-    digit_timeout_ms: int = 5000
     music: str = "local_stream://moh"
+
+
+class _BusHooks(RunnerHooks):
+    """Runner hooks that publish bus events for one call."""
+
+    def __init__(self, bus: Bus, call_uuid: str) -> None:
+        self.bus = bus
+        self.call_uuid = call_uuid
+
+    def visited(self, node: str, value: str) -> None:
+        self.bus.publish(IvrInput(call_uuid=self.call_uuid, node=node, value=value))
+
+    def voicemail(self, path: str, milliseconds: int, mailbox: str | None) -> None:
+        self.bus.publish(
+            VoicemailRecorded(
+                call_uuid=self.call_uuid, path=path, milliseconds=milliseconds,
+                mailbox=mailbox or "",
+            )
+        )  # fmt: skip
+
+    def survey(self, score: int) -> None:
+        self.bus.publish(SurveyAnswered(call_uuid=self.call_uuid, score=score))
 
 
 class CallHandler:
@@ -62,7 +107,7 @@ class CallHandler:
         bus: Bus,
         dispatcher: Dispatcher,
         switch: SwitchApi,
-        menu: MenuConfig,
+        ivr: IvrConfig,
         recordings: Path,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -70,7 +115,7 @@ class CallHandler:
         self.bus = bus
         self.dispatcher = dispatcher
         self.switch = switch
-        self.menu = menu
+        self.ivr = ivr
         self.recordings = recordings
         self.clock = clock
         self.call_uuid = session.uuid
@@ -121,33 +166,111 @@ class CallHandler:
                 dialled_number=session.destination_number,
             )
         )
+        io = SessionCallIO(
+            session,
+            self.switch,
+            prompts_dir=self.ivr.prompts_dir,
+            tts_engine=self.ivr.tts_engine,
+            tts_voice=self.ivr.tts_voice,
+            transfer_context=self.ivr.transfer_context,
+            input_margin=self.ivr.input_margin,
+        )
         try:
             session.answer()
-            queue = self._menu()
-            self.bus.publish(CallQueued(call_uuid=self.call_uuid, queue=queue))
-            session.execute_async("playback", self.menu.music)
-            self.dispatcher.enqueue(
-                WaitingCall(self.call_uuid, queue, self.caller_number, self.clock()), self
-            )
-            session.wait_gone()
-        except SessionGone:
+            refused = self.ivr.screening.refuse(self.caller_number)
+            if refused is not None:
+                self._refuse(io, refused)
+                return
+            io.prepare()
+            outcome = self._run_flow(io)
+            self._carry_out(io, outcome)
+        except (SessionGone, CallerGone):
             pass
         finally:
             self.dispatcher.leave(self.call_uuid)
             self._ended()
 
-    def _menu(self) -> str:
-        digits = self.session.play_and_get_digits(
-            self.menu.prompt,
-            var_name="cc_menu_choice",
-            min_digits=1,
-            max_digits=1,
-            tries=3,
-            timeout_ms=self.menu.digit_timeout_ms,
-            regexp="^[" + "".join(sorted(self.menu.choices)) + "]$",
+    def _refuse(self, io: SessionCallIO, reason: str) -> None:
+        """Blacklisted or flooding: a message, then hang up (disposition ``blocked``)."""
+        self.log.info("caller refused", caller=self.caller_number, reason=reason)
+        self.bus.publish(CallBlocked(call_uuid=self.call_uuid, reason=reason))
+        try:
+            io.play(self.ivr.blocked_prompt)
+        finally:
+            self.session.hangup("CALL_REJECTED")
+
+    def _run_flow(self, io: SessionCallIO) -> Outcome:
+        session = self.session
+        try:
+            flow = self.ivr.registry.flow_for_number(session.destination_number)
+        except IvrError as exc:
+            self.log.error("no IVR flow for the call; using the default queue", error=str(exc))
+            self.bus.publish(IvrInput(call_uuid=self.call_uuid, node="flow", value="missing"))
+            return Outcome("queue", queue=self.ivr.default_queue, reason="no flow")
+        variables = call_variables(
+            self.caller_number,
+            session.destination_number,
+            self.clock(),
+            self.ivr.timezone,
+            call_uuid=self.call_uuid,
+            regions=self.ivr.regions,
         )
-        self.bus.publish(IvrInput(call_uuid=self.call_uuid, node="menu", value=digits))
-        return self.menu.choices.get(digits, self.menu.default_queue)
+        runner = FlowRunner(
+            flow,
+            io,
+            variables=variables,
+            flows=self.ivr.registry,
+            lookups=self.ivr.lookups,
+            hooks=_BusHooks(self.bus, self.call_uuid),
+            clock=self.clock,
+            timezone=self.ivr.timezone,
+            voicemail_dir=self.ivr.voicemail_dir,
+            max_steps=self.ivr.max_steps,
+        )
+        outcome = runner.run()
+        self.bus.publish(
+            IvrEnded(
+                call_uuid=self.call_uuid,
+                flow=flow.name,
+                outcome=outcome.kind,
+                node=outcome.node,
+                reason=outcome.reason,
+                destination=outcome.queue or outcome.destination,
+            )
+        )
+        return outcome
+
+    def _carry_out(self, io: SessionCallIO, outcome: Outcome) -> None:
+        session = self.session
+        if outcome.kind == "queue":
+            session.execute("set", "playback_terminators=none")  # keys do not stop the music
+            self.bus.publish(
+                CallQueued(call_uuid=self.call_uuid, queue=outcome.queue, priority=outcome.priority)
+            )
+            session.execute_async("playback", self.ivr.music)
+            self.dispatcher.enqueue(
+                WaitingCall(
+                    self.call_uuid,
+                    outcome.queue,
+                    self.caller_number,
+                    self.clock(),
+                    priority=outcome.priority,
+                    skills=tuple((skill, 1) for skill in outcome.skills),
+                ),
+                self,
+            )
+            session.wait_gone()
+        elif outcome.kind == "transfer":
+            try:
+                io.transfer(outcome.destination, outcome.transfer_kind)
+            except SwitchError as exc:
+                self.log.warning("IVR transfer failed", error=str(exc))
+                session.hangup("NORMAL_TEMPORARY_FAILURE")
+            session.wait_gone()
+        elif outcome.kind in ("hangup", "voicemail"):
+            io.hangup(outcome.cause)
+        elif not session.gone:  # "gone" without a hangup: an app got stuck
+            session.hangup("NORMAL_TEMPORARY_FAILURE")
 
     def _ended(self) -> None:
         cause, disposition = "", ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -70,6 +71,39 @@ class EngineStore:
                 for queue in queues
             }
 
+    def queue_names(self) -> set[str]:
+        """Names of the queues in the database (IVR flows may only name these)."""
+        with self.sessions() as session:
+            return set(session.scalars(select(models.Queue.name)))
+
+    def is_blacklisted(self, number: str, now: datetime) -> bool:
+        """Whether ``number`` is on the blacklist and the entry has not expired."""
+        with self.sessions() as session:
+            entry = session.scalar(
+                select(models.BlacklistEntry).where(models.BlacklistEntry.number == number)
+            )
+            return entry is not None and (entry.expires_at is None or entry.expires_at > now)
+
+    def customer_by_number(self, number: str) -> dict[str, Any] | None:
+        """The customer owning phone ``number`` (also tried with/without a leading +)."""
+        candidates = {number, number.lstrip("+"), "+" + number.lstrip("+")}
+        with self.sessions() as session:
+            customer = session.scalar(
+                select(models.Customer)
+                .join(models.CustomerPhone)
+                .where(models.CustomerPhone.number.in_(candidates))
+            )
+            if customer is None:
+                return None
+            return {
+                "id": customer.id,
+                "name": customer.name,
+                "vip": customer.vip,
+                "region": customer.region or "",
+                "tags": list(customer.tags or []),
+                "notes": customer.notes or "",
+            }
+
     def log_state(self, before: Agent, after: Agent) -> None:
         """Close the agent's open state-log row and open one for the new state."""
         with self.sessions() as session, session.begin():
@@ -131,6 +165,7 @@ class EngineStore:
                 hangup_cause=record.hangup_cause or None,
                 hangup_by=record.hangup_by or None,
                 ivr_path=record.ivr_path,
+                survey_score=record.survey_score,
             )
             session.add(call)
             session.flush()

@@ -15,9 +15,13 @@ from callcenter.engine.bus import (
     BusEvent,
     CallAnswered,
     CallArrived,
+    CallBlocked,
     CallEnded,
     CallQueued,
+    IvrEnded,
     IvrInput,
+    SurveyAnswered,
+    VoicemailRecorded,
 )
 
 
@@ -42,16 +46,28 @@ class CallRecord:
     hangup_cause: str = ""
     hangup_by: str = ""
     recording_path: str = ""
+    blocked: str = ""  # why the call was refused: "blacklist" or "flood"
+    ivr_outcome: str = ""  # how the IVR ended: queue, transfer, hangup, voicemail, gone
+    voicemail_path: str = ""
+    survey_score: int | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def disposition(self) -> str:
-        """answered if an agent took it, abandoned if the caller left a queue, else ivr/failed."""
+        """blocked; answered if an agent took it; abandoned if the caller left a queue;
+        voicemail if a message was left; ivr_completed if the IVR finished the call (or the
+        caller hung up in it); else failed."""
+        if self.blocked:
+            return "blocked"
         if self.answered_at:
             return "answered"
         if self.enqueued_at:
             return "abandoned" if self.hangup_by == "caller" else "failed"
-        return "ivr_completed" if self.hangup_by == "caller" else "failed"
+        if self.voicemail_path:
+            return "voicemail"
+        if self.ivr_outcome in ("hangup", "transfer") or self.hangup_by == "caller":
+            return "ivr_completed"
+        return "failed"
 
     def _seconds(self, start: datetime | None, end: datetime | None) -> float | None:
         return round((end - start).total_seconds(), 3) if start and end else None
@@ -113,6 +129,14 @@ class CallRecorder:
                 record.dialled_number = event.dialled_number
             case IvrInput():
                 record.ivr_path.append({"node": event.node, "value": event.value})
+            case CallBlocked():
+                record.blocked = event.reason
+            case IvrEnded():
+                record.ivr_outcome = event.outcome
+            case VoicemailRecorded():
+                record.voicemail_path = event.path
+            case SurveyAnswered():
+                record.survey_score = event.score
             case CallQueued():
                 record.enqueued_at = record.enqueued_at or event.at
                 record.queue = event.queue

@@ -17,12 +17,16 @@ from callcenter.engine.bus import (
     CallArrived,
     CallEnded,
     CallQueued,
+    utcnow,
 )
-from callcenter.engine.call import CallHandler, MenuConfig
+from callcenter.engine.call import CallHandler, IvrConfig
 from callcenter.engine.dialer import EslAgentDialer
 from callcenter.engine.dispatcher import Dispatcher, QueuePolicy
 from callcenter.engine.persistence import EngineStore
 from callcenter.engine.records import CallRecord, CallRecorder
+from callcenter.engine.screening import EngineLookups, FloodLimit, Screening
+from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
+from callcenter.ivr.registry import FlowRegistry
 from callcenter.live.errors import LiveError
 from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, agent_channel
 from callcenter.live.store import LiveStore
@@ -35,6 +39,9 @@ from callcenter.switch.supervisor import ReconnectingInbound
 
 log = get_logger(__name__)
 
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "ivr_flows"
+"""The sample flows of a source checkout (used when the ivr.flows folder does not exist)."""
+
 
 class Engine:
     """One engine next to one FreeSWITCH: start(), then it runs until stop()."""
@@ -45,9 +52,7 @@ class Engine:
         self.store = EngineStore(session_factory(make_engine(settings.database.url)))
         self.bus = Bus()
         routing = settings.routing
-        self.menu = MenuConfig(
-            choices=dict(routing.menu), default_queue=routing.default_queue, music=routing.music
-        )
+        self.ivr = self._ivr_config(settings)
         self.agents = AgentBook(
             self.bus, self.live, self.store.load_agents(), state_log=self.store.log_state
         )
@@ -103,14 +108,58 @@ class Engine:
     # -- calls --------------------------------------------------------------------------------
 
     def _handle_call(self, session: OutboundSession) -> None:
-        CallHandler(
+        handler = CallHandler(
             session,
             bus=self.bus,
             dispatcher=self.dispatcher,
             switch=self.inbound,
-            menu=self.menu,
+            ivr=self.ivr,
             recordings=Path(self.settings.recording.path),
-        ).run()
+        )
+        self._handlers[handler.call_uuid] = handler
+        try:
+            handler.run()
+        finally:
+            self._handlers.pop(handler.call_uuid, None)
+
+    def _ivr_config(self, settings: Settings) -> IvrConfig:
+        """Flows by dialled number (queue names checked against SQL), screening, lookups."""
+        ivr = settings.ivr
+        folder = Path(ivr.flows)
+        if not folder.is_dir() and SHIPPED_FLOWS.is_dir():
+            log.warning(
+                "IVR flow folder not found; using the shipped sample flows",
+                folder=str(folder),
+                shipped=str(SHIPPED_FLOWS),
+            )
+            folder = SHIPPED_FLOWS
+        queues = self.store.queue_names()
+        registry = FlowRegistry(
+            folder,
+            prompts_dir=Path(ivr.prompts),
+            known_queues=queues or None,  # no queues yet: the check is skipped
+            numbers=ivr.numbers,
+            default_flow=ivr.default_flow,
+            check_interval=ivr.reload_interval,
+        )
+        flood = FloodLimit(self.live, ivr.flood_max_calls, ivr.flood_window_minutes)
+        return IvrConfig(
+            registry=registry,
+            screening=Screening(self.store, flood, utcnow),
+            lookups=EngineLookups(self.store),
+            regions=default_regions(ivr.region_table or DEFAULT_TABLE, ivr.home_country_code),
+            prompts_dir=Path(ivr.prompts),
+            voicemail_dir=Path(settings.recording.path).resolve() / "voicemail",
+            timezone=settings.timezone,
+            tts_engine=ivr.tts_engine,
+            tts_voice=ivr.tts_voice,
+            transfer_context=ivr.transfer_context,
+            input_margin=ivr.input_margin,
+            max_steps=ivr.max_steps,
+            blocked_prompt=ivr.blacklist_prompt,
+            default_queue=settings.routing.default_queue,
+            music=settings.routing.music,
+        )
 
     def _policy(self, queue: str) -> QueuePolicy:
         routing = self.settings.routing

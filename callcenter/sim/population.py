@@ -3,7 +3,8 @@
 Used by ``callcenter demo`` and the load benchmarks. Agents sign in through a callback (the
 demo sends the same agent commands the console sends), answer after a few seconds, sometimes
 miss a call and sometimes take a break. Callers arrive at a configurable rate, pick a menu
-option, wait in the queue, talk, and sometimes give up early.
+option a second into the call (keys typed over the greeting count for the menu; after "9,
+repeat" they choose again), wait in the queue, talk, and sometimes give up early.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class PopulationConfig:
     hotline: str = "5000"
     calls_per_minute: float = 6.0
     menu_weights: dict[str, float] = field(
-        default_factory=lambda: {"1": 0.3, "2": 0.5, "3": 0.15, "9": 0.05}
+        default_factory=lambda: {"1": 0.3, "2": 0.45, "3": 0.12, "0": 0.08, "9": 0.05}
     )
     answer_after: tuple[float, float] = (1.0, 4.0)
     miss_rate: float = 0.1
@@ -99,7 +100,9 @@ class Population:
             else:
                 patience = self.config.talk_seconds[1] + 120.0
             number = "138" + "".join(self.random.choices("0123456789", k=8))
-            self.switch.place_call(
-                number, self.config.hotline, [wait(1.0), press(digit)], hangup_after=patience
-            )
+            script = [wait(1.0), press(digit)]
+            if digit == "9":  # "hear the options again": listen a little, then choose
+                others = [c for c in choices if c != "9"] or ["0"]
+                script += [wait(3.0), press(self.random.choice(others))]
+            self.switch.place_call(number, self.config.hotline, script, hangup_after=patience)
             self.calls_placed += 1

@@ -62,6 +62,8 @@ def _wait(ch: Channel, seconds: float | None, *, silence_after: float | None = N
             if digit in keys:
                 ch.set_var("playback_terminator_used", digit)
                 return "key"
+        if quiet_end is not None and getattr(ch.endpoint, "audio", False):
+            quiet_end = None  # the caller started talking
         now = clock.now()
         if end is not None and now >= end:
             return "done"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from callcenter.store.base import Base, UTCDateTime, utcnow
+from callcenter.store.blacklist import BlacklistEntry
 from callcenter.store.calls import Call, CallEvent, Recording
 from callcenter.store.customers import Customer, CustomerPhone
 from callcenter.store.routing import (
@@ -15,7 +16,9 @@ from callcenter.store.routing import (
     Skill,
 )
 from callcenter.store.tickets import Ticket, TicketCall, TicketComment, TicketHistory
+from callcenter.store.transcripts import Transcript, TranscriptSegment
 from callcenter.store.users import AuditLog, User
+from callcenter.tickets.models import TicketCallback, TicketCallRef  # noqa: F401 - registers tables
 
 __all__ = [
     "Agent",
@@ -24,6 +27,7 @@ __all__ = [
     "AgentStateLog",
     "AuditLog",
     "Base",
+    "BlacklistEntry",
     "Call",
     "CallEvent",
     "Customer",
@@ -36,6 +40,8 @@ __all__ = [
     "TicketCall",
     "TicketComment",
     "TicketHistory",
+    "Transcript",
+    "TranscriptSegment",
     "UTCDateTime",
     "User",
     "utcnow",

@@ -47,7 +47,7 @@ def test_demo_runs_the_population_against_the_engine(tmp_path: Path) -> None:
     db = sqlite3.connect(workdir / "demo.db")
     rows = db.execute("select disposition, ivr_path from calls").fetchall()
     assert rows, output[-3000:]
-    assert any('"node": "menu"' in path or '"node":"menu"' in path for _, path in rows)
+    assert any('"node": "main:menu"' in path for _, path in rows), rows
     dispositions = {disposition for disposition, _ in rows}
     assert "answered" in dispositions, (dispositions, output[-3000:])
     states = {state for (state,) in db.execute("select state from agent_state_log")}

@@ -22,6 +22,7 @@ from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
 from tests.support.engine_process import start_engine
+from tests.support.flows import QUEUES, sample_flows
 
 PASSWORD = "sim-secret-1"
 SCALE = 0.25  # simulated durations run 4x faster
@@ -67,7 +68,8 @@ def center(
 ) -> Iterator[dict]:
     marker = request.node.get_closest_marker("queue_strategy")
     strategy = marker.args[0] if marker else "longest-idle-agent"
-    seed_agents(db_url, ["1000", "1001"], ["sales", "support"], strategy)
+    seed_agents(db_url, ["1000", "1001"], QUEUES, strategy)
+    flows = sample_flows(tmp_path / "flows")
     switch = Switch(password=PASSWORD, time_scale=SCALE).start()
     engine = start_engine(
         tmp_path,
@@ -78,6 +80,7 @@ def center(
         redis_prefix=redis_prefix,
         ROUTING__RING_TIMEOUT="4",
         ROUTING__MAX_NO_ANSWER="2",
+        IVR__FLOWS=str(flows),
     )
     switch.dialplan["5000"] = f"127.0.0.1:{engine.outbound_port} async full"
     live = LiveStore(redis_url, redis_prefix)
@@ -114,7 +117,14 @@ def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
     (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
     assert record.disposition == "answered"
     assert record.caller_number == "13800138000" and record.dialled_number == "5000"
-    assert record.ivr_path == [{"node": "menu", "value": "2"}]
+    # the key pressed over the welcome prompt is type-ahead for the main menu
+    assert record.ivr_path == [
+        {"node": "hours", "value": "open"},
+        {"node": "find_customer", "value": "not_found"},
+        {"node": "welcome", "value": "barge-in:2"},
+        {"node": "menu", "value": "2"},
+        {"node": "support", "value": "support"},
+    ]
     assert record.hangup_by == "agent"
     assert record.answered_at > record.enqueued_at > record.started_at
     assert record.talk_seconds and record.talk_seconds > 0
@@ -132,7 +142,8 @@ def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
                 .order_by(models.CallEvent.ts)
             ).all()
         ]
-    assert kinds[:4] == ["call_arrived", "ivr_input", "call_queued", "agent_offered"]
+    assert kinds[:8] == ["call_arrived"] + ["ivr_input"] * 5 + ["ivr_ended", "call_queued"]
+    assert kinds[8] == "agent_offered"
     with wave.open(recording.path) as wav:
         assert wav.getnchannels() == 2 and wav.getnframes() > 0
     # wrap-up (1 s), then available again

@@ -35,7 +35,7 @@ def test_validate_reads_queue_names_from_the_database(
     assert result.stderr.splitlines() == [
         f"{Path('ivr_flows') / 'main.yaml'}:89:12: node 'operator' (queue): unknown queue "
         "'operator' (queues: complaints, sales, support)",
-        "1 problem(s) in 1 of 3 file(s)",
+        "1 problem(s) in 1 of 4 file(s)",
     ]
 
     db_session.add(Queue(name="operator"))

@@ -67,3 +67,32 @@ def test_a_failing_consumer_does_not_stop_others() -> None:
     bus.subscribe(CallArrived, seen.append)
     bus.publish(CallArrived(call_uuid="c3", caller_number="1", dialled_number="2"))
     assert len(seen) == 1 and seen[0].at.tzinfo is not None
+
+
+def _ended_record(*events: object, hangup_by: str = "system") -> object:
+    bus, done = Bus(), []
+    CallRecorder(bus, done.append)
+    bus.publish(CallArrived(at=at(0), call_uuid="c9", caller_number="139", dialled_number="5000"))
+    for event in events:
+        bus.publish(event)  # type: ignore[arg-type]
+    bus.publish(CallEnded(at=at(30), call_uuid="c9", hangup_cause="X", hangup_by=hangup_by))
+    (record,) = done
+    return record
+
+
+def test_ivr_dispositions_blocked_voicemail_completed_and_survey() -> None:
+    from callcenter.engine.bus import CallBlocked, IvrEnded, SurveyAnswered, VoicemailRecorded
+
+    blocked = _ended_record(CallBlocked(call_uuid="c9", reason="flood"))
+    assert blocked.disposition == "blocked" and blocked.blocked == "flood"
+    voicemail = _ended_record(
+        VoicemailRecorded(call_uuid="c9", path="/r/v.wav", milliseconds=5000),
+        IvrEnded(call_uuid="c9", flow="after_hours", outcome="hangup"),
+    )
+    assert voicemail.disposition == "voicemail" and voicemail.voicemail_path == "/r/v.wav"
+    hung_up = _ended_record(IvrEnded(call_uuid="c9", flow="main", outcome="hangup"))
+    assert hung_up.disposition == "ivr_completed"
+    assert _ended_record(hangup_by="caller").disposition == "ivr_completed"
+    assert _ended_record().disposition == "failed"
+    rated = _ended_record(SurveyAnswered(call_uuid="c9", score=4))
+    assert rated.survey_score == 4

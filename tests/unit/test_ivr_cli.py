@@ -37,7 +37,7 @@ def workdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_validate_default_folder_ok(workdir: Path) -> None:
     result = CliRunner().invoke(main, ["ivr", "validate", *QUEUE_ARGS])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("ok: 3 flow file(s) valid: ivr_flows/after_hours.yaml")
+    assert result.stdout.startswith("ok: 4 flow file(s) valid: ivr_flows/after_hours.yaml")
     assert result.stderr == ""
 
 

@@ -1,0 +1,182 @@
+"""Customer directory: look up callers by phone, create/edit profiles, search, history."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from callcenter.store.calls import Call
+from callcenter.store.customers import Customer, CustomerPhone
+from callcenter.store.tickets import Ticket
+from callcenter.tickets.workflow import OPEN_STATUSES, TicketError
+
+__all__ = [
+    "create_customer",
+    "customer_calls",
+    "customer_tickets",
+    "find_by_phone",
+    "normalise_number",
+    "parse_tags",
+    "search_customers",
+    "update_customer",
+]
+
+_NUMBER = re.compile(r"^\+?[0-9]{2,32}$")
+
+
+def normalise_number(number: str) -> str:
+    """``number`` without spaces, dashes, dots and brackets; raises TicketError if not a number."""
+    cleaned = re.sub(r"[\s\-().]", "", number or "")
+    if not _NUMBER.match(cleaned):
+        raise TicketError(
+            f"phone number {number!r} is not valid: use digits, optionally a leading +"
+        )
+    return cleaned
+
+
+def _variants(number: str) -> list[str]:
+    # The same subscriber as the switch may present it: +8613..., 8613..., 13..., 013...
+    out = [number]
+    bare = number.lstrip("+")
+    for prefix in ("86", "0"):
+        if bare.startswith(prefix) and len(bare) - len(prefix) >= 5:
+            out.append(bare[len(prefix) :])
+    out += [bare, "+" + bare]
+    return list(dict.fromkeys(out))
+
+
+def find_by_phone(session: Session, number: str) -> Customer | None:
+    """The customer one of whose numbers is ``number`` (tolerating +86 / 0 prefixes), or None."""
+    try:
+        cleaned = normalise_number(number)
+    except TicketError:
+        return None
+    return session.scalar(
+        select(Customer)
+        .join(CustomerPhone)
+        .where(CustomerPhone.number.in_(_variants(cleaned)))
+        .options(selectinload(Customer.phones))
+        .limit(1)
+    )
+
+
+def parse_tags(value: str | Iterable[str] | None) -> list[str]:
+    """Tags from a comma-separated string or a list: trimmed, unique, in order."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    return list(dict.fromkeys(str(tag).strip() for tag in items if str(tag).strip()))
+
+
+def _set_phones(session: Session, customer: Customer, numbers: Iterable[str]) -> None:
+    wanted = list(dict.fromkeys(normalise_number(n) for n in numbers if str(n).strip()))
+    for number in wanted:
+        owner = session.scalar(select(CustomerPhone).where(CustomerPhone.number == number))
+        if owner is not None and owner.customer_id != customer.id:
+            raise TicketError(
+                f"number {number} already belongs to customer #{owner.customer_id}; "
+                "remove it there first"
+            )
+    keep = [p for p in customer.phones if p.number in wanted]
+    have = {p.number for p in keep}
+    customer.phones = keep + [CustomerPhone(number=n) for n in wanted if n not in have]
+
+
+def create_customer(
+    session: Session,
+    name: str,
+    phones: Iterable[str] = (),
+    *,
+    vip: bool = False,
+    region: str | None = None,
+    tags: str | Iterable[str] | None = None,
+    notes: str | None = None,
+) -> Customer:
+    """Add a customer with its phone numbers; a number owned by another customer is refused."""
+    name = (name or "").strip()
+    if not name:
+        raise TicketError("a customer needs a name")
+    customer = Customer(
+        name=name[:128],
+        vip=bool(vip),
+        region=(region or "").strip() or None,
+        tags=parse_tags(tags),
+        notes=(notes or "").strip() or None,
+        phones=[],
+    )
+    session.add(customer)
+    session.flush()
+    _set_phones(session, customer, phones)
+    session.flush()
+    return customer
+
+
+def update_customer(session: Session, customer: Customer, **fields: Any) -> Customer:
+    """Change name, vip, region, tags, notes and/or phones (the full list) of ``customer``."""
+    if "name" in fields:
+        name = (fields["name"] or "").strip()
+        if not name:
+            raise TicketError("a customer needs a name")
+        customer.name = name[:128]
+    if "vip" in fields:
+        customer.vip = bool(fields["vip"])
+    if "region" in fields:
+        customer.region = (fields["region"] or "").strip() or None
+    if "tags" in fields:
+        customer.tags = parse_tags(fields["tags"])
+    if "notes" in fields:
+        customer.notes = (fields["notes"] or "").strip() or None
+    if "phones" in fields:
+        _set_phones(session, customer, fields["phones"])
+    session.flush()
+    return customer
+
+
+def search_customers(session: Session, query: str = "", *, limit: int = 50) -> list[Customer]:
+    """Customers whose name, phone number, region or tags contain ``query`` (all if empty)."""
+    stmt = select(Customer).options(selectinload(Customer.phones)).order_by(Customer.name)
+    query = (query or "").strip()
+    if query:
+        like = f"%{query}%"
+        phone_ids = select(CustomerPhone.customer_id).where(CustomerPhone.number.like(like))
+        stmt = stmt.where(
+            or_(
+                Customer.name.ilike(like),
+                Customer.region.ilike(like),
+                Customer.id.in_(phone_ids),
+                Customer.tags.cast(_text_type()).like(like),
+            )
+        )
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def _text_type() -> Any:
+    from sqlalchemy import Text
+
+    return Text()
+
+
+def customer_calls(session: Session, customer: Customer, *, limit: int = 20) -> list[Call]:
+    """The customer's calls (by any of their numbers), newest first."""
+    numbers = [v for p in customer.phones for v in _variants(p.number)]
+    if not numbers:
+        return []
+    stmt = (
+        select(Call)
+        .where(Call.caller_number.in_(numbers))
+        .order_by(Call.started_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def customer_tickets(
+    session: Session, customer: Customer, *, open_only: bool = False, limit: int = 50
+) -> list[Ticket]:
+    """The customer's tickets, newest first (only unresolved ones with ``open_only``)."""
+    stmt = select(Ticket).where(Ticket.customer_id == customer.id)
+    if open_only:
+        stmt = stmt.where(Ticket.status.in_(list(OPEN_STATUSES)))
+    return list(session.scalars(stmt.order_by(Ticket.created_at.desc()).limit(limit)))

@@ -1,0 +1,371 @@
+"""Agent desktop: the page, its live state + stats snapshot, the screen-pop data, sign-in with
+an extension, the dial action, and a server-sent event stream fed from Redis pub/sub.
+
+JSON under /api/desktop mirrors what the page shows. Agents reach only their own agent;
+supervisors and admins any agent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from callcenter.live.errors import LiveError
+from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, agent_channel
+from callcenter.store import models
+from callcenter.store.base import utcnow
+from callcenter.tickets.alerts import TICKET_ALERTS
+from callcenter.tickets.customers import customer_calls, customer_tickets, find_by_phone
+from callcenter.tickets.workflow import TicketError
+from console.api import problem
+from console.auth import db_session, role_required
+from console.supervisor import KEEPALIVE_SECONDS, live_store
+
+bp = Blueprint("agent", __name__)
+
+CALL_STATES_WITH_POP = ("reserved", "ringing", "on_call", "on_hold", "wrap_up")
+NOT_AVAILABLE_YET = ("transfer", "consult", "conference", "dtmf")
+
+
+def _settings() -> Any:
+    return current_app.extensions["callcenter.settings"]
+
+
+def _own_agent() -> models.Agent | None:
+    with db_session() as session:
+        return session.scalar(select(models.Agent).where(models.Agent.user_id == current_user.id))
+
+
+def _agent_for(agent_id: str) -> tuple[models.Agent | None, tuple[Response, int] | None]:
+    with db_session() as session:
+        row = session.scalar(select(models.Agent).where(models.Agent.number == agent_id))
+    if row is None:
+        return None, problem(404, f"no agent {agent_id!r}")
+    if current_user.role not in ("supervisor", "admin") and row.user_id != current_user.id:
+        return None, problem(403, "agents may only open their own desktop")
+    return row, None
+
+
+@bp.get("/agent/")
+@role_required("agent", "supervisor")
+def desktop() -> str | tuple[str, int]:
+    """The agent desktop page (supervisors may open ?agent=<number>)."""
+    wanted = request.args.get("agent", "")
+    row = None
+    if wanted:
+        row, error = _agent_for(wanted)
+        if error is not None:
+            return render_template(
+                "desktop.html", agent=None, error=error[0].get_json()["reason"]
+            ), error[1]
+    else:
+        row = _own_agent()
+    categories = _settings().tickets.categories
+    return render_template(
+        "desktop.html", agent=row, error=None, categories=categories, unavailable=NOT_AVAILABLE_YET
+    )
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def _today_start(now: datetime) -> datetime:
+    zone = ZoneInfo(_settings().timezone)
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(0), tzinfo=zone).astimezone(UTC)
+
+
+def personal_stats(row: models.Agent, fields: dict[str, str], now: datetime) -> dict[str, Any]:
+    """Calls today, average handle time, time in current state, missed offers today."""
+    start = _today_start(now)
+    with db_session() as session:
+        answered = (
+            select(models.Call)
+            .where(models.Call.agent_id == row.id, models.Call.started_at >= start)
+            .where(models.Call.answered_at.is_not(None))
+            .subquery()
+        )
+        count, talk, wrap = session.execute(
+            select(
+                func.count(answered.c.id),
+                func.coalesce(func.sum(answered.c.talk_seconds), 0.0),
+                func.coalesce(func.sum(answered.c.wrap_up_seconds), 0.0),
+            )
+        ).one()
+        missed_events = session.scalars(
+            select(models.CallEvent.data).where(
+                models.CallEvent.type == "agent_missed", models.CallEvent.ts >= start
+            )
+        )
+        missed = sum(1 for data in missed_events if str(data.get("agent_id")) == row.number)
+    since = fields.get("since") or ""
+    in_state = None
+    if since:
+        try:
+            in_state = max(0.0, (now - datetime.fromisoformat(since)).total_seconds())
+        except ValueError:
+            in_state = None
+    return {
+        "calls_today": int(count),
+        "average_handle_seconds": round((talk + wrap) / count, 1) if count else None,
+        "state_seconds": None if in_state is None else round(in_state, 1),
+        "missed_today": missed,
+    }
+
+
+@bp.get("/api/desktop/<agent_id>")
+@role_required("agent", "supervisor")
+def snapshot(agent_id: str) -> Response | tuple[Response, int]:
+    """The agent's live state, stats and (when on a call) the screen-pop: the page's resync."""
+    row, error = _agent_for(agent_id)
+    if error is not None:
+        return error
+    try:
+        fields = live_store().get_agent(agent_id)
+        pop = _pop_for(fields.get("call_uuid", "")) if fields.get("call_uuid") else None
+    except LiveError as exc:
+        return problem(503, str(exc))
+    now = utcnow()
+    return jsonify(
+        agent={
+            "agent_id": agent_id,
+            "extension": row.sip_user,
+            "display_name": row.display_name,
+            "state": fields.get("state", "logged_out"),
+            "reason": fields.get("reason", ""),
+            "since": fields.get("since", ""),
+            "call_uuid": fields.get("call_uuid", ""),
+        },
+        stats=personal_stats(row, fields, now),
+        pop=pop,
+        unavailable=list(NOT_AVAILABLE_YET),
+    )
+
+
+@bp.get("/api/desktop/pop/<call_uuid>")
+@role_required("agent", "supervisor")
+def pop(call_uuid: str) -> Response | tuple[Response, int]:
+    """Screen-pop data for a call: caller, customer, IVR path, queue/wait, open tickets, calls."""
+    try:
+        data = _pop_for(call_uuid)
+    except LiveError as exc:
+        return problem(503, str(exc))
+    if data is None:
+        return problem(404, f"no live or recorded call {call_uuid!r}")
+    if current_user.role not in ("supervisor", "admin"):
+        own = _own_agent()
+        if own is None or data["call"].get("agent_id") not in ("", None, own.number):
+            return problem(403, "this call is not offered to you")
+    return jsonify(data)
+
+
+def _split(value: str) -> list[str]:
+    if not value:
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return [part for part in value.split(",") if part]
+    return parsed if isinstance(parsed, list) else [str(parsed)]
+
+
+def _inputs(value: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(value) if value else {}
+    except ValueError:
+        return {"value": value}
+    return parsed if isinstance(parsed, dict) else {"value": parsed}
+
+
+def _pop_for(call_uuid: str) -> dict[str, Any] | None:
+    from console.customers import customer_json
+    from console.tickets import ticket_json
+
+    live = live_store().get_call(call_uuid)
+    now = utcnow()
+    with db_session() as session:
+        record = session.scalar(select(models.Call).where(models.Call.uuid == call_uuid))
+        if not live and record is None:
+            return None
+        caller = live.get("caller_number") or (record.caller_number if record else "") or ""
+        ivr_path = _split(live.get("ivr_path", "")) or (
+            list(record.ivr_path or []) if record else []
+        )
+        since = live.get("enqueued_at") or (
+            live.get("since") if live.get("state") == "queued" else ""
+        )
+        wait = None
+        if record is not None and record.wait_seconds is not None:
+            wait = record.wait_seconds
+        elif live.get("wait_seconds"):
+            wait = float(live["wait_seconds"])
+        elif since:
+            try:
+                wait = round((now - datetime.fromisoformat(since)).total_seconds(), 1)
+            except ValueError:
+                wait = None
+        call = {
+            "call_uuid": call_uuid,
+            "caller_number": caller,
+            "dialled_number": live.get("dialled_number")
+            or (record.dialled_number if record else ""),
+            "queue": live.get("queue") or (record.queue.name if record and record.queue else ""),
+            "state": live.get("state", "ended" if record else ""),
+            "agent_id": live.get("agent_id", ""),
+            "since": live.get("since", ""),
+            "wait_seconds": wait,
+            "ivr_path": ivr_path,
+            "ivr_inputs": _inputs(live.get("ivr_inputs", "")),
+        }
+        customer = find_by_phone(session, caller) if caller else None
+        tickets = customer_tickets(session, customer, open_only=True) if customer else []
+        calls = customer_calls(session, customer, limit=5) if customer else []
+        settings = _settings().tickets
+        return {
+            "call": call,
+            "customer": customer_json(customer) if customer else None,
+            "open_tickets": [ticket_json(t, settings, now) for t in tickets],
+            "last_calls": [
+                {
+                    "call_uuid": c.uuid,
+                    "started_at": c.started_at.isoformat(),
+                    "disposition": str(c.disposition) if c.disposition else None,
+                    "queue": c.queue.name if c.queue else None,
+                    "talk_seconds": c.talk_seconds,
+                }
+                for c in calls
+                if c.uuid != call_uuid
+            ],
+        }
+
+
+@bp.post("/api/desktop/<agent_id>/sign_in")
+@role_required("agent", "supervisor")
+def sign_in(agent_id: str) -> tuple[Response, int]:
+    """Sign the agent in at ``extension`` (must be the agent's own SIP extension)."""
+    row, error = _agent_for(agent_id)
+    if error is not None:
+        return error
+    body = request.get_json(silent=True) or {}
+    extension = str(body.get("extension", "")).strip() if isinstance(body, dict) else ""
+    if not extension:
+        return problem(400, 'sign in needs your extension, e.g. {"extension": "1001"}')
+    if extension != row.sip_user:
+        return problem(
+            409, f"extension {extension} is not agent {agent_id}'s phone; use {row.sip_user}"
+        )
+    return _send(agent_id, {"action": "login", "extension": extension})
+
+
+@bp.post("/api/desktop/<agent_id>/dial")
+@role_required("agent", "supervisor")
+def dial(agent_id: str) -> tuple[Response, int]:
+    """Ask the engine to dial ``number`` from the agent's phone (``ticket`` for callbacks).
+
+    The engine side of ``dial`` is pending: the command is queued on the agent command stream
+    and the engine answers on the agent's channel (today: an error saying it is not carried out).
+    """
+    from callcenter.tickets.customers import normalise_number
+
+    row, error = _agent_for(agent_id)
+    if error is not None:
+        return error
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        return problem(400, "the body must be a JSON object")
+    try:
+        number = normalise_number(str(body.get("number", "")))
+    except TicketError as exc:
+        return problem(400, str(exc))
+    ticket = str(body.get("ticket", ""))[:32]
+    callback = body.get("callback")
+    if callback is not None:
+        from console.tickets import mark_callback_dialled
+
+        failure = mark_callback_dialled(int(callback), ticket)
+        if failure is not None:
+            return failure
+    return _send(agent_id, {"action": "dial", "number": number, "ticket": ticket})
+
+
+def _send(agent_id: str, command: dict[str, Any]) -> tuple[Response, int]:
+    try:
+        command_id = live_store().send_command(
+            AGENT_COMMANDS, {"agent_id": agent_id, **command, "by": current_user.username}
+        )
+    except LiveError as exc:
+        return problem(503, str(exc))
+    return jsonify(accepted=True, agent_id=agent_id, command_id=command_id, **command), 202
+
+
+@bp.get("/api/desktop/<agent_id>/stream")
+@role_required("agent", "supervisor")
+def stream(agent_id: str) -> Response | tuple[Response, int]:
+    """Server-sent events for one desktop: its agent channel, its agent's and calls'
+    wallboard changes, and ticket alerts. The page resyncs with the snapshot on (re)connect."""
+    _row, error = _agent_for(agent_id)
+    if error is not None:
+        return error
+    try:
+        subscription = live_store().subscribe(agent_channel(agent_id), WALLBOARD, TICKET_ALERTS)
+    except LiveError as exc:
+        return problem(503, str(exc))
+    username = current_user.username
+    supervisor = current_user.role in ("supervisor", "admin")
+    own_channel = agent_channel(agent_id)
+
+    def relevant(channel: str, data: Any) -> bool:
+        if channel == own_channel:
+            return True
+        if not isinstance(data, dict):
+            return False
+        if channel == TICKET_ALERTS:
+            alert = data.get("ticket_alert") or {}
+            return supervisor or alert.get("assignee") == username
+        agent = data.get("agent")
+        if isinstance(agent, dict):
+            return str(agent.get("agent_id")) == agent_id
+        call = data.get("call")
+        return isinstance(call, dict) and str(call.get("agent_id", "")) == agent_id
+
+    def events() -> Iterator[str]:
+        try:
+            yield "retry: 2000\n\n"
+            while True:
+                message = subscription.get(timeout=KEEPALIVE_SECONDS)
+                if message is None:
+                    yield ": keepalive\n\n"
+                    continue
+                if relevant(message.channel, message.data):
+                    payload = {
+                        "channel": "agent" if message.channel == own_channel else message.channel
+                    }
+                    payload.update(
+                        message.data if isinstance(message.data, dict) else {"data": message.data}
+                    )
+                    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+                    yield f"data: {text}\n\n"
+        except LiveError:
+            return
+        finally:
+            subscription.close()
+
+    response = Response(stream_with_context(events()), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response

@@ -1,0 +1,217 @@
+// Agent desktop: snapshot on load and after every (re)connect, then server-sent events.
+// Screen-pop: when the agent's state carries a call_uuid the pop data is fetched and shown.
+(function () {
+  "use strict";
+  const root = document.querySelector(".desktop");
+  if (!root) return;
+  const csrf = document.querySelector("meta[name=csrf-token]").content;
+  const agentId = root.dataset.agent;
+  const $ = (id) => document.getElementById(id);
+  let agent = {};
+  let popUuid = "";
+  let stateTimer = null;
+
+  function say(text, isError) {
+    const el = $("message");
+    el.textContent = text || "";
+    el.className = isError ? "note error" : "note";
+  }
+
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body || {}),
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    if (!response.ok) say(data.reason || response.statusText, true);
+    return { ok: response.ok, data: data };
+  }
+
+  function li(text, cls) { const el = document.createElement("li"); el.textContent = text; if (cls) el.className = cls; return el; }
+
+  function showAgent(a) {
+    agent = Object.assign(agent, a);
+    $("agent-state").textContent = agent.state || "logged_out";
+    $("agent-state").className = "state-" + (agent.state || "logged_out");
+    $("agent-reason").textContent = agent.reason ? "(" + agent.reason + ")" : "";
+    $("btn-finish").hidden = agent.state !== "wrap_up";
+    tick();
+    const uuid = agent.call_uuid || "";
+    if (uuid && uuid !== popUuid) loadPop(uuid);
+    if (!uuid && popUuid && agent.state !== "wrap_up") hidePop();
+  }
+
+  function tick() {
+    if (!agent.since) { $("state-time").textContent = "-"; return; }
+    const seconds = Math.max(0, Math.round((Date.now() - new Date(agent.since).getTime()) / 1000));
+    $("state-time").textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+
+  function showStats(s) {
+    $("st-calls").textContent = s.calls_today;
+    $("st-aht").textContent = s.average_handle_seconds == null ? "-" : Math.round(s.average_handle_seconds) + " s";
+    $("st-missed").textContent = s.missed_today;
+  }
+
+  function hidePop() { popUuid = ""; $("pop").hidden = true; }
+
+  async function loadPop(uuid) {
+    popUuid = uuid;
+    const response = await fetch(root.dataset.popApi + encodeURIComponent(uuid), { credentials: "same-origin" });
+    if (!response.ok) return;
+    showPop(await response.json());
+  }
+
+  function showPop(p) {
+    const call = p.call;
+    popUuid = call.call_uuid;
+    $("pop").hidden = false;
+    $("pop").dataset.call = call.call_uuid;
+    $("pop-caller").textContent = call.caller_number || "?";
+    $("pop-queue").textContent = call.queue || "-";
+    $("pop-wait").textContent = call.wait_seconds == null ? "-" : Math.round(call.wait_seconds);
+    $("pop-state").textContent = call.state || "";
+    $("pop-ivr").textContent = (call.ivr_path || []).join(" > ") || "-";
+    const inputs = Object.entries(call.ivr_inputs || {}).map(([k, v]) => k + "=" + v).join(", ");
+    $("pop-inputs").textContent = inputs ? "(" + inputs + ")" : "";
+    const box = $("pop-customer");
+    box.replaceChildren();
+    root.dataset.customer = "";
+    if (p.customer) {
+      root.dataset.customer = p.customer.id;
+      const a = document.createElement("a");
+      a.href = "/customers/" + p.customer.id;
+      a.textContent = p.customer.name;
+      a.dataset.testid = "pop-customer-name";
+      box.append(a);
+      if (p.customer.vip) { const v = document.createElement("span"); v.className = "vip"; v.textContent = "VIP"; box.append(" ", v); }
+      if (p.customer.region) box.append(" · " + p.customer.region + " ");
+      (p.customer.tags || []).forEach((t) => { const s = document.createElement("span"); s.className = "tag"; s.textContent = t; box.append(s); });
+      $("quick-customer").hidden = true;
+    } else {
+      box.textContent = root.dataset.tUnknown;
+      $("quick-customer").hidden = false;
+    }
+    const tickets = $("pop-tickets");
+    tickets.replaceChildren(...p.open_tickets.map((t) => {
+      const item = document.createElement("li");
+      item.dataset.ticket = t.number;
+      if (t.overdue) item.className = "overdue";
+      const a = document.createElement("a");
+      a.href = "/tickets/" + encodeURIComponent(t.number);
+      a.textContent = t.number + " " + t.subject + " (" + t.status + ")";
+      const link = document.createElement("button");
+      link.textContent = root.dataset.tLink;
+      link.className = "link-call";
+      link.addEventListener("click", async () => {
+        const r = await post("/api/tickets/" + encodeURIComponent(t.number) + "/link_call", { call_uuid: popUuid, caller_number: call.caller_number });
+        if (r.ok) say(t.number + " ✓");
+      });
+      item.append(a, " ", link);
+      return item;
+    }));
+    if (!p.open_tickets.length) tickets.append(li(root.dataset.tNone));
+    $("pop-calls").replaceChildren(...p.last_calls.map((c) => li(new Date(c.started_at).toLocaleString() + " " + (c.queue || "") + " " + (c.disposition || ""))));
+  }
+
+  async function resync() {
+    const response = await fetch(root.dataset.snapshot, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const data = await response.json();
+    agent = {};
+    showAgent(data.agent);
+    showStats(data.stats);
+    if (data.pop) showPop(data.pop); else if (!data.agent.call_uuid) hidePop();
+  }
+
+  function onEvent(message) {
+    if (message.agent) {
+      const before = agent.state;
+      showAgent(message.agent);
+      if (before !== message.agent.state) refreshStats();
+    }
+    if (message.call && message.call.call_uuid === popUuid) {
+      if (message.call.state === "ended") $("pop-state").textContent = "ended";
+      else loadPop(popUuid);
+    }
+    if (message.channel === "agent") {
+      if (message.error) say(message.action + ": " + message.error, true);
+      else if (message.done) say(message.done + " ✓");
+    }
+    if (message.ticket_alert) {
+      const a = message.ticket_alert;
+      $("alerts").prepend(li(a.number + " " + a.subject + (a.escalated ? " → " + a.target : "") + (a.resolve_overdue || a.response_overdue ? " (overdue)" : "")));
+    }
+  }
+
+  async function refreshStats() {
+    const response = await fetch(root.dataset.snapshot, { credentials: "same-origin" });
+    if (response.ok) showStats((await response.json()).stats);
+  }
+
+  function connect() {
+    const status = $("stream-status");
+    const source = new EventSource(root.dataset.stream);
+    source.onopen = () => { status.textContent = root.dataset.tLive; resync(); };
+    source.onmessage = (event) => onEvent(JSON.parse(event.data));
+    source.onerror = () => { status.textContent = root.dataset.tReconnecting; };
+  }
+
+  const api = root.dataset.api;
+  document.querySelectorAll("button[data-action]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const r = await post(api + "/" + button.dataset.action, {});
+      if (r.ok) say(button.dataset.action + " …");
+    });
+  });
+  document.querySelectorAll("button[data-unavailable]").forEach((button) => {
+    button.addEventListener("click", () => say(button.textContent + ": " + root.dataset.tUnavailable, true));
+  });
+  $("signin-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const r = await post(root.dataset.desktopApi + "/sign_in", { extension: $("extension").value });
+    if (r.ok) say("login …");
+  });
+  $("notready-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const r = await post(api + "/not_ready", { reason: $("nr-reason").value });
+    if (r.ok) say("not_ready …");
+  });
+  $("dial-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const r = await post(root.dataset.desktopApi + "/dial", { number: $("dial-number").value });
+    if (r.ok) say("dial " + r.data.number + " … (engine support pending)");
+  });
+  $("quick-customer").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const r = await post("/api/customers", {
+      name: form.name.value, region: form.region.value, vip: form.vip.checked, phones: [$("pop-caller").textContent],
+    });
+    if (r.ok) loadPop(popUuid);
+  });
+  $("pop-ticket-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const r = await post("/api/tickets", {
+      subject: form.subject.value, category: form.category.value, priority: form.priority.value,
+      description: form.description.value, call_uuid: popUuid,
+      customer_id: root.dataset.customer ? Number(root.dataset.customer) : null,
+    });
+    if (r.ok) {
+      say(r.data.number + " ✓");
+      form.reset();
+      const created = document.createElement("a");
+      created.href = "/tickets/" + encodeURIComponent(r.data.number);
+      created.textContent = r.data.number;
+      created.dataset.testid = "created-ticket";
+      $("message").append(" ", created);
+      loadPop(popUuid);
+    }
+  });
+  setInterval(tick, 1000);
+  connect();
+})();

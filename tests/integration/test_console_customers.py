@@ -1,0 +1,80 @@
+"""Customers over HTTP: create with several numbers, duplicates refused, search, edit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from callcenter.config import load_settings
+from callcenter.store.repositories import create_user
+from callcenter.store.session import session_scope
+from console import create_app
+from tests.integration.test_console_desktop import PASSWORD, signed_in
+
+
+@pytest.fixture
+def app(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
+    with session_scope(db_url) as session:
+        create_user(session, "agent1", PASSWORD, "agent", language="en")
+    settings = load_settings(
+        database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix}
+    )
+    return create_app(settings, TESTING=True)
+
+
+def test_customer_api(app: Flask) -> None:
+    client, csrf = signed_in(app, "agent1")
+    created = client.post(
+        "/api/customers",
+        json={
+            "name": "Zhao Lei",
+            "phones": ["13800138000", "010-12345678"],
+            "vip": True,
+            "tags": "gold, repeat",
+        },
+        headers=csrf,
+    )
+    assert created.status_code == 201, created.get_json()
+    customer = created.get_json()
+    assert customer["phones"] == ["13800138000", "01012345678"] and customer["tags"] == [
+        "gold",
+        "repeat",
+    ]
+    dup = client.post("/api/customers", json={"name": "X", "phones": ["13800138000"]}, headers=csrf)
+    assert dup.status_code == 400 and "already belongs" in dup.get_json()["reason"]
+    found = client.get("/api/customers?phone=+8613800138000").get_json()["customers"]
+    assert [c["name"] for c in found] == ["Zhao Lei"]
+    assert [c["id"] for c in client.get("/api/customers?q=repeat").get_json()["customers"]] == [
+        customer["id"]
+    ]
+    patched = client.patch(
+        f"/api/customers/{customer['id']}",
+        json={"phones": ["13900000000"], "vip": False},
+        headers=csrf,
+    )
+    assert patched.get_json()["phones"] == ["13900000000"] and patched.get_json()["vip"] is False
+    full = client.get(f"/api/customers/{customer['id']}").get_json()
+    assert full["calls"] == [] and full["tickets"] == []
+
+
+def test_customer_pages(app: Flask) -> None:
+    client, _ = signed_in(app, "agent1")
+    page = client.get("/customers/new?phone=13700000000").get_data(as_text=True)
+    assert "13700000000" in page
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/customers/new",
+        data={
+            "name": "Sun Li",
+            "phones": "13700000000\n13700000001",
+            "vip": "on",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Sun Li" in detail and "VIP" in detail and "13700000001" in detail
+    assert "Sun Li" in client.get("/customers/?q=1370000").get_data(as_text=True)
+    assert client.post("/customers/new", data={"name": "", "csrf_token": token}).status_code == 400

@@ -1,0 +1,143 @@
+"""Agent desktop JSON: snapshot, screen-pop for a live call hash, sign-in, dial, access."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from callcenter.config import load_settings
+from callcenter.live.names import AGENT_COMMANDS
+from callcenter.live.store import LiveStore
+from callcenter.store import models
+from callcenter.store.repositories import create_user, insert_call
+from callcenter.store.session import session_scope
+from callcenter.tickets import customers as cust
+from callcenter.tickets import service as svc
+from console import create_app
+
+PASSWORD = "desk-pass-123"
+
+
+@pytest.fixture
+def app(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
+    settings = load_settings(
+        database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix}
+    )
+    with session_scope(db_url) as session:
+        create_user(session, "sup", PASSWORD, "supervisor", language="en")
+        for number in ("1007", "1008"):
+            user = create_user(session, f"agent{number}", PASSWORD, "agent", language="en")
+            session.add(
+                models.Agent(number=number, sip_user=number, user=user, display_name=number)
+            )
+        customer = cust.create_customer(
+            session, "Wang Fang", ["13800138000"], vip=True, region="Beijing", tags="gold"
+        )
+        svc.create_ticket(
+            session,
+            settings.tickets,
+            subject="Router broken",
+            category="repair",
+            customer_id=customer.id,
+        )
+        closed = svc.create_ticket(
+            session, settings.tickets, subject="Old", customer_id=customer.id
+        )
+        svc.apply_action(session, closed, "resolve")
+        insert_call(session, "old-call", caller_number="13800138000")
+    return create_app(settings, TESTING=True)
+
+
+@pytest.fixture
+def live(redis_url: str, redis_prefix: str) -> LiveStore:
+    store = LiveStore(redis_url, redis_prefix)
+    store.ensure_group(AGENT_COMMANDS, "test")
+    return store
+
+
+def signed_in(app: Flask, username: str) -> tuple[FlaskClient, dict[str, str]]:
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    return client, {"X-CSRFToken": token}
+
+
+def test_screen_pop_for_a_live_call(app: Flask, live: LiveStore) -> None:
+    live.put_call(
+        "c-1",
+        state="talking",
+        caller_number="+8613800138000",
+        dialled_number="5000",
+        queue="support",
+        agent_id="1007",
+        since="2026-01-01T00:00:00+00:00",
+        ivr_path='["welcome","menu","support"]',
+        ivr_inputs='{"menu":"2"}',
+    )
+    live.put_agent("1007", state="on_call", call_uuid="c-1", since="2026-01-01T00:00:00+00:00")
+    client, _ = signed_in(app, "agent1007")
+    response = client.get("/api/desktop/pop/c-1")
+    assert response.status_code == 200
+    pop = response.get_json()
+    assert pop["customer"]["name"] == "Wang Fang" and pop["customer"]["vip"] is True
+    assert pop["customer"]["tags"] == ["gold"] and pop["customer"]["region"] == "Beijing"
+    assert [t["subject"] for t in pop["open_tickets"]] == ["Router broken"]
+    assert pop["call"]["ivr_path"] == ["welcome", "menu", "support"]
+    assert pop["call"]["ivr_inputs"] == {"menu": "2"} and pop["call"]["queue"] == "support"
+    assert [c["call_uuid"] for c in pop["last_calls"]] == ["old-call"]
+    snapshot = client.get("/api/desktop/1007").get_json()
+    assert snapshot["agent"]["state"] == "on_call" and snapshot["pop"]["customer"]["id"]
+    assert snapshot["stats"]["calls_today"] == 0 and "transfer" in snapshot["unavailable"]
+    # another agent may not see this call; an unknown call is 404
+    other, _ = signed_in(app, "agent1008")
+    assert other.get("/api/desktop/pop/c-1").status_code == 403
+    assert other.get("/api/desktop/1007").status_code == 403
+    assert client.get("/api/desktop/pop/nope").status_code == 404
+
+
+def test_unknown_caller_pop_and_desktop_page(app: Flask, live: LiveStore) -> None:
+    live.put_call("c-2", state="offering", caller_number="13999999999", agent_id="1007")
+    client, _ = signed_in(app, "agent1007")
+    pop = client.get("/api/desktop/pop/c-2").get_json()
+    assert pop["customer"] is None and pop["open_tickets"] == []
+    page = client.get("/agent/")
+    assert page.status_code == 200 and 'data-agent="1007"' in page.get_data(as_text=True)
+    sup, _ = signed_in(app, "sup")
+    assert "No agent is linked" in sup.get("/agent/").get_data(as_text=True)
+    assert sup.get("/agent/?agent=1007").status_code == 200
+
+
+def test_sign_in_with_extension_and_dial(app: Flask, live: LiveStore) -> None:
+    client, csrf = signed_in(app, "agent1007")
+    wrong = client.post("/api/desktop/1007/sign_in", json={"extension": "1008"}, headers=csrf)
+    assert wrong.status_code == 409 and "use 1007" in wrong.get_json()["reason"]
+    assert client.post("/api/desktop/1007/sign_in", json={"extension": "1007"}).status_code == 400
+    ok = client.post("/api/desktop/1007/sign_in", json={"extension": "1007"}, headers=csrf)
+    assert ok.status_code == 202
+    bad = client.post("/api/desktop/1007/dial", json={"number": "abc"}, headers=csrf)
+    assert bad.status_code == 400 and "not valid" in bad.get_json()["reason"]
+    dial = client.post(
+        "/api/desktop/1007/dial", json={"number": "138 0013 8000", "ticket": "T1"}, headers=csrf
+    )
+    assert dial.status_code == 202
+    commands = [c.data for c in live.read_commands(AGENT_COMMANDS, "test", "t", block=None)]
+    assert commands == [
+        {"agent_id": "1007", "action": "login", "extension": "1007", "by": "agent1007"},
+        {
+            "agent_id": "1007",
+            "action": "dial",
+            "number": "13800138000",
+            "ticket": "T1",
+            "by": "agent1007",
+        },
+    ]
+
+
+def test_desktop_needs_login(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/api/desktop/pop/c-1").status_code == 401
+    assert client.get("/agent/").status_code == 302

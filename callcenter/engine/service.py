@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gevent
@@ -17,6 +18,7 @@ from callcenter.engine.bus import (
     CallArrived,
     CallEnded,
     CallQueued,
+    IvrInput,
     utcnow,
 )
 from callcenter.engine.call import CallHandler, IvrConfig
@@ -77,6 +79,7 @@ class Engine:
         self._queues: dict[str, str] = {}  # call uuid -> queue
         self._greenlets: list[gevent.Greenlet] = []
         self._handlers: dict[str, CallHandler] = {}  # live calls by caller uuid
+        self._ivr_paths: dict[str, list[dict[str, str]]] = {}  # call uuid -> nodes so far
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -205,20 +208,26 @@ class Engine:
                     caller_number=event.caller_number,
                     dialled_number=event.dialled_number,
                 )
+            case IvrInput():
+                # The live path feeds the agent's screen-pop while the call is still running.
+                path = self._ivr_paths.setdefault(call_uuid, [])
+                path.append({"node": event.node, "value": event.value})
+                fields = {"ivr_path": json.dumps(path, ensure_ascii=False)}
             case CallQueued():
                 self._queues[call_uuid] = event.queue
-                fields.update(state="queued", queue=event.queue)
+                fields.update(state="queued", queue=event.queue, enqueued_at=event.at.isoformat())
             case AgentOffered():
                 fields.update(state="offering", agent_id=event.agent_id)
             case CallAnswered():
                 self._answered[call_uuid] = event.agent_id
                 fields.update(state="talking", agent_id=event.agent_id)
             case CallEnded():
+                self._ivr_paths.pop(call_uuid, None)
                 fields.update(state="ended")
             case _:
                 return
         try:
-            if fields["state"] == "ended":
+            if fields.get("state") == "ended":
                 self.live.remove("call", call_uuid)
             else:
                 self.live.put_call(call_uuid, **fields)

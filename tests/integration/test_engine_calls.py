@@ -7,6 +7,7 @@ agents' softphones in the test process.
 
 from __future__ import annotations
 
+import json
 import time
 import wave
 from collections.abc import Callable, Iterator
@@ -113,6 +114,14 @@ def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
     eventually(
         lambda: center["live"].get_agent("1000").get("state") == "on_call", what="agent on call"
     )
+    # While the agent talks, the live call carries what the screen-pop shows.
+    live_call = center["live"].get_call(center["live"].get_agent("1000")["call_uuid"])
+    assert live_call["state"] == "talking" and live_call["queue"] == "support"
+    assert json.loads(live_call["ivr_path"])[-2:] == [
+        {"node": "menu", "value": "2"},
+        {"node": "support", "value": "support"},
+    ]
+    assert live_call["enqueued_at"] < live_call["since"]
     eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended")
     (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
     assert record.disposition == "answered"

@@ -8,7 +8,6 @@ supervisors and admins any agent.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,12 +19,12 @@ from flask import (
     jsonify,
     render_template,
     request,
-    stream_with_context,
 )
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from callcenter.live.errors import LiveError
+from callcenter.live.messages import Message
 from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, agent_channel
 from callcenter.store import models
 from callcenter.store.base import utcnow
@@ -34,7 +33,8 @@ from callcenter.tickets.customers import customer_calls, customer_tickets, find_
 from callcenter.tickets.workflow import TicketError
 from console.api import problem
 from console.auth import db_session, role_required
-from console.supervisor import KEEPALIVE_SECONDS, live_store
+from console.sse import event_stream
+from console.supervisor import live_store
 
 bp = Blueprint("agent", __name__)
 
@@ -343,29 +343,13 @@ def stream(agent_id: str) -> Response | tuple[Response, int]:
         call = data.get("call")
         return isinstance(call, dict) and str(call.get("agent_id", "")) == agent_id
 
-    def events() -> Iterator[str]:
-        try:
-            yield "retry: 2000\n\n"
-            while True:
-                message = subscription.get(timeout=KEEPALIVE_SECONDS)
-                if message is None:
-                    yield ": keepalive\n\n"
-                    continue
-                if relevant(message.channel, message.data):
-                    payload = {
-                        "channel": "agent" if message.channel == own_channel else message.channel
-                    }
-                    payload.update(
-                        message.data if isinstance(message.data, dict) else {"data": message.data}
-                    )
-                    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-                    yield f"data: {text}\n\n"
-        except LiveError:
-            return
-        finally:
-            subscription.close()
+    def render(message: Message) -> dict[str, Any] | None:
+        if not relevant(message.channel, message.data):
+            return None
+        payload: dict[str, Any] = {
+            "channel": "agent" if message.channel == own_channel else message.channel
+        }
+        payload.update(message.data if isinstance(message.data, dict) else {"data": message.data})
+        return payload
 
-    response = Response(stream_with_context(events()), mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Accel-Buffering"] = "no"
-    return response
+    return event_stream(subscription, render)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-
-from flask import Blueprint, Response, current_app, jsonify, render_template, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from callcenter.live.names import WALLBOARD
 from callcenter.live.store import LiveStore
 from console.auth import role_required
+from console.sse import event_stream
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
-
-KEEPALIVE_SECONDS = 15.0
 
 
 def live_store() -> LiveStore:
@@ -46,21 +42,4 @@ def snapshot() -> Response:
 @role_required("supervisor")
 def stream() -> Response:
     """Server-sent events: every agent/call change the engines publish."""
-    subscription = live_store().subscribe(WALLBOARD)
-
-    def events() -> Iterator[str]:
-        try:
-            yield "retry: 2000\n\n"
-            while True:
-                message = subscription.get(timeout=KEEPALIVE_SECONDS)
-                if message is None:
-                    yield ": keepalive\n\n"
-                    continue
-                yield f"data: {json.dumps(message.data, separators=(',', ':'))}\n\n"
-        finally:
-            subscription.close()
-
-    response = Response(stream_with_context(events()), mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Accel-Buffering"] = "no"
-    return response
+    return event_stream(live_store().subscribe(WALLBOARD), lambda message: message.data)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,6 +13,7 @@ from callcenter.store import models
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from console import create_app
+from tests.support.console import signed_in_client
 
 PASSWORD = "api-pass-123"
 
@@ -42,11 +41,7 @@ def live(redis_url: str, redis_prefix: str) -> LiveStore:
 
 
 def signed_in(app: Flask, username: str) -> tuple[FlaskClient, dict[str, str]]:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    return client, {"X-CSRFToken": token}
+    return signed_in_client(app, username, PASSWORD)
 
 
 def sent_commands(live: LiveStore) -> list[dict]:

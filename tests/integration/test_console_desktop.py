@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,6 +15,7 @@ from callcenter.store.session import session_scope
 from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
 from console import create_app
+from tests.support.console import signed_in_client
 
 PASSWORD = "desk-pass-123"
 
@@ -59,11 +58,7 @@ def live(redis_url: str, redis_prefix: str) -> LiveStore:
 
 
 def signed_in(app: Flask, username: str) -> tuple[FlaskClient, dict[str, str]]:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    return client, {"X-CSRFToken": token}
+    return signed_in_client(app, username, PASSWORD)
 
 
 def test_screen_pop_for_a_live_call(app: Flask, live: LiveStore) -> None:

@@ -20,6 +20,7 @@ from callcenter.store.enums import Disposition
 from callcenter.store.repositories import create_user, insert_call
 from callcenter.store.session import session_scope
 from console import create_app
+from tests.support.console import signed_in_client
 
 PASSWORD = "rec-pass-123"
 DAY1 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -121,11 +122,7 @@ def app(db_url: str, redis_url: str, redis_prefix: str, root: Path, ids: dict[st
 
 
 def signed_in(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    return client
+    return signed_in_client(app, username, PASSWORD)[0]
 
 
 def audit_rows(db_url: str) -> list[tuple[str, str, str | None]]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import gevent
+
 from callcenter.sim import session
 from callcenter.sim.channel import (
     CS_CONSUME_MEDIA,
     CS_EXCHANGE_MEDIA,
+    CS_EXECUTE,
     CS_HIBERNATE,
     CS_RESET,
     CS_SOFT_EXECUTE,
@@ -226,6 +229,13 @@ def unbridge(a: Channel, b: Channel) -> None:
     if a.switch_requested() and not b.up:  # hung up by a transfer: noticed a frame later
         b.ended.wait(a.switch.clock.real(FRAME))
     b_moves = b.switch_requested() or bool(b.ctx.pop("_transferred", False))  # -both
+    if b_moves and a.switch_requested():
+        # uuid_transfer -both: B's session routes and starts its new application before A's
+        # bridge thread notices at its next frame (S05c: the agent joins the conference first)
+        deadline = a.switch.clock.now() + 4 * FRAME
+        while (b.up and (b.switch_requested() or b.running_state != CS_EXECUTE)
+               and a.switch.clock.now() < deadline):  # fmt: skip
+            gevent.sleep(a.switch.clock.real(0.001))
     if a.switch_requested() and b.up and b.bridge_kind == "uuid_bridge" and not b_moves:
         b.set_var("bridge_to", None)
         session.hangup(b, "NORMAL_CLEARING")
@@ -249,6 +259,8 @@ def unbridge(a: Channel, b: Channel) -> None:
         b.partner = None
     if not b.up and not b.ended.is_set():  # the bridge thread gives B its call_uuid back
         b.ctx["_call_uuid_back"] = True  # type: ignore[assignment]
+    elif b.up and b_moves:  # ... also to a B leg transferred with -both (S05c)
+        b.set_var("call_uuid", b.uuid)
     if b.up and not b_moves:
         session.hangup(b, "NORMAL_CLEARING")
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,10 @@ SOUNDS = "/usr/local/freeswitch/sounds/en/us/callie/conference"
 ALONE = f"{SOUNDS}/conf-alone.wav"  # not installed in the stock setup: "could not be played"
 ENTER = "tone_stream://%(200,0,500,600,700)"
 EXIT = "tone_stream://%(500,0,300,200,100,50,25)"
+MOH = "local_stream://moh"  # moh-sound of the default profile
+FRAME = 0.02  # the conference thread's interval
+LEADIN = 20  # CONF_DEFAULT_LEADIN: frames of silence before a sound
+HANGUP_NOTICED = 0.02  # a member's session notices its hangup at its next frame
 
 
 @dataclass
@@ -34,6 +39,17 @@ class Member:
 
 
 @dataclass
+class FileNode:
+    """A sound the conference thread plays to the room (conference_file_play)."""
+
+    path: str
+    leadin: int  # frames of silence first (CONF_DEFAULT_LEADIN = 20)
+    is_async: bool = False  # the MOH; closed with ``Async: true``
+    started: float | None = None
+    ends: float | None = None  # None: endless (local_stream)
+
+
+@dataclass
 class Conference:
     """A running conference room."""
 
@@ -45,6 +61,8 @@ class Conference:
     floor: Member | None = None
     started: float = 0.0
     presence_count: int = 0
+    files: list[FileNode] = field(default_factory=list)  # the playing one first
+    thread: Any = None
 
     def headers(self) -> dict[str, str | None]:
         """The Conference-* block of every maintenance event."""
@@ -69,13 +87,14 @@ class Conference:
         )  # fmt: skip
         self.switch.dispatch(ev)
 
-    def floor_change(self, new: Member | None) -> None:
-        """conference_member_set_floor_holder: floor-change (Old-ID / New-ID)."""
+    def floor_change(self, new: Member | None, *, leaving: bool = False) -> None:
+        """conference_member_set_floor_holder: floor-change (Old-ID / New-ID). A holder that
+        is leaving is no longer found among the members: ``Old-ID: none`` (S05c)."""
         old = self.floor
         self.floor = new
         sw = self.switch
-        pre = {**self.headers(), "Action": "floor-change",
-               "Old-ID": str(old.id) if old else "none"}  # fmt: skip
+        old_id = str(old.id) if old is not None and not leaving else "none"
+        pre = {**self.headers(), "Action": "floor-change", "Old-ID": old_id}
         ev = sw.events.build("CUSTOM", subclass=SUBCLASS,
                              func="conference_member_set_floor_holder", pre=pre)  # fmt: skip
         if new is None:
@@ -97,36 +116,102 @@ class Conference:
             "event_count": str(self.presence_count), "unique-id": self.name,
             "force-status": active, "channel-state": "CS_ROUTING" if n else "CS_HANGUP",
             "answer-state": ("early" if n == 1 else "confirmed") if n else "terminated",
-            "presence-call-direction": "outbound" if n == 1 else "inbound",
         }  # fmt: skip
+        if n:
+            pre["presence-call-direction"] = "outbound" if n == 1 else "inbound"
+        else:  # the empty room: "call-direction" (S05c)
+            pre["call-direction"] = "inbound"
         self.presence_count += 1
         sw = self.switch
         sw.dispatch(sw.events.build("PRESENCE_IN", func="conference_send_presence", pre=pre))
 
-    def play(self, path: str) -> None:
-        """A sound to the room: play-file (the stock sounds are missing) or play-file-done."""
-        if path.startswith("/"):
-            self.fire("conference_file_play", Action="play-file", File=path, Async="false",
+    def play(self, path: str, leadin: int = 0, *, is_async: bool = False) -> None:
+        """conference_file_play: a file that cannot be opened (the stock conference sounds are
+        missing) fires play-file with ``Error`` at once; any other is queued for the
+        conference thread, which plays one file at a time (leadin frames of silence first)
+        and fires play-file-done when it ends or is stopped."""
+        if path.startswith("/") and not os.path.exists(path):
+            self.fire("conference_file_play", Action="play-file", File=path, Async=_b(is_async),
                       Error="File could not be played")  # fmt: skip
             return
-        seconds = _length(path)
+        self.files.append(FileNode(path, leadin, is_async))
+        self.start_thread()
 
-        def done() -> None:
-            ms = int(seconds * 1000)
-            self.fire("conference_file_close", seconds=str(ms // 1000), milliseconds=str(ms),
-                      samples=str(ms * 8), Action="play-file-done", File=path,
-                      Async="false")  # fmt: skip
+    def file_done(self, node: FileNode) -> None:
+        """conference_file_close: play-file-done with what was played. tone_stream reports
+        twice its length (``%(200,...)`` -> 400 ms, as captured)."""
+        now = self.switch.clock.now()
+        begun = (node.started or now) + node.leadin * FRAME
+        played = max(now - begun, 0.0)
+        if node.ends is not None:
+            played = min(played, node.ends - begun)
+        if node.path.startswith("tone_stream://"):
+            played *= 2
+        ms = int(round(played * 1000 / 20)) * 20
+        extra = {"Async": "true"} if node.is_async else {}
+        self.fire("conference_file_close", seconds=str(ms // 1000), milliseconds=str(ms),
+                  samples=str(ms * 8), Action="play-file-done", File=node.path,
+                  **extra)  # fmt: skip
 
-        gevent.spawn_later(self.switch.clock.real(seconds), done)
+    def stop_async(self) -> None:
+        """conference_file_stop(FILE_STOP_ASYNC): the MOH ends when a second member joins."""
+        for node in [f for f in self.files if f.is_async]:
+            self.files.remove(node)
+            if node.started is not None:
+                self.file_done(node)
+
+    def start_thread(self) -> None:
+        """conference_thread_run: one 20 ms tick after another while the room exists."""
+        if self.thread is None:
+            self.thread = gevent.spawn(self._run)
+            self.switch._timers.append(self.thread)
+
+    def _run(self) -> None:
+        clock = self.switch.clock
+        t0 = clock.now()
+        tick = alone = 0
+        while True:
+            tick += 1
+            gevent.sleep(max(clock.real(t0 + tick * FRAME - clock.now()), 0))
+            now = clock.now()
+            if not self.members:  # the last member left: close the room
+                self.presence()
+                for node in list(self.files):
+                    self.files.remove(node)
+                    if node.started is not None:
+                        self.file_done(node)
+                self.fire("conference_thread_run", Action="conference-destroy")
+                if self.switch.conferences.get(self.name) is self:
+                    self.switch.conferences.pop(self.name, None)
+                return
+            if self.files and self.files[0].started is not None:
+                node = self.files[0]
+                if node.ends is not None and now >= node.ends - 1e-6:
+                    self.files.pop(0)
+                    self.file_done(node)
+            if self.files and self.files[0].started is None:
+                node = self.files[0]
+                node.started = now
+                length = None if node.is_async else _length(node.path)
+                node.ends = None if length is None else now + node.leadin * FRAME + length
+            alone = alone + 1 if not self.files and len(self.members) == 1 else 0
+            if alone >= 2 and MOH:
+                # a member alone, nothing playing for a whole interval: music on hold (the
+                # profile's moh-sound). Not for the first member when a second one joins a
+                # few ms later (S05c: no MOH before the caller joined the agent)
+                self.files.append(FileNode(MOH, LEADIN, is_async=True))
+                alone = 0
 
 
 def _b(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _length(path: str) -> float:
+def _length(path: str) -> float | None:
     from callcenter.sim.media import duration
 
+    if path.startswith("local_stream://"):
+        return None
     return duration(path) or 1.0
 
 
@@ -146,7 +231,7 @@ def _talks(ch: Channel) -> bool:
 
 def conference_app(ch: Channel, arg: str) -> None:
     """``conference <name>[@<profile>][+flags]``: join (creating the room), stay until the call
-    ends or is taken elsewhere, leave (the last member destroys the room)."""
+    ends or is taken elsewhere, leave (the last member closes the room)."""
     sw = ch.switch
     name, _, profile = arg.strip().split("+", 1)[0].partition("@")
     if not name:
@@ -156,48 +241,61 @@ def conference_app(ch: Channel, arg: str) -> None:
         conf = Conference(sw, name, profile or "default", started=sw.clock.now())
         sw.conferences[name] = conf
         conf.fire("conference_new", Action="conference-create")
+        conf.start_thread()
     sw.member_seq += 1
     m = Member(sw.member_seq, ch, sw.clock.now())
     old_read = ch.read_codec or PCMA
+    ch.set_var("conference_name", conf.name)
+    ch.set_var("app_session_uuid", conf.uuid)
     set_read_codec(ch, L16)
+    prof = ch.profile
+    number = (prof.get("Caller-ID-Number") if prof else "") or ""
+    ch.set_var("conference_member_id", str(m.id))
+    ch.set_var("conference_moderator", "false")
+    ch.set_var("conference_ghost", "false")
+    ch.set_var("conference_uuid", conf.uuid)
+    ch.set_var("conference_call_key", f"conference_{conf.name}_{sw.domain}_{number}")
     conf.members.insert(0, m)
     ch.conference = conf
     if len(conf.members) == 1:
         conf.play(ALONE)
+    else:
+        conf.stop_async()
     conf.fire_member("conference_member_add", m, "add-member")
     conf.presence()
     if len(conf.members) > 1:
-        conf.play(ENTER)
+        conf.play(ENTER, LEADIN)
     if conf.floor is None and _talks(ch):
         ch.sleep(0.015)
         conf.floor_change(m)
+    ch.ctx["_frame_loop"] = True  # type: ignore[assignment]
     while ch.up and not ch.switch_requested() and not ch.break_flag:
         if conf.floor is None and _talks(ch):
             conf.floor_change(m)
         ch.wakeup.clear()
         ch.wakeup.wait(0.05)
+    if not ch.up:
+        ch.sleep(HANGUP_NOTICED)
+    ch.ctx.pop("_frame_loop", None)
     ch.break_flag = False
+    ch.set_var("conference_call_key", None)
     _leave(conf, m)
     set_read_codec(ch, old_read)
 
 
 def _leave(conf: Conference, m: Member) -> None:
-    """del-member, the exit sound or the alone prompt, destroy when empty."""
-    if conf.floor is m and len(conf.members) == 1:
-        conf.floor_change(None)
+    """conference_member_del: floor-change if it held the floor, presence, the alone prompt,
+    del-member, the exit sound; an empty room is closed by its thread at the next tick."""
+    if conf.floor is m:
+        conf.floor_change(None, leaving=True)
     conf.members.remove(m)
     m.channel.conference = None
-    if conf.floor is m:
-        conf.floor = None
     conf.presence()
     if len(conf.members) == 1:
         conf.play(ALONE)
     conf.fire_member("conference_member_del", m, "del-member")
     if conf.members:
         conf.play(EXIT)
-        return
-    conf.fire("conference_thread_run", Action="conference-destroy")
-    conf.switch.conferences.pop(conf.name, None)
 
 
 # -- api ---------------------------------------------------------------------------------------

@@ -40,6 +40,13 @@ def parse_command(block: bytes) -> tuple[str, list[tuple[str, str]]]:
     return lines[0].strip(), headers
 
 
+class LingerNotice:
+    """A queue marker: send the linger notice here (between two events)."""
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+
+
 class EslConnection:
     """One ESL socket: command loop, subscriptions, filters and the event writer."""
 
@@ -56,7 +63,7 @@ class EslConnection:
         self.filters: list[tuple[str, str]] = []
         self.myevents: str | None = None
         self.linger: int | None = None  # None: no linger, -1: forever
-        self.queue: list[SimEvent] = []
+        self.queue: list[SimEvent | LingerNotice] = []
         self.busy = False
         self.closed = False
         self.lock = Semaphore()
@@ -112,6 +119,14 @@ class EslConnection:
         if self.filters and not any(ev.get(h) == v for h, v in self.filters):
             return
         self.queue.append(ev)
+        ch = self.channel
+        if (ch is not None and ev.name == "CHANNEL_HANGUP" and ev.uuid == ch.uuid
+                and self.linger is not None and ch.ctx.get("_frame_loop")):  # fmt: skip
+            # The listener thread sees the channel down before the session does: a session
+            # in a frame loop (conference member) notices its hangup only at its next frame,
+            # so the linger notice comes right after CHANNEL_HANGUP (S05c). Otherwise the
+            # session's events are queued first and the notice follows HANGUP_COMPLETE.
+            self.queue.append(LingerNotice(ch))
         self.kick.set()
 
     def _writer(self) -> None:
@@ -120,6 +135,9 @@ class EslConnection:
             self.kick.clear()
             while self.queue and not self.busy and not self.closed:
                 ev = self.queue.pop(0)
+                if isinstance(ev, LingerNotice):
+                    self.linger_notice(ev.channel)
+                    continue
                 self.send(self._encode(ev))
 
     def _encode(self, ev: SimEvent) -> bytes:
@@ -209,6 +227,14 @@ class EslConnection:
         if self.linger is None:
             gevent.spawn(self._disconnect, ch, 0)
             return
+        if not any(isinstance(x, LingerNotice) for x in self.queue):
+            self.linger_notice(ch)
+
+    def linger_notice(self, ch: Channel) -> None:
+        """The linger notice (once); the connection closes ``linger`` seconds later."""
+        if self.notice_sent or self.closed or self.linger is None:
+            return
+        self.notice_sent = True
         self.notice(
             [
                 ("Controlled-Session-UUID", ch.uuid),

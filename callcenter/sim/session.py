@@ -147,6 +147,7 @@ def _run_broadcast(ch: Channel, msg: dict[str, Any], lead: list[tuple[str, str]]
     count = int(total) if total.lstrip("-").isdigit() else 1
     for name in MEDIA_FLOWS:
         ch.set_var(name, ch.vars.get(name))
+    ch.ctx["_had_broadcast"] = True  # type: ignore[assignment]
     n = 0
     try:
         while ch.up and not ch.ctx.get("_stop_broadcast") and (count < 0 or n < max(count, 1)):

@@ -48,11 +48,13 @@ def transfer(
     now_s = int(ch.switch.clock.now())
     old_dest = prof.get("Destination-Number")
     source = f"{now_s}:{new_uuid()}:bl_xfer:{dest}/{context}/{dialplan}"
-    for name in MEDIA_FLOWS:
-        ch.set_var(name, ch.vars.get(name))
-    hops = ch.vars.get("max_forwards")
-    if hops and hops.isdigit():
-        ch.set_var("max_forwards", str(max(int(hops) - 1, 0)))
+    if ch.ctx.get("_had_broadcast"):
+        # the media flow variables are set again, moving them last: seen after the leg had
+        # music on hold (S05a); not for a leg that never had a broadcast (S05c)
+        for name in MEDIA_FLOWS:
+            ch.set_var(name, ch.vars.get(name))
+    hops = ch.vars.get("max_forwards")  # unset: 70 (S05c: 1001, originated with &park())
+    ch.set_var("max_forwards", str(max(int(hops) - 1, 0)) if hops and hops.isdigit() else "70")
     push_transfer_history(ch, source)
     ch.set_var("transfer_source", source)
     ch.set_var("current_loop", None)
@@ -81,19 +83,37 @@ def transfer(
     session.leave(ch, lambda c: _routing(c, apps))
 
 
+def sort_cid(ch: Channel) -> None:
+    """switch_channel_sort_cid at routing: an outgoing leg that has not been through a dialplan
+    (CF_DIALPLAN; cleared on the B side of uuid_bridge) flips its caller id (S05c: the
+    uuid_bridge'd agent does, 1001 - only originated to &park() - does not)."""
+    from callcenter.sim.originate import flip_cid
+
+    if ch.direction == "outbound" and not ch.hit_dialplan:
+        flip_cid(ch)
+
+
 def _routing(ch: Channel, apps: list[tuple[str, str]] | None) -> Job:
     """CS_ROUTING (RINGING), CS_EXECUTE (ACTIVE again if answered), then the applications."""
     ch.running_state = CS_ROUTING
     ch.state = CS_ROUTING
-    ch.set_callstate("RINGING")
+    if ch.direction == "inbound":  # an outgoing leg stays ACTIVE (S05c: agent, 1001)
+        ch.set_callstate("RINGING")
     ch.fire("CHANNEL_STATE")
+    ch.set_var("call_uuid", ch.uuid)
+    prof = ch.profile
+    if prof is not None and prof.get("Dialplan") == "inline":
+        # inline_dialplan_hunt: destination_number = rdnis, rdnis = "" once the apps are parsed
+        prof.set("Destination-Number", prof.get("RDNIS") or None)
+        prof.set("RDNIS", None)
+    sort_cid(ch)
     ch.state = CS_EXECUTE
     ch.presence("CS_ROUTING", "active" if ch.answered else "alerting", session.CHECK_PRESENCE)
     ch.running_state = CS_EXECUTE
     if ch.answered:
         ch.set_callstate("ACTIVE")
     ch.fire("CHANNEL_STATE")
-    ch.set_var("call_uuid", ch.uuid)
+    ch.set_var("call_uuid", ch.uuid)  # again (S05c: after the flipped caller id's variables)
     if apps is None:
         session.hangup(ch, "NO_ROUTE_DESTINATION")
         return None

@@ -197,7 +197,7 @@ def _uuid_bridge(a: Api, arg: str, conn: Any) -> str:
 
 @api("uuid_record")
 def _uuid_record(a: Api, arg: str, conn: Any) -> str:
-    from callcenter.sim.media import record_start, record_stop
+    from callcenter.sim.media import record_mask, record_start, record_stop
 
     words = arg.split()
     if len(words) < 3:
@@ -210,6 +210,11 @@ def _uuid_record(a: Api, arg: str, conn: Any) -> str:
         return "+OK Success\n"
     if words[1] == "stop":
         return "+OK Success\n" if record_stop(ch, words[2]) else "-ERR Cannot Stop Recording\n"
+    if words[1] in ("mask", "unmask"):
+        # Not in the captures: reply strings as mod_commands writes them.
+        if record_mask(ch, words[2], words[1] == "mask"):
+            return "+OK Success\n"
+        return f"-ERR Cannot {words[1].capitalize()} Recording\n"
     return "-ERR Unsupported action\n"
 
 

@@ -80,6 +80,7 @@ class Recording:
     limit: float | None = None
     stopped: float | None = None
     segments: list[tuple[float, float, str]] = field(default_factory=list)
+    masked: list[list[float | None]] = field(default_factory=list)  # [start, end] from start
 
 
 def _signal(kind: str, i: int) -> float:
@@ -91,12 +92,26 @@ def _signal(kind: str, i: int) -> float:
     return 0.5 * math.sin(2 * math.pi * 550 * t) + 0.3 * math.sin(2 * math.pi * 770 * t)
 
 
-def write_stereo_wav(path: str, seconds: float, left: str = "voice", right: str = "agent") -> int:
-    """Write an 8 kHz 16-bit stereo WAV: caller on the left, the other party on the right."""
+def write_stereo_wav(
+    path: str,
+    seconds: float,
+    left: str = "voice",
+    right: str = "agent",
+    silent: list[tuple[float, float]] = (),  # type: ignore[assignment]
+) -> int:
+    """Write an 8 kHz 16-bit stereo WAV: caller on the left, the other party on the right.
+
+    ``silent`` stretches (seconds from the start) are written as silence, as a masked
+    recording is (``uuid_record ... mask``).
+    """
     frames = max(int(seconds * RATE), 0)
     rnd = random.Random(frames)
+    quiet = [(int(a * RATE), int(b * RATE)) for a, b in silent]
     out = bytearray()
     for i in range(frames):
+        if any(a <= i < b for a, b in quiet):
+            out += b"\0\0\0\0"
+            continue
         lv = _signal(left, i) + rnd.uniform(-0.05, 0.05)
         rv = _signal(right, i) + rnd.uniform(-0.05, 0.05)
         out += struct.pack("<hh", int(lv * 6000), int(rv * 6000))
@@ -135,10 +150,24 @@ def record_stop(ch: Channel, path: str, cause: str = "success-maxtime") -> bool:
     return bool(found)
 
 
+def record_mask(ch: Channel, path: str, mask: bool) -> bool:
+    """Mask (write silence from now on) or unmask a running recording; False if none."""
+    found = [r for r in ch.recorders if path in (r.path, "all")]
+    offset = ch.switch.clock.now()
+    for rec in found:
+        open_stretch = rec.masked and rec.masked[-1][1] is None
+        if mask and not open_stretch:
+            rec.masked.append([offset - rec.started, None])
+        elif not mask and open_stretch:
+            rec.masked[-1][1] = offset - rec.started
+    return bool(found)
+
+
 def _finish(ch: Channel, rec: Recording, cause: str) -> None:
     seconds = max(ch.switch.clock.now() - rec.started, 0.0)
     right = "agent" if ch.partner is not None or ch.conference is not None else "tone"
-    size = write_stereo_wav(rec.path, seconds, "voice", right)
+    silent = [(a or 0.0, seconds if b is None else b) for a, b in rec.masked]
+    size = write_stereo_wav(rec.path, seconds, "voice", right, silent)
     samples = int(seconds * RATE)
     ch.set_var("record_file_size", str(size))
     ch.set_var("record_samples", str(samples))

@@ -79,3 +79,32 @@ def test_my_ivr_reads_the_digit_the_caller_presses():
             assert dtmf.get("DTMF-Digit") == "7"
     finally:
         server.stop()
+
+
+def test_my_ivr_written_with_callcenter_switch():
+    """The README's second example: the same flow on callcenter.switch's OutboundServer."""
+    from callcenter.switch import OutboundServer
+
+    chosen: list[str] = []
+
+    def my_ivr(session) -> None:  # noqa: ANN001 - an OutboundSession, already connected
+        session.answer()
+        session.playback("tone_stream://%(500,500,440)")
+        chosen.append(
+            session.play_and_get_digits(
+                "tone_stream://%(1000,0,350,440)", var_name="choice", timeout_ms=3000
+            )
+        )
+        session.hangup()
+
+    server = OutboundServer(my_ivr, "127.0.0.1", 0).start()
+    target = f"127.0.0.1:{server.address[1]} async full"
+    try:
+        with Switch(dialplan={"5000": target}, time_scale=0.05) as fs:
+            call = fs.place_call("13800138000", "5000", [wait(2.0), press("7")])
+            assert call.ended.wait(20)
+            assert chosen == ["7"]
+            hangup = next(e for e in call.events if e.name == "CHANNEL_HANGUP")
+            assert hangup.get("Hangup-Cause") == "NORMAL_CLEARING"
+    finally:
+        server.stop()

@@ -40,20 +40,35 @@
     }
   }
 
+  // Messages that arrive while a snapshot loads are newer than it may be: keep them and
+  // apply them after the snapshot, in order, so a slow snapshot never undoes a change.
+  let pending = null;
+
   async function resync() {
-    const response = await fetch(root.dataset.snapshot, { credentials: "same-origin" });
-    if (!response.ok) return;
-    const data = await response.json();
-    agents.clear(); calls.clear();
-    data.agents.forEach((a) => agents.set(a.agent_id, a));
-    data.calls.forEach((c) => calls.set(c.call_uuid, c));
-    render();
+    pending = [];
+    try {
+      const response = await fetch(root.dataset.snapshot, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const data = await response.json();
+      agents.clear(); calls.clear();
+      data.agents.forEach((a) => agents.set(a.agent_id, a));
+      data.calls.forEach((c) => calls.set(c.call_uuid, c));
+    } finally {
+      const late = pending || [];
+      pending = null;
+      late.forEach(apply);
+      render();
+    }
   }
 
   function connect() {
     const source = new EventSource(root.dataset.stream);
     source.onopen = () => { statusEl.textContent = statusEl.dataset.live; resync(); };
-    source.onmessage = (event) => { apply(JSON.parse(event.data)); render(); };
+    source.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (pending) { pending.push(message); return; }
+      apply(message); render();
+    };
     source.onerror = () => { statusEl.textContent = statusEl.dataset.reconnecting; };
   }
   connect();

@@ -165,6 +165,7 @@ def freeswitch_conf_render(ctx: Context, out: Path) -> None:
 
 def _register_feature_commands() -> None:
     from callcenter.ivr.cli import ivr
+    from callcenter.prompts.cli import prompts
     from callcenter.recording.cli import recordings
     from callcenter.sim.cli import sim
     from callcenter.store.cli import db, users
@@ -174,6 +175,7 @@ def _register_feature_commands() -> None:
     main.add_command(users)
     main.add_command(sim)
     main.add_command(ivr)
+    main.add_command(prompts)
     main.add_command(recordings)
     main.add_command(tickets)
 

@@ -102,6 +102,33 @@ class RoutingSettings(_Section):
         "support", description="queue for calls whose IVR flow cannot be loaded"
     )
     music: str = "local_stream://moh"
+    outbound_caller_id: str = Field(
+        "",
+        pattern=r"^[0-9+*#]*$",
+        description="caller id number customers see on click-to-call (empty: agent's extension)",
+    )
+    outbound_dial_string: str = Field(
+        "user/{number}",
+        description="FreeSWITCH dial string for numbers agents dial, transfer or consult to; "
+        "{number} is replaced, e.g. sofia/gateway/carrier/{number}",
+    )
+    outbound_timeout: float = Field(
+        30.0, gt=0, le=300, description="ring time for a dialled number"
+    )
+
+    @field_validator("outbound_dial_string")
+    @classmethod
+    def _dial_template(cls, value: str) -> str:
+        if "{number}" not in value or any(ch.isspace() for ch in value) or "," in value:
+            raise ValueError(
+                "outbound_dial_string must contain {number} and no spaces or commas, "
+                "e.g. sofia/gateway/carrier/{number}"
+            )
+        try:
+            value.format(number="1")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"outbound_dial_string may only use {{number}}: {exc}") from None
+        return value
 
     @field_validator("menu")
     @classmethod
@@ -189,6 +216,23 @@ class IvrSettings(_Section):
         10, ge=0, le=100000, description="calls one number may make per window (0: no limit)"
     )
     flood_window_minutes: float = Field(5.0, gt=0, le=1440)
+    speech: bool = Field(True, description="recognise speech on speech nodes (off: DTMF only)")
+    vosk_model: Path | None = Field(
+        None, description="vosk model folder for speech nodes; empty = recording.vosk_model"
+    )
+    speech_min_confidence: float = Field(
+        0.6, ge=0, le=1, description="a near match needs similarity x confidence >= this"
+    )
+    speech_silence_seconds: int = Field(
+        2, ge=1, le=10, description="seconds of silence that end the caller's answer"
+    )
+    speech_threshold: int = Field(
+        200, ge=1, le=10000, description="energy below which the record app hears silence"
+    )
+    speech_workers: int = Field(4, ge=1, le=64, description="OS threads recognising speech")
+    speech_dir: Path | None = Field(
+        None, description="folder for answers being recognised (empty: the temp folder)"
+    )
 
     @field_validator("numbers")
     @classmethod

@@ -39,7 +39,7 @@ from console.supervisor import live_store
 bp = Blueprint("agent", __name__)
 
 CALL_STATES_WITH_POP = ("reserved", "ringing", "on_call", "on_hold", "wrap_up")
-NOT_AVAILABLE_YET = ("transfer", "consult", "conference", "dtmf")
+NOT_AVAILABLE_YET: tuple[str, ...] = ()  # every desktop call control is carried out now
 
 
 def _settings() -> Any:

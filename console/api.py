@@ -8,6 +8,7 @@ desktop stream.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -24,6 +25,14 @@ from console.supervisor import live_store
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 ACTIONS = ("login", "logout", "ready", "not_ready", "hangup", "hold", "unhold")
+RECORDING_ACTIONS = ("record_pause", "record_resume")  # card numbers: the engine masks audio
+ACTIONS += RECORDING_ACTIONS
+CTI_ACTIONS = ("dial", "transfer", "consult", "consult_complete", "consult_cancel", "conference",
+               "dtmf")  # fmt: skip
+ACTIONS += CTI_ACTIONS
+NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
+DIGITS = re.compile(r"[0-9A-Da-d*#]{1,64}")
+TARGETS = {"transfer": ("agent", "queue", "number"), "consult": ("agent", "number")}
 MAX_REASON = 64
 
 
@@ -85,6 +94,9 @@ def agent_action(agent_id: str, action: str) -> tuple[Response, int]:
         return problem(400, f"reason must be a string of at most {MAX_REASON} characters")
     if action == "not_ready" and not reason.strip():
         return problem(400, 'not_ready needs a reason, e.g. {"reason": "break"}')
+    fields = cti_fields(action, body)
+    if isinstance(fields, str):
+        return problem(400, fields)
     row = _agent_row(agent_id)
     if row is None:
         return problem(404, f"no agent {agent_id!r}")
@@ -92,13 +104,20 @@ def agent_action(agent_id: str, action: str) -> tuple[Response, int]:
         return problem(403, "agents may only act for themselves")
     try:
         agent, _ = _live_agent(agent_id, row.sip_user)
-        agent.check(action)
+        if action not in RECORDING_ACTIONS:
+            agent.check(action)
+        elif agent.state not in (AgentState.ON_CALL, AgentState.ON_HOLD):
+            raise AgentStateError(
+                f"agent {agent_id} can pause or resume the recording only on a call, "
+                f"not while {agent.state}"
+            )
         command_id = live_store().send_command(
             AGENT_COMMANDS,
             {
                 "agent_id": agent_id,
                 "action": action,
                 "reason": reason.strip(),
+                **fields,
                 "by": current_user.username,
             },
         )
@@ -107,3 +126,47 @@ def agent_action(agent_id: str, action: str) -> tuple[Response, int]:
     except LiveError as exc:
         return problem(503, str(exc))
     return jsonify(accepted=True, action=action, agent_id=agent_id, command_id=command_id), 202
+
+
+def cti_fields(action: str, body: dict[str, Any]) -> dict[str, str] | str:
+    """The command fields of a CTI action from its JSON body, or why the body is wrong.
+
+    dial ``{"number", "ticket"?}``; transfer / consult exactly one of ``{"agent": id}``,
+    ``{"queue": name}`` (transfer only) or ``{"number": digits}``; dtmf ``{"digits"}``.
+    """
+    if action == "dial":
+        number = _clean_number(body.get("number"))
+        if number is None:
+            return 'dial needs a number of 1-32 digits (+, *, # allowed), e.g. {"number": "1390"}'
+        ticket = body.get("ticket", "")
+        if not isinstance(ticket, str | int) or len(str(ticket)) > 32:
+            return "ticket must be a ticket number of at most 32 characters"
+        return {"number": number, "ticket": str(ticket)}
+    if action in TARGETS:
+        allowed = TARGETS[action]
+        given = [kind for kind in ("agent", "queue", "number") if body.get(kind) not in (None, "")]
+        if len(given) != 1 or given[0] not in allowed:
+            shapes = " or ".join(f'{{"{kind}": "..."}}' for kind in allowed)
+            return f"{action} needs exactly one target: {shapes}"
+        kind = given[0]
+        value = body[kind]
+        if kind == "number":
+            value = _clean_number(value)
+            if value is None:
+                return "number must be 1-32 digits (+, *, # allowed)"
+        elif not isinstance(value, str | int) or len(str(value)) > 64:
+            return f"{kind} must be a name or number of at most 64 characters"
+        return {"target": kind, "to": str(value)}
+    if action == "dtmf":
+        digits = body.get("digits")
+        if not isinstance(digits, str | int) or not DIGITS.fullmatch(str(digits)):
+            return 'dtmf needs digits: 1-64 of 0-9, *, #, A-D, e.g. {"digits": "123#"}'
+        return {"digits": str(digits)}
+    return {}
+
+
+def _clean_number(value: object) -> str | None:
+    if not isinstance(value, str | int):
+        return None
+    text = str(value).strip().replace(" ", "").replace("-", "")
+    return text if NUMBER.fullmatch(text) else None

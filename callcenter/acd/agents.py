@@ -40,6 +40,16 @@ _ALLOWED: dict[str, frozenset[AgentState]] = {
     "unhold": frozenset({AgentState.ON_HOLD}),
     "end_call": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
     "hangup": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
+    # click-to-call: the agent's own phone rings first (not while a call is offered or on)
+    "dial": frozenset({AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.WRAP_UP}),
+    # CTI actions on the agent's current call (the engine checks the finer conditions, e.g.
+    # that a consultation is in progress)
+    "transfer": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
+    "consult": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
+    "consult_complete": frozenset({AgentState.ON_HOLD}),
+    "consult_cancel": frozenset({AgentState.ON_HOLD}),
+    "conference": frozenset({AgentState.ON_HOLD}),
+    "dtmf": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
 }
 
 
@@ -136,6 +146,15 @@ class Agent:
         """Hold the agent for one offered call, before the phone rings."""
         self._check("reserve")
         return self._to(AgentState.RESERVED, now, call_uuid=call_uuid)
+
+    def dial(self, now: datetime, call_uuid: str) -> Agent:
+        """Click-to-call: the agent's phone is about to be rung for an outbound call.
+
+        The agent is reserved for the call (no queue call is offered meanwhile); then ``ring``,
+        ``answer`` and ``end_call`` (or ``release`` when the dial fails) as for a queue call.
+        """
+        self._check("dial")
+        return self._to(AgentState.RESERVED, now, reason="", call_uuid=call_uuid)
 
     def ring(self, now: datetime) -> Agent:
         """The agent's phone is ringing."""

@@ -38,6 +38,7 @@ from callcenter.ivr.errors import IvrError
 from callcenter.ivr.regions import RegionTable
 from callcenter.ivr.registry import FlowRegistry
 from callcenter.ivr.runner import FlowRunner
+from callcenter.ivr.speech import SpeechRecognizer
 from callcenter.ivr.variables import call_variables
 from callcenter.logs import get_logger
 from callcenter.switch import commands
@@ -73,6 +74,10 @@ class IvrConfig:
     blocked_prompt: str = "say:We are sorry, calls from your number cannot be accepted."
     default_queue: str = "support"
     music: str = "local_stream://moh"
+    speech: SpeechRecognizer | None = None  # None: speech nodes use their DTMF digits
+    speech_dir: Path | None = None
+    speech_silence_seconds: int = 2
+    speech_threshold: int = 200
 
 
 class _BusHooks(RunnerHooks):
@@ -122,6 +127,7 @@ class CallHandler:
         self.caller_number = session.caller_number
         self.agent_id = ""
         self.agent_leg = ""
+        self.recording = ""  # the stereo recording's path once started
         self.log = log.bind(call_uuid=self.call_uuid)
 
     # -- OfferTarget ----------------------------------------------------------------------------
@@ -133,11 +139,14 @@ class CallHandler:
     def connect_agent(self, agent: Agent, agent_leg_uuid: str) -> bool:
         """Stop the music, start the stereo recording, bridge caller and agent."""
         path = self._recording_path(self.clock())
+        first = not self.recording  # re-queued after a transfer: the recording runs on
         try:
             self.switch.api(commands.uuid_break(self.call_uuid, all_queued=True))
-            self.switch.api(commands.uuid_setvar(self.call_uuid, "RECORD_STEREO", "true"))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.switch.api(commands.uuid_record(self.call_uuid, "start", str(path)))
+            if first:
+                self.switch.api(commands.uuid_setvar(self.call_uuid, "RECORD_STEREO", "true"))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.switch.api(commands.uuid_record(self.call_uuid, "start", str(path)))
+                self.recording = str(path)
             self.switch.api(commands.uuid_bridge(self.call_uuid, agent_leg_uuid))
         except SwitchError as exc:
             self.log.warning("bridge to agent failed", agent_id=agent.agent_id, error=str(exc))
@@ -148,7 +157,7 @@ class CallHandler:
                 call_uuid=self.call_uuid,
                 agent_id=agent.agent_id,
                 agent_leg_uuid=agent_leg_uuid,
-                recording_path=str(path),
+                recording_path=str(path) if first else "",
             )
         )
         return True
@@ -226,6 +235,10 @@ class CallHandler:
             timezone=self.ivr.timezone,
             voicemail_dir=self.ivr.voicemail_dir,
             max_steps=self.ivr.max_steps,
+            speech=self.ivr.speech,
+            speech_dir=self.ivr.speech_dir,
+            speech_silence_seconds=self.ivr.speech_silence_seconds,
+            speech_threshold=self.ivr.speech_threshold,
         )
         outcome = runner.run()
         self.bus.publish(

@@ -104,10 +104,23 @@ class SessionCallIO:
                 prompt or SILENCE, min_digits, max_digits, terminators, timeout
             )
 
-    def record(self, path: str, *, max_seconds: int) -> Recorded:
-        """Record the caller with the ``record`` app (ends on max time, silence, key, hangup)."""
+    def record(
+        self,
+        path: str,
+        *,
+        max_seconds: int,
+        silence_seconds: int | None = None,
+        silence_threshold: int | None = None,
+    ) -> Recorded:
+        """Record the caller with the ``record`` app (ends on max time, silence, key, hangup).
+
+        ``record <path> <max> <threshold> <hits>``: FreeSWITCH ends it after ``hits`` seconds
+        of frames below ``threshold`` energy (counted from the start and after each sound).
+        """
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        arg = " ".join((path, str(int(max_seconds)), *RECORD_SILENCE))
+        threshold = str(silence_threshold) if silence_threshold else RECORD_SILENCE[0]
+        hits = str(int(silence_seconds)) if silence_seconds else RECORD_SILENCE[1]
+        arg = " ".join((path, str(int(max_seconds)), threshold, hits))
         execution = None
         try:
             execution = self.session.execute_async("record", arg)

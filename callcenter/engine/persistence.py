@@ -10,10 +10,13 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from callcenter.acd.agents import Agent, Tier
 from callcenter.acd.strategies import QueueConfig
+from callcenter.engine.bus import utcnow
 from callcenter.engine.dispatcher import QueuePolicy
+from callcenter.engine.recording_control import paused_stretches
 from callcenter.engine.records import CallRecord
 from callcenter.logs import get_logger
 from callcenter.store import models
+from callcenter.store.enums import CallDirection
 
 log = get_logger(__name__)
 
@@ -106,12 +109,28 @@ class EngineStore:
 
     def log_state(self, before: Agent, after: Agent) -> None:
         """Close the agent's open state-log row and open one for the new state."""
+        self.write_state(state_row(after))
+
+    def write_state(self, row: dict[str, Any]) -> bool:
+        """Write one state-log row (from :func:`state_row`); False if it was already there.
+
+        Idempotent, so a retry from the pending buffer never writes a state twice.
+        """
+        since = datetime.fromisoformat(row["since"])
         with self.sessions() as session, session.begin():
             agent_pk = session.scalar(
-                select(models.Agent.id).where(models.Agent.number == after.agent_id)
+                select(models.Agent.id).where(models.Agent.number == row["agent_id"])
             )
             if agent_pk is None:
-                return
+                return False
+            if session.scalar(
+                select(models.AgentStateLog.id).where(
+                    models.AgentStateLog.agent_id == agent_pk,
+                    models.AgentStateLog.since == since,
+                    models.AgentStateLog.state == row["state"],
+                )
+            ):
+                return False
             open_row = session.scalar(
                 select(models.AgentStateLog)
                 .where(
@@ -120,19 +139,23 @@ class EngineStore:
                 .order_by(models.AgentStateLog.since.desc())
             )
             if open_row is not None:
-                open_row.until = after.since
+                open_row.until = since
             session.add(
                 models.AgentStateLog(
-                    agent_id=agent_pk,
-                    state=after.state,
-                    reason=after.reason or None,
-                    since=after.since,
+                    agent_id=agent_pk, state=row["state"], reason=row["reason"] or None, since=since
                 )
             )
+            return True
 
-    def write_call(self, record: CallRecord) -> None:
-        """Insert the call record and its timeline."""
+    def write_call(self, record: CallRecord) -> bool:
+        """Insert the call record, its timeline and its recording row in one transaction.
+
+        Idempotent on the call uuid: False (and nothing written) if the call is already
+        there, so a retry after a failure never duplicates a call or its events.
+        """
         with self.sessions() as session, session.begin():
+            if session.scalar(select(models.Call.id).where(models.Call.uuid == record.call_uuid)):
+                return False
             queue_pk = (
                 session.scalar(select(models.Queue.id).where(models.Queue.name == record.queue))
                 if record.queue
@@ -147,6 +170,7 @@ class EngineStore:
             )
             call = models.Call(
                 uuid=record.call_uuid,
+                direction=CallDirection(record.direction),
                 caller_number=record.caller_number,
                 caller_name=record.caller_name or None,
                 dialled_number=record.dialled_number,
@@ -181,5 +205,22 @@ class EngineStore:
                 )
             if record.recording_path:
                 session.add(
-                    models.Recording(call_id=call.id, path=record.recording_path, format="wav")
+                    models.Recording(
+                        call_id=call.id,
+                        path=record.recording_path,
+                        format="wav",
+                        paused=paused_stretches(record.events),
+                    )
                 )
+        return True
+
+
+def state_row(agent: Agent) -> dict[str, Any]:
+    """The state-log row for ``agent``'s new state, in plain JSON values."""
+    since = agent.since or utcnow()
+    return {
+        "agent_id": agent.agent_id,
+        "state": str(agent.state),
+        "reason": agent.reason or "",
+        "since": since.isoformat(),
+    }

@@ -30,6 +30,7 @@ class CallRecord:
     """Everything the engine knows about one finished call, in plain values."""
 
     call_uuid: str
+    direction: str = "inbound"  # "outbound" for click-to-call
     caller_number: str = ""
     caller_name: str = ""
     dialled_number: str = ""
@@ -127,6 +128,7 @@ class CallRecorder:
                 record.caller_number = event.caller_number
                 record.caller_name = event.caller_name
                 record.dialled_number = event.dialled_number
+                record.direction = getattr(event, "direction", "inbound")
             case IvrInput():
                 record.ivr_path.append({"node": event.node, "value": event.value})
             case CallBlocked():
@@ -146,9 +148,11 @@ class CallRecorder:
             case AgentMissed():
                 pass
             case CallAnswered():
-                record.answered_at = event.at
+                # a transfer / attended transfer bridges another agent: the first answer
+                # stays, the agent is the last one
+                record.answered_at = record.answered_at or event.at
                 record.agent_id = event.agent_id
-                record.recording_path = event.recording_path
+                record.recording_path = event.recording_path or record.recording_path
             case CallEnded():
                 record.ended_at = event.at
                 record.hangup_cause = event.hangup_cause

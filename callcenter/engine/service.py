@@ -22,13 +22,19 @@ from callcenter.engine.bus import (
     utcnow,
 )
 from callcenter.engine.call import CallHandler, IvrConfig
+from callcenter.engine.cti import Cti
 from callcenter.engine.dialer import EslAgentDialer
 from callcenter.engine.dispatcher import Dispatcher, QueuePolicy
+from callcenter.engine.outbound_calls import OutboundCalls
 from callcenter.engine.persistence import EngineStore
-from callcenter.engine.records import CallRecord, CallRecorder
+from callcenter.engine.record_buffer import RecordBuffer
+from callcenter.engine.recording_control import RECORDING_ACTIONS, RecordingControl
+from callcenter.engine.recording_jobs import PostProcessQueue
+from callcenter.engine.records import CallRecorder
 from callcenter.engine.screening import EngineLookups, FloodLimit, Screening
 from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
+from callcenter.ivr.speech import recognizer_from_settings
 from callcenter.live.errors import LiveError
 from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, agent_channel
 from callcenter.live.store import LiveStore
@@ -55,8 +61,12 @@ class Engine:
         self.bus = Bus()
         routing = settings.routing
         self.ivr = self._ivr_config(settings)
+        self.postprocess = PostProcessQueue(settings)
+        self.records = RecordBuffer(
+            self.store, self.live, node=settings.node_id, on_call_written=self.postprocess.submit
+        )
         self.agents = AgentBook(
-            self.bus, self.live, self.store.load_agents(), state_log=self.store.log_state
+            self.bus, self.live, self.store.load_agents(), state_log=self.records.log_state
         )
         self.inbound = ReconnectingInbound(
             settings.esl.host,
@@ -71,7 +81,8 @@ class Engine:
         self.policies = self.store.queue_policies(routing.ring_timeout, routing.max_no_answer)
         self.dialer = EslAgentDialer(self.inbound, routing.domain)
         self.dispatcher = Dispatcher(self.bus, self.agents, self.dialer, self._policy)
-        self.recorder = CallRecorder(self.bus, self._write_record, node=settings.node_id)
+        self.recorder = CallRecorder(self.bus, self.records.write_call, node=settings.node_id)
+        self.recording_control = RecordingControl(self.bus, self.inbound, self._tell_agent)
         self.bus.subscribe(BusEvent, self._mirror_call)
         self.bus.subscribe(CallEnded, self._after_call)
         self.outbound = OutboundServer.from_settings(settings.outbound, self._handle_call)
@@ -79,6 +90,17 @@ class Engine:
         self._queues: dict[str, str] = {}  # call uuid -> queue
         self._greenlets: list[gevent.Greenlet] = []
         self._handlers: dict[str, CallHandler] = {}  # live calls by caller uuid
+        self.outbound_calls = OutboundCalls(
+            switch=self.inbound, bus=self.bus, agents=self.agents, dispatcher=self.dispatcher,
+            routing=routing, end_agent_call=self._end_agent_call, tell=self._tell_agent,
+        )  # fmt: skip
+        self.cti = Cti(
+            switch=self.inbound, bus=self.bus, agents=self.agents, dispatcher=self.dispatcher,
+            routing=routing, domain=routing.domain, tell=self._tell_agent,
+            find_call=lambda uuid: self._handlers.get(uuid) or self.outbound_calls.get(uuid),
+            queue_of=lambda uuid: self._queues.get(uuid, ""), queue_names=self.store.queue_names,
+            end_agent_call=self._end_agent_call,
+        )  # fmt: skip
         self._ivr_paths: dict[str, list[dict[str, str]]] = {}  # call uuid -> nodes so far
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -94,6 +116,7 @@ class Engine:
             )
         self.outbound.start()
         self._greenlets.append(gevent.spawn(self._consume_commands))
+        self._greenlets += [self.records.start(), *self.postprocess.start()]
         log.info(
             "engine started",
             node=self.settings.node_id,
@@ -162,6 +185,10 @@ class Engine:
             blocked_prompt=ivr.blacklist_prompt,
             default_queue=settings.routing.default_queue,
             music=settings.routing.music,
+            speech=recognizer_from_settings(settings),
+            speech_dir=ivr.speech_dir,
+            speech_silence_seconds=ivr.speech_silence_seconds,
+            speech_threshold=ivr.speech_threshold,
         )
 
     def _policy(self, queue: str) -> QueuePolicy:
@@ -174,27 +201,27 @@ class Engine:
         assert isinstance(event, CallEnded)
         agent_id = self._answered.pop(event.call_uuid, "")
         queue = self._queues.pop(event.call_uuid, "")
-        if not agent_id:
+        if agent_id:
+            self._end_agent_call(agent_id, event.call_uuid, queue=queue)
+
+    def _end_agent_call(
+        self, agent_id: str, call_uuid: str, wrap_up: bool = True, queue: str | None = None
+    ) -> None:
+        """The agent's part of the call is over (call ended, or handed on by a CTI action)."""
+        agent = self.agents.get(agent_id)
+        if agent.call_uuid != call_uuid or str(agent.state) not in ("on_call", "on_hold"):
+            log.info("agent not on the call any more", agent_id=agent_id, call_uuid=call_uuid)
             return
-        wrap_up = self._policy(queue).wrap_up_seconds
-        try:
-            self.agents.apply(agent_id, "end_call", wrap_up > 0)
-        except AgentStateError as exc:
-            log.warning("agent not on the call any more", agent_id=agent_id, error=str(exc))
-            return
-        if wrap_up > 0:
-            gevent.spawn_later(wrap_up, self._finish_wrap_up, agent_id, event.call_uuid)
+        queue = self._queues.get(call_uuid, "") if queue is None else queue
+        seconds = self._policy(queue).wrap_up_seconds if wrap_up else 0.0
+        self.agents.apply(agent_id, "end_call", seconds > 0)
+        if seconds > 0:
+            gevent.spawn_later(seconds, self._finish_wrap_up, agent_id, call_uuid)
 
     def _finish_wrap_up(self, agent_id: str, call_uuid: str) -> None:
         agent = self.agents.get(agent_id)
         if str(agent.state) == "wrap_up" and agent.call_uuid == call_uuid:
             self.agents.apply(agent_id, "ready")
-
-    def _write_record(self, record: CallRecord) -> None:
-        try:
-            self.store.write_call(record)
-        except Exception:
-            log.exception("could not write the call record", call_uuid=record.call_uuid)
 
     def _mirror_call(self, event: BusEvent) -> None:
         call_uuid = getattr(event, "call_uuid", "")
@@ -260,6 +287,8 @@ class Engine:
         action = str(data.get("action", ""))
         try:
             agent = self.agents.get(agent_id)
+            if action in RECORDING_ACTIONS:
+                return self.recording_control.command(agent, action)
             agent.check(action)
             if action == "login":
                 self.agents.apply(agent_id, "login", agent.queues)
@@ -267,6 +296,10 @@ class Engine:
                 self.agents.apply(agent_id, "not_ready", str(data.get("reason") or "break"))
             elif action in ("logout", "ready"):
                 self.agents.apply(agent_id, action)
+            elif action == "dial":
+                self.outbound_calls.dial(agent_id, data.get("number"), data.get("ticket"))
+            elif self.cti.handles(agent_id, action):
+                self.cti.run(agent_id, action, data)
             elif action in ("hangup", "hold", "unhold"):
                 self._call_control(agent_id, action)
             else:

@@ -69,8 +69,19 @@ class CallIO(Protocol):
         ``timeout`` seconds without a key. Checking min/regex is the caller's business.
         """
 
-    def record(self, path: str, *, max_seconds: int) -> Recorded:
-        """Record the caller into ``path`` (a WAV file) until silence, a key or max_seconds."""
+    def record(
+        self,
+        path: str,
+        *,
+        max_seconds: int,
+        silence_seconds: int | None = None,
+        silence_threshold: int | None = None,
+    ) -> Recorded:
+        """Record the caller into ``path`` (a WAV file) until silence, a key or max_seconds.
+
+        ``silence_seconds`` / ``silence_threshold``: how many seconds below which energy end
+        the recording (None: the IO's defaults for messages). Speech nodes pass short ones.
+        """
 
     def set_variable(self, name: str, value: str) -> None:
         """Set a channel variable on the call."""

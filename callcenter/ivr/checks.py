@@ -284,7 +284,7 @@ def _check_node(
             path = Path(prompt.text)
             if not path.is_absolute():
                 path = checks.prompts_dir / path
-            if not path.is_file():
+            if not path.is_file() and not _in_rate_folder(path):
                 out.append(
                     Problem.at(
                         file,
@@ -405,3 +405,10 @@ def validate(
         resolver = sibling_flows(Path(draft.file).parent, by_name)
         out.extend(check_draft(draft, Checks(prompts_dir, known_queues, resolver)))
     return sorted(set(out), key=lambda p: (p.file, p.line, p.column, p.message))
+
+
+def _in_rate_folder(path: Path) -> bool:
+    """FreeSWITCH plays ``dir/name.wav`` from ``dir/<rate>/name.wav`` (8000, 16000, ...)."""
+    return any(
+        (path.parent / str(rate) / path.name).is_file() for rate in (8000, 16000, 32000, 48000)
+    )

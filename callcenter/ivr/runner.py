@@ -10,6 +10,7 @@ node that reads keys, so a caller who knows the menu need not wait for it.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -48,6 +49,7 @@ from callcenter.ivr.model import (
     VoicemailNode,
 )
 from callcenter.ivr.schedule import schedule_state
+from callcenter.ivr.speech import SpeechError, SpeechRecognizer
 from callcenter.logs import get_logger
 
 __all__ = ["BEEP", "DEFAULT_MAX_STEPS", "FlowRunner", "FlowSource"]
@@ -90,6 +92,10 @@ class FlowRunner:
         timezone: str = "UTC",
         voicemail_dir: Path | str = "recordings/voicemail",
         max_steps: int = DEFAULT_MAX_STEPS,
+        speech: SpeechRecognizer | None = None,
+        speech_dir: Path | str | None = None,
+        speech_silence_seconds: int = 2,
+        speech_threshold: int = 200,
     ) -> None:
         self.flow = flow
         self.first_flow = flow.name
@@ -101,6 +107,10 @@ class FlowRunner:
         self.timezone = timezone
         self.voicemail_dir = Path(voicemail_dir)
         self.max_steps = max_steps
+        self.speech = speech  # None: speech nodes use their DTMF digits only
+        self.speech_dir = Path(speech_dir or Path(tempfile.gettempdir()) / "callcenter-speech")
+        self.speech_silence_seconds = speech_silence_seconds
+        self.speech_threshold = speech_threshold
         self.steps = 0
         self.variables: dict[str, Value] = dict(flow.variables)
         self.variables.update(variables or {})
@@ -272,9 +282,78 @@ class FlowRunner:
         return node.choices[key] if key is not None else self._exhausted(node, node.default)
 
     def _node_speech(self, node: SpeechNode) -> Ref:
-        # Speech recognition is not wired in yet: the DTMF fallback decides.
-        key = self._choice(node, node.digits, node.timeout, node.retries, node.invalid_prompt, None)
-        return node.digits[key] if key is not None else self._exhausted(node, node.default)
+        """Prompt, record the answer, recognise it against the phrases; keys count too.
+
+        Each try: the prompt (a key over it is a DTMF answer), then a recording that ends on
+        silence, then recognition off the event loop. A phrase -> ``speech:<phrase>``; nothing
+        matched -> ``speech:nomatch`` and, while tries remain, ``invalid_prompt`` and again.
+        When the speech tries are used up and the node has ``digits``, one last DTMF-only try
+        (the prompt again, then a key); then ``default`` (absent: hang up).
+        """
+        if self.speech is None:
+            key = self._choice(
+                node, node.digits, node.timeout, node.retries, node.invalid_prompt, None
+            )
+            return node.digits[key] if key is not None else self._exhausted(node, node.default)
+        for attempt in range(1 + node.retries):
+            answer = self._listen(node, attempt)
+            if answer is not None:
+                return answer
+            if self.speech is None:  # the recogniser failed: keys only from here
+                break
+            if attempt < node.retries:
+                self._play(node.invalid_prompt, node)
+                self.typed = ""
+        if node.digits:
+            key = self._choice(node, node.digits, node.timeout, 0, None, None)
+            if key is not None:
+                return node.digits[key]
+        return self._exhausted(node, node.default)
+
+    def _listen(self, node: SpeechNode, attempt: int) -> Ref | None:
+        """One speech try: the branch, or None when nothing matched."""
+        typed, self.typed = self.typed, ""
+        if not typed:
+            typed = self.io.play(self._render(node.prompt), language=self._language(node))
+        if typed:
+            return self._speech_key(node, typed[0])
+        path = self.speech_dir / (
+            f"{self.variables.get('call_uuid') or 'call'}-{node.id}-{self.steps}-{attempt}.wav"
+        )
+        recorded = self.io.record(
+            str(path),
+            max_seconds=max(int(node.timeout), 1),
+            silence_seconds=self.speech_silence_seconds,
+            silence_threshold=self.speech_threshold,
+        )
+        if recorded.digits:
+            return self._speech_key(node, recorded.digits[0])
+        assert self.speech is not None
+        try:
+            heard = self.speech.recognize(
+                recorded.path or str(path), list(node.phrases), language=self._language(node)
+            )
+        except SpeechError as exc:
+            self.log.error("speech recognition failed; using DTMF", node=node.id, error=str(exc))
+            self.speech = None
+            self._visit(node, "speech:error")
+            return None
+        finally:
+            Path(recorded.path or path).unlink(missing_ok=True)
+        if heard.phrase is None or heard.phrase not in node.phrases:
+            self.log.info("speech not matched", node=node.id, heard=heard.text)
+            self._visit(node, "speech:nomatch")
+            return None
+        self.variables[node.into] = heard.text
+        self._visit(node, f"speech:{heard.phrase}")
+        return node.phrases[heard.phrase]
+
+    def _speech_key(self, node: SpeechNode, key: str) -> Ref | None:
+        if key in node.digits:
+            self._visit(node, key)
+            return node.digits[key]
+        self._visit(node, f"invalid:{key}")
+        return None
 
     def _node_collect(self, node: CollectNode) -> Ref:
         for attempt in range(1 + node.retries):

@@ -38,8 +38,11 @@ class ProcessResult:
     source: Path | None  # the WAV to delete once the row is committed, if any
 
 
-def pending_recordings(session: Session, since: datetime | None = None) -> list[Recording]:
-    """Recordings not yet post-processed (no SHA-256), not deleted, of calls that ended."""
+def pending_recordings(
+    session: Session, since: datetime | None = None, call_uuid: str | None = None
+) -> list[Recording]:
+    """Recordings not yet post-processed (no SHA-256), not deleted, of calls that ended
+    (only those of the call ``call_uuid`` if given)."""
     query = (
         select(Recording)
         .outerjoin(Call, Recording.call_id == Call.id)
@@ -49,6 +52,8 @@ def pending_recordings(session: Session, since: datetime | None = None) -> list[
     )
     if since is not None:
         query = query.where(Recording.created_at >= since)
+    if call_uuid is not None:
+        query = query.where(Call.uuid == call_uuid)
     return list(session.scalars(query))
 
 
@@ -96,11 +101,13 @@ def process_pending(
     settings: RecordingSettings,
     *,
     since: datetime | None = None,
+    call_uuid: str | None = None,
     on_done: Callable[[ProcessResult | RecordingFileError], None] | None = None,
 ) -> list[ProcessResult]:
-    """Post-process every pending recording, committing each one before its WAV is deleted."""
+    """Post-process every pending recording (or the call's), committing each one before its
+    WAV is deleted."""
     with sessions() as session:
-        ids = [r.id for r in pending_recordings(session, since)]
+        ids = [r.id for r in pending_recordings(session, since, call_uuid)]
     results: list[ProcessResult] = []
     for recording_id in ids:
         with sessions() as session:

@@ -16,6 +16,7 @@ from callcenter.sim import tts_apps  # noqa: F401,I001  (registers speak and rec
 from callcenter.sim.endpoints import Caller, Softphone, audio, hangup, press, wait, wait_for
 from callcenter.sim.events import SimEvent
 from callcenter.sim.switch import Switch
+from callcenter.sim.voice import say_file
 
 __all__ = [
     "Caller",
@@ -25,6 +26,7 @@ __all__ = [
     "audio",
     "hangup",
     "press",
+    "say_file",
     "wait",
     "wait_for",
 ]

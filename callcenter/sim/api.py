@@ -144,6 +144,22 @@ def _uuid_exists(a: Api, arg: str, conn: Any) -> str:
     return "true" if a.channel(arg.strip()) else "false"
 
 
+@api("uuid_send_dtmf")
+def _uuid_send_dtmf(a: Api, arg: str, conn: Any) -> str:
+    # Digits go out to the channel's SIP endpoint (RFC 2833); FreeSWITCH fires no DTMF event
+    # for sent digits. Not in the captures: replies as mod_commands writes them.
+    words = arg.split()
+    if len(words) < 2:
+        return "-USAGE: <uuid> <dtmf_data>\n"
+    ch = a.channel(words[0])
+    if ch is None:
+        return NO_CHANNEL
+    received = getattr(ch.endpoint, "received_dtmf", None)
+    if received is not None:
+        received.extend(d for d in words[1].split("@", 1)[0] if d not in "wW")
+    return "+OK Success\n"
+
+
 @api("uuid_getvar")
 def _uuid_getvar(a: Api, arg: str, conn: Any) -> str:
     words = arg.split()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import gevent
 from gevent.event import Event as GEvent
 
-from callcenter.sim import session
+from callcenter.sim import session, voice
 from callcenter.sim.channel import CS_INIT, CS_ROUTING, CallerProfile, Channel
 from callcenter.sim.events import data, fill
 
@@ -112,6 +112,7 @@ class Caller(SipLeg):
         self.answered = GEvent()
         self.ended = GEvent()
         self.events: list[Any] = []
+        self.received_dtmf: list[str] = []  # digits the switch sent to this phone
         self.channel: Channel | None = None
         self._unsub: Any = None
 
@@ -172,6 +173,8 @@ class Caller(SipLeg):
                 self.hangup()
             elif kind == "wait_for":
                 self._wait_event(ch, step[1], step[2])
+            elif kind == "say_file":  # callcenter.sim.voice.say_file
+                voice.speak(self, ch, step[1])
         if self.hangup_after is not None:
             ch.ended.wait(clock.real(self.hangup_after))
         else:
@@ -282,6 +285,7 @@ class Softphone(SipLeg):
         self.host = host
         self.call_id = call_id or f"1-{31087 + offset}@127.0.0.1"
         self.calls: list[Channel] = []
+        self.received_dtmf: list[str] = []  # digits the switch sent to this phone
 
     # -- registration ------------------------------------------------------------------------
     def _reg_headers(self, expires: str) -> dict[str, str | None]:

@@ -22,6 +22,7 @@ import wave
 from callcenter.sim import media
 from callcenter.sim.apps import app, take_digit
 from callcenter.sim.channel import Channel
+from callcenter.sim.voice import overlay
 
 SPEAK_SECONDS_PER_CHAR = 0.06
 DEFAULT_TERMINATORS = "*"
@@ -62,8 +63,11 @@ def _wait(ch: Channel, seconds: float | None, *, silence_after: float | None = N
             if digit in keys:
                 ch.set_var("playback_terminator_used", digit)
                 return "key"
-        if quiet_end is not None and getattr(ch.endpoint, "audio", False):
+        talking = getattr(ch.endpoint, "audio", False)
+        if quiet_end is not None and talking:
             quiet_end = None  # the caller started talking
+        elif silence_after is not None and quiet_end is None and not talking:
+            quiet_end = clock.now() + silence_after  # ... and stopped (sim.voice.say_file)
         now = clock.now()
         if end is not None and now >= end:
             return "done"
@@ -99,6 +103,7 @@ def _record(ch: Channel, arg: str) -> None:
     status = _wait(ch, limit, silence_after=hits)
     seconds = max(ch.switch.clock.now() - started, 0.0)
     size = write_mono_wav(path, seconds, voice=getattr(ch.endpoint, "audio", False))
+    overlay(ch, path, started)  # what a say_file caller said (callcenter.sim.voice)
     samples = int(seconds * media.RATE)
     cause = CAUSES.get(status, "success")
     ch.set_var("record_file_size", str(size))

@@ -117,14 +117,24 @@
     $("pop-calls").replaceChildren(...p.last_calls.map((c) => li(new Date(c.started_at).toLocaleString() + " " + (c.queue || "") + " " + (c.disposition || ""))));
   }
 
+  // Events that arrive while the snapshot loads may be newer than it: apply them after it.
+  let pending = null;
+
   async function resync() {
-    const response = await fetch(root.dataset.snapshot, { credentials: "same-origin" });
-    if (!response.ok) return;
-    const data = await response.json();
-    agent = {};
-    showAgent(data.agent);
-    showStats(data.stats);
-    if (data.pop) showPop(data.pop); else if (!data.agent.call_uuid) hidePop();
+    pending = [];
+    try {
+      const response = await fetch(root.dataset.snapshot, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const data = await response.json();
+      agent = {};
+      showAgent(data.agent);
+      showStats(data.stats);
+      if (data.pop) showPop(data.pop); else if (!data.agent.call_uuid) hidePop();
+    } finally {
+      const late = pending || [];
+      pending = null;
+      late.forEach(onEvent);
+    }
   }
 
   function onEvent(message) {
@@ -156,7 +166,10 @@
     const status = $("stream-status");
     const source = new EventSource(root.dataset.stream);
     source.onopen = () => { status.textContent = root.dataset.tLive; resync(); };
-    source.onmessage = (event) => onEvent(JSON.parse(event.data));
+    source.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (pending) pending.push(message); else onEvent(message);
+    };
     source.onerror = () => { status.textContent = root.dataset.tReconnecting; };
   }
 
@@ -169,6 +182,23 @@
   });
   document.querySelectorAll("button[data-unavailable]").forEach((button) => {
     button.addEventListener("click", () => say(button.textContent + ": " + root.dataset.tUnavailable, true));
+  });
+  // Transfer / consult: the target kind (agent, queue, number) names the body field.
+  let ctiAction = "transfer";
+  document.querySelectorAll("button[data-cti]").forEach((button) => {
+    button.addEventListener("click", () => { ctiAction = button.dataset.cti; });
+  });
+  $("cti-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {};
+    body[$("cti-target").value] = $("cti-to").value.trim();
+    const r = await post(api + "/" + ctiAction, body);
+    if (r.ok) say(ctiAction + " " + $("cti-to").value + " …");
+  });
+  $("dtmf-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const r = await post(api + "/dtmf", { digits: $("dtmf-digits").value.trim() });
+    if (r.ok) { say("dtmf …"); $("dtmf-digits").value = ""; }
   });
   $("signin-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -183,7 +213,7 @@
   $("dial-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const r = await post(root.dataset.desktopApi + "/dial", { number: $("dial-number").value });
-    if (r.ok) say("dial " + r.data.number + " … (engine support pending)");
+    if (r.ok) say("dial " + r.data.number + " …");
   });
   $("quick-customer").addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -82,6 +82,7 @@ def center(
         ROUTING__RING_TIMEOUT="4",
         ROUTING__MAX_NO_ANSWER="2",
         IVR__FLOWS=str(flows),
+        RECORDING__KEEP_WAV="true",  # the test opens the WAV after post-processing ran
     )
     switch.dialplan["5000"] = f"127.0.0.1:{engine.outbound_port} async full"
     live = LiveStore(redis_url, redis_prefix)

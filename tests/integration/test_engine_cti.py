@@ -1,0 +1,295 @@
+"""CTI actions end to end: the real engine process, the simulator, Redis and SQLite.
+
+Click-to-call, blind transfer (agent / queue), consult then complete / cancel / conference,
+DTMF and refusals. The legs are checked on the simulator's channels: the caller survives
+transfers, the right legs are bridged, the conference has three members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from callcenter.live.names import AGENT_COMMANDS, agent_channel
+from callcenter.live.store import LiveStore
+from callcenter.sim import Switch, press, wait
+from callcenter.store import models
+from callcenter.store.session import session_scope
+from tests.integration.test_engine_calls import (
+    PASSWORD,
+    SCALE,
+    call_rows,
+    eventually,
+    seed_agents,
+    sign_in,
+)
+from tests.support.engine_process import start_engine
+from tests.support.flows import QUEUES, sample_flows
+
+CUSTOMER = "13900139000"
+
+
+@pytest.fixture
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+    seed_agents(db_url, ["1000", "1001"], QUEUES)
+    flows = sample_flows(tmp_path / "flows")
+    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
+    engine = start_engine(
+        tmp_path,
+        esl_port=switch.port,
+        esl_password=PASSWORD,
+        db_url=db_url,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+        ROUTING__RING_TIMEOUT="4",
+        ROUTING__MAX_NO_ANSWER="2",
+        ROUTING__OUTBOUND_CALLER_ID="4000",
+        ROUTING__OUTBOUND_DIAL_STRING="sofia/internal/{number}@127.0.0.1:5090",
+        IVR__FLOWS=str(flows),
+    )
+    switch.dialplan["5000"] = f"127.0.0.1:{engine.outbound_port} async full"
+    live = LiveStore(redis_url, redis_prefix)
+    try:
+        yield {"switch": switch, "engine": engine, "live": live, "db_url": db_url, "tmp": tmp_path}
+    finally:
+        engine.stop()
+        switch.stop()
+        live.close()
+
+
+def command(center: dict, agent_id: str, action: str, **fields: str) -> None:
+    center["live"].send_command(AGENT_COMMANDS, {"agent_id": agent_id, "action": action, **fields})
+
+
+def state(center: dict, agent_id: str) -> str:
+    return center["live"].get_agent(agent_id).get("state", "")
+
+
+def wait_state(center: dict, agent_id: str, wanted: str, timeout: float = 15.0) -> None:
+    eventually(
+        lambda: state(center, agent_id) == wanted, timeout, what=f"agent {agent_id} {wanted}"
+    )
+
+
+def partner_of(switch: Switch, uuid: str) -> str:
+    channel = switch.channels.get(uuid)
+    partner = channel.partner if channel is not None else None
+    return partner.uuid if partner is not None else ""
+
+
+def agent_leg(switch: Switch, extension: str) -> str:
+    """The uuid of the live leg ringing/talking to ``extension``."""
+    for channel in switch.channels.values():
+        if channel.direction == "outbound" and f"/{extension}@" in (channel.name or ""):
+            return channel.uuid
+    return ""
+
+
+def queue_call(center: dict, agent: str = "1000", **kw: object):
+    """A caller in 'support', answered by ``agent``."""
+    switch: Switch = center["switch"]
+    caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")], **kw)
+    wait_state(center, agent, "on_call", 20)
+    eventually(lambda: partner_of(switch, caller.uuid), what="caller bridged")
+    return caller
+
+
+def event_types(db_url: str, call_id: int) -> list[str]:
+    with session_scope(db_url) as session:
+        return list(
+            session.scalars(
+                select(models.CallEvent.type)
+                .where(models.CallEvent.call_id == call_id)
+                .order_by(models.CallEvent.ts, models.CallEvent.id)
+            ).all()
+        )
+
+
+def test_click_to_call_connects_agent_and_customer(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    customer = switch.add_softphone(
+        CUSTOMER, port=5090, register=False, answer_after=0.5, hangup_after=3.0
+    )
+    sign_in(center, "1000")
+    command(center, "1000", "not_ready", reason="outbound")
+    wait_state(center, "1000", "not_ready")
+    command(center, "1000", "dial", number=CUSTOMER, ticket="T-42")
+    wait_state(center, "1000", "on_call")
+    call_uuid = center["live"].get_agent("1000")["call_uuid"]
+    eventually(lambda: partner_of(switch, call_uuid), what="customer and agent bridged")
+    assert partner_of(switch, call_uuid) == agent_leg(switch, "1000")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), timeout=20, what="call record")
+    eventually(
+        lambda: call_rows(center["db_url"])[0].direction == "outbound", what="direction outbound"
+    )
+    assert record.uuid == call_uuid
+    assert record.disposition == "answered" and record.dialled_number == CUSTOMER
+    assert record.caller_number == "4000" and record.hangup_by == "caller"
+    with session_scope(center["db_url"]) as session:
+        first = session.scalars(
+            select(models.CallEvent)
+            .where(models.CallEvent.call_id == record.id)
+            .order_by(models.CallEvent.ts, models.CallEvent.id)
+        ).first()
+        assert first.type == "outbound_call_arrived" and first.data["ticket"] == "T-42"
+        assert session.get(models.Agent, record.agent_id).number == "1000"
+    assert customer is not None
+    wait_state(center, "1000", "available")  # after the wrap-up
+
+
+def test_dial_refusals_are_reported_on_the_agent_channel(center: dict) -> None:
+    live: LiveStore = center["live"]
+    center["switch"].add_softphone("1000", answer_after=0.5)
+    subscription = live.subscribe(agent_channel("1000"))
+    try:
+        command(center, "1000", "dial", number="123")  # logged out
+        command(center, "1000", "transfer", target="agent", to="1001")
+        sign_in(center, "1000")
+        command(center, "1000", "dial", number="12ab")
+        command(center, "1000", "transfer", target="agent", to="1001")
+        command(center, "1000", "consult_complete")
+        errors = []
+
+        def collect() -> bool:
+            message = subscription.get(timeout=0.2)
+            if message is not None and isinstance(message.data, dict):
+                errors.append((message.data.get("action"), message.data.get("error", "")))
+            return len(errors) >= 5
+
+        eventually(collect, what="five refusals")
+    finally:
+        subscription.close()
+    assert errors[0] == ("dial", "agent 1000 cannot dial while logged_out")
+    assert errors[1] == ("transfer", "agent 1000 cannot transfer while logged_out")
+    assert errors[2][0] == "dial" and "must be 1-32 digits" in errors[2][1]
+    assert errors[3] == ("transfer", "agent 1000 cannot transfer while available")
+    assert errors[4] == ("consult_complete", "agent 1000 cannot consult complete while available")
+
+
+def test_blind_transfer_to_another_agent_keeps_the_caller(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    switch.add_softphone("1001", answer_after=0.5, hangup_after=2.0)
+    sign_in(center, "1000")
+    caller = queue_call(center)
+    sign_in(center, "1001")
+    first_leg = partner_of(switch, caller.uuid)
+    command(center, "1000", "transfer", target="agent", to="1001")
+    wait_state(center, "1001", "on_call")
+    eventually(
+        lambda: partner_of(switch, caller.uuid) == agent_leg(switch, "1001"),
+        what="caller bridged to agent 1001",
+    )
+    assert first_leg not in switch.channels  # the first agent's leg is gone
+    assert state(center, "1000") in ("wrap_up", "available")
+    eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended by agent 1001")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    assert record.disposition == "answered"
+    with session_scope(center["db_url"]) as session:
+        assert session.get(models.Agent, record.agent_id).number == "1001"
+        transfer = session.scalars(
+            select(models.CallEvent.data).where(
+                models.CallEvent.call_id == record.id,
+                models.CallEvent.type == "call_transferred",
+            )
+        ).one()
+    assert transfer == {"agent_id": "1000", "target": "agent", "to": "1001", "attended": False}
+
+
+def test_blind_transfer_to_a_queue_requeues_the_caller(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    switch.add_softphone("1001", answer_after=0.5, hangup_after=2.0)
+    sign_in(center, "1000")
+    caller = queue_call(center)
+    command(center, "1000", "transfer", target="queue", to="sales")
+    eventually(lambda: not partner_of(switch, caller.uuid), what="caller unbridged")
+    assert not caller.ended.is_set()
+    sign_in(center, "1001")  # 1001 takes the caller from 'sales' and hangs up 2 s later
+    eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    with session_scope(center["db_url"]) as session:
+        assert session.get(models.Queue, record.queue_id).name == "sales"
+        assert session.get(models.Agent, record.agent_id).number == "1001"
+    kinds = event_types(center["db_url"], record.id)
+    assert kinds.count("call_queued") == 2 and "call_transferred" in kinds
+
+
+def consulting(center: dict) -> tuple[Switch, object]:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    switch.add_softphone("1001", answer_after=0.5)
+    sign_in(center, "1000")
+    caller = queue_call(center)
+    sign_in(center, "1001")
+    command(center, "1000", "consult", target="agent", to="1001")
+    wait_state(center, "1001", "on_call")
+    wait_state(center, "1000", "on_hold")
+    eventually(
+        lambda: partner_of(switch, agent_leg(switch, "1000")) == agent_leg(switch, "1001"),
+        what="agent 1000 talks to 1001",
+    )
+    assert not caller.ended.is_set() and not partner_of(switch, caller.uuid)
+    return switch, caller
+
+
+def test_consult_then_complete_hands_the_caller_over(center: dict) -> None:
+    switch, caller = consulting(center)
+    consult_leg = agent_leg(switch, "1001")
+    command(center, "1000", "consult_complete")
+    eventually(lambda: partner_of(switch, caller.uuid) == consult_leg, what="caller with 1001")
+    eventually(lambda: not agent_leg(switch, "1000"), what="agent 1000 left")
+    assert state(center, "1000") in ("wrap_up", "available")
+    assert state(center, "1001") == "on_call"
+    command(center, "1001", "hangup")
+    eventually(lambda: caller.ended.is_set(), what="call ended")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    with session_scope(center["db_url"]) as session:
+        assert session.get(models.Agent, record.agent_id).number == "1001"
+    kinds = event_types(center["db_url"], record.id)
+    assert "consult_started" in kinds and "consult_ended" in kinds
+    assert "call_transferred" in kinds
+
+
+def test_consult_then_cancel_returns_to_the_caller(center: dict) -> None:
+    switch, caller = consulting(center)
+    first_leg = agent_leg(switch, "1000")
+    command(center, "1000", "consult_cancel")
+    eventually(lambda: partner_of(switch, caller.uuid) == first_leg, what="caller with 1000")
+    eventually(lambda: not agent_leg(switch, "1001"), what="consulted leg hung up")
+    wait_state(center, "1000", "on_call")
+    wait_state(center, "1001", "available")
+    command(center, "1000", "hangup")
+    eventually(lambda: caller.ended.is_set(), what="call ended")
+
+
+def test_consult_then_conference_has_three_members(center: dict) -> None:
+    switch, caller = consulting(center)
+    command(center, "1000", "conference")
+    name = f"cc-{caller.uuid}"
+
+    def members() -> list[str]:
+        out = switch.api.execute("conference", f"{name} list", None)
+        return [line for line in out.splitlines() if line and not line.startswith("-ERR")]
+
+    listed = eventually(lambda: len(members()) == 3 and members(), what="three members")
+    assert any(caller.uuid in line for line in listed)
+    wait_state(center, "1000", "on_call")
+    assert state(center, "1001") == "on_call"
+    caller.hangup()
+    eventually(lambda: caller.ended.is_set(), what="caller left")
+    command(center, "1000", "hangup")
+    command(center, "1001", "hangup")
+
+
+def test_dtmf_reaches_the_caller_leg(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    sign_in(center, "1000")
+    caller = queue_call(center)
+    command(center, "1000", "dtmf", digits="12#")
+    eventually(lambda: caller.received_dtmf == ["1", "2", "#"], what="DTMF sent to the caller")

@@ -226,7 +226,8 @@ def _pop_for(call_uuid: str) -> dict[str, Any] | None:
             or (record.dialled_number if record else ""),
             "queue": live.get("queue") or (record.queue.name if record and record.queue else ""),
             "state": live.get("state", "ended" if record else ""),
-            "agent_id": live.get("agent_id", ""),
+            "agent_id": live.get("agent_id")
+            or (record.agent.number if record and record.agent else ""),
             "since": live.get("since", ""),
             "wait_seconds": wait,
             "ivr_path": ivr_path,

@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     def index() -> Response:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
+        if current_user.role == "agent":  # the wallboard is for supervisors
+            return redirect(url_for("agent.desktop"))
         return redirect(url_for("supervisor.wallboard"))
 
     @app.errorhandler(CSRFError)

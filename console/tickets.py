@@ -202,12 +202,22 @@ def _change(session: Any, ticket: Ticket, what: str, data: Any) -> None:
         raise TicketError(f"unknown change {what!r}")
 
 
+def may_open(ticket: Ticket) -> bool:
+    """Supervisors and admins open every ticket; agents theirs and unassigned ones (users have
+    no department yet, so a ticket assigned to another agent is that agent's)."""
+    if current_user.role in ("supervisor", "admin"):
+        return True
+    return ticket.assignee_id is None or ticket.assignee_id == current_user.id
+
+
 def mark_callback_dialled(callback_id: int, number: str) -> tuple[Response, int] | None:
     """Mark a callback as dialled before the desktop sends the dial command."""
     with db_session() as session:
         callback = session.get(TicketCallback, callback_id)
         if callback is None or (number and callback.ticket.number != number):
             return problem(404, f"no callback {callback_id} on ticket {number!r}")
+        if not may_open(callback.ticket):
+            return problem(403, "this ticket is assigned to another agent")
         try:
             svc.start_callback(session, callback, actor_id=current_user.id)
         except TicketError as exc:
@@ -228,7 +238,7 @@ def api_list() -> Response | tuple[Response, int]:
             tickets = svc.search_tickets(session, **_filters(request.args))
         except TicketError as exc:
             return problem(400, str(exc))
-        return jsonify(tickets=[ticket_json(t, _settings()) for t in tickets])
+        return jsonify(tickets=[ticket_json(t, _settings()) for t in tickets if may_open(t)])
 
 
 @bp.post("/api/tickets")
@@ -256,6 +266,8 @@ def api_get(number: str) -> Response | tuple[Response, int]:
         ticket = svc.get_ticket(session, number)
         if ticket is None:
             return problem(404, f"no ticket {number!r}")
+        if not may_open(ticket):
+            return problem(403, "this ticket is assigned to another agent")
         return jsonify(_detail(session, ticket))
 
 
@@ -271,6 +283,8 @@ def api_change(number: str, what: str) -> Response | tuple[Response, int]:
         ticket = svc.get_ticket(session, number)
         if ticket is None:
             return problem(404, f"no ticket {number!r}")
+        if not may_open(ticket):
+            return problem(403, "this ticket is assigned to another agent")
         try:
             _change(session, ticket, what, body)
         except TicketError as exc:
@@ -293,6 +307,7 @@ def list_page() -> str | tuple[str, int]:
             tickets = [
                 ticket_json(t, _settings())
                 for t in svc.search_tickets(session, **_filters(request.args))
+                if may_open(t)
             ]
             error = None
         except TicketError as exc:
@@ -341,6 +356,8 @@ def detail_page(number: str) -> str:
         ticket = svc.get_ticket(session, number)
         if ticket is None:
             abort(404)
+        if not may_open(ticket):
+            abort(403)
         data = _detail(session, ticket)
         users = [
             (u.id, u.username) for u in session.scalars(select(User).where(User.active.is_(True)))
@@ -368,6 +385,8 @@ def change_page(number: str, what: str) -> BaseResponse:
         ticket = svc.get_ticket(session, number)
         if ticket is None:
             abort(404)
+        if not may_open(ticket):
+            abort(403)
         try:
             _change(session, ticket, what, request.form)
             session.commit()

@@ -1,0 +1,385 @@
+"""Access matrix: every console route against every role, from a table that is the spec.
+
+Roles (columns of ``ROUTES``):
+
+* ``anon`` - not signed in: pages redirect to /login, /api answers 401 (the login page and
+  static assets are public).
+* ``agent`` - agent 1007, who owns the seeded things: the call c1 and its recording, the
+  ticket assigned to them, their agent row. Every url variable is filled with agent 1007's
+  ids, so this column is "an agent on their own things".
+* ``other`` - agent 1008 on agent 1007's things: another agent's desktop, state, actions,
+  screen-pops, recording and ticket are refused (403).
+* ``sup`` - a supervisor; ``admin`` - an admin, who may do everything a supervisor may.
+
+The rules:
+
+* Supervisor pages (wallboard, its snapshot and stream), the recordings list and the call
+  record exports are for supervisors and admins only.
+* Agents reach only their own agent: desktop, snapshot, stream, sign-in, dial, CTI state and
+  actions; supervisors and admins any agent. A screen-pop is shown to the agent the call is
+  (or was) with; a call no agent has taken yet (queued) pops for any agent.
+* A recording's audio: supervisors, admins and the agent who took the call.
+* Customers are shared by everyone who answers calls (agents, supervisors, admins).
+* Tickets - the issue asks "agents cannot open tickets outside their department unless
+  assigned". Users have no department today, so the rule is: an agent lists, opens and
+  changes the tickets assigned to them and the unassigned ones; a ticket assigned to another
+  agent is left out of their ticket list and refused (403) on open, change or callback dial.
+  The caller's screen-pop and the customer's history still show a one-line summary of each
+  of the customer's tickets (number, subject, status, assignee): the hotline flow needs to
+  tell the caller their issue is being handled, and by whom. Supervisors and admins: all.
+* There is no admin-only route today (users are created with ``callcenter users create``);
+  "agents cannot open admin pages" is the supervisor rows here, and a new route cannot be
+  added without an entry in ``ROUTES`` (``test_every_route_is_in_the_table``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from callcenter.config import load_settings
+from callcenter.recording import synth
+from callcenter.store import models
+from callcenter.store.enums import Disposition
+from callcenter.store.repositories import create_user, insert_call
+from callcenter.store.session import session_scope
+from callcenter.tickets import customers as cust
+from callcenter.tickets import service as svc
+from console import create_app
+from tests.support.console import signed_in_client
+
+PASSWORD = "matrix-pass-123"
+ROLES = ("anon", "agent", "other", "sup", "admin")
+USERS = {"agent": "agent1007", "other": "agent1008", "sup": "sup", "admin": "boss"}
+STARTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 whose Location path starts with ``to``."""
+
+    to: str
+
+
+LOGIN = Redirect("/login")
+Expect = int | Redirect
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request and the answer each role gets, in ``ROLES`` order."""
+
+    expect: tuple[Expect, Expect, Expect, Expect, Expect]
+    json: dict[str, Any] | None = None
+    form: dict[str, str] | None = None
+    query: str = ""
+    stream: bool = False
+    values: dict[str, str] = field(default_factory=dict)  # url variables beyond the defaults
+
+
+def who(anon: Expect, agent: Expect, other: Expect, sup: Expect, admin: Expect) -> tuple:
+    return (anon, agent, other, sup, admin)
+
+
+def everyone(signed_in: Expect, anon: Expect = LOGIN) -> tuple:
+    return who(anon, signed_in, signed_in, signed_in, signed_in)
+
+
+SUPERVISORS = who(LOGIN, 403, 403, 200, 200)
+OWN_PAGE = who(LOGIN, 200, 403, 200, 200)
+OWN_API = who(401, 200, 403, 200, 200)
+OWN_ACTION = who(401, 202, 403, 202, 202)
+
+# (method, url_map rule) -> the answer each role gets. Url variables are filled from the
+# seeded ids (``fill``): agent_id=1007, action=login, call_uuid=c1, number=agent 1007's
+# ticket, what=comment, the customer, the recording, filename=app.css.
+ROUTES: dict[tuple[str, str], Case] = {
+    # public
+    ("GET", "/login"): Case(everyone(200, anon=200)),
+    ("POST", "/login"): Case(everyone(401, anon=401), form={"username": "x", "password": "y"}),
+    ("GET", "/static/<path:filename>"): Case(everyone(200, anon=200)),
+    ("GET", "/"): Case(
+        who(
+            LOGIN,
+            Redirect("/agent/"),
+            Redirect("/agent/"),
+            Redirect("/supervisor/"),
+            Redirect("/supervisor/"),
+        )
+    ),
+    # supervisors and admins only
+    ("GET", "/supervisor/"): Case(SUPERVISORS),
+    ("GET", "/supervisor/snapshot"): Case(SUPERVISORS),
+    ("GET", "/supervisor/stream"): Case(SUPERVISORS, stream=True),
+    ("GET", "/recordings/"): Case(SUPERVISORS),
+    ("GET", "/recordings/export.csv"): Case(SUPERVISORS),
+    ("GET", "/recordings/export.json"): Case(SUPERVISORS),
+    # the recording of agent 1007's call
+    ("GET", "/recordings/<int:recording_id>/audio"): Case(OWN_PAGE),
+    # one agent's desktop and CTI (another agent's: 403)
+    ("GET", "/agent/"): Case(OWN_PAGE, query="?agent=1007"),
+    ("GET", "/api/desktop/<agent_id>"): Case(OWN_API),
+    ("GET", "/api/desktop/<agent_id>/stream"): Case(OWN_API, stream=True),
+    ("POST", "/api/desktop/<agent_id>/sign_in"): Case(OWN_ACTION, json={"extension": "1007"}),
+    ("POST", "/api/desktop/<agent_id>/dial"): Case(OWN_ACTION, json={"number": "13800138000"}),
+    ("GET", "/api/desktop/pop/<call_uuid>"): Case(OWN_API),
+    ("GET", "/api/agents/<agent_id>"): Case(OWN_API),
+    ("POST", "/api/agents/<agent_id>/<action>"): Case(OWN_ACTION),
+    # customers: everyone who answers calls
+    ("GET", "/api/customers"): Case(everyone(200, anon=401), query="?q=Wang"),
+    ("POST", "/api/customers"): Case(
+        everyone(201, anon=401), json={"name": "New One", "phones": []}
+    ),
+    ("GET", "/api/customers/<int:customer_id>"): Case(everyone(200, anon=401)),
+    ("PATCH", "/api/customers/<int:customer_id>"): Case(
+        everyone(200, anon=401), json={"notes": "prefers mornings"}
+    ),
+    ("GET", "/customers/"): Case(everyone(200)),
+    ("GET", "/customers/new"): Case(everyone(200)),
+    ("POST", "/customers/new"): Case(
+        everyone(Redirect("/customers/")), form={"name": "Form One", "phones": ""}
+    ),
+    ("GET", "/customers/<int:customer_id>"): Case(everyone(200)),
+    ("POST", "/customers/<int:customer_id>"): Case(
+        everyone(Redirect("/customers/")), form={"name": "Wang Fang", "phones": "13800138000"}
+    ),
+    # tickets: agent 1007's ticket (agent 1008: 403)
+    ("GET", "/api/tickets"): Case(everyone(200, anon=401)),
+    ("POST", "/api/tickets"): Case(everyone(201, anon=401), json={"subject": "From the API"}),
+    ("GET", "/api/tickets/<number>"): Case(OWN_API),
+    ("POST", "/api/tickets/<number>/<what>"): Case(OWN_API, json={"body": "noted"}),
+    ("GET", "/tickets/"): Case(everyone(200)),
+    ("GET", "/tickets/new"): Case(everyone(200)),
+    ("POST", "/tickets/new"): Case(everyone(Redirect("/tickets/")), form={"subject": "From form"}),
+    ("GET", "/tickets/<number>"): Case(OWN_PAGE),
+    ("POST", "/tickets/<number>/<what>"): Case(
+        who(LOGIN, Redirect("/tickets/"), 403, Redirect("/tickets/"), Redirect("/tickets/")),
+        form={"body": "noted on the page"},
+    ),
+    # last: it signs the client out
+    ("POST", "/logout"): Case(everyone(LOGIN)),
+}
+
+# More cases for rules above with other url variables or query strings.
+EXTRA: list[tuple[str, str, Case]] = [
+    # an agent's own desktop page (no ?agent=)
+    ("GET", "/agent/", Case(everyone(200))),
+    # an unassigned ticket: any agent may open and work on it
+    ("GET", "/api/tickets/<number>", Case(everyone(200, anon=401), values={"number": "open"})),
+    ("GET", "/tickets/<number>", Case(everyone(200), values={"number": "open"})),
+    (
+        "POST",
+        "/api/tickets/<number>/<what>",
+        Case(everyone(200, anon=401), json={"body": "mine now"}, values={"number": "open"}),
+    ),
+    # agent 1008's ticket: agent 1007 is the other agent now
+    ("GET", "/api/tickets/<number>", Case(who(401, 403, 200, 200, 200), values={"number": "b"})),
+    # the agent's own call-back from agent 1007's ticket: only for those who may open it
+    (
+        "POST",
+        "/api/desktop/<agent_id>/dial",
+        Case(
+            who(401, 202, 403, 202, 202),
+            json={"number": "13800138000", "callback": "callback", "ticket": "a"},
+            values={"agent_id": "self"},
+        ),
+    ),
+    # a queued call no agent has taken: any agent's pop
+    (
+        "GET",
+        "/api/desktop/pop/<call_uuid>",
+        Case(everyone(200, anon=401), values={"call_uuid": "q1"}),
+    ),
+]
+
+
+@pytest.fixture
+def seeded(db_url: str, tmp_path: Path) -> dict[str, Any]:
+    """Four users (two agents with Agent rows), a customer, call c1 of agent 1007 with its
+    recording, queued call q1, tickets: agent 1007's (with a callback), agent 1008's, unassigned."""
+    root = tmp_path / "recordings"
+    wav = synth.write_wav(synth.stereo(synth.tone(0.5), synth.tone(0.5, 660)), root / "c1.wav")
+    settings = load_settings()
+    with session_scope(db_url) as session:
+        create_user(session, "sup", PASSWORD, "supervisor", language="en")
+        create_user(session, "boss", PASSWORD, "admin", language="en")
+        agents = {}
+        for number in ("1007", "1008"):
+            user = create_user(session, f"agent{number}", PASSWORD, "agent", language="en")
+            agents[number] = models.Agent(
+                number=number, sip_user=number, user=user, display_name=number
+            )
+            session.add(agents[number])
+        session.flush()
+        customer = cust.create_customer(session, "Wang Fang", ["13800138000"])
+        call = insert_call(
+            session,
+            "c1",
+            caller_number="13800138000",
+            started_at=STARTED,
+            answered_at=STARTED,
+            ended_at=STARTED,
+            talk_seconds=30.0,
+            agent_id=agents["1007"].id,
+            disposition=Disposition.ANSWERED,
+        )
+        recording = models.Recording(call_id=call.id, path=str(wav), format="wav")
+        session.add(recording)
+        insert_call(session, "q1", caller_number="13900139000", started_at=STARTED)
+        tickets = {
+            key: svc.create_ticket(
+                session,
+                settings.tickets,
+                subject=f"Ticket {key}",
+                customer_id=customer.id,
+                assignee_id=assignee.user_id if assignee else None,
+            )
+            for key, assignee in (("a", agents["1007"]), ("b", agents["1008"]), ("open", None))
+        }
+        callback = svc.schedule_callback(
+            session, tickets["a"], "13800138000", datetime.now(UTC) + timedelta(hours=1)
+        )
+        session.flush()
+        return {
+            "root": root,
+            "agent_id": "1007",
+            "self": None,  # the signed-in agent's own number (set per role)
+            "action": "login",
+            "call_uuid": "c1",
+            "q1": "q1",
+            "number": tickets["a"].number,
+            "a": tickets["a"].number,
+            "b": tickets["b"].number,
+            "open": tickets["open"].number,
+            "what": "comment",
+            "customer_id": str(customer.id),
+            "recording_id": str(recording.id),
+            "callback": callback.id,
+            "filename": "app.css",
+        }
+
+
+@pytest.fixture
+def app(db_url: str, redis_url: str, redis_prefix: str, seeded: dict[str, Any]) -> Flask:
+    settings = load_settings(
+        database={"url": db_url},
+        redis={"url": redis_url, "prefix": redis_prefix},
+        recording={"path": str(seeded["root"])},
+    )
+    return create_app(settings, TESTING=True)
+
+
+def clients(app: Flask) -> dict[str, tuple[FlaskClient, dict[str, str]]]:
+    """A client per role with its CSRF header (the anonymous one has a token from /login)."""
+    out = {role: signed_in_client(app, username, PASSWORD) for role, username in USERS.items()}
+    anon = app.test_client()
+    page = anon.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    out["anon"] = (anon, {"X-CSRFToken": token})
+    return out
+
+
+def fill(rule: str, seeded: dict[str, Any], values: dict[str, str], role: str) -> str:
+    """The rule with every ``<converter:name>`` replaced by its seeded value."""
+    own = {"agent": "1007", "other": "1008"}.get(role, "1007")
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        key = values.get(name, name)
+        if key == "self":
+            return own
+        return str(seeded.get(key, key))
+
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", value, rule)
+
+
+def body(data: dict[str, Any] | None, seeded: dict[str, Any]) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    return {k: seeded[v] if k in ("callback", "ticket") else v for k, v in data.items()}
+
+
+def answer(
+    client: FlaskClient, method: str, path: str, case: Case, csrf: dict[str, str], seeded: dict
+) -> TestResponse:
+    kwargs: dict[str, Any] = {"headers": csrf if method != "GET" else {}}
+    if case.json is not None:
+        kwargs["json"] = body(case.json, seeded)
+    if case.form is not None:
+        kwargs["data"] = case.form
+    return client.open(path, method=method, **kwargs)
+
+
+def mismatch(response: TestResponse, expect: Expect, stream: bool) -> str | None:
+    """Why ``response`` is not ``expect`` (None when it is); closes streams."""
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    if stream:
+        if status == 200:
+            assert next(iter(response.response)).startswith(b"retry:")
+        response.close()
+        detail = ""
+    else:
+        detail = response.get_data()[:160].decode(errors="replace")
+    if isinstance(expect, Redirect):
+        if status == 302 and location.startswith(expect.to):
+            return None
+        return f"{status} {location!r} {detail!r}, expected a redirect to {expect.to}"
+    if status == expect:
+        return None
+    return f"{status} {location!r} {detail!r}, expected {expect}"
+
+
+def rules(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_is_in_the_table(app: Flask) -> None:
+    routes = rules(app)
+    assert routes - set(ROUTES) == set(), "routes without an entry in ROUTES"
+    assert set(ROUTES) - routes == set(), "entries in ROUTES for routes that are gone"
+    assert {(m, r) for m, r, _ in EXTRA} <= routes
+
+
+def test_access_matrix(app: Flask, seeded: dict[str, Any]) -> None:
+    by_role = clients(app)
+    failures = []
+    cases = [(m, r, c) for m, r, c in EXTRA] + [(m, r, c) for (m, r), c in ROUTES.items()]
+    assert cases[-1][:2] == ("POST", "/logout")  # it signs the clients out: last
+    for method, rule, case in cases:
+        for role, expect in zip(ROLES, case.expect, strict=True):
+            client, csrf = by_role[role]
+            path = fill(rule, seeded, case.values, role) + case.query
+            why = mismatch(answer(client, method, path, case, csrf, seeded), expect, case.stream)
+            if why is not None:
+                failures.append(f"{role:6} {method} {path}: {why}")
+    assert not failures, "\n".join(failures)
+
+
+def test_agents_list_their_own_and_unassigned_tickets(app: Flask, seeded: dict[str, Any]) -> None:
+    by_role = clients(app)
+    everything = {seeded["a"], seeded["b"], seeded["open"]}
+    wanted = {
+        "agent": {seeded["a"], seeded["open"]},
+        "other": {seeded["b"], seeded["open"]},
+        "sup": everything,
+        "admin": everything,
+    }
+    for role, numbers in wanted.items():
+        client, _ = by_role[role]
+        listed = {t["number"] for t in client.get("/api/tickets").get_json()["tickets"]}
+        assert listed == numbers, role
+        page = client.get("/tickets/").get_data(as_text=True)
+        assert {n for n in everything if n in page} == numbers, role

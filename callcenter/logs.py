@@ -14,9 +14,12 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     """Route stdlib and structlog output through one renderer (console or JSON lines)."""
     renderer: structlog.typing.Processor
     if fmt == "json":
+        # exc_info must become text before JSON rendering, or tracebacks are dropped.
         renderer = structlog.processors.JSONRenderer()
+        extra: list[structlog.typing.Processor] = [structlog.processors.dict_tracebacks]
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=False)
+        extra = []
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -33,7 +36,11 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *extra,
+                renderer,
+            ],
         )
     )
     root = logging.getLogger()

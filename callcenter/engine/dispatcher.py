@@ -164,8 +164,13 @@ class Dispatcher:
                 if call is None or not chosen:
                     self._arm_widening(config, queue, now)
                     continue
+                offer = self._calls.get(call.call_uuid)
+                if offer is None:  # left while we were away: never offer a gone caller
+                    self._line.leave(call.call_uuid)
+                    progress = True
+                    break
                 self._routing[queue] = state
-                self._start_offer(self._calls[call.call_uuid], chosen[0])
+                self._start_offer(offer, chosen[0])
                 progress = True
                 break  # agents changed: recompute from the top
 
@@ -222,5 +227,8 @@ class Dispatcher:
         self._bus.publish(AgentMissed(call_uuid=call_uuid, agent_id=agent_id, cause=result))
         self._agents.apply(agent_id, "miss", offer.policy.max_no_answer, result)
         offer.leg_uuid = ""
-        self._line.join(offer.entry)  # back in line with its original place
+        # apply() talks to Redis, so the caller may have left meanwhile: only a caller still
+        # waiting goes back in line (with its original place).
+        if self._calls.get(call_uuid) is offer and not call.is_gone():
+            self._line.join(offer.entry)
         self._wake.set()

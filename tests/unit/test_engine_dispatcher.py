@@ -1,0 +1,64 @@
+"""Dispatcher edge cases with a scripted dialer (the dialer is our own protocol)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import gevent
+
+from callcenter.acd.agents import Agent
+from callcenter.acd.routing import WaitingCall
+from callcenter.engine.agents import AgentBook
+from callcenter.engine.bus import Bus
+from callcenter.engine.dispatcher import Dispatcher
+
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+class Caller:
+    def __init__(self, call_uuid: str) -> None:
+        self.call_uuid, self.caller_number, self.gone = call_uuid, "138", False
+
+    def is_gone(self) -> bool:
+        return self.gone
+
+    def connect_agent(self, agent: Agent, leg: str) -> bool:
+        return not self.gone
+
+
+class NoAnswerDialer:
+    def __init__(self) -> None:
+        self.rung: list[tuple[str, str]] = []
+
+    def ring(self, agent: Agent, call: Caller, leg: str, timeout: float) -> str:
+        self.rung.append((agent.agent_id, call.call_uuid))
+        return "NO_ANSWER"
+
+    def cancel(self, leg: str) -> None:
+        pass
+
+
+def test_caller_leaving_while_a_miss_is_recorded_is_not_put_back_in_line() -> None:
+    bus, dialer = Bus(), NoAnswerDialer()
+    book = AgentBook(bus, None, [Agent("a1", "1001")])
+    dispatcher = Dispatcher(bus, book, dialer)
+    caller = Caller("c1")
+
+    def leave_on_miss(agent: Agent) -> None:
+        # The caller hangs up exactly while the engine records the agent's miss.
+        if agent.missed_in_a_row and not caller.gone:
+            caller.gone = True
+            dispatcher.leave("c1")
+
+    book.on_change(leave_on_miss)
+    book.apply("a1", "login", ("support",))
+    book.apply("a1", "ready")
+    dispatcher.enqueue(WaitingCall("c1", "support", "138", T0), caller)
+    gevent.sleep(0.05)
+    assert dialer.rung == [("a1", "c1")]
+    assert dispatcher.waiting() == []
+    if str(book.get("a1").state) != "available":
+        book.apply("a1", "ready")  # the agent is free again: a new match runs
+    gevent.sleep(0.05)
+    assert dialer.rung == [("a1", "c1")]  # the gone caller is never offered again
+    dispatcher.stop()

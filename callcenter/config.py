@@ -150,6 +150,12 @@ class RedisSettings(_Section):
 
     url: str = "redis://127.0.0.1:6379/0"
     prefix: str = Field("cc", min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    max_connections: int = Field(
+        2000,
+        ge=10,
+        le=100000,
+        description="connections per process; each open desktop/wallboard stream holds one",
+    )
 
 
 class ConsoleSettings(_Section):

@@ -47,6 +47,7 @@ class LiveStore:
         *,
         connect_timeout: float = 2.0,
         socket_timeout: float | None = 10.0,
+        max_connections: int = 2000,
     ) -> None:
         self.url = url
         self.prefix = prefix
@@ -57,6 +58,9 @@ class LiveStore:
                 decode_responses=True,
                 socket_connect_timeout=connect_timeout,
                 socket_timeout=socket_timeout,
+                # redis-py's default pool stops at 100; every SSE stream holds a pub/sub
+                # connection, so a console with more desktops than that would refuse them.
+                max_connections=max_connections,
             )
         except ValueError as exc:
             raise LiveError(
@@ -67,7 +71,11 @@ class LiveStore:
     @classmethod
     def from_settings(cls, settings: Any) -> LiveStore:
         """A store for ``settings.redis.url`` and ``settings.redis.prefix``."""
-        return cls(settings.redis.url, settings.redis.prefix)
+        return cls(
+            settings.redis.url,
+            settings.redis.prefix,
+            max_connections=settings.redis.max_connections,
+        )
 
     # -- connection -------------------------------------------------------------------------
 

@@ -146,3 +146,19 @@ def test_block_longer_than_socket_timeout_is_refused(redis_url: str) -> None:
 
 def test_ping_measures_round_trip(live: LiveStore) -> None:
     assert 0 <= live.ping() < 1
+
+
+def test_more_subscriptions_than_redis_py_default_pool(redis_url: str, redis_prefix: str) -> None:
+    """Each desktop stream holds one pub/sub connection; 150 must all be served."""
+    from callcenter.config import load_settings
+
+    settings = load_settings(redis={"url": redis_url, "prefix": redis_prefix})
+    store = LiveStore.from_settings(settings)
+    subscriptions = [store.subscribe("wallboard") for _ in range(150)]
+    try:
+        assert store.publish("wallboard", {"n": 1}) == 150
+        assert all(s.get(timeout=2).data == {"n": 1} for s in subscriptions)
+    finally:
+        for subscription in subscriptions:
+            subscription.close()
+        store.close()

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from callcenter.live.errors import LiveError
 from callcenter.live.messages import Message
-from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, agent_channel
+from callcenter.live.names import AGENT_COMMANDS, agent_channel
 from callcenter.store import models
 from callcenter.store.base import utcnow
 from callcenter.tickets.alerts import TICKET_ALERTS
@@ -317,13 +317,15 @@ def _send(agent_id: str, command: dict[str, Any]) -> tuple[Response, int]:
 @bp.get("/api/desktop/<agent_id>/stream")
 @role_required("agent", "supervisor")
 def stream(agent_id: str) -> Response | tuple[Response, int]:
-    """Server-sent events for one desktop: its agent channel, its agent's and calls'
-    wallboard changes, and ticket alerts. The page resyncs with the snapshot on (re)connect."""
+    """Server-sent events for one desktop: its agent channel (the engine publishes the agent's
+    state and its calls there, besides the wallboard) and ticket alerts. The page resyncs with
+    the snapshot on (re)connect. Not the whole wallboard: with hundreds of desktops every
+    stream would parse every message (benchmarks/screen_pop.py)."""
     _row, error = _agent_for(agent_id)
     if error is not None:
         return error
     try:
-        subscription = live_store().subscribe(agent_channel(agent_id), WALLBOARD, TICKET_ALERTS)
+        subscription = live_store().subscribe(agent_channel(agent_id), TICKET_ALERTS)
     except LiveError as exc:
         return problem(503, str(exc))
     username = current_user.username
@@ -333,16 +335,10 @@ def stream(agent_id: str) -> Response | tuple[Response, int]:
     def relevant(channel: str, data: Any) -> bool:
         if channel == own_channel:
             return True
-        if not isinstance(data, dict):
-            return False
-        if channel == TICKET_ALERTS:
+        if channel == TICKET_ALERTS and isinstance(data, dict):
             alert = data.get("ticket_alert") or {}
             return supervisor or alert.get("assignee") == username
-        agent = data.get("agent")
-        if isinstance(agent, dict):
-            return str(agent.get("agent_id")) == agent_id
-        call = data.get("call")
-        return isinstance(call, dict) and str(call.get("agent_id", "")) == agent_id
+        return False
 
     def render(message: Message) -> dict[str, Any] | None:
         if not relevant(message.channel, message.data):

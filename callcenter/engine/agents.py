@@ -8,7 +8,7 @@ from datetime import datetime
 from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.engine.bus import AgentStateChanged, Bus, utcnow
 from callcenter.live.errors import LiveError
-from callcenter.live.names import WALLBOARD
+from callcenter.live.names import WALLBOARD, agent_channel
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger
 
@@ -109,7 +109,10 @@ class AgentBook:
         }
         try:
             self._live.put_agent(agent.agent_id, **fields)
-            self._live.publish(WALLBOARD, {"agent": {"agent_id": agent.agent_id, **fields}})
+            message = {"agent": {"agent_id": agent.agent_id, **fields}}
+            self._live.publish(WALLBOARD, message)
+            # The agent's own desktop listens on its channel only (not the whole wallboard).
+            self._live.publish(agent_channel(agent.agent_id), message)
         except LiveError:  # Redis down must not stop call handling; state is re-published
             log.warning("could not mirror agent state to Redis", agent_id=agent.agent_id)
 

@@ -259,7 +259,11 @@ class Engine:
             else:
                 self.live.put_call(call_uuid, **fields)
             current = self.live.get_call(call_uuid) or fields
-            self.live.publish(WALLBOARD, {"call": {"call_uuid": call_uuid, **current}})
+            message = {"call": {"call_uuid": call_uuid, **current}}
+            self.live.publish(WALLBOARD, message)
+            agent_id = current.get("agent_id") or self._answered.get(call_uuid, "")
+            if agent_id:  # the agent's desktop gets its calls on its own channel
+                self.live.publish(agent_channel(agent_id), message)
         except LiveError:
             log.warning("could not mirror call state to Redis", call_uuid=call_uuid)
 

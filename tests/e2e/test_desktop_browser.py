@@ -1,7 +1,7 @@
 """Agent desktop in a real browser: ready, screen-pop of a known customer, ticket from the pop.
 
-The engine is simulated by writing the Redis hashes and publishing on ``wallboard`` as the
-engine does.
+The engine is simulated by writing the Redis hashes and publishing on the agent's channel
+(``agent:<id>``) as the engine does.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def test_agent_ready_pop_and_ticket(
     page.locator("#message", has_text="ready").wait_for()
     live.put_agent("1007", state="available", reason="")
     live.publish(
-        "wallboard", {"agent": {"agent_id": "1007", **agent, "state": "available", "reason": ""}}
+        "agent:1007", {"agent": {"agent_id": "1007", **agent, "state": "available", "reason": ""}}
     )
     page.locator("[data-testid=agent-state]", has_text="available").wait_for()
 
@@ -57,7 +57,7 @@ def test_agent_ready_pop_and_ticket(
     )
     live.put_agent("1007", state="ringing", call_uuid="c-77")
     live.publish(
-        "wallboard",
+        "agent:1007",
         {"agent": {"agent_id": "1007", **agent, "state": "ringing", "call_uuid": "c-77"}},
     )
     page.locator("[data-testid=pop-customer]", has_text="Wang Fang").wait_for()

@@ -110,6 +110,7 @@ def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
     switch: Switch = center["switch"]
     switch.add_softphone("1000", answer_after=1.0, hangup_after=4.0)
     sign_in(center, "1000")
+    desktop = center["live"].subscribe("agent:1000")  # what the agent's desktop listens to
     caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
     eventually(lambda: caller.answered.is_set(), what="caller answered")
     eventually(
@@ -123,6 +124,18 @@ def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
         {"node": "support", "value": "support"},
     ]
     assert live_call["enqueued_at"] < live_call["since"]
+    seen: list[dict] = []
+
+    def desktop_saw_call_and_agent() -> bool:
+        message = desktop.get(timeout=0.01)
+        if message is not None:
+            seen.append(message.data)
+        return any(d.get("call", {}).get("state") == "talking" for d in seen) and any(
+            d.get("agent", {}).get("state") == "on_call" for d in seen
+        )
+
+    eventually(desktop_saw_call_and_agent, what="call and agent on the agent's own channel")
+    desktop.close()
     eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended")
     (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
     assert record.disposition == "answered"

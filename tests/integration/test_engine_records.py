@@ -228,7 +228,7 @@ def test_pause_and_resume_store_the_paused_stretch(center: Center) -> None:
             if action == "record_resume":
                 gevent.sleep(0.6)  # let the pause last a moment
             center.live.send_command(AGENT_COMMANDS, {"agent_id": "1000", "action": action})
-            reply = eventually(lambda: desktop.get(timeout=0.2), what=f"{action} answered")
+            reply = eventually(lambda: command_reply(desktop), what=f"{action} answered")
             assert reply.data.get("done") == action, reply.data
     eventually(lambda: caller.ended.is_set(), timeout=30, what="call ended")
     (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
@@ -240,10 +240,22 @@ def test_pause_and_resume_store_the_paused_stretch(center: Center) -> None:
     eventually(lambda: recording_of(center.db_url, record.id).sha256, what="post-processed")
 
 
+def command_reply(desktop):  # noqa: ANN001, ANN201 - a Subscription; a Message or None
+    """The next command result on the agent channel (it also carries state and call updates)."""
+    message = desktop.get(timeout=0.2)
+    if (
+        message is not None
+        and isinstance(message.data, dict)
+        and ("done" in message.data or "error" in message.data)
+    ):
+        return message
+    return None
+
+
 def test_pause_is_refused_without_a_call(center: Center) -> None:
     center.sign_in("1000")
     with center.live.subscribe(agent_channel("1000")) as desktop:
         center.live.send_command(AGENT_COMMANDS, {"agent_id": "1000", "action": "record_pause"})
-        reply = eventually(lambda: desktop.get(timeout=0.2), what="refusal")
+        reply = eventually(lambda: command_reply(desktop), what="refusal")
     assert reply.data["action"] == "record_pause"
     assert "while available" in reply.data["error"]

@@ -14,7 +14,7 @@ from callcenter.store.enums import CallDirection, Disposition, enum_column
 if TYPE_CHECKING:
     from callcenter.store.routing import Agent, Queue
 
-__all__ = ["Call", "CallEvent", "Recording"]
+__all__ = ["Call", "CallCorrection", "CallEvent", "Recording"]
 
 
 class Call(Base):
@@ -64,6 +64,9 @@ class Call(Base):
         order_by="(CallEvent.ts, CallEvent.id)",
     )
     recordings: Mapped[list[Recording]] = relationship(back_populates="call")
+    corrections: Mapped[list[CallCorrection]] = relationship(
+        back_populates="call", order_by="CallCorrection.id"
+    )
 
     def __repr__(self) -> str:
         return f"Call(id={self.id!r}, uuid={self.uuid!r}, disposition={self.disposition!r})"
@@ -107,3 +110,21 @@ class Recording(Base):
     deleted_at: Mapped[datetime | None]
 
     call: Mapped[Call | None] = relationship(back_populates="recordings")
+
+
+class CallCorrection(Base):
+    """An admin's correction of one field of a call record: a new row, never an overwrite."""
+
+    __tablename__ = "call_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(64), doc="username at the time")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    call: Mapped[Call] = relationship(back_populates="corrections")

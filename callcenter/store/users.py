@@ -28,6 +28,9 @@ class User(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.AGENT)
     language: Mapped[Language] = mapped_column(enum_column(Language), default=Language.ZH)
     display_name: Mapped[str | None] = mapped_column(String(128))
+    department: Mapped[str | None] = mapped_column(
+        String(64), doc="team whose tickets the user sees (one of settings tickets.departments)"
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]

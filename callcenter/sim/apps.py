@@ -12,6 +12,7 @@ from callcenter.sim.channel import Channel
 from callcenter.sim.session import answer, hangup
 
 App = Callable[[Channel, str], None]
+DEFAULT_TERMINATORS = "*"  # FreeSWITCH's playback_terminators when the channel sets none
 APPS: dict[str, App] = {}
 
 
@@ -83,7 +84,7 @@ def _park(ch: Channel, arg: str) -> None:
 
 @app("playback")
 def _playback(ch: Channel, arg: str) -> None:
-    play_file(ch, arg)
+    play_file(ch, arg, read_keys=True)
 
 
 @app("play_and_get_digits")
@@ -204,8 +205,19 @@ def wait_for(ch: Channel, seconds: float | None) -> str:
         ch.wait(left)
 
 
-def play_file(ch: Channel, path: str, *, response: bool = True, dtmf_stops: bool = False) -> str:
-    """switch_ivr_play_file: PLAYBACK_START, wait, playback_* variables, PLAYBACK_STOP."""
+def play_file(
+    ch: Channel,
+    path: str,
+    *,
+    response: bool = True,
+    dtmf_stops: bool = False,
+    read_keys: bool = False,
+) -> str:
+    """switch_ivr_play_file: PLAYBACK_START, wait, playback_* variables, PLAYBACK_STOP.
+
+    ``read_keys``: mod_dptools' ``playback`` input callback (on_dtmf) takes every key off the
+    channel (a DTMF event each); one of ``playback_terminators`` stops the file.
+    """
     kind = media.file_type(path)
     if not media.exists(path):
         ch.switch.log.error("playback: cannot open %s", path)
@@ -218,6 +230,8 @@ def play_file(ch: Channel, path: str, *, response: bool = True, dtmf_stops: bool
     length = media.duration(path)
     if dtmf_stops:
         status = _wait_or_dtmf(ch, length)
+    elif read_keys:
+        status = _wait_reading_keys(ch, length)
     else:
         status = wait_for(ch, length)
     ch.media.pop("playing", None)
@@ -241,6 +255,39 @@ def play_file(ch: Channel, path: str, *, response: bool = True, dtmf_stops: bool
             "PLAYBACK ERROR" if status in ("hangup", "leave") else "FILE PLAYED",
         )
     return status
+
+
+def terminators(ch: Channel) -> str:
+    """The keys that end a prompt or a recording on this channel (``playback_terminators``)."""
+    value = ch.vars.get("playback_terminators", DEFAULT_TERMINATORS)
+    if value == "none":
+        return ""
+    if value == "any":
+        return "0123456789*#"
+    return value
+
+
+def _wait_reading_keys(ch: Channel, seconds: float | None) -> str:
+    clock = ch.switch.clock
+    end = None if seconds is None else clock.now() + seconds
+    keys = terminators(ch)
+    while ch.up:
+        while ch.dtmf:
+            digit = take_digit(ch)
+            if digit in keys:
+                ch.set_var("playback_terminator_used", digit)
+                return "break"
+        if ch.switch_requested():
+            ch.break_flag = False
+            return "leave"
+        if ch.break_flag:
+            ch.break_flag = False
+            return "break"
+        left = None if end is None else end - clock.now()
+        if left is not None and left <= 0:
+            return "done"
+        ch.wait(left)
+    return "hangup"
 
 
 def _wait_or_dtmf(ch: Channel, seconds: float | None) -> str:

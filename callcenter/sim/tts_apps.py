@@ -20,23 +20,12 @@ import struct
 import wave
 
 from callcenter.sim import media
-from callcenter.sim.apps import app, take_digit
+from callcenter.sim.apps import app, take_digit, terminators
 from callcenter.sim.channel import Channel
 from callcenter.sim.voice import overlay
 
 SPEAK_SECONDS_PER_CHAR = 0.06
-DEFAULT_TERMINATORS = "*"
 CAUSES = {"done": "success-maxtime", "silence": "success-silence", "hangup": "success-hangup"}
-
-
-def terminators(ch: Channel) -> str:
-    """The keys that end a prompt or a recording on this channel."""
-    value = ch.vars.get("playback_terminators", DEFAULT_TERMINATORS)
-    if value == "none":
-        return ""
-    if value == "any":
-        return "0123456789*#"
-    return value
 
 
 def _wait(ch: Channel, seconds: float | None, *, silence_after: float | None = None) -> str:

@@ -9,6 +9,7 @@ directory or the path in ``CALLCENTER_CONFIG``. A bad value stops start-up with 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -115,6 +116,18 @@ class RoutingSettings(_Section):
     outbound_timeout: float = Field(
         30.0, gt=0, le=300, description="ring time for a dialled number"
     )
+    queue_reload_seconds: float = Field(
+        30.0, ge=1, le=3600, description="how often queue settings are re-read from SQL"
+    )
+    callback_attempts: int = Field(
+        3, ge=1, le=10, description="times a queued callback dials the customer"
+    )
+    callback_retry_seconds: float = Field(
+        300.0, ge=1, le=86400, description="wait before dialling an unanswered callback again"
+    )
+    default_handle_seconds: float = Field(
+        180.0, gt=0, le=7200, description="handle time assumed before a queue has any calls"
+    )
 
     @field_validator("outbound_dial_string")
     @classmethod
@@ -207,6 +220,12 @@ class IvrSettings(_Section):
         "flite", pattern=r"^[A-Za-z0-9_.-]+$", description="FreeSWITCH TTS module for say: prompts"
     )
     tts_voice: str = Field("kal", pattern=r"^[A-Za-z0-9_.-]+$", description="TTS voice")
+    tts_voices: dict[str, tuple[str, str]] = Field(
+        default_factory=dict,
+        description="language -> [engine, voice] for say: prompts in that language (a flow's "
+        "or node's language), e.g. {en: [flite, kal], zh: [tts_commandline, zh]}; "
+        "zh-CN falls back to zh, other languages to tts_engine/tts_voice",
+    )
     max_steps: int = Field(200, ge=10, le=10000, description="nodes one call may visit")
     input_margin: float = Field(
         60.0, gt=0, le=600, description="seconds a prompt may play beyond its input timeout"
@@ -239,6 +258,20 @@ class IvrSettings(_Section):
     speech_dir: Path | None = Field(
         None, description="folder for answers being recognised (empty: the temp folder)"
     )
+
+    @field_validator("tts_voices")
+    @classmethod
+    def _voices(cls, value: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        for language, pair in value.items():
+            if not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?", language):
+                raise ValueError(f"language {language!r} must be a code such as en, zh or zh-CN")
+            for name in pair:
+                if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+                    raise ValueError(
+                        f"TTS engine/voice {name!r} for {language} must be letters, digits, "
+                        "'_', '.' or '-'"
+                    )
+        return value
 
     @field_validator("numbers")
     @classmethod
@@ -312,6 +345,12 @@ class TicketSettings(_Section):
     )
     sla: list[SlaRuleSettings] = Field(default_factory=_default_sla, min_length=1)
     number_prefix: str = Field("T", pattern=r"^[A-Za-z]{0,8}$")
+    escalate_interval_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="how often the console process applies SLA escalations and sends "
+        "overdue alerts to the desktops (0: never; then run 'callcenter tickets escalate')",
+    )
 
 
 class LogSettings(_Section):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from callcenter.acd.agents import Agent
+from callcenter.acd.overflow import OverflowTarget, parse_overflow
 from callcenter.acd.routing import WaitingCall
 from callcenter.engine.bus import (
     Bus,
@@ -32,9 +33,12 @@ from callcenter.engine.bus import (
 )
 from callcenter.engine.dispatcher import Dispatcher
 from callcenter.engine.ivr_io import SessionCallIO
+from callcenter.engine.queue_events import QueueLeft
+from callcenter.engine.queue_wait import QueueExit, QueueWait
 from callcenter.engine.screening import EngineLookups, Screening
 from callcenter.ivr.callio import CallerGone, Outcome, RunnerHooks
 from callcenter.ivr.errors import IvrError
+from callcenter.ivr.model import Flow, Ref
 from callcenter.ivr.regions import RegionTable
 from callcenter.ivr.registry import FlowRegistry
 from callcenter.ivr.runner import FlowRunner
@@ -46,6 +50,9 @@ from callcenter.switch.errors import CommandTimeout, SessionGone, SwitchError
 from callcenter.switch.outbound import OutboundSession
 
 log = get_logger(__name__)
+
+BEEP = "tone_stream://%(500,0,800)"
+MAX_OVERFLOW_HOPS = 5  # queue -> overflow -> ... at most this often per call (no loops)
 
 
 class SwitchApi(Protocol):
@@ -78,6 +85,8 @@ class IvrConfig:
     speech_dir: Path | None = None
     speech_silence_seconds: int = 2
     speech_threshold: int = 200
+    voicemail_prompt: str = "say:Please leave a message after the tone."
+    queue_closed_prompt: str = "say:We are sorry, nobody can take your call now. Goodbye."
 
 
 class _BusHooks(RunnerHooks):
@@ -102,6 +111,13 @@ class _BusHooks(RunnerHooks):
         self.bus.publish(SurveyAnswered(call_uuid=self.call_uuid, score=score))
 
 
+class CallbackDesk(Protocol):
+    """Queues callbacks (the engine's :class:`~callcenter.engine.callback.Callbacks`)."""
+
+    def request(self, entry: WaitingCall, number: str) -> object:
+        """Put a callback to ``number`` in line in the caller's place."""
+
+
 class CallHandler:
     """Drives one inbound call (create one per call; call :meth:`run`)."""
 
@@ -115,6 +131,8 @@ class CallHandler:
         ivr: IvrConfig,
         recordings: Path,
         clock: Callable[[], datetime] = utcnow,
+        callbacks: CallbackDesk | None = None,
+        average_handle: Callable[[str], float] = lambda queue: 180.0,
     ) -> None:
         self.session = session
         self.bus = bus
@@ -128,6 +146,11 @@ class CallHandler:
         self.agent_id = ""
         self.agent_leg = ""
         self.recording = ""  # the stereo recording's path once started
+        self.callbacks = callbacks
+        self.average_handle = average_handle
+        self.called_back = False  # a queued callback carries the call on after the caller left
+        self._wait: QueueWait | None = None
+        self._runner: FlowRunner | None = None
         self.log = log.bind(call_uuid=self.call_uuid)
 
     # -- OfferTarget ----------------------------------------------------------------------------
@@ -160,6 +183,8 @@ class CallHandler:
                 recording_path=str(path) if first else "",
             )
         )
+        if self._wait is not None:
+            self._wait.connected()
         return True
 
     # -- the call -------------------------------------------------------------------------------
@@ -196,8 +221,9 @@ class CallHandler:
         except (SessionGone, CallerGone):
             pass
         finally:
-            self.dispatcher.leave(self.call_uuid)
-            self._ended()
+            if not self.called_back:
+                self.dispatcher.leave(self.call_uuid)
+                self._ended()
 
     def _refuse(self, io: SessionCallIO, reason: str) -> None:
         """Blacklisted or flooding: a message, then hang up (disposition ``blocked``)."""
@@ -209,38 +235,43 @@ class CallHandler:
             self.session.hangup("CALL_REJECTED")
 
     def _run_flow(self, io: SessionCallIO) -> Outcome:
-        session = self.session
         try:
-            flow = self.ivr.registry.flow_for_number(session.destination_number)
+            flow = self.ivr.registry.flow_for_number(self.session.destination_number)
         except IvrError as exc:
             self.log.error("no IVR flow for the call; using the default queue", error=str(exc))
             self.bus.publish(IvrInput(call_uuid=self.call_uuid, node="flow", value="missing"))
             return Outcome("queue", queue=self.ivr.default_queue, reason="no flow")
-        variables = call_variables(
-            self.caller_number,
-            session.destination_number,
-            self.clock(),
-            self.ivr.timezone,
-            call_uuid=self.call_uuid,
-            regions=self.ivr.regions,
-        )
-        runner = FlowRunner(
-            flow,
-            io,
-            variables=variables,
-            flows=self.ivr.registry,
-            lookups=self.ivr.lookups,
-            hooks=_BusHooks(self.bus, self.call_uuid),
-            clock=self.clock,
-            timezone=self.ivr.timezone,
-            voicemail_dir=self.ivr.voicemail_dir,
-            max_steps=self.ivr.max_steps,
-            speech=self.ivr.speech,
-            speech_dir=self.ivr.speech_dir,
-            speech_silence_seconds=self.ivr.speech_silence_seconds,
-            speech_threshold=self.ivr.speech_threshold,
-        )
-        outcome = runner.run()
+        return self._run(io, flow)
+
+    def _run(self, io: SessionCallIO, flow: Flow, start: Ref | None = None) -> Outcome:
+        """Run ``flow`` (from ``start``, e.g. a queue node's next) and publish how it ended."""
+        session = self.session
+        if self._runner is None or self._runner.flow is not flow:
+            variables = call_variables(
+                self.caller_number,
+                session.destination_number,
+                self.clock(),
+                self.ivr.timezone,
+                call_uuid=self.call_uuid,
+                regions=self.ivr.regions,
+            )
+            self._runner = FlowRunner(
+                flow,
+                io,
+                variables=variables,
+                flows=self.ivr.registry,
+                lookups=self.ivr.lookups,
+                hooks=_BusHooks(self.bus, self.call_uuid),
+                clock=self.clock,
+                timezone=self.ivr.timezone,
+                voicemail_dir=self.ivr.voicemail_dir,
+                max_steps=self.ivr.max_steps,
+                speech=self.ivr.speech,
+                speech_dir=self.ivr.speech_dir,
+                speech_silence_seconds=self.ivr.speech_silence_seconds,
+                speech_threshold=self.ivr.speech_threshold,
+            )
+        outcome = self._runner.run(start)
         self.bus.publish(
             IvrEnded(
                 call_uuid=self.call_uuid,
@@ -253,26 +284,10 @@ class CallHandler:
         )
         return outcome
 
-    def _carry_out(self, io: SessionCallIO, outcome: Outcome) -> None:
+    def _carry_out(self, io: SessionCallIO, outcome: Outcome, hops: int = 0) -> None:
         session = self.session
         if outcome.kind == "queue":
-            session.execute("set", "playback_terminators=none")  # keys do not stop the music
-            self.bus.publish(
-                CallQueued(call_uuid=self.call_uuid, queue=outcome.queue, priority=outcome.priority)
-            )
-            session.execute_async("playback", self.ivr.music)
-            self.dispatcher.enqueue(
-                WaitingCall(
-                    self.call_uuid,
-                    outcome.queue,
-                    self.caller_number,
-                    self.clock(),
-                    priority=outcome.priority,
-                    skills=tuple((skill, 1) for skill in outcome.skills),
-                ),
-                self,
-            )
-            session.wait_gone()
+            self._queue(io, outcome, hops)
         elif outcome.kind == "transfer":
             try:
                 io.transfer(outcome.destination, outcome.transfer_kind)
@@ -284,6 +299,123 @@ class CallHandler:
             io.hangup(outcome.cause)
         elif not session.gone:  # "gone" without a hangup: an app got stuck
             session.hangup("NORMAL_TEMPORARY_FAILURE")
+
+    # -- waiting in a queue ---------------------------------------------------------------------
+
+    def _queue(self, io: SessionCallIO, outcome: Outcome, hops: int) -> None:
+        """Wait for an agent; on a way out go to the flow's next node or the overflow."""
+        session = self.session
+        rules = self.dispatcher.policy(outcome.queue).wait
+        target = parse_overflow(rules.overflow_target)
+        entry = WaitingCall(
+            self.call_uuid,
+            outcome.queue,
+            self.caller_number,
+            self.clock(),
+            priority=outcome.priority,
+            skills=tuple((skill, 1) for skill in outcome.skills),
+        )
+        session.execute("set", "playback_terminators=none")  # keys do not stop the music
+        self.bus.publish(
+            CallQueued(call_uuid=self.call_uuid, queue=outcome.queue, priority=outcome.priority)
+        )
+        while True:
+            music = rules.music or self.ivr.music
+            self._wait = QueueWait(
+                session, self.switch, self.dispatcher, queue=outcome.queue, rules=rules,
+                can_leave=outcome.resume is not None or target is not None, music=music,
+                media=io.media, average_handle=self.average_handle,
+            )  # fmt: skip
+            session.execute_async("playback", music)
+            self.dispatcher.enqueue(entry, self)
+            left = self._wait.run()
+            self._wait = None
+            if left is None:
+                session.wait_gone()
+                return
+            if left.reason == "callback" or (target and target.kind == "callback"):
+                if self._offer_callback(io, entry, left):
+                    return
+                continue  # declined: back in line, in the same place
+            break
+        session.execute("set", "playback_terminators=any")
+        where = "flow" if outcome.resume is not None else str(target)
+        self.bus.publish(
+            QueueLeft(
+                call_uuid=self.call_uuid, queue=outcome.queue, reason=left.reason, target=where,
+                waited_seconds=round(left.waited_seconds, 3),
+            )
+        )  # fmt: skip
+        if hops >= MAX_OVERFLOW_HOPS:
+            self.log.warning("too many queue overflows; hanging up", hops=hops)
+            io.hangup("NORMAL_CLEARING")
+        elif outcome.resume is not None and self._runner is not None:
+            self._carry_out(io, self._run(io, self._runner.flow, outcome.resume), hops + 1)
+        elif target is not None:
+            self._overflow(io, outcome, target, hops)
+
+    def _overflow(
+        self, io: SessionCallIO, outcome: Outcome, target: OverflowTarget, hops: int
+    ) -> None:
+        if target.kind == "queue":
+            moved = Outcome(
+                "queue", queue=target.value, priority=outcome.priority, skills=outcome.skills
+            )
+            self._carry_out(io, moved, hops + 1)
+        elif target.kind == "flow":
+            try:
+                flow = self.ivr.registry.get(target.value)
+            except IvrError as exc:
+                self.log.error("overflow flow unavailable; hanging up", error=str(exc))
+                io.hangup("NORMAL_CLEARING")
+                return
+            self._carry_out(io, self._run(io, flow), hops + 1)
+        elif target.kind == "voicemail":
+            self._voicemail(io, target.value)
+        elif target.kind == "transfer":
+            self._carry_out(io, Outcome("transfer", destination=target.value), hops + 1)
+        else:
+            io.play(self.ivr.queue_closed_prompt)
+            io.hangup("NORMAL_CLEARING")
+
+    def _voicemail(self, io: SessionCallIO, mailbox: str) -> None:
+        """Leave a message (it becomes a ticket, as the IVR's voicemail node), then hang up."""
+        io.play(self.ivr.voicemail_prompt)
+        io.play(BEEP)
+        path = self.ivr.voicemail_dir / f"{self.clock():%Y/%m/%d}" / f"{self.call_uuid}.wav"
+        recorded = io.record(str(path), max_seconds=120, silence_seconds=5)
+        _BusHooks(self.bus, self.call_uuid).voicemail(recorded.path, recorded.milliseconds,
+                                                       mailbox or None)  # fmt: skip
+        io.hangup("NORMAL_CLEARING")
+
+    def _offer_callback(self, io: SessionCallIO, entry: WaitingCall, left: QueueExit) -> bool:
+        """Ask for a callback number; True when the caller took a callback (and is gone)."""
+        if self.callbacks is None:
+            return False
+        number = self.caller_number
+        spoken = " ".join(number)
+        choice = io.collect(
+            f"say:We can call you back at {spoken} and keep your place in line. Press 1 to "
+            "accept, 2 to enter another number, or any other key to keep waiting.",
+            min_digits=1, max_digits=1, terminators="", timeout=8.0,
+        )  # fmt: skip
+        if choice == "2":
+            number = io.collect(
+                "say:Please enter your phone number, then press the pound key.",
+                min_digits=3, max_digits=20, terminators="#", timeout=10.0,
+            )  # fmt: skip
+            choice = "1" if number.isdigit() else ""
+        if choice != "1":
+            self.bus.publish(IvrInput(call_uuid=self.call_uuid, node="callback", value="declined"))
+            return False
+        self.bus.publish(IvrInput(call_uuid=self.call_uuid, node="callback", value=number))
+        self.called_back = True
+        self.callbacks.request(entry, number)
+        try:
+            io.play("say:Thank you. We will call you back. Goodbye.")
+        finally:
+            io.hangup("NORMAL_CLEARING")
+        return True
 
     def _ended(self) -> None:
         cause, disposition = "", ""

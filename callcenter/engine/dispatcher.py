@@ -24,6 +24,7 @@ from callcenter.acd.routing import WaitingCall
 from callcenter.acd.strategies import QueueConfig, RoutingState, choose_for_queue, next_change_at
 from callcenter.engine.agents import AgentBook
 from callcenter.engine.bus import AgentMissed, AgentOffered, Bus, utcnow
+from callcenter.engine.queue_wait import WaitRules
 from callcenter.logs import get_logger
 
 log = get_logger(__name__)
@@ -60,6 +61,7 @@ class QueuePolicy:
     max_no_answer: int = 3
     wrap_up_seconds: float = 0.0
     routing: QueueConfig | None = None
+    wait: WaitRules = field(default_factory=WaitRules)
 
     def config(self, queue: str) -> QueueConfig:
         """The routing config (longest-idle-agent when the queue has none)."""
@@ -110,13 +112,36 @@ class Dispatcher:
 
     def leave(self, call_uuid: str) -> None:
         """The caller hung up or was taken out: cancel a ringing agent at once."""
+        self.withdraw(call_uuid)
+
+    def withdraw(self, call_uuid: str) -> bool:
+        """Take a caller out of line (cancelling a ringing agent); False if it was not in
+        line any more - e.g. an agent answered and is being bridged to it."""
         offer = self._calls.pop(call_uuid, None)
         self._line.leave(call_uuid)
         if offer is None:
-            return
+            return False
         gevent.killall(offer.timers, block=False)
         if offer.leg_uuid:
             self._dialer.cancel(offer.leg_uuid)
+        return True
+
+    def staff(self, queue: str) -> tuple[int, int, int]:
+        """Agents of ``queue``: signed in, on duty (not not_ready), available right now."""
+        signed_in = on_duty = free = 0
+        for agent in self._agents.all():
+            if queue not in agent.queues or agent.state == AgentState.LOGGED_OUT:
+                continue
+            signed_in += 1
+            if agent.state != AgentState.NOT_READY:
+                on_duty += 1
+            if agent.state == AgentState.AVAILABLE:
+                free += 1
+        return signed_in, on_duty, free
+
+    def policy(self, queue: str) -> QueuePolicy:
+        """The queue's current policy (routing, timing, waiting rules)."""
+        return self._policies(queue)
 
     def waiting(self) -> list[WaitingCall]:
         """Callers still waiting (not being offered), in queue order."""

@@ -1,23 +1,25 @@
 """The engine's :class:`~callcenter.ivr.callio.CallIO`: IVR media on the outbound session.
 
 Prompts: ``say:`` text goes to FreeSWITCH's TTS through the ``speak`` app
-(``<engine>|<voice>|<text>``); tones, silence, local streams and files go to ``playback``
-(file names relative to the prompts folder). Barge-in: the call's ``playback_terminators``
-is ``any``, so a key ends a prompt and is reported in ``playback_terminator_used`` (cleared
-after reading, FreeSWITCH keeps it). Keys are gathered with ``play_and_get_digits``, one
-try per call (the runner counts tries and plays the apologies), into a fresh variable each
-time. Every wait is bounded; a caller hanging up raises
-:class:`~callcenter.ivr.callio.CallerGone`.
+(``<engine>|<voice>|<text>``, the engine and voice picked for the prompt's language from
+``tts_voices``, else ``tts_engine``/``tts_voice``); tones, silence, local streams and files
+go to ``playback`` (file names relative to the prompts folder). Barge-in: the call's
+``playback_terminators`` is ``any``, so a key ends a prompt and is reported in
+``playback_terminator_used`` (cleared after reading, FreeSWITCH keeps it). Keys are
+gathered with ``play_and_get_digits``, one try per call (the runner counts tries and plays
+the apologies), into a fresh variable each time. Every wait is bounded; a caller hanging
+up raises :class:`~callcenter.ivr.callio.CallerGone`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from callcenter.ivr.callio import CallerGone, Recorded
+from callcenter.ivr.voices import TtsVoices
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import CommandTimeout, SessionGone, SwitchError
@@ -49,6 +51,7 @@ class SessionCallIO:
         prompts_dir: Path,
         tts_engine: str = "flite",
         tts_voice: str = "kal",
+        tts_voices: Mapping[str, tuple[str, str]] | None = None,
         transfer_context: str = "default",
         input_margin: float = 60.0,
         prompt_timeout: float = 300.0,
@@ -56,8 +59,7 @@ class SessionCallIO:
         self.session = session
         self.switch = switch
         self.prompts_dir = prompts_dir
-        self.tts_engine = tts_engine
-        self.tts_voice = tts_voice
+        self.voices = TtsVoices(tts_engine, tts_voice, dict(tts_voices or {}))
         self.transfer_context = transfer_context
         self.input_margin = input_margin
         self.prompt_timeout = prompt_timeout
@@ -73,7 +75,7 @@ class SessionCallIO:
 
     def play(self, prompt: str, *, language: str | None = None) -> str:
         """Play a prompt; the key that cut it short ('' if none)."""
-        app, arg = self.media(prompt)
+        app, arg = self.media(prompt, language)
         with self._gone():
             complete = self._execute(app, arg, self.prompt_timeout)
             return self._terminator(complete)
@@ -155,11 +157,12 @@ class SessionCallIO:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def media(self, prompt: str) -> tuple[str, str]:
-        """The app and argument that play ``prompt``."""
+    def media(self, prompt: str, language: str | None = None) -> tuple[str, str]:
+        """The app and argument that play ``prompt`` (``say:`` in ``language``'s voice)."""
         if prompt.startswith("say:"):
             text = " ".join(prompt[4:].split()) or "."
-            return "speak", f"{self.tts_engine}|{self.tts_voice}|{text}"
+            engine, voice = self.voices.for_language(language)
+            return "speak", commands.speak_args(engine, voice, text)
         if "://" in prompt or Path(prompt).is_absolute():
             return "playback", prompt
         return "playback", str((self.prompts_dir / prompt).resolve())
@@ -171,10 +174,13 @@ class SessionCallIO:
             return ""
         self._inputs += 1
         var = f"cc_ivr_input_{self._inputs}"
+        # One key is enough for FreeSWITCH: it would drop shorter input than min_digits (the
+        # variable stays unset, as if nothing came); the runner checks the minimum and reports
+        # short input as invalid. Input still ends on max_digits, a terminator or the timeout.
         arg = commands.play_and_get_digits_arg(
             prompt if " " not in prompt else SILENCE,
             var_name=var,
-            min_digits=min_digits,
+            min_digits=1 if min_digits else 0,
             max_digits=max_digits,
             tries=1,
             timeout_ms=int(timeout * 1000),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from callcenter.acd.agents import Agent, Tier
@@ -13,7 +13,7 @@ from callcenter.acd.strategies import QueueConfig
 from callcenter.engine.bus import utcnow
 from callcenter.engine.dispatcher import QueuePolicy
 from callcenter.engine.recording_control import paused_stretches
-from callcenter.engine.records import CallRecord
+from callcenter.engine.records import LATE_FIELDS, CallRecord
 from callcenter.logs import get_logger
 from callcenter.store import models
 from callcenter.store.enums import CallDirection
@@ -183,6 +183,8 @@ class EngineStore:
                 wait_seconds=record.wait_seconds,
                 ring_seconds=record.ring_seconds,
                 talk_seconds=record.talk_seconds,
+                hold_seconds=record.hold_seconds,
+                wrap_up_seconds=record.wrap_up_seconds,
                 queue_id=queue_pk,
                 agent_id=agent_pk,
                 disposition=record.disposition,
@@ -213,6 +215,22 @@ class EngineStore:
                     )
                 )
         return True
+
+    def update_call(self, call_uuid: str, fields: dict[str, Any]) -> bool:
+        """Set late fields (:data:`LATE_FIELDS`) of a written call; False if there is no row.
+
+        Values are absolute, so a retry writes the same thing again.
+        """
+        unknown = set(fields) - set(LATE_FIELDS)
+        if unknown:
+            raise ValueError(f"not a late call-record field: {', '.join(sorted(unknown))}")
+        if not fields:
+            return True
+        with self.sessions() as session, session.begin():
+            result = session.execute(
+                update(models.Call).where(models.Call.uuid == call_uuid).values(**fields)
+            )
+            return bool(result.rowcount)
 
 
 def state_row(agent: Agent) -> dict[str, Any]:

@@ -6,9 +6,10 @@ background greenlet writes the backlog, oldest first, once the database answers 
 anything is waiting, new items queue up behind it, so rows reach the database in order.
 
 Writes are idempotent (a call's uuid is unique; a state-log row is keyed by agent, state and
-start), so an item retried after a partial failure - written, but not yet acked in Redis -
-is neither duplicated nor lost. An item the database *rejects* (not an outage) is retried a
-few times, then moved to the stream ``records-failed`` for an operator, never dropped.
+start; a late update of a call - its wrap-up ended - sets absolute values), so an item
+retried after a partial failure - written, but not yet acked in Redis - is neither duplicated
+nor lost. An item the database *rejects* (not an outage) is retried a few times, then moved
+to the stream ``records-failed`` for an operator, never dropped.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy import exc as sa_exc
 
 from callcenter.acd.agents import Agent
 from callcenter.engine.persistence import state_row
-from callcenter.engine.records import CallRecord
+from callcenter.engine.records import LATE_FIELDS, CallRecord
 from callcenter.live.errors import LiveError
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger
@@ -54,6 +55,8 @@ class RecordWriter(Protocol):
 
     def write_state(self, row: dict[str, Any]) -> bool: ...
 
+    def update_call(self, call_uuid: str, fields: dict[str, Any]) -> bool: ...
+
 
 def record_to_dict(record: CallRecord) -> dict[str, Any]:
     """A call record as plain JSON values."""
@@ -75,6 +78,17 @@ def record_from_dict(data: dict[str, Any]) -> CallRecord:
         if values[name]:
             values[name] = datetime.fromisoformat(values[name])
     return CallRecord(**values)
+
+
+_BUFFERED = {
+    "call": "call record buffered",
+    "call_update": "call record update buffered",
+    "state": "state-log row buffered",
+}
+
+
+def _call_uuid(item: dict[str, Any]) -> str | None:
+    return item.get("call_uuid") or item.get("record", {}).get("call_uuid")
 
 
 class RecordBuffer:
@@ -107,7 +121,15 @@ class RecordBuffer:
     # -- sinks (CallRecorder and AgentBook call these on the hub) ------------------------------
 
     def write_call(self, record: CallRecord) -> None:
-        """Sink for :class:`CallRecorder`: write now, or buffer."""
+        """Sink for :class:`CallRecorder`: write now, or buffer.
+
+        A revision (``record.revision > 0``: a wrap-up ended after the call) updates only the
+        late fields of the written row; it queues behind the record itself while buffering.
+        """
+        if record.revision:
+            fields = {name: getattr(record, name) for name in LATE_FIELDS}
+            self._submit({"kind": "call_update", "call_uuid": record.call_uuid, "fields": fields})
+            return
         self._submit({"kind": "call", "record": record_to_dict(record)}, record)
 
     def log_state(self, before: Agent, after: Agent) -> None:
@@ -161,6 +183,13 @@ class RecordBuffer:
                     self.on_call_written(record)
                 except Exception:
                     log.exception("after-write hook failed", call_uuid=record.call_uuid)
+        elif item["kind"] == "call_update":
+            if not self.store.update_call(item["call_uuid"], item["fields"]):
+                log.warning(
+                    "late update of a call record that is not in the database",
+                    call_uuid=item["call_uuid"],
+                    fields=item["fields"],
+                )
         elif item["kind"] == "state":
             self.store.write_state(item["row"])
         else:
@@ -179,8 +208,8 @@ class RecordBuffer:
             self._memory.append(item)
         self._buffered_total += 1
         log.warning(
-            "call record buffered" if item["kind"] == "call" else "state-log row buffered",
-            call_uuid=item.get("record", {}).get("call_uuid"),
+            _BUFFERED[item["kind"]],
+            call_uuid=_call_uuid(item),
             agent_id=item.get("row", {}).get("agent_id"),
             to=where,
             stream=PENDING_STREAM if where == "redis" else None,
@@ -275,10 +304,7 @@ class RecordBuffer:
         long-idle ones, then new items - each batch oldest first."""
         assert self.live is not None
         live = self.live
-        key = live.key("stream", PENDING_STREAM)
-        with live.guard():
-            reply = live.redis.xreadgroup(WRITER_GROUP, self.node, {key: "0"}, count=50)
-        mine = [c for _n, entries in reply or [] for c in live._commands(PENDING_STREAM, entries)]
+        mine = live.read_own_pending(PENDING_STREAM, WRITER_GROUP, self.node, count=50)
         if mine:
             return mine
         others = live.reclaim(PENDING_STREAM, WRITER_GROUP, self.node, min_idle=60.0, count=50)
@@ -289,13 +315,11 @@ class RecordBuffer:
     def _ack(self, entry_id: str) -> None:
         assert self.live is not None
         self.live.ack(PENDING_STREAM, WRITER_GROUP, entry_id)
-        with self.live.guard():
-            self.live.redis.xdel(self.live.key("stream", PENDING_STREAM), entry_id)
+        self.live.delete_commands(PENDING_STREAM, entry_id)
 
     def _stream_length(self) -> int:
         assert self.live is not None
-        with self.live.guard():
-            return int(self.live.redis.xlen(self.live.key("stream", PENDING_STREAM)))
+        return self.live.stream_length(PENDING_STREAM)
 
     def _try(self, item: dict[str, Any], entry_id: str = "") -> bool:
         """Write one buffered item; False if the database is (still) down."""
@@ -314,7 +338,7 @@ class RecordBuffer:
                 "buffered row rejected repeatedly; moved to the failed stream",
                 stream=FAILED_STREAM,
                 error=str(exc),
-                call_uuid=item.get("record", {}).get("call_uuid"),
+                call_uuid=_call_uuid(item),
             )
             if self.live is None:
                 return False  # nowhere to park it: keep retrying rather than drop it

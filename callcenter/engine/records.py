@@ -1,9 +1,17 @@
-"""Call records: folds a call's bus events into one record and hands it to a sink at the end."""
+"""Call records: folds a call's bus events into one record and hands it to a sink at the end.
+
+Hold and wrap-up come from the agents' state changes (``AgentStateChanged`` carries the call):
+hold is the time at least one agent of the call had it on hold; wrap-up is the sum of the
+wrap-up stretches agents spent on the call. A wrap-up usually ends after the call did, so the
+record is handed to the sink again, as a new ``revision`` with the late fields
+(:data:`LATE_FIELDS`) filled in, when it ends.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +59,9 @@ class CallRecord:
     ivr_outcome: str = ""  # how the IVR ended: queue, transfer, hangup, voicemail, gone
     voicemail_path: str = ""
     survey_score: int | None = None
+    hold_seconds: float | None = None  # answered calls: 0.0 when never held
+    wrap_up_seconds: float | None = None  # answered calls: wrap-ups finished so far
+    revision: int = 0  # 0 when the call ended; +1 for each late update (wrap-up ended)
     events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -91,14 +102,28 @@ class CallRecord:
 
 RecordSink = Callable[[CallRecord], None]
 
+LATE_FIELDS = ("hold_seconds", "wrap_up_seconds")
+"""Fields a revision of an already written record may change."""
+
+RECENT_CALLS = 500
+"""Ended answered calls kept in memory in case an agent's wrap-up for them starts late."""
+
 
 class CallRecorder:
-    """Bus consumer: keeps an open record per call and emits it on CallEnded."""
+    """Bus consumer: keeps an open record per call and emits it on CallEnded.
+
+    A record emitted earlier is emitted again (``revision`` + 1) when an agent's wrap-up for
+    the call ends afterwards.
+    """
 
     def __init__(self, bus: Bus, sink: RecordSink, node: str = "") -> None:
         self._open: dict[str, CallRecord] = {}
         self._sink = sink
         self._node = node
+        self._holds: dict[str, str] = {}  # agent id -> call uuid they hold
+        self._held_since: dict[str, datetime] = {}  # call uuid -> start of the current hold
+        self._wrap_ups: dict[str, tuple[str, datetime]] = {}  # agent id -> (call uuid, since)
+        self._ended: OrderedDict[str, CallRecord] = OrderedDict()  # recent answered calls
         bus.subscribe(BusEvent, self._on_event)
 
     def open_calls(self) -> list[str]:
@@ -106,9 +131,12 @@ class CallRecorder:
         return list(self._open)
 
     def _on_event(self, event: BusEvent) -> None:
+        if isinstance(event, AgentStateChanged):
+            self._on_agent(event)  # hold and wrap-up; not part of the call's timeline
+            return
         call_uuid = getattr(event, "call_uuid", "")
-        if not call_uuid or isinstance(event, AgentStateChanged):
-            return  # agent state changes belong to the agent's log, not the call's timeline
+        if not call_uuid:
+            return
         record = self._open.get(call_uuid)
         if record is None:
             if not isinstance(event, CallArrived):
@@ -117,8 +145,80 @@ class CallRecorder:
         record.events.append(event.as_dict())
         self._apply(record, event)
         if isinstance(event, CallEnded):
-            del self._open[call_uuid]
-            self._sink(record)
+            self._close(record, event.at)
+
+    def _close(self, record: CallRecord, at: datetime) -> None:
+        call_uuid = record.call_uuid
+        for agent_id in [a for a, c in self._holds.items() if c == call_uuid]:
+            self._end_hold(agent_id, at)  # the caller left while on hold
+        if record.answered_at:
+            record.hold_seconds = record.hold_seconds or 0.0
+            record.wrap_up_seconds = record.wrap_up_seconds or 0.0
+            self._ended[call_uuid] = record
+            while len(self._ended) > RECENT_CALLS:
+                self._ended.popitem(last=False)
+        del self._open[call_uuid]
+        self._sink(record)
+
+    # -- hold and wrap-up from the agents' state changes ----------------------------------------
+
+    def _on_agent(self, event: AgentStateChanged) -> None:
+        agent_id, state, call_uuid = event.agent_id, event.state, event.call_uuid
+        if agent_id in self._holds and not (
+            state == "on_hold" and call_uuid == self._holds[agent_id]
+        ):
+            self._end_hold(agent_id, event.at)
+        wrapping = self._wrap_ups.get(agent_id)
+        if wrapping and not (state == "wrap_up" and call_uuid == wrapping[0]):
+            del self._wrap_ups[agent_id]
+            self._add_wrap_up(wrapping[0], (event.at - wrapping[1]).total_seconds())
+        if state == "on_hold" and call_uuid in self._open and agent_id not in self._holds:
+            self._start_hold(agent_id, call_uuid, event.at)
+        elif (
+            state == "wrap_up"
+            and agent_id not in self._wrap_ups
+            and (call_uuid in self._open or call_uuid in self._ended)
+        ):
+            self._wrap_ups[agent_id] = (call_uuid, event.at)
+
+    def _start_hold(self, agent_id: str, call_uuid: str, at: datetime) -> None:
+        if call_uuid not in self._holds.values():
+            self._held_since[call_uuid] = at
+            self._open[call_uuid].events.append(
+                {"kind": "call_held", "at": at.isoformat(), "agent_id": agent_id}
+            )
+        self._holds[agent_id] = call_uuid
+
+    def _end_hold(self, agent_id: str, at: datetime) -> None:
+        call_uuid = self._holds.pop(agent_id)
+        if call_uuid in self._holds.values():
+            return  # another agent still holds the call
+        since = self._held_since.pop(call_uuid)
+        record = self._open.get(call_uuid)
+        if record is not None:
+            seconds = max(0.0, (at - since).total_seconds())
+            record.hold_seconds = round((record.hold_seconds or 0.0) + seconds, 3)
+            if record.ended_at is None:  # else the hold ended with the call
+                record.events.append(
+                    {"kind": "call_resumed", "at": at.isoformat(), "agent_id": agent_id}
+                )
+
+    def _add_wrap_up(self, call_uuid: str, seconds: float) -> None:
+        seconds = max(0.0, seconds)
+        record = self._open.get(call_uuid)
+        if record is not None:
+            record.wrap_up_seconds = round((record.wrap_up_seconds or 0.0) + seconds, 3)
+            return
+        ended = self._ended.get(call_uuid)
+        if ended is None:
+            return
+        revised = replace(
+            ended,
+            wrap_up_seconds=round((ended.wrap_up_seconds or 0.0) + seconds, 3),
+            revision=ended.revision + 1,
+        )
+        self._ended[call_uuid] = revised
+        self._sink(revised)
 
     @staticmethod
     def _apply(record: CallRecord, event: BusEvent) -> None:

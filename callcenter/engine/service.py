@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import gevent
 
@@ -22,11 +23,14 @@ from callcenter.engine.bus import (
     utcnow,
 )
 from callcenter.engine.call import CallHandler, IvrConfig
+from callcenter.engine.callback import Callbacks
 from callcenter.engine.cti import Cti
 from callcenter.engine.dialer import EslAgentDialer
 from callcenter.engine.dispatcher import Dispatcher, QueuePolicy
 from callcenter.engine.outbound_calls import OutboundCalls
 from callcenter.engine.persistence import EngineStore
+from callcenter.engine.queue_config import load_policies
+from callcenter.engine.queue_stats import QueueStats
 from callcenter.engine.record_buffer import RecordBuffer
 from callcenter.engine.recording_control import RECORDING_ACTIONS, RecordingControl
 from callcenter.engine.recording_jobs import PostProcessQueue
@@ -78,7 +82,10 @@ class Engine:
             command_timeout=settings.esl.command_timeout,
             connect_timeout=settings.esl.connect_timeout,
         )
-        self.policies = self.store.queue_policies(routing.ring_timeout, routing.max_no_answer)
+        self.policies = load_policies(
+            self.store.sessions, routing.ring_timeout, routing.max_no_answer
+        )
+        self.queue_stats = QueueStats(self.bus, routing.default_handle_seconds)
         self.dialer = EslAgentDialer(self.inbound, routing.domain)
         self.dispatcher = Dispatcher(self.bus, self.agents, self.dialer, self._policy)
         self.recorder = CallRecorder(self.bus, self.records.write_call, node=settings.node_id)
@@ -94,10 +101,14 @@ class Engine:
             switch=self.inbound, bus=self.bus, agents=self.agents, dispatcher=self.dispatcher,
             routing=routing, end_agent_call=self._end_agent_call, tell=self._tell_agent,
         )  # fmt: skip
+        self.callbacks = Callbacks(
+            switch=self.inbound, bus=self.bus, dispatcher=self.dispatcher, routing=routing,
+            recordings=Path(settings.recording.path), tell=self._tell_agent,
+        )  # fmt: skip
         self.cti = Cti(
             switch=self.inbound, bus=self.bus, agents=self.agents, dispatcher=self.dispatcher,
             routing=routing, domain=routing.domain, tell=self._tell_agent,
-            find_call=lambda uuid: self._handlers.get(uuid) or self.outbound_calls.get(uuid),
+            find_call=self._find_call,
             queue_of=lambda uuid: self._queues.get(uuid, ""), queue_names=self.store.queue_names,
             end_agent_call=self._end_agent_call,
         )  # fmt: skip
@@ -116,6 +127,7 @@ class Engine:
             )
         self.outbound.start()
         self._greenlets.append(gevent.spawn(self._consume_commands))
+        self._greenlets.append(gevent.spawn(self._reload_queues))
         self._greenlets += [self.records.start(), *self.postprocess.start()]
         log.info(
             "engine started",
@@ -141,6 +153,8 @@ class Engine:
             switch=self.inbound,
             ivr=self.ivr,
             recordings=Path(self.settings.recording.path),
+            callbacks=self.callbacks,
+            average_handle=self.queue_stats.average_handle,
         )
         self._handlers[handler.call_uuid] = handler
         try:
@@ -190,6 +204,26 @@ class Engine:
             speech_silence_seconds=ivr.speech_silence_seconds,
             speech_threshold=ivr.speech_threshold,
         )
+
+    def _find_call(self, call_uuid: str) -> Any:
+        """The live call with this uuid: inbound, click-to-call or queued callback."""
+        return (
+            self._handlers.get(call_uuid)
+            or self.outbound_calls.get(call_uuid)
+            or self.callbacks.get(call_uuid)
+        )
+
+    def _reload_queues(self) -> None:
+        """Queues are edited at run time: re-read their settings every few seconds."""
+        routing = self.settings.routing
+        while True:
+            gevent.sleep(routing.queue_reload_seconds)
+            try:
+                self.policies = load_policies(
+                    self.store.sessions, routing.ring_timeout, routing.max_no_answer
+                )
+            except Exception as exc:  # database down, bad row: keep the last good settings
+                log.warning("queue settings not reloaded", error=str(exc))
 
     def _policy(self, queue: str) -> QueuePolicy:
         routing = self.settings.routing
@@ -315,7 +349,7 @@ class Engine:
     def _call_control(self, agent_id: str, action: str) -> None:
         """Hang up / hold / unhold the agent's current call (the agent leg, S05a)."""
         agent = self.agents.get(agent_id)
-        handler = self._handlers.get(agent.call_uuid)
+        handler = self._find_call(agent.call_uuid)
         if handler is None or not handler.agent_leg:
             raise AgentStateError(f"agent {agent_id} has no call this engine carries")
         leg = handler.agent_leg

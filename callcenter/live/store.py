@@ -274,6 +274,27 @@ class LiveStore:
         with self.guard():
             return int(self.redis.xack(self.key("stream", stream), group, *ids))
 
+    def read_own_pending(
+        self, stream: str, group: str, consumer: str, *, count: int = 10
+    ) -> list[Command]:
+        """Commands delivered to ``consumer`` earlier and not acked yet (e.g. before a crash)."""
+        key = self.key("stream", stream)
+        with self.guard():
+            reply = self.redis.xreadgroup(group, consumer, {key: "0"}, count=count)
+        return [cmd for _name, entries in reply or [] for cmd in self._commands(stream, entries)]
+
+    def delete_commands(self, stream: str, *ids: str) -> int:
+        """Remove entries from ``stream`` (e.g. once written elsewhere); returns how many."""
+        if not ids:
+            return 0
+        with self.guard():
+            return int(self.redis.xdel(self.key("stream", stream), *ids))
+
+    def stream_length(self, stream: str) -> int:
+        """How many entries ``stream`` holds (acked or not)."""
+        with self.guard():
+            return int(self.redis.xlen(self.key("stream", stream)))
+
     def pending_count(self, stream: str, group: str) -> int:
         """How many commands of ``group`` were delivered but not yet acked."""
         with self.guard():

@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from callcenter.store.calls import Call, Recording
+from callcenter.store.calls import Call, CallCorrection, CallEvent, Recording, answered_agents
+from callcenter.store.corrections import corrected_fields, effective_values
 from callcenter.store.enums import Disposition
 from callcenter.store.routing import Agent, Queue
 from callcenter.store.transcripts import Transcript
@@ -20,8 +21,10 @@ __all__ = [
     "EXPORT_FIELDS",
     "CallFilters",
     "FilterError",
+    "agents_by_call",
     "call_row",
     "current_recording",
+    "effective_disposition",
     "find_calls",
     "transcripts_by_recording",
 ]
@@ -34,6 +37,7 @@ EXPORT_FIELDS = [
     "dialled_number",
     "queue",
     "agent",
+    "agents",
     "disposition",
     "started_at",
     "enqueued_at",
@@ -52,7 +56,11 @@ EXPORT_FIELDS = [
     "recording_id",
     "recording_seconds",
     "recording_flagged",
+    "note",
+    "corrected",
 ]
+"""Columns of the export; corrected fields hold the effective (corrected) value and
+``corrected`` names them. ``agents``: everyone who talked with the caller, in order."""
 
 
 class FilterError(ValueError):
@@ -119,12 +127,17 @@ class CallFilters:
         if self.date_to:
             end = datetime.combine(self.date_to + timedelta(days=1), time.min, tz).astimezone(UTC)
             query = query.where(Call.started_at < end)
-        if self.agent:
-            query = query.where(Call.agent.has(Agent.number == self.agent))
+        if self.agent:  # the last agent, or any agent who took the call before a transfer
+            took_it = exists().where(
+                CallEvent.call_id == Call.id,
+                CallEvent.type == "call_answered",
+                CallEvent.data["agent_id"].as_string() == self.agent,
+            )
+            query = query.where(or_(Call.agent.has(Agent.number == self.agent), took_it))
         if self.queue:
             query = query.where(Call.queue.has(Queue.name == self.queue))
         if self.disposition:
-            query = query.where(Call.disposition == Disposition(self.disposition))
+            query = query.where(effective_disposition() == self.disposition)
         if self.caller:
             pattern = f"%{_escape_like(self.caller)}%"
             query = query.where(Call.caller_number.like(pattern, escape="\\"))
@@ -138,17 +151,52 @@ class CallFilters:
         return query.order_by(Call.started_at.desc(), Call.id.desc())
 
 
+def effective_disposition() -> ColumnElement[str]:
+    """SQL for a call's disposition after admin corrections (the newest one wins)."""
+    corrected = (
+        select(CallCorrection.new_value)
+        .where(CallCorrection.call_id == Call.id, CallCorrection.field == "disposition")
+        .order_by(CallCorrection.id.desc())
+        .limit(1)
+        .correlate(Call)
+        .scalar_subquery()
+    )
+    return func.coalesce(corrected, Call.disposition)
+
+
 def find_calls(
     session: Session, filters: CallFilters, *, zone: str = "UTC", limit: int = 200, offset: int = 0
 ) -> list[Call]:
     """Matching calls with agent, queue and recordings loaded."""
     query = (
         filters.query(zone)
-        .options(selectinload(Call.agent), selectinload(Call.queue), selectinload(Call.recordings))
+        .options(
+            selectinload(Call.agent),
+            selectinload(Call.queue),
+            selectinload(Call.recordings),
+            selectinload(Call.corrections),
+        )
         .limit(limit)
         .offset(offset)
     )
     return list(session.scalars(query))
+
+
+def agents_by_call(session: Session, call_ids: list[int]) -> dict[int, list[str]]:
+    """Per call id: the agents who talked with the caller, in order (from the timelines)."""
+    out: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    for start in range(0, len(call_ids), 500):
+        rows = session.execute(
+            select(CallEvent.call_id, CallEvent.type, CallEvent.data)
+            .where(
+                CallEvent.call_id.in_(call_ids[start : start + 500]),
+                CallEvent.type == "call_answered",
+            )
+            .order_by(CallEvent.call_id, CallEvent.ts, CallEvent.id)
+        )
+        for call_id, type_, data in rows:
+            out.setdefault(call_id, []).append((type_, data))
+    return {call_id: answered_agents(events) for call_id, events in out.items()}
 
 
 def transcripts_by_recording(session: Session, recording_ids: list[int]) -> dict[int, Transcript]:
@@ -169,18 +217,24 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def call_row(call: Call) -> dict[str, Any]:
-    """One call record as a flat dict with :data:`EXPORT_FIELDS` keys (JSON-ready)."""
+def call_row(call: Call, agents: list[str] | None = None) -> dict[str, Any]:
+    """One call record as a flat dict with :data:`EXPORT_FIELDS` keys (JSON-ready).
+
+    Corrected fields hold their effective value; ``agents`` defaults to the last agent.
+    """
     recording = current_recording(call)
+    effective = effective_values(call)
+    last = call.agent.number if call.agent else None
     return {
         "uuid": call.uuid,
         "direction": str(call.direction) if call.direction else None,
         "caller_number": call.caller_number,
-        "caller_name": call.caller_name,
+        "caller_name": effective["caller_name"],
         "dialled_number": call.dialled_number,
         "queue": call.queue.name if call.queue else None,
-        "agent": call.agent.number if call.agent else None,
-        "disposition": str(call.disposition) if call.disposition else None,
+        "agent": last,
+        "agents": agents if agents is not None else ([last] if last else []),
+        "disposition": effective["disposition"],
         "started_at": _iso(call.started_at),
         "enqueued_at": _iso(call.enqueued_at),
         "offered_at": _iso(call.offered_at),
@@ -192,10 +246,12 @@ def call_row(call: Call) -> dict[str, Any]:
         "hold_seconds": call.hold_seconds,
         "wrap_up_seconds": call.wrap_up_seconds,
         "hangup_cause": call.hangup_cause,
-        "hangup_by": call.hangup_by,
-        "survey_score": call.survey_score,
+        "hangup_by": effective["hangup_by"],
+        "survey_score": effective["survey_score"],
         "ivr_path": list(call.ivr_path or []),
         "recording_id": recording.id if recording else None,
         "recording_seconds": recording.duration_seconds if recording else None,
         "recording_flagged": bool(recording.flagged) if recording else None,
+        "note": effective["note"],
+        "corrected": corrected_fields(call),
     }

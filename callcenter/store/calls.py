@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from callcenter.store.enums import CallDirection, Disposition, enum_column
 if TYPE_CHECKING:
     from callcenter.store.routing import Agent, Queue
 
-__all__ = ["Call", "CallCorrection", "CallEvent", "Recording"]
+__all__ = ["Call", "CallCorrection", "CallEvent", "Recording", "answered_agents"]
 
 
 class Call(Base):
@@ -70,6 +71,48 @@ class Call(Base):
 
     def __repr__(self) -> str:
         return f"Call(id={self.id!r}, uuid={self.uuid!r}, disposition={self.disposition!r})"
+
+    def answered_agents(self) -> list[str]:
+        """Numbers of the agents who talked with the caller, in order (from the timeline)."""
+        return answered_agents((e.type, e.data) for e in self.events)
+
+    def transfers(self) -> list[dict[str, Any]]:
+        """Transfers and consultations of the call, in order (from the timeline)."""
+        out: list[dict[str, Any]] = []
+        for event in self.events:
+            data = event.data or {}
+            at = event.ts.isoformat() if event.ts else None
+            if event.type == "call_transferred":
+                kind = "attended" if data.get("attended") else "blind"
+                out.append(
+                    {"at": at, "kind": kind, "agent": data.get("agent_id"),
+                     "target": data.get("target"), "to": data.get("to")}
+                )  # fmt: skip
+            elif event.type == "transfer_failed":
+                out.append(
+                    {"at": at, "kind": "failed", "to": data.get("to"), "cause": data.get("cause"),
+                     "fallback_queue": data.get("fallback_queue")}
+                )  # fmt: skip
+            elif event.type == "consult_started":
+                out.append(
+                    {"at": at, "kind": "consult", "agent": data.get("agent_id"),
+                     "target": data.get("target"), "to": data.get("to")}
+                )  # fmt: skip
+            elif event.type == "consult_ended":
+                out.append(
+                    {"at": at, "kind": "consult_ended", "agent": data.get("agent_id"),
+                     "outcome": data.get("outcome")}
+                )  # fmt: skip
+        return out
+
+
+def answered_agents(events: Iterable[tuple[str, dict[str, Any] | None]]) -> list[str]:
+    """Agent numbers of the ``call_answered`` entries among ``(type, data)`` timeline rows."""
+    return [
+        str(data["agent_id"])
+        for type_, data in events
+        if type_ == "call_answered" and data and data.get("agent_id")
+    ]
 
 
 class CallEvent(Base):

@@ -79,6 +79,21 @@ def db_revision(url: str | None, message: str, rev_id: str | None, empty: bool) 
     make_revision(message, _database_url(url), autogenerate=not empty, rev_id=rev_id)
 
 
+def _department(value: str | None) -> str | None:
+    """``value`` checked against setting tickets.departments (None when not given)."""
+    if not value:
+        return None
+    from callcenter.cli import Context
+
+    allowed = click.get_current_context().ensure_object(Context).settings.tickets.departments
+    if value not in allowed:
+        raise click.BadParameter(
+            f"unknown department {value!r}; use one of: {', '.join(allowed) or '(none set)'}",
+            param_hint="--department",
+        )
+    return value
+
+
 @click.group()
 def users() -> None:
     """Console users (agents, supervisors, admins)."""
@@ -101,6 +116,11 @@ def users() -> None:
 )
 @click.option("--display-name", default=None, help="name shown in the console")
 @click.option(
+    "--department",
+    default=None,
+    help="team whose tickets the user sees: one of setting tickets.departments",
+)
+@click.option(
     "--password",
     prompt=True,
     hide_input=True,
@@ -113,6 +133,7 @@ def users_create(
     role: str,
     language: str,
     display_name: str | None,
+    department: str | None,
     password: str,
 ) -> None:
     """Create a console user; only a hash of the password is stored."""
@@ -120,6 +141,7 @@ def users_create(
     from callcenter.store.repositories import audit, create_user
     from callcenter.store.session import make_engine, session_factory, session_scope
 
+    department = _department(department)
     url = _database_url(url)
     try:
         if current(url) != head():
@@ -137,13 +159,14 @@ def users_create(
                     language=Language(language),
                     display_name=display_name,
                 )
+                user.department = department
                 audit(
                     session,
                     "user.create",
                     actor="cli",
                     object_type="user",
                     object_id=user.id,
-                    detail={"username": username, "role": role},
+                    detail={"username": username, "role": role, "department": department},
                 )
                 user_id = user.id
         finally:

@@ -71,6 +71,15 @@ class Queue(Base):
     announce_wait_time: Mapped[bool] = mapped_column(default=False)
     announce_interval_seconds: Mapped[int] = mapped_column(default=60)
     announce_sound: Mapped[str | None] = mapped_column(String(255))
+    max_wait_no_agent_seconds: Mapped[int] = mapped_column(
+        default=0, doc="leave for the overflow target after this long with no agent signed in"
+    )
+    exit_key: Mapped[str | None] = mapped_column(
+        String(1), doc="key that takes a waiting caller to the overflow target"
+    )
+    callback_key: Mapped[str | None] = mapped_column(
+        String(1), doc="key that turns a waiting caller into a queued callback"
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

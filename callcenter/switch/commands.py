@@ -40,6 +40,7 @@ __all__ = [
     "show_calls",
     "show_channels",
     "sofia_contact",
+    "speak_args",
     "user_endpoint",
     "uuid_break",
     "uuid_bridge",
@@ -389,6 +390,47 @@ def play_and_get_digits_arg(
     if digit_timeout_ms is not None:
         words.append(str(int(digit_timeout_ms)))
     return " ".join(words)
+
+
+_TTS_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+_ESCAPES_EXPANDED = frozenset("\\nst'")
+
+
+def _expanded_by_freeswitch(text: str) -> bool:
+    """Whether FreeSWITCH's app-argument expansion rewrites ``text``: it runs only when
+    ``switch_string_var_check_const`` finds ``$`` (then any backslashes) and ``{``, or
+    ``switch_string_has_escaped_data`` finds a backslash before ``\\ n s t '``."""
+    dollar = False
+    for ch in text:
+        if ch == "$":
+            dollar = True
+        elif dollar and ch == "{":
+            return True
+        elif ch != "\\":
+            dollar = False
+    return any(ch == "\\" and text[i + 1 : i + 2] in _ESCAPES_EXPANDED for i, ch in enumerate(text))
+
+
+def speak_args(engine: str, voice: str, text: str) -> str:
+    """The argument of the ``speak`` app: ``<engine>|<voice>|<text>`` (mod_dptools).
+
+    ``engine`` and ``voice`` are names (letters, digits, ``_ . -``); ``speak`` splits the
+    argument at the first two ``|`` and speaks the rest as given, so ``|`` and quotes in the
+    text are fine. The text is stripped and must be one non-empty line. FreeSWITCH expands
+    ``${...}`` in every application argument (``${name(args)}`` would even run an api
+    command), so where that expansion would change the text (``${``, or a backslash escape)
+    every ``\\`` becomes ``\\\\`` and every ``$`` ``\\$``, which the expansion turns back into
+    the text as written.
+    """
+    for value, what in ((engine, "TTS engine"), (voice, "TTS voice")):
+        if not isinstance(value, str) or not _TTS_NAME.fullmatch(value):
+            raise ValueError(f"{what} {value!r} must be letters, digits, '_', '.' or '-'")
+    spoken = check_line(str(text), "TTS text").strip()
+    if not spoken:
+        raise ValueError("TTS text must not be empty")
+    if _expanded_by_freeswitch(spoken):
+        spoken = spoken.replace("\\", "\\\\").replace("$", "\\$")
+    return f"{engine}|{voice}|{spoken}"
 
 
 def parse_show_json(body: str) -> list[dict[str, str]]:

@@ -21,6 +21,7 @@ from callcenter.store.customers import Customer
 from callcenter.store.enums import TicketPriority, TicketStatus
 from callcenter.store.tickets import Ticket, TicketCall, TicketComment, TicketHistory
 from callcenter.store.users import User
+from callcenter.tickets.access import Viewer, visible_clause
 from callcenter.tickets.models import TicketCallback, TicketCallRef
 from callcenter.tickets.sla import SlaState, due_times, evaluate, policy_for
 from callcenter.tickets.workflow import OPEN_STATUSES, TicketError, next_status
@@ -36,6 +37,8 @@ __all__ = [
     "get_ticket",
     "link_call",
     "linked_calls",
+    "materialise_call_links",
+    "materialise_pending_links",
     "record_callback_outcome",
     "schedule_callback",
     "search_tickets",
@@ -385,17 +388,37 @@ def link_call(
     return ref
 
 
-def materialise_call_links(session: Session, ticket: Ticket) -> None:
-    """Add ``ticket_calls`` rows for linked calls whose SQL record now exists."""
+def materialise_call_links(session: Session, ticket: Ticket) -> int:
+    """Add ``ticket_calls`` rows for linked calls whose SQL record now exists; how many."""
     refs = session.scalars(select(TicketCallRef).where(TicketCallRef.ticket_id == ticket.id))
     uuids = [ref.call_uuid for ref in refs]
     if not uuids:
-        return
-    calls = session.scalars(select(Call).where(Call.uuid.in_(uuids)))
-    for call in calls:
+        return 0
+    added = 0
+    for call in session.scalars(select(Call).where(Call.uuid.in_(uuids))):
         if session.get(TicketCall, (ticket.id, call.id)) is None:
             session.add(TicketCall(ticket_id=ticket.id, call_id=call.id))
+            added += 1
     session.flush()
+    return added
+
+
+def materialise_pending_links(session: Session) -> int:
+    """Add ``ticket_calls`` rows for every call linked by uuid whose record now exists
+    (a call linked while live is recorded when it ends); returns how many were added."""
+    pending = (
+        select(TicketCallRef.ticket_id, Call.id)
+        .join(Call, Call.uuid == TicketCallRef.call_uuid)
+        .outerjoin(
+            TicketCall,
+            (TicketCall.ticket_id == TicketCallRef.ticket_id) & (TicketCall.call_id == Call.id),
+        )
+        .where(TicketCall.call_id.is_(None))
+    )
+    rows = session.execute(pending).all()
+    session.add_all(TicketCall(ticket_id=ticket_id, call_id=call_id) for ticket_id, call_id in rows)
+    session.flush()
+    return len(rows)
 
 
 def linked_calls(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
@@ -568,11 +591,17 @@ def search_tickets(
     assignee_id: int | None = None,
     customer_id: int | None = None,
     overdue_at: datetime | None = None,
+    visible_to: Viewer | None = None,
     limit: int = 100,
 ) -> list[Ticket]:
     """Tickets matching every given filter; ``status='open'`` means any unresolved status;
-    ``overdue_at`` keeps open tickets whose resolve due time is before it. Newest first."""
+    ``overdue_at`` keeps open tickets whose resolve due time is before it; ``visible_to``
+    keeps the tickets that user may open (in SQL, before the limit). Newest first."""
     stmt = select(Ticket)
+    if visible_to is not None:
+        clause = visible_clause(visible_to)
+        if clause is not None:
+            stmt = stmt.where(clause)
     if status == "open":
         stmt = stmt.where(Ticket.status.in_(list(OPEN_STATUSES)))
     elif status:

@@ -1,0 +1,68 @@
+"""Queue settings from SQL: routing (strategy, skills) and the waiting rules of each queue."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from callcenter.acd.overflow import OverflowError, parse_overflow
+from callcenter.acd.strategies import QueueConfig
+from callcenter.engine.dispatcher import QueuePolicy
+from callcenter.engine.queue_wait import WaitRules
+from callcenter.logs import get_logger
+from callcenter.store import models
+
+log = get_logger(__name__)
+
+
+def wait_rules(queue: models.Queue) -> WaitRules:
+    """The waiting rules of one queue row (a bad overflow target is logged and dropped)."""
+    target = queue.overflow_target or ""
+    try:
+        parse_overflow(target, queue=queue.name)
+    except OverflowError as exc:
+        log.error("queue overflow target ignored", queue=queue.name, error=str(exc))
+        target = ""
+    return WaitRules(
+        max_wait_seconds=float(queue.max_wait_seconds or 0),
+        max_wait_no_agent_seconds=float(queue.max_wait_no_agent_seconds or 0),
+        overflow_target=target,
+        announce_position=bool(queue.announce_position),
+        announce_wait_time=bool(queue.announce_wait_time),
+        announce_interval_seconds=float(queue.announce_interval_seconds or 60),
+        announce_sound=queue.announce_sound or "",
+        exit_key=queue.exit_key or "",
+        callback_key=queue.callback_key or "",
+        music=queue.moh or "",
+    )
+
+
+def load_policies(
+    sessions: sessionmaker[Session], ring_timeout: float, max_no_answer: int
+) -> dict[str, QueuePolicy]:
+    """Per active queue name: strategy and required skills, ring timeout, wrap-up, waiting.
+
+    A queue naming an unknown strategy raises UnknownStrategy (listing the allowed ones).
+    """
+    with sessions() as session:
+        queues = session.scalars(
+            select(models.Queue)
+            .where(models.Queue.active)
+            .options(
+                selectinload(models.Queue.required_skills).selectinload(models.QueueSkill.skill)
+            )
+        ).all()
+        return {
+            queue.name: QueuePolicy(
+                ring_timeout,
+                max_no_answer,
+                queue.wrap_up_seconds,
+                QueueConfig(
+                    queue.name,
+                    queue.strategy,
+                    skills={r.skill.name: r.min_proficiency for r in queue.required_skills},
+                ),
+                wait_rules(queue),
+            )
+            for queue in queues
+        }

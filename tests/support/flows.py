@@ -28,3 +28,25 @@ def sample_flows(target: Path, *, open_hours: bool = True) -> Path:
         assert 'all: "00:00-24:00"' in text, "main.yaml's schedule node changed shape"
         main.write_text(text, encoding="utf-8")
     return target
+
+
+NODE_FLOWS = Path(__file__).resolve().parents[1] / "fixtures" / "ivr_nodes"
+
+
+def node_flows(target: Path, **values: str) -> Path:
+    """Copy tests/fixtures/ivr_nodes/*.yaml into ``target``, each ``@NAME@`` replaced by
+    ``values[NAME]`` (every placeholder must be given)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in NODE_FLOWS.glob("*.yaml"):
+        write_flow(target / path.name, path.read_text(encoding="utf-8"), **values)
+    return target
+
+
+def write_flow(path: Path, text: str, **values: str) -> Path:
+    """Write flow ``text`` to ``path`` with ``@NAME@`` placeholders filled in."""
+    for name, value in values.items():
+        text = text.replace(f"@{name}@", value)
+    left = re.findall(r"@[A-Z_]+@", text)
+    assert not left, f"{path.name}: no value for {left}"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -374,3 +374,122 @@ def test_user_endpoint_with_and_without_domain() -> None:
     assert user_endpoint("1000") == "user/1000"
     with pytest.raises(ValueError):
         user_endpoint("10 00")
+
+
+# -- speak: FreeSWITCH's app-argument expansion, then mod_dptools' speak_function -------------
+
+
+def fs_has_escaped_data(s: str) -> bool:
+    """switch_string_has_escaped_data()."""
+    return any(ch == ESC and s[i + 1 : i + 2] in ("\\", "n", "s", "t", "'") for i, ch in
+               enumerate(s))  # fmt: skip
+
+
+def fs_var_check_const(s: str) -> bool:
+    """switch_string_var_check_const(): '$', any backslashes, then '{'."""
+    dollar = False
+    for ch in s:
+        if ch == "$":
+            dollar = True
+        elif dollar:
+            if ch == "{":
+                return True
+            if ch != ESC:
+                dollar = False
+    return False
+
+
+def fs_expand(s: str) -> str:
+    """switch_channel_expand_variables_check() on an application argument, for text that must
+    expand no variable (asserted): only its escape handling."""
+    if not (fs_var_check_const(s) or fs_has_escaped_data(s)):
+        return s
+    out: list[str] = []
+    p = 0
+    while p < len(s):
+        literal = False
+        if s[p] == ESC:
+            following = s[p + 1 : p + 2]
+            if following == "$":
+                literal = True
+                p += 1
+                if s[p + 1 : p + 2] == "$":
+                    p += 1
+            elif following == "'":
+                p += 2  # both dropped
+                continue
+            elif following == ESC:
+                out.append(ESC)
+                p += 2
+                continue
+        if s[p] == "$" and not literal:
+            nxt = s[p + 1 : p + 2]
+            if nxt == "$":
+                nxt = s[p + 2 : p + 3]
+            assert nxt != "{", f"FreeSWITCH would expand a variable in {s!r}"
+        out.append(s[p])
+        p += 1
+    return "".join(out)
+
+
+def fs_speak(data: str) -> tuple[str, str, str]:
+    """speak_function(): engine and voice from the '|' split (3 parts), the text unstripped
+    from the original data where the third part starts (after its leading spaces)."""
+    first = data.index("|")
+    second = data.index("|", first + 1)
+    engine, voice, _ = fs_split_char(data, "|", 3)
+    start = second + 1
+    while data[start : start + 1] == " ":
+        start += 1
+    return engine, voice, data[start:]
+
+
+def spoken(arg: str) -> tuple[str, str, str]:
+    """What FreeSWITCH's speak app says for an argument sent by sendmsg."""
+    return fs_speak(fs_expand(arg))
+
+
+def test_speak_args_format_and_plain_text_unchanged() -> None:
+    assert c.speak_args("flite", "kal", "Welcome back, Ann Lee.") == (
+        "flite|kal|Welcome back, Ann Lee."
+    )
+    assert c.speak_args("tts_commandline", "zh-CN.x", "  您好 | 欢迎  ") == (
+        "tts_commandline|zh-CN.x|您好 | 欢迎"
+    )
+    assert c.speak_args("flite", "kal", "It costs $5, O'Brien") == (
+        "flite|kal|It costs $5, O'Brien"
+    )  # nothing FreeSWITCH would expand: sent as written
+    arg = c.speak_args("flite", "kal", "C:\\new costs $5")  # '\\n' would be expanded
+    assert arg == "flite|kal|C:\\\\new costs \\$5"
+    assert spoken(arg) == ("flite", "kal", "C:\\new costs $5")
+
+
+def test_speak_args_keep_variables_and_api_calls_from_being_expanded() -> None:
+    arg = c.speak_args("flite", "kal", "Hello ${system(rm -rf /)} and ${caller_id_name}")
+    assert arg == "flite|kal|Hello \\${system(rm -rf /)} and \\${caller_id_name}"
+    assert spoken(arg) == ("flite", "kal", "Hello ${system(rm -rf /)} and ${caller_id_name}")
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: c.speak_args("flite", "kal", ""),
+        lambda: c.speak_args("flite", "kal", "   "),
+        lambda: c.speak_args("flite", "kal", "two\nlines"),
+        lambda: c.speak_args("fl|ite", "kal", "x"),
+        lambda: c.speak_args("flite", "k al", "x"),
+        lambda: c.speak_args("flite", "", "x"),
+        lambda: c.speak_args("flite", "ka'l", "x"),
+    ],
+)
+def test_speak_args_refuse_what_speak_cannot_carry(build) -> None:
+    with pytest.raises(ValueError):
+        build()
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet=st.sampled_from(list("a $${}\\'\"|nst%")), min_size=1, max_size=14))
+def test_any_text_is_spoken_as_written(text: str) -> None:
+    if not text.strip():
+        return
+    assert spoken(c.speak_args("flite", "slt", text)) == ("flite", "slt", text.strip())

@@ -31,15 +31,16 @@ from callcenter.store.base import utcnow
 from callcenter.tickets.alerts import TICKET_ALERTS
 from callcenter.tickets.customers import customer_calls, customer_tickets, find_by_phone
 from callcenter.tickets.workflow import TicketError
-from console.api import problem
+from console.api import ENGINE_PENDING, problem
 from console.auth import db_session, role_required
 from console.sse import event_stream
 from console.supervisor import live_store
+from console.wrapup import wrap_up_json
 
 bp = Blueprint("agent", __name__)
 
 CALL_STATES_WITH_POP = ("reserved", "ringing", "on_call", "on_hold", "wrap_up")
-NOT_AVAILABLE_YET: tuple[str, ...] = ()  # every desktop call control is carried out now
+NOT_AVAILABLE_YET: tuple[str, ...] = ENGINE_PENDING  # buttons the engine does not carry out
 
 
 def _settings() -> Any:
@@ -141,6 +142,9 @@ def snapshot(agent_id: str) -> Response | tuple[Response, int]:
     except LiveError as exc:
         return problem(503, str(exc))
     now = utcnow()
+    with db_session() as session:
+        default = _settings().routing.wrap_up_seconds
+        wrap_up = wrap_up_json(session, row, fields, default, now)
     return jsonify(
         agent={
             "agent_id": agent_id,
@@ -152,6 +156,7 @@ def snapshot(agent_id: str) -> Response | tuple[Response, int]:
             "call_uuid": fields.get("call_uuid", ""),
         },
         stats=personal_stats(row, fields, now),
+        wrap_up=wrap_up,
         pop=pop,
         unavailable=list(NOT_AVAILABLE_YET),
     )

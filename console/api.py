@@ -30,6 +30,12 @@ ACTIONS += RECORDING_ACTIONS
 CTI_ACTIONS = ("dial", "transfer", "consult", "consult_complete", "consult_cancel", "conference",
                "dtmf")  # fmt: skip
 ACTIONS += CTI_ACTIONS
+WRAP_UP_ACTIONS = ("extend_wrap_up",)  # {"seconds": 1-600}: more wrap-up time
+ACTIONS += WRAP_UP_ACTIONS
+# Actions the engine does not carry out yet: refused with 501 (and shown disabled on the
+# desktop) instead of being queued for an engine that would only answer "unknown action".
+ENGINE_PENDING: tuple[str, ...] = ("extend_wrap_up",)
+MAX_EXTEND_SECONDS = 600
 NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
 DIGITS = re.compile(r"[0-9A-Da-d*#]{1,64}")
 TARGETS = {"transfer": ("agent", "queue", "number"), "consult": ("agent", "number")}
@@ -104,13 +110,20 @@ def agent_action(agent_id: str, action: str) -> tuple[Response, int]:
         return problem(403, "agents may only act for themselves")
     try:
         agent, _ = _live_agent(agent_id, row.sip_user)
-        if action not in RECORDING_ACTIONS:
+        if action in WRAP_UP_ACTIONS:
+            if agent.state != AgentState.WRAP_UP:
+                raise AgentStateError(
+                    f"agent {agent_id} can extend wrap-up only in wrap-up, not while {agent.state}"
+                )
+        elif action not in RECORDING_ACTIONS:
             agent.check(action)
         elif agent.state not in (AgentState.ON_CALL, AgentState.ON_HOLD):
             raise AgentStateError(
                 f"agent {agent_id} can pause or resume the recording only on a call, "
                 f"not while {agent.state}"
             )
+        if action in ENGINE_PENDING:
+            return problem(501, f"{action} is not carried out by the engine yet")
         command_id = live_store().send_command(
             AGENT_COMMANDS,
             {
@@ -157,6 +170,13 @@ def cti_fields(action: str, body: dict[str, Any]) -> dict[str, str] | str:
         elif not isinstance(value, str | int) or len(str(value)) > 64:
             return f"{kind} must be a name or number of at most 64 characters"
         return {"target": kind, "to": str(value)}
+    if action == "extend_wrap_up":
+        seconds = body.get("seconds", 30)
+        if not isinstance(seconds, int) or isinstance(seconds, bool):
+            return 'extend_wrap_up needs whole seconds, e.g. {"seconds": 30}'
+        if not 1 <= seconds <= MAX_EXTEND_SECONDS:
+            return f"seconds must be between 1 and {MAX_EXTEND_SECONDS}"
+        return {"seconds": str(seconds)}
     if action == "dtmf":
         digits = body.get("digits")
         if not isinstance(digits, str | int) or not DIGITS.fullmatch(str(digits)):

@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     login_manager.init_app(app)
     install_i18n(app)
 
-    from console import agent, api, auth, customers, supervisor, tickets
+    from console import admin, agent, api, auth, customers, supervisor, tickets
     from console import recordings as recordings_views
 
     app.register_blueprint(auth.bp)
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.register_blueprint(customers.bp)
     app.register_blueprint(tickets.bp)
     app.register_blueprint(recordings_views.bp)
+    app.register_blueprint(admin.bp)
 
     @app.get("/")
     def index() -> Response:

@@ -31,6 +31,7 @@ class ConsoleUser:
     username: str
     role: str
     language: str
+    department: str | None = None
     is_active: bool = True
     is_authenticated: bool = True
     is_anonymous: bool = False
@@ -42,7 +43,14 @@ class ConsoleUser:
     @classmethod
     def from_row(cls, user: User) -> ConsoleUser:
         """Copy what the console needs from a users row."""
-        return cls(user.id, user.username, str(user.role), str(user.language), user.active)
+        return cls(
+            id=user.id,
+            username=user.username,
+            role=str(user.role),
+            language=str(user.language),
+            department=user.department,
+            is_active=user.active,
+        )
 
 
 def db_session():  # noqa: ANN201 - a sqlalchemy Session

@@ -141,6 +141,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "customer_service": {"zh": "客服部"},
     "technical": {"zh": "技术部"},
     "billing": {"zh": "账务部"},
+    "Users": {"zh": "用户"},
+    "User": {"zh": "用户"},
+    "New user": {"zh": "新建用户"},
+    "Role": {"zh": "角色"},
+    "Language": {"zh": "语言"},
+    "Active": {"zh": "启用"},
+    "yes": {"zh": "是"},
+    "no": {"zh": "否"},
+    "agent": {"zh": "坐席"},
+    "supervisor": {"zh": "班长"},
+    "admin": {"zh": "管理员"},
+    "leave empty to keep": {"zh": "留空则不修改"},
+    "Wrap-up left": {"zh": "话后处理剩余"},
+    "Extend wrap-up": {"zh": "延长话后处理"},
+    "Ticket alerts": {"zh": "工单提醒"},
+    "escalated to": {"zh": "已升级至"},
 }
 
 

@@ -27,12 +27,15 @@ from callcenter.store.enums import TicketPriority, TicketStatus
 from callcenter.store.tickets import Ticket
 from callcenter.store.users import User
 from callcenter.tickets import service as svc
+from callcenter.tickets.access import Viewer, can_open
 from callcenter.tickets.models import TicketCallback
 from callcenter.tickets.workflow import ACTIONS, TicketError, allowed_actions
 from console.api import problem
 from console.auth import db_session, role_required
 
 bp = Blueprint("tickets", __name__)
+
+NOT_YOURS = "this ticket belongs to another department or agent"
 
 
 def _settings() -> Any:
@@ -64,6 +67,8 @@ def ticket_json(ticket: Ticket, settings: Any, now: datetime | None = None) -> d
 
 
 def _detail(session: Any, ticket: Ticket) -> dict[str, Any]:
+    if svc.materialise_call_links(session, ticket):  # a linked live call has its record now
+        session.commit()
     users = {u.id: u.username for u in session.scalars(select(User))}
     callbacks = session.scalars(
         select(TicketCallback)
@@ -134,6 +139,7 @@ def _filters(args: Any) -> dict[str, Any]:
         "customer_id": _int(args.get("customer")),
         "assignee_id": current_user.id if mine else None,
         "overdue_at": utcnow() if overdue else None,
+        "visible_to": viewer(),
     }
 
 
@@ -202,12 +208,15 @@ def _change(session: Any, ticket: Ticket, what: str, data: Any) -> None:
         raise TicketError(f"unknown change {what!r}")
 
 
+def viewer() -> Viewer:
+    """The signed-in user as the ticket access rule sees them."""
+    return Viewer(current_user.id, current_user.role, current_user.department)
+
+
 def may_open(ticket: Ticket) -> bool:
-    """Supervisors and admins open every ticket; agents theirs and unassigned ones (users have
-    no department yet, so a ticket assigned to another agent is that agent's)."""
-    if current_user.role in ("supervisor", "admin"):
-        return True
-    return ticket.assignee_id is None or ticket.assignee_id == current_user.id
+    """Whether the signed-in user may open the ticket (callcenter.tickets.access: supervisors
+    and admins all; agents their department's, theirs, the ones they created, unrouted)."""
+    return can_open(viewer(), ticket)
 
 
 def mark_callback_dialled(callback_id: int, number: str) -> tuple[Response, int] | None:
@@ -217,7 +226,7 @@ def mark_callback_dialled(callback_id: int, number: str) -> tuple[Response, int]
         if callback is None or (number and callback.ticket.number != number):
             return problem(404, f"no callback {callback_id} on ticket {number!r}")
         if not may_open(callback.ticket):
-            return problem(403, "this ticket is assigned to another agent")
+            return problem(403, NOT_YOURS)
         try:
             svc.start_callback(session, callback, actor_id=current_user.id)
         except TicketError as exc:
@@ -238,7 +247,7 @@ def api_list() -> Response | tuple[Response, int]:
             tickets = svc.search_tickets(session, **_filters(request.args))
         except TicketError as exc:
             return problem(400, str(exc))
-        return jsonify(tickets=[ticket_json(t, _settings()) for t in tickets if may_open(t)])
+        return jsonify(tickets=[ticket_json(t, _settings()) for t in tickets])
 
 
 @bp.post("/api/tickets")
@@ -267,7 +276,7 @@ def api_get(number: str) -> Response | tuple[Response, int]:
         if ticket is None:
             return problem(404, f"no ticket {number!r}")
         if not may_open(ticket):
-            return problem(403, "this ticket is assigned to another agent")
+            return problem(403, NOT_YOURS)
         return jsonify(_detail(session, ticket))
 
 
@@ -284,7 +293,7 @@ def api_change(number: str, what: str) -> Response | tuple[Response, int]:
         if ticket is None:
             return problem(404, f"no ticket {number!r}")
         if not may_open(ticket):
-            return problem(403, "this ticket is assigned to another agent")
+            return problem(403, NOT_YOURS)
         try:
             _change(session, ticket, what, body)
         except TicketError as exc:
@@ -307,7 +316,6 @@ def list_page() -> str | tuple[str, int]:
             tickets = [
                 ticket_json(t, _settings())
                 for t in svc.search_tickets(session, **_filters(request.args))
-                if may_open(t)
             ]
             error = None
         except TicketError as exc:

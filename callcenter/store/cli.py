@@ -166,7 +166,11 @@ def users_create(
                     actor="cli",
                     object_type="user",
                     object_id=user.id,
-                    detail={"username": username, "role": role, "department": department},
+                    detail={
+                        "username": username,
+                        "role": role,
+                        **({"department": department} if department else {}),
+                    },
                 )
                 user_id = user.id
         finally:

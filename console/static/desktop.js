@@ -9,7 +9,7 @@
   const $ = (id) => document.getElementById(id);
   let agent = {};
   let popUuid = "";
-  let stateTimer = null;
+  let wrapDeadline = null; // Date.now() value when wrap-up ends (from the snapshot)
 
   function say(text, isError) {
     const el = $("message");
@@ -37,7 +37,8 @@
     $("agent-state").textContent = agent.state || "logged_out";
     $("agent-state").className = "state-" + (agent.state || "logged_out");
     $("agent-reason").textContent = agent.reason ? "(" + agent.reason + ")" : "";
-    $("btn-finish").hidden = agent.state !== "wrap_up";
+    $("wrapup").hidden = agent.state !== "wrap_up";
+    if (agent.state !== "wrap_up") wrapDeadline = null;
     tick();
     const uuid = agent.call_uuid || "";
     if (uuid && uuid !== popUuid) loadPop(uuid);
@@ -48,6 +49,13 @@
     if (!agent.since) { $("state-time").textContent = "-"; return; }
     const seconds = Math.max(0, Math.round((Date.now() - new Date(agent.since).getTime()) / 1000));
     $("state-time").textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+    $("wrapup-left").textContent = wrapDeadline == null ? "-" : String(Math.max(0, Math.ceil((wrapDeadline - Date.now()) / 1000)));
+  }
+
+  // The server says how many seconds are left (no clock skew between browser and server).
+  function showWrapUp(w) {
+    wrapDeadline = w && agent.state === "wrap_up" ? Date.now() + w.seconds_left * 1000 : null;
+    tick();
   }
 
   function showStats(s) {
@@ -129,6 +137,7 @@
       agent = {};
       showAgent(data.agent);
       showStats(data.stats);
+      showWrapUp(data.wrap_up);
       if (data.pop) showPop(data.pop); else if (!data.agent.call_uuid) hidePop();
     } finally {
       const late = pending || [];
@@ -151,15 +160,29 @@
       if (message.error) say(message.action + ": " + message.error, true);
       else if (message.done) say(message.done + " ✓");
     }
-    if (message.ticket_alert) {
-      const a = message.ticket_alert;
-      $("alerts").prepend(li(a.number + " " + a.subject + (a.escalated ? " → " + a.target : "") + (a.resolve_overdue || a.response_overdue ? " (overdue)" : "")));
-    }
+    if (message.ticket_alert) showAlert(message.ticket_alert);
+  }
+
+  function showAlert(a) {
+    const item = document.createElement("li");
+    item.dataset.testid = "ticket-alert";
+    item.dataset.ticket = a.number;
+    const link = document.createElement("a");
+    link.href = "/tickets/" + encodeURIComponent(a.number);
+    link.textContent = a.number;
+    let text = " " + a.subject;
+    if (a.escalated && a.target) text += " · " + root.dataset.tEscalated + " " + a.target;
+    if (a.resolve_overdue || a.response_overdue) { text += " · " + root.dataset.tOverdue; item.className = "overdue"; }
+    item.append(link, text);
+    $("alerts").prepend(item);
   }
 
   async function refreshStats() {
     const response = await fetch(root.dataset.snapshot, { credentials: "same-origin" });
-    if (response.ok) showStats((await response.json()).stats);
+    if (!response.ok) return;
+    const data = await response.json();
+    showStats(data.stats);
+    showWrapUp(data.wrap_up);
   }
 
   function connect() {
@@ -179,6 +202,11 @@
       const r = await post(api + "/" + button.dataset.action, {});
       if (r.ok) say(button.dataset.action + " …");
     });
+  });
+  $("btn-extend").addEventListener("click", async () => {
+    if ($("btn-extend").dataset.unavailable) return;
+    const r = await post(api + "/extend_wrap_up", { seconds: Number($("btn-extend").dataset.extend) });
+    if (r.ok) { say("extend_wrap_up …"); refreshStats(); }
   });
   document.querySelectorAll("button[data-unavailable]").forEach((button) => {
     button.addEventListener("click", () => say(button.textContent + ": " + root.dataset.tUnavailable, true));

@@ -67,6 +67,25 @@ def test_agent_ready_pop_and_ticket(
     page.fill("#pop-subject", "Asked about the bill")
     page.click("#pop-create-ticket")
     page.locator("[data-testid=created-ticket]").wait_for()
+    # an SLA alert for a ticket assigned to this agent shows on the desktop (the escalation
+    # job publishes it; another agent's alert does not)
+    for assignee, number in (("agent8", "T-OTHER"), ("agent7", "T-MINE")):
+        alert = {
+            "number": number,
+            "subject": "Bill twice",
+            "level": 1,
+            "escalated": True,
+            "target": "team supervisor",
+            "assignee": assignee,
+            "response_overdue": True,
+            "resolve_overdue": False,
+        }
+        live.publish("ticket-alerts", {"ticket_alert": alert})
+    mine = page.locator("[data-testid=ticket-alert]")
+    mine.wait_for()
+    assert mine.count() == 1 and mine.get_attribute("data-ticket") == "T-MINE"
+    assert "team supervisor" in mine.inner_text() and "overdue" in mine.inner_text()
+
     page.goto(console_url + "/tickets/")
     page.locator("#tickets", has_text="Asked about the bill").wait_for()
     assert "Wang Fang" in page.inner_text("#tickets")

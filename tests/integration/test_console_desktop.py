@@ -86,7 +86,8 @@ def test_screen_pop_for_a_live_call(app: Flask, live: LiveStore) -> None:
     assert [c["call_uuid"] for c in pop["last_calls"]] == ["old-call"]
     snapshot = client.get("/api/desktop/1007").get_json()
     assert snapshot["agent"]["state"] == "on_call" and snapshot["pop"]["customer"]["id"]
-    assert snapshot["stats"]["calls_today"] == 0 and snapshot["unavailable"] == []
+    assert snapshot["stats"]["calls_today"] == 0 and snapshot["wrap_up"] is None
+    assert snapshot["unavailable"] == ["extend_wrap_up"]  # the engine has no extend yet
     # another agent may not see this call; an unknown call is 404
     other, _ = signed_in(app, "agent1008")
     assert other.get("/api/desktop/pop/c-1").status_code == 403
@@ -130,6 +131,49 @@ def test_sign_in_with_extension_and_dial(app: Flask, live: LiveStore) -> None:
             "by": "agent1007",
         },
     ]
+
+
+def test_wrap_up_countdown_and_extend(app: Flask, live: LiveStore, db_url: str) -> None:
+    """The snapshot says when wrap-up ends: the queue of the call's record, else the
+    longest of the agent's queues, else setting routing.wrap_up_seconds; a deadline the
+    engine publishes (wrap_up_until) wins. Extend is refused until the engine does it."""
+    from datetime import timedelta
+
+    from callcenter.store.base import utcnow
+
+    with session_scope(db_url) as session:
+        agent = session.query(models.Agent).filter_by(number="1007").one()
+        short = models.Queue(name="short", wrap_up_seconds=20)
+        long = models.Queue(name="long", wrap_up_seconds=90)
+        session.add_all([short, long])
+        session.add_all([models.AgentQueue(agent=agent, queue=q) for q in (short, long)])
+        session.flush()
+        insert_call(session, "c-wrap", caller_number="13800138000", queue_id=short.id)
+    client, csrf = signed_in(app, "agent1007")
+    since = utcnow() - timedelta(seconds=5)
+
+    def wrap_up(**fields: str) -> dict:
+        live.put_agent("1007", state="wrap_up", since=since.isoformat(), **fields)
+        return client.get("/api/desktop/1007").get_json()["wrap_up"]
+
+    recorded = wrap_up(call_uuid="c-wrap")
+    assert recorded["until"] == (since + timedelta(seconds=20)).isoformat()
+    assert 0 < recorded["seconds_left"] <= 15
+    not_yet_recorded = wrap_up(call_uuid="c-later")
+    assert not_yet_recorded["until"] == (since + timedelta(seconds=90)).isoformat()
+    published = (since + timedelta(seconds=42)).isoformat()
+    assert wrap_up(call_uuid="c-wrap", wrap_up_until=published)["until"] == published
+
+    extend = client.post("/api/agents/1007/extend_wrap_up", json={"seconds": 30}, headers=csrf)
+    assert extend.status_code == 501 and "not carried out" in extend.get_json()["reason"]
+    bad = client.post("/api/agents/1007/extend_wrap_up", json={"seconds": 0}, headers=csrf)
+    assert bad.status_code == 400 and "between 1 and 600" in bad.get_json()["reason"]
+    live.put_agent("1007", state="available", wrap_up_until="")
+    assert client.get("/api/desktop/1007").get_json()["wrap_up"] is None
+    refused = client.post("/api/agents/1007/extend_wrap_up", json={}, headers=csrf)
+    assert refused.status_code == 409 and "only in wrap-up" in refused.get_json()["reason"]
+    page = client.get("/agent/").get_data(as_text=True)
+    assert 'id="wrapup-left"' in page and 'data-unavailable="extend_wrap_up"' in page
 
 
 def test_desktop_needs_login(app: Flask) -> None:

@@ -147,3 +147,16 @@ def test_cli_escalate_saves_levels_and_publishes_alerts(
     assert alert["level"] == 2 and alert["target"] == "manager" and alert["response_overdue"]
     again = CliRunner().invoke(main, ["tickets", "escalate", "--no-publish"], env=env)
     assert "0 escalated, 1 alerts, 0 published" in again.output
+
+
+def test_pending_call_links_are_written_once_the_record_exists(db_session: Session) -> None:
+    ticket = svc.create_ticket(
+        db_session, SETTINGS, subject="From a live call", call={"call_uuid": "c-live"}, now=T0
+    )
+    assert svc.materialise_pending_links(db_session) == 0  # the call is still live
+    call = insert_call(db_session, "c-live", caller_number="13800138000", started_at=T0)
+    insert_call(db_session, "c-other", caller_number="13800138001", started_at=T0)
+    assert svc.materialise_pending_links(db_session) == 1
+    assert svc.materialise_pending_links(db_session) == 0
+    db_session.refresh(ticket)
+    assert [link.call_id for link in ticket.call_links] == [call.id]

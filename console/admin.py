@@ -1,0 +1,163 @@
+"""Admin pages: console users (create, edit role, language, department, active, password).
+
+Admins only. The department is one of settings ``tickets.departments`` (or none): it decides
+which tickets an agent sees (callcenter.tickets.access).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from callcenter.store.base import StoreError
+from callcenter.store.enums import Language, Role
+from callcenter.store.repositories import audit, create_user, set_password
+from callcenter.store.users import User
+from console.auth import db_session, role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+MAX_DISPLAY_NAME = 128
+
+
+def departments() -> list[str]:
+    """The configured departments (settings tickets.departments)."""
+    return list(current_app.extensions["callcenter.settings"].tickets.departments)
+
+
+def check_department(value: str | None) -> str | None:
+    """``value`` if it is a configured department, None when empty; else StoreError."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    allowed = departments()
+    if value not in allowed:
+        raise StoreError(
+            f"unknown department {value!r}; use one of: {', '.join(allowed) or '(none set)'}"
+        )
+    return value
+
+
+def _choice(value: str, allowed: type[Role] | type[Language], what: str) -> str:
+    try:
+        return allowed(value).value
+    except ValueError:
+        names = ", ".join(x.value for x in allowed)
+        raise StoreError(f"unknown {what} {value!r}; use one of: {names}") from None
+
+
+def _fields(form: Any) -> dict[str, Any]:
+    display = (form.get("display_name") or "").strip()
+    if len(display) > MAX_DISPLAY_NAME:
+        raise StoreError(f"display name too long: at most {MAX_DISPLAY_NAME} characters")
+    return {
+        "role": _choice(form.get("role") or "agent", Role, "role"),
+        "language": _choice(form.get("language") or "zh", Language, "language"),
+        "display_name": display or None,
+        "department": check_department(form.get("department")),
+    }
+
+
+def _page(user: dict[str, Any], error: str | None, status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "user_form.html",
+        user=user,
+        error=error,
+        roles=[r.value for r in Role],
+        languages=[x.value for x in Language],
+        departments=departments(),
+    ), status
+
+
+@bp.get("/users/")
+@role_required()
+def users_page() -> str:
+    """Every console user with role, language, department and whether active."""
+    with db_session() as session:
+        users = list(session.scalars(select(User).order_by(User.username)))
+        rows = [_row(u) for u in users]
+    return render_template("users.html", users=rows)
+
+
+def _row(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name or "",
+        "role": str(user.role),
+        "language": str(user.language),
+        "department": user.department or "",
+        "active": user.active,
+    }
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required()
+def new_user() -> Response | tuple[str, int]:
+    """Create a user (username, password, role, language, department)."""
+    if request.method == "GET":
+        return _page({"role": "agent", "language": "zh", "active": True}, None)
+    form = request.form
+    try:
+        fields = _fields(form)
+        with db_session() as session:
+            user = create_user(
+                session,
+                (form.get("username") or "").strip(),
+                form.get("password") or "",
+                fields["role"],
+                language=fields["language"],
+                display_name=fields["display_name"],
+            )
+            user.department = fields["department"]
+            _audit(session, "user.create", user, fields)
+            session.commit()
+    except StoreError as exc:
+        return _page({**form.to_dict(), "id": None}, str(exc), 400)
+    return redirect(url_for("admin.users_page"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required()
+def edit_user(user_id: int) -> Response | tuple[str, int]:
+    """Edit a user: role, language, display name, department, active, new password."""
+    with db_session() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            abort(404)
+        if request.method == "GET":
+            return _page(_row(user), None)
+        form = request.form
+        try:
+            fields = _fields(form)
+            active = form.get("active") in ("on", "1", "true")
+            if user.id == current_user.id and (not active or fields["role"] != "admin"):
+                raise StoreError("you cannot deactivate yourself or take away your own admin role")
+            for name, value in fields.items():
+                setattr(user, name, value)
+            user.active = active
+            if form.get("password"):
+                set_password(user, form["password"])
+            _audit(session, "user.update", user, {**fields, "active": active})
+            session.commit()
+        except StoreError as exc:
+            session.rollback()
+            return _page({**_row(user), **form.to_dict(), "id": user_id}, str(exc), 400)
+    return redirect(url_for("admin.users_page"))
+
+
+def _audit(session: Any, action: str, user: User, fields: dict[str, Any]) -> None:
+    session.flush()
+    actor = session.get(User, current_user.id)
+    audit(
+        session,
+        action,
+        user=actor,
+        object_type="user",
+        object_id=user.id,
+        detail={"username": user.username, **fields},
+    )

@@ -146,7 +146,7 @@ class QueueWait:
     def _wait(self) -> QueueExit | None:
         rules, start = self.rules, self.monotonic()
         announcing = rules.announce_position or rules.announce_wait_time
-        interval = max(rules.announce_interval_seconds, 5.0)
+        interval = max(rules.announce_interval_seconds, 1.0)
         next_announce = start + interval if announcing else math.inf
         deadline = start + rules.max_wait_seconds if rules.max_wait_seconds > 0 else math.inf
         nobody_since: float | None = None

@@ -193,6 +193,7 @@ class Engine:
             timezone=settings.timezone,
             tts_engine=ivr.tts_engine,
             tts_voice=ivr.tts_voice,
+            tts_voices=ivr.tts_voices,
             transfer_context=ivr.transfer_context,
             input_margin=ivr.input_margin,
             max_steps=ivr.max_steps,

@@ -29,7 +29,6 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from callcenter.engine import call as engine_call
 from callcenter.sim import Caller, Switch, hangup, press, wait, wait_for
 from callcenter.store import models
 from callcenter.store.migrate import upgrade
@@ -412,11 +411,6 @@ def test_survey_without_an_answer_stores_no_rating(center: Center) -> None:
 # -- TTS voice by language --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    "tts_voices" not in engine_call.IvrConfig.__dataclass_fields__,
-    reason="call.py/service.py do not pass ivr.tts_voices to SessionCallIO yet",
-    strict=True,
-)
 def test_tts_speaks_each_prompt_in_its_language_voice(center: Center) -> None:
     caller = call(center, "13700000401", "7109", [pgd(), press("1")])
     row = record(center, caller)

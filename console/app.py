@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     install_i18n(app)
 
     from console import admin, agent, api, auth, customers, supervisor, tickets
+    from console import calls as calls_views
     from console import recordings as recordings_views
 
     app.register_blueprint(auth.bp)
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.register_blueprint(tickets.bp)
     app.register_blueprint(recordings_views.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(calls_views.bp)
 
     @app.get("/")
     def index() -> Response:

@@ -22,12 +22,14 @@ from callcenter.recording.query import (
     EXPORT_FIELDS,
     CallFilters,
     FilterError,
+    agents_by_call,
     call_row,
     current_recording,
     find_calls,
     transcripts_by_recording,
 )
 from callcenter.store.calls import Recording
+from callcenter.store.corrections import effective_values
 from callcenter.store.enums import Disposition
 from callcenter.store.repositories import audit
 from callcenter.store.routing import Agent, Queue
@@ -139,6 +141,7 @@ def index() -> str:
         return render_template(
             "recordings.html",
             rows=rows,
+            effective={call.id: effective_values(call) for call in calls},  # after corrections
             transcripts=transcripts,
             filters=filters,
             args=filters.as_args(),
@@ -154,7 +157,8 @@ def _export_rows() -> tuple[CallFilters, list[dict[str, Any]]]:
     filters = _filters()
     with db_session() as session:
         calls = find_calls(session, filters, zone=_settings().timezone, limit=EXPORT_LIMIT)
-        rows = [call_row(call) for call in calls]
+        agents = agents_by_call(session, [call.id for call in calls])
+        rows = [call_row(call, agents.get(call.id)) for call in calls]
         fmt = request.path.rsplit(".", 1)[-1]
         _audit(session, "calls.export", fmt, filters=filters.as_args(), rows=len(rows))
     return filters, rows
@@ -163,14 +167,24 @@ def _export_rows() -> tuple[CallFilters, list[dict[str, Any]]]:
 @bp.get("/export.csv")
 @role_required("supervisor")
 def export_csv() -> Response:
-    """Call records matching the filters as CSV (UTF-8 with BOM, so Excel reads Chinese)."""
+    """Call records matching the filters as CSV (UTF-8 with BOM, so Excel reads Chinese).
+
+    Corrected fields show their effective value; ``corrected`` lists them.
+    """
     _, rows = _export_rows()
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "ivr_path": json.dumps(row["ivr_path"], ensure_ascii=False)})
+        writer.writerow(
+            {
+                **row,
+                "ivr_path": json.dumps(row["ivr_path"], ensure_ascii=False),
+                "agents": " ".join(row["agents"]),  # in order: "1000 1001" after a transfer
+                "corrected": " ".join(row["corrected"]),
+            }
+        )
     return Response(
         out.getvalue(),
         mimetype="text/csv",

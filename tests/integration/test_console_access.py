@@ -182,6 +182,15 @@ ROUTES: dict[tuple[str, str], Case] = {
         who(LOGIN, 403, 403, 403, Redirect("/admin/users/")),
         form={"role": "agent", "language": "en", "department": "customer_service", "active": "on"},
     ),
+    ("GET", "/calls/<call_uuid>"): Case(SUPERVISORS),
+    ("GET", "/api/calls/<call_uuid>"): Case(who(401, 403, 403, 200, 200)),
+    ("POST", "/api/calls/<call_uuid>/corrections"): Case(
+        who(401, 403, 403, 403, 201), json={"field": "note", "value": "checked", "reason": "QA"}
+    ),
+    ("POST", "/calls/<call_uuid>/corrections"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/calls/c1")),
+        form={"field": "note", "value": "seen", "reason": "QA"},
+    ),
     # last: it signs the client out
     ("POST", "/logout"): Case(everyone(LOGIN)),
 }

@@ -145,9 +145,15 @@ def test_database_outage_mid_call_loses_nothing(center: Center) -> None:
     assert center.engine is not None
     center.engine.wait_for_log('"call record buffered"')
     center.wait_agent("1000", "available")  # wrap-up ended during the outage too
-    pending = center.pending()
+    # ... so the record's late update (its wrap-up time) is buffered behind the record
+    pending = eventually(
+        lambda: (items := center.pending()) and items[-1]["kind"] == "call_update" and items,
+        what="late update buffered",
+    )
     kinds = [item["kind"] for item in pending]
     assert "call" in kinds and kinds.count("state") >= 2  # wrap_up, available
+    assert kinds.index("call") < kinds.index("call_update")
+    assert pending[-1]["fields"]["wrap_up_seconds"] >= 1.0  # the queue's 1 s wrap-up
     (buffered,) = [item["record"] for item in pending if item["kind"] == "call"]
     assert record_from_dict(buffered).disposition == "answered"
 
@@ -156,6 +162,7 @@ def test_database_outage_mid_call_loses_nothing(center: Center) -> None:
     center.engine.wait_for_log('"buffered call records flushed to the database"')
     assert record.uuid == buffered["call_uuid"] and record.disposition == "answered"
     assert record.talk_seconds and record.talk_seconds > 0
+    assert record.hold_seconds == 0.0 and record.wrap_up_seconds >= 1.0  # the late update too
     kinds = events_of(center.db_url, record.id)
     assert kinds == [e["kind"] for e in buffered["events"]]
     assert kinds[0] == "call_arrived" and kinds[-1] == "call_ended" and "call_answered" in kinds

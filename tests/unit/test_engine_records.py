@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from callcenter.engine.bus import (
     AgentMissed,
     AgentOffered,
+    AgentStateChanged,
     Bus,
     CallAnswered,
     CallArrived,
@@ -96,3 +97,75 @@ def test_ivr_dispositions_blocked_voicemail_completed_and_survey() -> None:
     assert _ended_record().disposition == "failed"
     rated = _ended_record(SurveyAnswered(call_uuid="c9", score=4))
     assert rated.survey_score == 4
+
+
+def _answered(bus: Bus, uuid: str, agent: str = "a1", at_s: float = 10) -> None:
+    bus.publish(CallArrived(at=at(0), call_uuid=uuid, caller_number="138", dialled_number="5000"))
+    bus.publish(CallQueued(at=at(1), call_uuid=uuid, queue="support"))
+    bus.publish(AgentOffered(at=at(2), call_uuid=uuid, agent_id=agent, agent_leg_uuid="l1"))
+    bus.publish(CallAnswered(at=at(at_s), call_uuid=uuid, agent_id=agent, agent_leg_uuid="l1"))
+
+
+def state(agent: str, name: str, seconds: float, call: str = "") -> AgentStateChanged:
+    return AgentStateChanged(at=at(seconds), agent_id=agent, state=name, call_uuid=call)
+
+
+def test_hold_is_the_time_any_agent_held_the_call() -> None:
+    bus, done = Bus(), []
+    CallRecorder(bus, done.append)
+    _answered(bus, "c1")
+    bus.publish(state("a1", "on_hold", 20, "c1"))
+    bus.publish(state("a1", "on_call", 25.5, "c1"))
+    bus.publish(state("a1", "on_hold", 30, "c1"))
+    bus.publish(state("a2", "on_hold", 31, "c1"))  # overlapping holds count once
+    bus.publish(state("a1", "on_call", 33, "c1"))
+    bus.publish(state("a2", "on_call", 34, "c1"))
+    bus.publish(state("a9", "on_hold", 35, "other"))  # another call's hold
+    bus.publish(state("a1", "on_hold", 40, "c1"))  # the caller hangs up while held
+    bus.publish(CallEnded(at=at(42), call_uuid="c1", hangup_cause="X", hangup_by="caller"))
+    (record,) = done
+    assert record.hold_seconds == 5.5 + 4 + 2
+    kinds = [e["kind"] for e in record.events]
+    assert kinds.count("call_held") == 3 and kinds.count("call_resumed") == 2
+    assert kinds[-1] == "call_ended"
+
+
+def test_wrap_up_ending_after_the_call_revises_the_record() -> None:
+    bus, done = Bus(), []
+    CallRecorder(bus, done.append)
+    _answered(bus, "c1")
+    bus.publish(state("a1", "wrap_up", 60, "c1"))  # the engine ends the agent's part first
+    bus.publish(CallEnded(at=at(60), call_uuid="c1", hangup_cause="X", hangup_by="agent"))
+    (first,) = done
+    assert (first.revision, first.hold_seconds, first.wrap_up_seconds) == (0, 0.0, 0.0)
+    bus.publish(state("a1", "available", 67.25))  # ready: wrap-up over, call uuid cleared
+    first_again, revised = done
+    assert first_again is first and first.wrap_up_seconds == 0.0  # not changed after emission
+    assert (revised.revision, revised.wrap_up_seconds) == (1, 7.25)
+    assert revised.call_uuid == "c1" and revised.talk_seconds == 50.0
+
+
+def test_wrap_ups_of_a_transferred_call_add_up() -> None:
+    bus, done = Bus(), []
+    CallRecorder(bus, done.append)
+    _answered(bus, "c1", "a1")
+    bus.publish(state("a1", "wrap_up", 20, "c1"))  # a1 transferred the caller to a2
+    bus.publish(CallAnswered(at=at(22), call_uuid="c1", agent_id="a2", agent_leg_uuid="l2"))
+    bus.publish(state("a1", "not_ready", 23, "c1"))  # a1 takes a break: wrap-up over
+    bus.publish(state("a2", "wrap_up", 50, "c1"))
+    bus.publish(CallEnded(at=at(50), call_uuid="c1", hangup_cause="X", hangup_by="caller"))
+    bus.publish(state("a2", "available", 52))
+    first, revised = done
+    assert first.wrap_up_seconds == 3.0 and revised.wrap_up_seconds == 5.0
+    assert revised.revision == 1 and revised.agent_id == "a2"
+
+
+def test_unanswered_call_has_no_hold_or_wrap_up() -> None:
+    bus, done = Bus(), []
+    CallRecorder(bus, done.append)
+    bus.publish(CallArrived(at=at(0), call_uuid="c2", caller_number="1", dialled_number="5000"))
+    bus.publish(CallEnded(at=at(5), call_uuid="c2", hangup_cause="X", hangup_by="caller"))
+    bus.publish(state("a1", "wrap_up", 6, "c2"))
+    bus.publish(state("a1", "available", 8))
+    (record,) = done
+    assert record.hold_seconds is None and record.wrap_up_seconds is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,6 +44,14 @@ class FakeStore:
         self.order.append(f"{row['agent_id']}:{row['state']}")
         return True
 
+    def update_call(self, call_uuid: str, fields: dict[str, Any]) -> bool:
+        self._check()
+        if call_uuid not in self.calls:
+            return False
+        self.calls[call_uuid] = replace(self.calls[call_uuid], **fields)
+        self.order.append(f"{call_uuid}:update")
+        return True
+
 
 def record(uuid: str) -> CallRecord:
     return CallRecord(
@@ -75,6 +84,25 @@ def test_outage_buffers_in_memory_and_flushes_in_order() -> None:
     assert buffer.flush_once() is True
     assert store.order == ["a", "b", "1000:available", "c"]
     assert written == ["a", "b", "c"]  # post-processing is queued only once a record is in
+    assert buffer.backlog == 0
+
+
+def test_a_late_revision_updates_the_written_record_and_queues_behind_it() -> None:
+    store = FakeStore()
+    written: list[str] = []
+    buffer = RecordBuffer(store, None, on_call_written=lambda r: written.append(r.call_uuid))
+    buffer.write_call(record("a"))
+    buffer.write_call(replace(record("a"), wrap_up_seconds=4.5, hold_seconds=1.0, revision=1))
+    assert store.calls["a"].wrap_up_seconds == 4.5 and store.order == ["a", "a:update"]
+    store.down = True
+    buffer.write_call(record("b"))
+    buffer.write_call(replace(record("b"), wrap_up_seconds=2.0, revision=1))
+    store.down = False
+    assert buffer.backlog == 2 and "b" not in store.calls
+    assert buffer.flush_once() is True
+    assert store.order[2:] == ["b", "b:update"] and store.calls["b"].wrap_up_seconds == 2.0
+    assert written == ["a", "b"]  # a revision does not post-process the recording again
+    buffer.write_call(replace(record("gone"), wrap_up_seconds=1.0, revision=1))  # no row: logged
     assert buffer.backlog == 0
 
 

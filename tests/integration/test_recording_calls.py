@@ -1,0 +1,214 @@
+"""Recordings and call records of whole calls: the real engine, the simulator, Redis, SQLite.
+
+The simulator runs at real speed here (``time_scale=1``): its recordings last as long as the
+simulated clock ran, so at real speed a WAV's length can be held against the engine's talk
+time as it would be on a real FreeSWITCH. Post-processing keeps WAV (``recording.format``).
+
+Tolerance for "the WAV's length matches the talk time": the recording starts just before
+the engine bridges the caller and publishes ``call_answered`` (one ``uuid_bridge`` api round
+trip later) and stops when the caller's channel hangs up, just before the engine hears
+``CHANNEL_HANGUP_COMPLETE`` and publishes ``call_ended`` (one event delivery later). Each is
+milliseconds on an idle box and up to a few hundred on a loaded 2-core one; 0.5 s covers
+both, while a recording that stopped at a transfer, restarted for the second agent or
+missed the first agent's part would be off by whole seconds (each part lasts over 1.5 s).
+"""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import gevent
+import pytest
+from sqlalchemy import select
+
+from callcenter.live.names import AGENT_COMMANDS
+from callcenter.live.store import LiveStore
+from callcenter.sim import Switch, press, wait
+from callcenter.store import models
+from callcenter.store.session import session_scope
+from tests.integration.test_engine_calls import PASSWORD, call_rows, eventually, seed_agents
+from tests.support.engine_process import start_engine
+from tests.support.flows import QUEUES, sample_flows
+
+TOLERANCE = 0.5  # seconds; see the module docstring
+WRAP_UP = 1.0  # the queues' wrap-up (seed_agents)
+
+
+@pytest.fixture
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+    seed_agents(db_url, ["1000", "1001"], QUEUES)
+    flows = sample_flows(tmp_path / "flows")
+    switch = Switch(password=PASSWORD, time_scale=1.0).start()
+    engine = start_engine(
+        tmp_path,
+        esl_port=switch.port,
+        esl_password=PASSWORD,
+        db_url=db_url,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+        ROUTING__RING_TIMEOUT="4",
+        ROUTING__MAX_NO_ANSWER="2",
+        IVR__FLOWS=str(flows),
+        RECORDING__FORMAT="wav",  # post-processing keeps the WAV the switch wrote
+    )
+    switch.dialplan["5000"] = f"127.0.0.1:{engine.outbound_port} async full"
+    live = LiveStore(redis_url, redis_prefix)
+    try:
+        yield {"switch": switch, "live": live, "db_url": db_url, "root": tmp_path / "recordings"}
+    finally:
+        engine.stop()
+        switch.stop()
+        live.close()
+
+
+def command(center: dict, agent_id: str, action: str, **fields: str) -> None:
+    center["live"].send_command(AGENT_COMMANDS, {"agent_id": agent_id, "action": action, **fields})
+
+
+def wait_state(center: dict, agent_id: str, wanted: str, timeout: float = 20.0) -> None:
+    eventually(
+        lambda: center["live"].get_agent(agent_id).get("state") == wanted,
+        timeout,
+        what=f"agent {agent_id} {wanted}",
+    )
+
+
+def sign_in(center: dict, agent_id: str) -> None:
+    command(center, agent_id, "login")
+    command(center, agent_id, "ready")
+    wait_state(center, agent_id, "available")
+
+
+def ended_record(center: dict, caller) -> models.Call:  # noqa: ANN001 - a sim Call
+    eventually(lambda: caller.ended.is_set(), timeout=30, what="call ended")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    return record
+
+
+def recordings_of(db_url: str, call_id: int) -> list[models.Recording]:
+    with session_scope(db_url) as session:
+        return list(
+            session.scalars(select(models.Recording).where(models.Recording.call_id == call_id))
+        )
+
+
+def processed_recording(center: dict, record: models.Call) -> models.Recording:
+    """The call's only recording, once post-processing has measured it."""
+    eventually(
+        lambda: all(r.sha256 for r in recordings_of(center["db_url"], record.id)),
+        timeout=30,
+        what="recording post-processed",
+    )
+    (recording,) = recordings_of(center["db_url"], record.id)
+    return recording
+
+
+def wav_seconds_and_channels(path: str) -> tuple[float, int]:
+    with wave.open(path) as wav:
+        return wav.getnframes() / wav.getframerate(), wav.getnchannels()
+
+
+def timeline(db_url: str, call_id: int) -> list[tuple[str, datetime, dict]]:
+    with session_scope(db_url) as session:
+        rows = session.scalars(
+            select(models.CallEvent)
+            .where(models.CallEvent.call_id == call_id)
+            .order_by(models.CallEvent.ts, models.CallEvent.id)
+        )
+        return [(e.type, e.ts, dict(e.data)) for e in rows]
+
+
+def wrap_up_of(db_url: str, call_id: int) -> float:
+    with session_scope(db_url) as session:
+        return session.get(models.Call, call_id).wrap_up_seconds or 0.0
+
+
+def test_answered_call_wav_is_stereo_and_as_long_as_the_talk_time(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5, hangup_after=3.0)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
+    record = ended_record(center, caller)
+    assert record.disposition == "answered" and record.talk_seconds
+    recording = processed_recording(center, record)
+    seconds, channels = wav_seconds_and_channels(recording.path)
+    assert channels == 2
+    assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
+    assert abs(recording.duration_seconds - seconds) < 0.01  # the index row agrees
+    day = record.answered_at.strftime("%Y/%m/%d")
+    assert Path(recording.path) == center["root"] / day / f"{record.uuid}.wav"
+    # nothing on hold; the 1 s wrap-up comes in as a late update of the written record
+    assert record.hold_seconds == 0.0
+    wait_state(center, "1000", "available")
+    assert eventually(lambda: wrap_up_of(center["db_url"], record.id) >= WRAP_UP, what="wrap-up")
+
+
+def test_transferred_call_yields_one_recording_with_both_agents(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    switch.add_softphone("1001", answer_after=0.5, hangup_after=2.0)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
+    wait_state(center, "1000", "on_call")
+    sign_in(center, "1001")
+    first, second = "1000", "1001"
+    gevent.sleep(1.5)  # the first agent talks a while (the recording must keep that part)
+    command(center, first, "transfer", target="agent", to=second)
+    record = ended_record(center, caller)
+    assert record.disposition == "answered"
+    # one recording, one file, for the whole call
+    recording = processed_recording(center, record)
+    files = sorted(p.name for p in center["root"].rglob("*.wav"))
+    assert files == [f"{record.uuid}.wav"]
+    seconds, channels = wav_seconds_and_channels(recording.path)
+    assert channels == 2
+    assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
+    # the record: both agents in order, the transfer between them, the last agent on the row
+    events = timeline(center["db_url"], record.id)
+    answered = [data["agent_id"] for kind, _, data in events if kind == "call_answered"]
+    assert answered == [first, second]
+    (transfer,) = [data for kind, _, data in events if kind == "call_transferred"]
+    assert (transfer["agent_id"], transfer["target"], transfer["to"]) == (first, "agent", second)
+    with session_scope(center["db_url"]) as session:
+        call = session.get(models.Call, record.id)
+        assert call.answered_agents() == [first, second]
+        assert [(t["kind"], t["agent"], t["to"]) for t in call.transfers()] == [
+            ("blind", first, second)
+        ]
+        assert call.agent.number == second
+    # talk time runs from the first answer to the end, across the transfer
+    (answer_at,) = [ts for kind, ts, _ in events if kind == "call_answered"][:1]
+    assert record.answered_at == answer_at
+    # both agents' wrap-ups (1 s each) add up on the record once the second one ends
+    wait_state(center, second, "available")
+    assert eventually(
+        lambda: wrap_up_of(center["db_url"], record.id) >= 2 * WRAP_UP, what="both wrap-ups"
+    )
+
+
+def test_hold_time_is_on_the_record(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
+    wait_state(center, "1000", "on_call")
+    command(center, "1000", "hold")
+    wait_state(center, "1000", "on_hold")
+    gevent.sleep(1.0)  # the caller holds at least this long: hold began before we saw it
+    command(center, "1000", "unhold")
+    wait_state(center, "1000", "on_call")
+    command(center, "1000", "hangup")
+    record = ended_record(center, caller)
+    assert record.hold_seconds is not None and record.hold_seconds >= 1.0
+    events = timeline(center["db_url"], record.id)
+    ((held_at, held), (resumed_at, resumed)) = [
+        (ts, data) for kind, ts, data in events if kind in ("call_held", "call_resumed")
+    ]
+    assert held["agent_id"] == resumed["agent_id"] == "1000"
+    assert abs(record.hold_seconds - (resumed_at - held_at).total_seconds()) < 0.002
+    assert record.talk_seconds > record.hold_seconds  # hold is part of the talk time
+    wait_state(center, "1000", "available")
+    assert eventually(lambda: wrap_up_of(center["db_url"], record.id) >= WRAP_UP, what="wrap-up")

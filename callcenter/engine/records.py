@@ -31,6 +31,7 @@ from callcenter.engine.bus import (
     SurveyAnswered,
     VoicemailRecorded,
 )
+from callcenter.engine.queue_events import CallbackRequested, QueueLeft
 
 
 @dataclass
@@ -58,6 +59,8 @@ class CallRecord:
     blocked: str = ""  # why the call was refused: "blacklist" or "flood"
     ivr_outcome: str = ""  # how the IVR ended: queue, transfer, hangup, voicemail, gone
     voicemail_path: str = ""
+    overflowed: bool = False  # left a queue for its overflow (and not queued again)
+    callback_number: str = ""  # the caller asked to be called back at this number
     survey_score: int | None = None
     hold_seconds: float | None = None  # answered calls: 0.0 when never held
     wrap_up_seconds: float | None = None  # answered calls: wrap-ups finished so far
@@ -66,17 +69,23 @@ class CallRecord:
 
     @property
     def disposition(self) -> str:
-        """blocked; answered if an agent took it; abandoned if the caller left a queue;
-        voicemail if a message was left; ivr_completed if the IVR finished the call (or the
-        caller hung up in it); else failed."""
+        """blocked; callback if the caller asked to be called back (answered_at says whether
+        the customer was reached); answered if an agent took it; voicemail if a message was
+        left; overflowed if the caller left a queue for its overflow and no queue took it
+        again; abandoned if the caller left a queue; ivr_completed if the IVR finished the call
+        (or the caller hung up in it); else failed."""
         if self.blocked:
             return "blocked"
+        if self.callback_number:
+            return "callback"
         if self.answered_at:
             return "answered"
-        if self.enqueued_at:
-            return "abandoned" if self.hangup_by == "caller" else "failed"
         if self.voicemail_path:
             return "voicemail"
+        if self.overflowed:
+            return "overflowed"
+        if self.enqueued_at:
+            return "abandoned" if self.hangup_by == "caller" else "failed"
         if self.ivr_outcome in ("hangup", "transfer") or self.hangup_by == "caller":
             return "ivr_completed"
         return "failed"
@@ -242,6 +251,11 @@ class CallRecorder:
             case CallQueued():
                 record.enqueued_at = record.enqueued_at or event.at
                 record.queue = event.queue
+                record.overflowed = False
+            case QueueLeft():
+                record.overflowed = event.reason != "callback"
+            case CallbackRequested():
+                record.callback_number = event.number
             case AgentOffered():
                 record.offered_at = event.at
                 record.agents.append(event.agent_id)

@@ -172,6 +172,7 @@ def test_exit_key_takes_the_caller_to_voicemail(center: dict) -> None:
     )  # fmt: skip
     eventually(lambda: caller.ended.is_set(), timeout=40, what="message left")
     (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    assert record.disposition == "voicemail"
     left = queue_left(center["db_url"], record)
     assert left["reason"] == "exit_key" and left["target"] == "voicemail:support"
     (message,) = [data for kind, data in event_rows(center["db_url"], record.id)
@@ -191,7 +192,7 @@ def test_no_agent_signed_in_resumes_the_flow_at_the_queue_nodes_next(center: dic
     (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
     left = queue_left(center["db_url"], record)
     assert left["reason"] == "no_agent" and left["target"] == "flow"
-    assert record.hangup_by == "system"
+    assert record.hangup_by == "system" and record.disposition == "overflowed"
     assert [step["node"] for step in record.ivr_path][-1] == "sorry"
 
 
@@ -225,7 +226,7 @@ def test_queued_callback_keeps_the_place_and_calls_the_customer_back(center: dic
     sign_in(center, "1000")
     (record,) = eventually(lambda: call_rows(center["db_url"]), timeout=40, what="call record")
     assert customer.calls, "the customer's phone rang"
-    assert record.disposition == "answered"
+    assert record.disposition == "callback" and record.answered_at is not None
     assert names(center["db_url"], record) == ("1000", "support")
     assert record.uuid == caller.uuid and record.talk_seconds and record.talk_seconds > 0
     events = event_rows(center["db_url"], record.id)
@@ -260,6 +261,7 @@ def test_unanswered_callback_is_tried_again_then_given_up(center: dict) -> None:
     attempts = [(d["attempt"], d["outcome"]) for kind, d in events if kind == "callback_attempted"]
     assert attempts == [(1, "no_answer"), (2, "no_answer")]
     assert record.answered_at is None and record.hangup_by == "system"
+    assert record.disposition == "callback"
     eventually(
         lambda: center["live"].get_agent("1000").get("state") == "available", what="agent free"
     )

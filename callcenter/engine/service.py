@@ -36,6 +36,7 @@ from callcenter.engine.recording_control import RECORDING_ACTIONS, RecordingCont
 from callcenter.engine.recording_jobs import PostProcessQueue
 from callcenter.engine.records import CallRecorder
 from callcenter.engine.screening import EngineLookups, FloodLimit, Screening
+from callcenter.engine.voicemail_tickets import VoicemailTickets
 from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
 from callcenter.ivr.speech import recognizer_from_settings
@@ -86,6 +87,9 @@ class Engine:
             self.store.sessions, routing.ring_timeout, routing.max_no_answer
         )
         self.queue_stats = QueueStats(self.bus, routing.default_handle_seconds)
+        self.voicemail_tickets = VoicemailTickets(
+            self.bus, self.store.sessions, settings.tickets, self.store.customer_by_number
+        )
         self.dialer = EslAgentDialer(self.inbound, routing.domain)
         self.dispatcher = Dispatcher(self.bus, self.agents, self.dialer, self._policy)
         self.recorder = CallRecorder(self.bus, self.records.write_call, node=settings.node_id)

@@ -18,6 +18,7 @@ from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, audio, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
+from callcenter.tickets.models import TicketCallRef
 from tests.integration.test_engine_calls import (
     PASSWORD,
     SCALE,
@@ -173,6 +174,15 @@ def test_after_hours_voicemail_is_recorded_to_a_file(center: dict) -> None:
     assert path.name == f"{record.uuid}-record.wav" and voicemail["mailbox"] == "after_hours"
     with wave.open(str(path)) as wav:
         assert wav.getnchannels() == 1 and wav.getnframes() > 8000  # > 1 s of message
+    # The message became a ticket with the call linked.
+    with session_scope(center["db_url"]) as session:
+        (ticket,) = session.scalars(select(models.Ticket)).all()
+        assert ticket.subject == "Voicemail from 13800000099"
+        assert str(path) in (ticket.description or "") and ticket.status == "new"
+        links = session.scalars(
+            select(TicketCallRef.call_uuid).where(TicketCallRef.ticket_id == ticket.id)
+        ).all()
+        assert links == [record.uuid]
 
 
 def test_silent_voicemail_ends_on_silence_and_says_goodbye(center: dict) -> None:

@@ -104,6 +104,13 @@ def seed(db_url: str, extensions: list[str]) -> DemoLogins:
         create_user(session, "admin", logins.admin, "admin", language="en")
         create_user(session, "supervisor", logins.supervisor, "supervisor", language="en")
         queues = {name: models.Queue(name=name, wrap_up_seconds=3) for name in QUEUES}
+        # Waiting callers hear their place every 30 s; support offers a callback on 5, and
+        # sales sends callers still waiting after 2 minutes to support.
+        for queue in queues.values():
+            queue.announce_position, queue.announce_wait_time = True, True
+            queue.announce_interval_seconds = 30
+        queues["support"].callback_key = "5"
+        queues["sales"].max_wait_seconds, queues["sales"].overflow_target = 120, "queue:support"
         session.add_all(queues.values())
         for index, extension in enumerate(extensions):
             user = create_user(session, f"agent{extension}", logins.agent, "agent", language="en")

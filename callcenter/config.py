@@ -128,6 +128,35 @@ class RoutingSettings(_Section):
     default_handle_seconds: float = Field(
         180.0, gt=0, le=7200, description="handle time assumed before a queue has any calls"
     )
+    # After a missed offer the agent is skipped for a while, by the cause (mod_callcenter's
+    # reject-delay-time, busy-delay-time, no-answer-delay-time); their state is unchanged.
+    reject_delay_seconds: float = Field(
+        10.0, ge=0, le=3600, description="agent declined the offer (CALL_REJECTED): skip them"
+    )
+    busy_delay_seconds: float = Field(
+        60.0, ge=0, le=3600, description="agent's phone was busy (USER_BUSY): skip them"
+    )
+    unregistered_delay_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="agent's phone not registered (USER_NOT_REGISTERED, SUBSCRIBER_ABSENT): "
+        "skip them (USER_NOT_REGISTERED also makes them not ready)",
+    )
+    no_answer_delay_seconds: float = Field(
+        0.0, ge=0, le=3600, description="agent let it ring (NO_ANSWER and any other cause)"
+    )
+
+    def miss_delays(self) -> Any:
+        """The delays after a missed offer as :class:`callcenter.acd.agents.MissDelays`."""
+        from callcenter.acd.agents import MissDelays  # the domain value the dispatcher takes
+
+        return MissDelays(
+            reject=self.reject_delay_seconds,
+            busy=self.busy_delay_seconds,
+            unregistered=self.unregistered_delay_seconds,
+            no_answer=self.no_answer_delay_seconds,
+        )
 
     @field_validator("outbound_dial_string")
     @classmethod

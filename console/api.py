@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from callcenter.acd.agents import Agent, AgentState, AgentStateError
+from callcenter.acd.agents import MAX_EXTEND_SECONDS, Agent, AgentState, AgentStateError
 from callcenter.live.errors import LiveError
 from callcenter.live.names import AGENT_COMMANDS
 from callcenter.store import models
@@ -34,8 +34,7 @@ WRAP_UP_ACTIONS = ("extend_wrap_up",)  # {"seconds": 1-600}: more wrap-up time
 ACTIONS += WRAP_UP_ACTIONS
 # Actions the engine does not carry out yet: refused with 501 (and shown disabled on the
 # desktop) instead of being queued for an engine that would only answer "unknown action".
-ENGINE_PENDING: tuple[str, ...] = ("extend_wrap_up",)
-MAX_EXTEND_SECONDS = 600
+ENGINE_PENDING: tuple[str, ...] = ()
 NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
 DIGITS = re.compile(r"[0-9A-Da-d*#]{1,64}")
 TARGETS = {"transfer": ("agent", "queue", "number"), "consult": ("agent", "number")}

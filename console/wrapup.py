@@ -1,10 +1,11 @@
 """When an agent's wrap-up ends: the desktop's countdown.
 
-The engine ends wrap-up ``wrap_up_seconds`` of the call's queue after the agent entered it
-(the agent's ``since``). It publishes the state and ``since``, not the deadline, so the
-console works it out: a ``wrap_up_until`` field in the agent's live hash wins (for an engine
-that publishes it); else the queue of the call's record; else the longest wrap-up of the
-agent's queues (the call record may not be written yet); else setting routing.wrap_up_seconds.
+The engine ends wrap-up ``wrap_up_seconds`` of the call's queue after the agent entered it,
+later when the agent extends it, and publishes the deadline as ``wrap_up_until`` in the
+agent's live hash; that wins. Without it (an older engine, or a hash written before) the
+console works it out from ``since``: the queue of the call's record; else the longest
+wrap-up of the agent's queues (the call record may not be written yet); else setting
+routing.wrap_up_seconds.
 """
 
 from __future__ import annotations

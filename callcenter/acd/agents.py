@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -50,7 +50,43 @@ _ALLOWED: dict[str, frozenset[AgentState]] = {
     "consult_cancel": frozenset({AgentState.ON_HOLD}),
     "conference": frozenset({AgentState.ON_HOLD}),
     "dtmf": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
+    # more wrap-up time before the agent is offered calls again
+    "extend_wrap_up": frozenset({AgentState.WRAP_UP}),
 }
+
+MAX_EXTEND_SECONDS = 600
+"""Most wrap-up seconds one ``extend_wrap_up`` may add."""
+
+# Hangup causes of a failed offer, by the kind of miss (anything else counts as no answer).
+_REJECTED = frozenset({"CALL_REJECTED", "DECLINE"})
+_BUSY = frozenset({"USER_BUSY"})
+_UNREGISTERED = frozenset({"USER_NOT_REGISTERED", "SUBSCRIBER_ABSENT"})
+
+
+def miss_kind(cause: str) -> str:
+    """The kind of a failed offer: ``reject``, ``busy``, ``unregistered`` or ``no_answer``."""
+    cause = cause.upper()
+    if cause in _REJECTED:
+        return "reject"
+    if cause in _BUSY:
+        return "busy"
+    if cause in _UNREGISTERED:
+        return "unregistered"
+    return "no_answer"
+
+
+@dataclass(frozen=True, slots=True)
+class MissDelays:
+    """Seconds an agent is not offered calls after a missed offer, by its cause."""
+
+    reject: float = 0.0
+    busy: float = 0.0
+    unregistered: float = 0.0
+    no_answer: float = 0.0
+
+    def for_cause(self, cause: str) -> float:
+        """The delay after an offer that failed with hangup cause ``cause``."""
+        return float(getattr(self, miss_kind(cause)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +125,8 @@ class Agent:
     tiers: tuple[Tier, ...] = ()  # level/position per queue; a queue without one is (1, 1)
     talk_seconds: float = 0.0  # answered-call time (incl. hold) since the counters were reset
     answered_at: datetime | None = None
+    wrap_up_until: datetime | None = None  # wrap-up with a deadline: when it ends
+    available_after: datetime | None = None  # after a missed offer: no offers before this
 
     def __post_init__(self) -> None:
         if not isinstance(self.skills, tuple):
@@ -118,12 +156,26 @@ class Agent:
             )
 
     def _to(self, state: AgentState, now: datetime, **changes: object) -> Agent:
+        changes.setdefault("wrap_up_until", None)  # only end_call sets a wrap-up deadline
         return replace(self, state=state, since=now, **changes)  # type: ignore[arg-type]
+
+    def offerable(self, now: datetime) -> bool:
+        """Whether a queue call may be offered now: available and past any delay after a miss."""
+        return self.state == AgentState.AVAILABLE and (
+            self.available_after is None or self.available_after <= now
+        )
 
     def login(self, now: datetime, queues: tuple[str, ...] = ()) -> Agent:
         """Sign in; the agent starts not ready ('login') until they say ready."""
         self._check("login")
-        return self._to(AgentState.NOT_READY, now, reason="login", queues=queues, missed_in_a_row=0)
+        return self._to(
+            AgentState.NOT_READY,
+            now,
+            reason="login",
+            queues=queues,
+            missed_in_a_row=0,
+            available_after=None,
+        )
 
     def logout(self, now: datetime) -> Agent:
         """Sign out (not while a call is offered or in progress)."""
@@ -170,22 +222,34 @@ class Agent:
             missed_in_a_row=0,
             calls_answered=self.calls_answered + 1,
             answered_at=now,
+            available_after=None,
         )
 
-    def miss(self, now: datetime, max_missed: int, cause: str = "NO_ANSWER") -> Agent:
+    def miss(
+        self, now: datetime, max_missed: int, cause: str = "NO_ANSWER", delay: float = 0.0
+    ) -> Agent:
         """The offer failed (no answer, busy, rejected, unregistered).
 
         After ``max_missed`` consecutive misses the agent goes not_ready('missed'); otherwise
-        they are available again.
+        they are available again. ``delay`` (seconds, by cause: :class:`MissDelays`): no
+        queue call is offered to the agent before it passes, whatever their state.
         """
         self._check("miss")
         missed = self.missed_in_a_row + 1
+        after = now + timedelta(seconds=delay) if delay > 0 else None
         if cause == "USER_NOT_REGISTERED" or missed >= max_missed:
             reason = "unregistered" if cause == "USER_NOT_REGISTERED" else "missed"
             return self._to(
-                AgentState.NOT_READY, now, reason=reason, call_uuid="", missed_in_a_row=missed
+                AgentState.NOT_READY,
+                now,
+                reason=reason,
+                call_uuid="",
+                missed_in_a_row=missed,
+                available_after=after,
             )
-        return self._to(AgentState.AVAILABLE, now, call_uuid="", missed_in_a_row=missed)
+        return self._to(
+            AgentState.AVAILABLE, now, call_uuid="", missed_in_a_row=missed, available_after=after
+        )
 
     def release(self, now: datetime) -> Agent:
         """The offer was withdrawn (the caller left first): available again, no miss counted."""
@@ -202,11 +266,16 @@ class Agent:
         self._check("unhold")
         return self._to(AgentState.ON_CALL, now)
 
-    def end_call(self, now: datetime, wrap_up: bool) -> Agent:
-        """The call ended: wrap-up if the queue has wrap-up time, else available again."""
+    def end_call(self, now: datetime, wrap_up: bool, seconds: float = 0.0) -> Agent:
+        """The call ended: wrap-up if the queue has wrap-up time, else available again.
+
+        ``seconds`` > 0 sets the wrap-up deadline (``wrap_up_until``); without it wrap-up
+        lasts until the agent finishes it.
+        """
         self._check("end_call")
         state = AgentState.WRAP_UP if wrap_up else AgentState.AVAILABLE
         talked = (now - self.answered_at).total_seconds() if self.answered_at else 0.0
+        until = now + timedelta(seconds=seconds) if wrap_up and seconds > 0 else None
         return self._to(
             state,
             now,
@@ -214,7 +283,23 @@ class Agent:
             call_uuid="" if not wrap_up else self.call_uuid,
             talk_seconds=self.talk_seconds + max(0.0, talked),
             answered_at=None,
+            wrap_up_until=until,
         )
+
+    def extend_wrap_up(self, now: datetime, seconds: int) -> Agent:
+        """More wrap-up time: the deadline becomes max(deadline, now) + ``seconds`` (1-600).
+
+        The state and its ``since`` stay as they are.
+        """
+        self._check("extend_wrap_up")
+        if isinstance(seconds, bool) or not isinstance(seconds, int):
+            raise AgentStateError(f"extend wrap-up needs whole seconds, not {seconds!r}")
+        if not 1 <= seconds <= MAX_EXTEND_SECONDS:
+            raise AgentStateError(
+                f"extend wrap-up by 1 to {MAX_EXTEND_SECONDS} seconds, not {seconds}"
+            )
+        base = max(self.wrap_up_until or now, now)
+        return replace(self, wrap_up_until=base + timedelta(seconds=seconds))
 
     def reset_counters(self) -> Agent:
         """Start a new statistics period (e.g. a new day): no calls and no talk time yet."""

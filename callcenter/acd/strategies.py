@@ -4,9 +4,10 @@ Every decision is a function of the queue's configuration, the caller, the agent
 (passed in) and an explicit :class:`RoutingState` (round-robin's memory), plus an injected
 random source for the ``random`` strategy. Nothing here reads a clock, a socket or a global.
 
-Eligibility (the same for every strategy): the agent is ``available``, a member of the queue,
-meets the skill minimums in force for this caller's wait (see :func:`skill_minimums`), and
-their tier level has opened (see :func:`open_levels`). Among the eligible, only the lowest
+Eligibility (the same for every strategy): the agent is ``available`` and past any delay after
+a missed offer (:meth:`Agent.offerable`), a member of the queue, meets the skill minimums in
+force for this caller's wait (see :func:`skill_minimums`), and their tier level has opened
+(see :func:`open_levels`). Among the eligible, only the lowest
 level is offered (mod_callcenter tiers). The strategy then orders that level's agents.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from callcenter.acd.agents import Agent, AgentState, Skills, normalise_skills
+from callcenter.acd.agents import Agent, Skills, normalise_skills
 from callcenter.acd.line import WaitingLine
 from callcenter.acd.routing import WaitingCall
 
@@ -159,7 +160,7 @@ def eligible_agents(
     free = [
         a
         for a in agents
-        if a.state == AgentState.AVAILABLE
+        if a.offerable(now)
         and queue in a.queues
         and _meets(a, minimums)
         and (top is None or a.tier(queue).level <= top)
@@ -302,7 +303,7 @@ def choose_for_queue(
     :class:`WaitingLine` to skip sorting the callers (it keeps them in order).
     """
     state = state or RoutingState()
-    pool = [a for a in agents if a.state == AgentState.AVAILABLE and config.name in a.queues]
+    pool = [a for a in agents if a.offerable(now) and config.name in a.queues]
     if not pool:  # the usual case while callers wait: no scan of the callers at all
         return None, [], state
     if isinstance(waiting, WaitingLine):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.engine.bus import AgentStateChanged, Bus, utcnow
@@ -15,6 +15,12 @@ from callcenter.logs import get_logger
 log = get_logger(__name__)
 
 StateLogSink = Callable[[Agent, Agent], None]
+
+
+def _iso(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).isoformat()
 
 
 class AgentBook:
@@ -102,10 +108,13 @@ class AgentBook:
             "extension": agent.extension,
             "state": str(agent.state),
             "reason": agent.reason,
-            "since": agent.since.isoformat() if agent.since else "",
+            "since": _iso(agent.since),
             "call_uuid": agent.call_uuid,
             "queues": ",".join(agent.queues),
             "calls_answered": agent.calls_answered,
+            # when wrap-up ends / when offers resume after a miss (ISO UTC, empty: none)
+            "wrap_up_until": _iso(agent.wrap_up_until),
+            "available_after": _iso(agent.available_after),
         }
         try:
             self._live.put_agent(agent.agent_id, **fields)

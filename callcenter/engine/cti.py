@@ -287,7 +287,10 @@ class Cti:
                 self.bus.publish(
                     AgentMissed(call_uuid=call.call_uuid, agent_id=target_id, cause=result)
                 )
-                self.agents.apply(target_id, "miss", self.routing.max_no_answer, result)
+                self.agents.apply(
+                    target_id, "miss", self.routing.max_no_answer, result,
+                    self.routing.miss_delays().for_cause(result),
+                )  # fmt: skip
         return result
 
     def _requeue(self, call: CtiCall, queue: str) -> None:

@@ -1,9 +1,10 @@
 """ACD dispatch: match waiting callers with free agents the moment either appears.
 
-No polling: a caller joining a queue, an agent turning available, or a queue's skill
-requirement widening (a timer set for that moment) wakes one matcher greenlet; it offers
-calls until no caller/agent pair is left. Each offer runs in its own greenlet (originate the
-agent leg, then bridge or give the caller back its place in line).
+No polling: a caller joining a queue, an agent turning available, a queue's skill
+requirement widening or an agent's delay after a missed offer running out (timers set for
+those moments) wakes one matcher greenlet; it offers calls until no caller/agent pair is
+left. Each offer runs in its own greenlet (originate the agent leg, then bridge or give the
+caller back its place in line).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Protocol
 import gevent
 from gevent.event import Event
 
-from callcenter.acd.agents import Agent, AgentState
+from callcenter.acd.agents import Agent, AgentState, MissDelays
 from callcenter.acd.line import WaitingLine
 from callcenter.acd.routing import WaitingCall
 from callcenter.acd.strategies import QueueConfig, RoutingState, choose_for_queue, next_change_at
@@ -88,6 +89,7 @@ class Dispatcher:
         policies: Callable[[str], QueuePolicy] = lambda queue: QueuePolicy(),
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
+        miss_delays: MissDelays | None = None,
     ) -> None:
         self._bus = bus
         self._agents = agents
@@ -95,6 +97,9 @@ class Dispatcher:
         self._policies = policies
         self._clock = clock
         self._rng = rng or random.Random()
+        # seconds an agent is skipped after a missed offer, by cause (routing settings)
+        self.miss_delays = miss_delays or MissDelays()
+        self._delay_timers: dict[str, gevent.Greenlet] = {}  # agent id -> wake at delay end
         self._calls: dict[str, _Offer] = {}
         self._line = WaitingLine()  # callers not being offered right now, in order
         self._routing: dict[str, RoutingState] = {}
@@ -154,6 +159,7 @@ class Dispatcher:
     def stop(self) -> None:
         """Stop matching (offers in flight finish on their own)."""
         self._matcher.kill()
+        gevent.killall(list(self._delay_timers.values()), block=False)
 
     # -- matching -----------------------------------------------------------------------------
 
@@ -208,6 +214,22 @@ class Dispatcher:
                 delay = max(0.0, (at - now).total_seconds())
                 offer.timers.append(gevent.spawn_later(delay, self._rewake, call.call_uuid))
 
+    def _arm_delay(self, agent_id: str, delay: float) -> None:
+        # The agent was skipped for a while after a miss: match again the moment it ends.
+        old = self._delay_timers.pop(agent_id, None)
+        if old is not None:
+            old.kill(block=False)
+        self._delay_timers[agent_id] = gevent.spawn_later(delay, self._delay_over, agent_id)
+
+    def _delay_over(self, agent_id: str) -> None:
+        self._delay_timers.pop(agent_id, None)
+        after = self._agents.get(agent_id).available_after
+        left = (after - self._clock()).total_seconds() if after is not None else 0.0
+        if left > 0:  # a timer may fire a little early: wait for the rest
+            self._arm_delay(agent_id, left)
+        else:
+            self._wake.set()
+
     def _rewake(self, call_uuid: str) -> None:
         offer = self._calls.get(call_uuid)
         if offer is not None:
@@ -250,7 +272,10 @@ class Dispatcher:
             self._agents.apply(agent_id, "release")  # cancelled because the caller left
             return
         self._bus.publish(AgentMissed(call_uuid=call_uuid, agent_id=agent_id, cause=result))
-        self._agents.apply(agent_id, "miss", offer.policy.max_no_answer, result)
+        delay = self.miss_delays.for_cause(result)
+        self._agents.apply(agent_id, "miss", offer.policy.max_no_answer, result, delay)
+        if delay > 0:
+            self._arm_delay(agent_id, delay)
         offer.leg_uuid = ""
         # apply() talks to Redis, so the caller may have left meanwhile: only a caller still
         # waiting goes back in line (with its original place).

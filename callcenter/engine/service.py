@@ -92,6 +92,7 @@ class Engine:
         )
         self.dialer = EslAgentDialer(self.inbound, routing.domain)
         self.dispatcher = Dispatcher(self.bus, self.agents, self.dialer, self._policy)
+        self.dispatcher.miss_delays = routing.miss_delays()  # skip agents after a missed offer
         self.recorder = CallRecorder(self.bus, self.records.write_call, node=settings.node_id)
         self.recording_control = RecordingControl(self.bus, self.inbound, self._tell_agent)
         self.bus.subscribe(BusEvent, self._mirror_call)
@@ -253,14 +254,34 @@ class Engine:
             return
         queue = self._queues.get(call_uuid, "") if queue is None else queue
         seconds = self._policy(queue).wrap_up_seconds if wrap_up else 0.0
-        self.agents.apply(agent_id, "end_call", seconds > 0)
+        self.agents.apply(agent_id, "end_call", seconds > 0, seconds)
         if seconds > 0:
             gevent.spawn_later(seconds, self._finish_wrap_up, agent_id, call_uuid)
 
     def _finish_wrap_up(self, agent_id: str, call_uuid: str) -> None:
+        """Wrap-up time is up: ready again, unless the agent extended it (then wait more)."""
         agent = self.agents.get(agent_id)
-        if str(agent.state) == "wrap_up" and agent.call_uuid == call_uuid:
-            self.agents.apply(agent_id, "ready")
+        if str(agent.state) != "wrap_up" or agent.call_uuid != call_uuid:
+            return  # finished by hand, logged out, ... : nothing to do
+        until = agent.wrap_up_until
+        left = (until - utcnow()).total_seconds() if until is not None else 0.0
+        if left > 0:  # extended (or the timer fired a little early): re-arm for the rest
+            gevent.spawn_later(left, self._finish_wrap_up, agent_id, call_uuid)
+            return
+        self.agents.apply(agent_id, "ready")
+
+    def _extend_wrap_up(self, agent_id: str, data: dict) -> None:
+        """More wrap-up time; the pending finish timer then waits for the new deadline."""
+        raw = data.get("seconds", "")
+        try:
+            seconds = int(str(raw).strip())
+        except ValueError:
+            raise AgentStateError(f"extend wrap-up needs whole seconds, not {raw!r}") from None
+        agent = self.agents.apply(agent_id, "extend_wrap_up", seconds)
+        until = agent.wrap_up_until.isoformat() if agent.wrap_up_until else ""
+        self._tell_agent(
+            agent_id, {"done": "extend_wrap_up", "seconds": seconds, "wrap_up_until": until}
+        )
 
     def _mirror_call(self, event: BusEvent) -> None:
         call_uuid = getattr(event, "call_uuid", "")
@@ -339,6 +360,8 @@ class Engine:
                 self.agents.apply(agent_id, "not_ready", str(data.get("reason") or "break"))
             elif action in ("logout", "ready"):
                 self.agents.apply(agent_id, action)
+            elif action == "extend_wrap_up":
+                self._extend_wrap_up(agent_id, data)
             elif action == "dial":
                 self.outbound_calls.dial(agent_id, data.get("number"), data.get("ticket"))
             elif self.cti.handles(agent_id, action):

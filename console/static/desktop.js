@@ -149,8 +149,10 @@
   function onEvent(message) {
     if (message.agent) {
       const before = agent.state;
+      const until = agent.wrap_up_until;
       showAgent(message.agent);
-      if (before !== message.agent.state) refreshStats();
+      // a new state or a moved wrap-up deadline (extend): the server says the time left
+      if (before !== message.agent.state || until !== agent.wrap_up_until) refreshStats();
     }
     if (message.call && message.call.call_uuid === popUuid) {
       if (message.call.state === "ended") $("pop-state").textContent = "ended";

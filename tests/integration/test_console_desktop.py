@@ -87,7 +87,7 @@ def test_screen_pop_for_a_live_call(app: Flask, live: LiveStore) -> None:
     snapshot = client.get("/api/desktop/1007").get_json()
     assert snapshot["agent"]["state"] == "on_call" and snapshot["pop"]["customer"]["id"]
     assert snapshot["stats"]["calls_today"] == 0 and snapshot["wrap_up"] is None
-    assert snapshot["unavailable"] == ["extend_wrap_up"]  # the engine has no extend yet
+    assert snapshot["unavailable"] == []  # every desktop button is carried out by the engine
     # another agent may not see this call; an unknown call is 404
     other, _ = signed_in(app, "agent1008")
     assert other.get("/api/desktop/pop/c-1").status_code == 403
@@ -136,7 +136,7 @@ def test_sign_in_with_extension_and_dial(app: Flask, live: LiveStore) -> None:
 def test_wrap_up_countdown_and_extend(app: Flask, live: LiveStore, db_url: str) -> None:
     """The snapshot says when wrap-up ends: the queue of the call's record, else the
     longest of the agent's queues, else setting routing.wrap_up_seconds; a deadline the
-    engine publishes (wrap_up_until) wins. Extend is refused until the engine does it."""
+    engine publishes (wrap_up_until) wins. Extend goes to the engine on the command stream."""
     from datetime import timedelta
 
     from callcenter.store.base import utcnow
@@ -165,7 +165,9 @@ def test_wrap_up_countdown_and_extend(app: Flask, live: LiveStore, db_url: str) 
     assert wrap_up(call_uuid="c-wrap", wrap_up_until=published)["until"] == published
 
     extend = client.post("/api/agents/1007/extend_wrap_up", json={"seconds": 30}, headers=csrf)
-    assert extend.status_code == 501 and "not carried out" in extend.get_json()["reason"]
+    assert extend.status_code == 202 and extend.get_json()["action"] == "extend_wrap_up"
+    (sent,) = [c.data for c in live.read_commands(AGENT_COMMANDS, "test", "t", block=None)]
+    assert (sent["action"], sent["seconds"]) == ("extend_wrap_up", "30")
     bad = client.post("/api/agents/1007/extend_wrap_up", json={"seconds": 0}, headers=csrf)
     assert bad.status_code == 400 and "between 1 and 600" in bad.get_json()["reason"]
     live.put_agent("1007", state="available", wrap_up_until="")
@@ -173,7 +175,8 @@ def test_wrap_up_countdown_and_extend(app: Flask, live: LiveStore, db_url: str) 
     refused = client.post("/api/agents/1007/extend_wrap_up", json={}, headers=csrf)
     assert refused.status_code == 409 and "only in wrap-up" in refused.get_json()["reason"]
     page = client.get("/agent/").get_data(as_text=True)
-    assert 'id="wrapup-left"' in page and 'data-unavailable="extend_wrap_up"' in page
+    assert 'id="wrapup-left"' in page and 'id="btn-extend"' in page
+    assert 'data-unavailable="extend_wrap_up"' not in page  # the button is enabled
 
 
 def test_desktop_needs_login(app: Flask) -> None:

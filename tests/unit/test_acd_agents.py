@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from callcenter.acd.agents import Agent, AgentState, AgentStateError
+from callcenter.acd.agents import Agent, AgentState, AgentStateError, MissDelays, miss_kind
 from callcenter.acd.routing import (
     WaitingCall,
     anyone_logged_in,
@@ -106,3 +106,69 @@ def test_check_says_why_an_action_is_refused() -> None:
         agent.check("hold")
     with pytest.raises(AgentStateError, match="unknown agent action 'dance'"):
         agent.check("dance")
+
+
+def on_call(agent_id: str = "a1") -> Agent:
+    return ready_agent(agent_id, 1).reserve(at(2), "c").ring(at(2)).answer(at(3))
+
+
+def test_wrap_up_has_a_deadline_that_extend_moves() -> None:
+    agent = on_call().end_call(at(10), wrap_up=True, seconds=20)
+    assert agent.state == AgentState.WRAP_UP and agent.wrap_up_until == at(30)
+    extended = agent.extend_wrap_up(at(15), 30)
+    assert extended.wrap_up_until == at(60)
+    assert (extended.state, extended.since) == (AgentState.WRAP_UP, at(10))  # same state
+    # past the deadline already: the extra time counts from now
+    assert agent.extend_wrap_up(at(40), 5).wrap_up_until == at(45)
+    assert extended.ready(at(61)).wrap_up_until is None  # any other transition clears it
+    assert on_call().end_call(at(10), wrap_up=False, seconds=20).wrap_up_until is None
+
+
+def test_extend_wrap_up_is_refused_outside_wrap_up_or_with_bad_seconds() -> None:
+    with pytest.raises(AgentStateError, match="cannot extend wrap up while on_call"):
+        on_call().extend_wrap_up(at(5), 30)
+    with pytest.raises(AgentStateError, match="cannot extend wrap up while available"):
+        ready_agent("a2", 1).check("extend_wrap_up")
+    wrapping = on_call().end_call(at(10), wrap_up=True, seconds=20)
+    wrapping.check("extend_wrap_up")
+    for bad in (0, 601, -5):
+        with pytest.raises(AgentStateError, match="1 to 600 seconds"):
+            wrapping.extend_wrap_up(at(11), bad)
+    with pytest.raises(AgentStateError, match="whole seconds"):
+        wrapping.extend_wrap_up(at(11), 2.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("cause", "kind"),
+    [
+        ("CALL_REJECTED", "reject"),
+        ("USER_BUSY", "busy"),
+        ("USER_NOT_REGISTERED", "unregistered"),
+        ("SUBSCRIBER_ABSENT", "unregistered"),
+        ("NO_ANSWER", "no_answer"),
+        ("NO_USER_RESPONSE", "no_answer"),
+    ],
+)
+def test_each_miss_cause_has_its_own_delay(cause: str, kind: str) -> None:
+    delays = MissDelays(reject=10, busy=60, unregistered=30, no_answer=5)
+    assert miss_kind(cause) == kind
+    assert delays.for_cause(cause) == {"reject": 10, "busy": 60, "unregistered": 30,
+                                       "no_answer": 5}[kind]  # fmt: skip
+
+
+def test_miss_with_a_delay_keeps_the_state_but_the_agent_is_not_offerable() -> None:
+    agent = ready_agent("a1", 1).reserve(at(2), "c").ring(at(2)).miss(at(3), 3, "USER_BUSY", 60)
+    assert agent.state == AgentState.AVAILABLE and agent.available_after == at(63)
+    assert not agent.offerable(at(62)) and agent.offerable(at(63))
+    # a delay survives going not ready and ready again, and ends with an answered call
+    again = agent.not_ready(at(4), "break").ready(at(5))
+    assert not again.offerable(at(6))
+    answered = again.dial(at(7), "out").ring(at(7)).answer(at(8))
+    assert answered.available_after is None
+    no_delay = ready_agent("a2", 1).reserve(at(2), "c").miss(at(3), 3, "NO_ANSWER")
+    assert no_delay.available_after is None and no_delay.offerable(at(3))
+    unregistered = (
+        ready_agent("a3", 1).reserve(at(2), "c").miss(at(2), 3, "USER_NOT_REGISTERED", 30)
+    )
+    assert (unregistered.state, unregistered.reason) == (AgentState.NOT_READY, "unregistered")
+    assert unregistered.available_after == at(32)

@@ -371,3 +371,15 @@ def test_chosen_agents_are_always_free_members_who_qualify(
         assert bool(chosen) == bool(qualified)  # nobody qualified is left waiting
         if chosen:
             assert chosen[0].tier("q").level == min(a.tier("q").level for a in qualified)
+
+
+def test_agent_in_a_delay_after_a_missed_offer_is_not_eligible_until_it_passes() -> None:
+    rejected = agent("a1", 0).reserve(at(1), "x").ring(at(1)).miss(at(2), 3, "CALL_REJECTED", 10)
+    other = agent("a2", 5)
+    config = QueueConfig("q")
+    assert rejected.state == AgentState.AVAILABLE  # longest idle, but skipped for now
+    assert ids(rank_agents(config, call(), [rejected, other], at(6))) == ["a2"]
+    waiting, chosen, _ = choose_for_queue(config, [call()], [rejected], at(11))
+    assert waiting is None and chosen == []
+    waiting, chosen, _ = choose_for_queue(config, [call()], [rejected], at(12))
+    assert waiting is not None and ids(chosen) == ["a1"]

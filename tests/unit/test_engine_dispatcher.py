@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import gevent
 
-from callcenter.acd.agents import Agent
+from callcenter.acd.agents import Agent, MissDelays
 from callcenter.acd.routing import WaitingCall
 from callcenter.engine.agents import AgentBook
 from callcenter.engine.bus import Bus
@@ -61,4 +61,42 @@ def test_caller_leaving_while_a_miss_is_recorded_is_not_put_back_in_line() -> No
         book.apply("a1", "ready")  # the agent is free again: a new match runs
     gevent.sleep(0.05)
     assert dialer.rung == [("a1", "c1")]  # the gone caller is never offered again
+    dispatcher.stop()
+
+
+class BusyOnceDialer:
+    """The first ring finds the phone busy; later rings are answered."""
+
+    def __init__(self) -> None:
+        self.rung: list[tuple[str, str]] = []
+
+    def ring(self, agent: Agent, call: Caller, leg: str, timeout: float) -> str:
+        self.rung.append((agent.agent_id, call.call_uuid))
+        return "USER_BUSY" if len(self.rung) == 1 else "+OK"
+
+    def cancel(self, leg: str) -> None:
+        pass
+
+
+def test_busy_agent_is_skipped_for_the_busy_delay_then_offered_again() -> None:
+    bus, dialer = Bus(), BusyOnceDialer()
+    book = AgentBook(bus, None, [Agent("a1", "1001")])
+    delays = MissDelays(busy=0.3, no_answer=0)
+    dispatcher = Dispatcher(bus, book, dialer, miss_delays=delays)
+    book.apply("a1", "login", ("support",))
+    book.apply("a1", "ready")
+    caller = Caller("c1")
+    dispatcher.enqueue(WaitingCall("c1", "support", "138", T0), caller)
+    gevent.sleep(0.05)
+    # busy: the agent stays available but the caller waits instead of ringing them again
+    assert dialer.rung == [("a1", "c1")]
+    assert str(book.get("a1").state) == "available" and book.get("a1").available_after
+    assert [c.call_uuid for c in dispatcher.waiting()] == ["c1"]
+    # no one touches anything: the dispatcher's own timer offers the caller when it ends
+    deadline = book.get("a1").available_after
+    with gevent.Timeout(10, AssertionError("the caller was never offered again")):
+        while str(book.get("a1").state) != "on_call":
+            gevent.sleep(0.02)
+    assert dialer.rung == [("a1", "c1"), ("a1", "c1")]
+    assert book.get("a1").since >= deadline  # answered only after the delay
     dispatcher.stop()

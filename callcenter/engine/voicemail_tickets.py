@@ -23,6 +23,8 @@ from callcenter.tickets.service import create_ticket
 
 log = get_logger(__name__)
 
+RETRY_DELAYS = (1.0, 5.0, 30.0, 120.0, 0.0)  # seconds after each failed attempt
+
 
 class VoicemailTickets:
     """Bus consumer that opens a ticket for each voicemail left."""
@@ -51,7 +53,15 @@ class VoicemailTickets:
 
     def _voicemail(self, event: VoicemailRecorded) -> None:
         caller = self._callers.get(event.call_uuid, "")
-        gevent.spawn(self.open_ticket, event, caller)
+        gevent.spawn(self._open_with_retries, event, caller)
+
+    def _open_with_retries(self, event: VoicemailRecorded, caller: str) -> None:
+        # A busy SQLite file or a database blip must not lose the ticket: try a few times.
+        for delay in RETRY_DELAYS:
+            if self.open_ticket(event, caller):
+                return
+            gevent.sleep(delay)
+        log.error("voicemail ticket given up", call_uuid=event.call_uuid, path=event.path)
 
     def open_ticket(self, event: VoicemailRecorded, caller: str) -> str:
         """Open the ticket for one message; its number ('' if the database refused)."""
@@ -59,9 +69,7 @@ class VoicemailTickets:
         category = mailbox if mailbox in self.settings.categories else None
         department = mailbox if mailbox in self.settings.departments else None
         seconds = event.milliseconds / 1000
-        description = (
-            f"Voicemail ({seconds:.0f} s) in mailbox {mailbox or '-'}: {event.path}"
-        )
+        description = f"Voicemail ({seconds:.0f} s) in mailbox {mailbox or '-'}: {event.path}"
         try:
             customer = self.customer_for(caller) if caller else None
             with self.sessions.begin() as session:

@@ -174,7 +174,13 @@ def test_after_hours_voicemail_is_recorded_to_a_file(center: dict) -> None:
     assert path.name == f"{record.uuid}-record.wav" and voicemail["mailbox"] == "after_hours"
     with wave.open(str(path)) as wav:
         assert wav.getnchannels() == 1 and wav.getnframes() > 8000  # > 1 s of message
+
     # The message became a ticket with the call linked.
+    def tickets() -> list[models.Ticket]:
+        with session_scope(center["db_url"]) as session:
+            return list(session.scalars(select(models.Ticket)).all())
+
+    eventually(tickets, what="voicemail ticket")  # opened off the call's greenlet
     with session_scope(center["db_url"]) as session:
         (ticket,) = session.scalars(select(models.Ticket)).all()
         assert ticket.subject == "Voicemail from 13800000099"

@@ -181,7 +181,11 @@ class Dispatcher:
         while progress:
             progress = False
             now = self._clock()
-            agents = self._agents.all()
+            # Only free agents can be offered (busy ones are most of a big center): no free
+            # agent, nothing to do until one turns available (that wakes us again).
+            agents = [agent for agent in self._agents.all() if agent.offerable(now)]
+            if not agents:
+                return
             for queue in self._line.queues():
                 config = self._policies(queue).config(queue)
                 call, chosen, state = choose_for_queue(

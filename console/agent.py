@@ -197,6 +197,28 @@ def _inputs(value: str) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {"value": parsed}
 
 
+def _path_inputs(path: list[Any]) -> dict[str, Any]:
+    """What the caller entered, by node, from the engine's path entries ``{node, value}``."""
+    return {
+        str(step["node"]): step.get("value")
+        for step in path
+        if isinstance(step, dict) and step.get("node") and step.get("value") not in (None, "")
+    }
+
+
+def _live_wait(live: dict[str, str], now: datetime) -> float | None:
+    """Seconds in the queue: until now while queued / offered, until the answer after it."""
+    queued = live.get("enqueued_at") or (live.get("since") if live.get("state") == "queued" else "")
+    if not queued:
+        return None
+    answered = live.get("state") not in ("queued", "offering", "ringing") and live.get("since")
+    try:
+        end = datetime.fromisoformat(answered) if answered else now
+        return round(max(0.0, (end - datetime.fromisoformat(queued)).total_seconds()), 1)
+    except ValueError:
+        return None
+
+
 def _pop_for(call_uuid: str) -> dict[str, Any] | None:
     from console.customers import customer_json
     from console.tickets import ticket_json
@@ -211,19 +233,13 @@ def _pop_for(call_uuid: str) -> dict[str, Any] | None:
         ivr_path = _split(live.get("ivr_path", "")) or (
             list(record.ivr_path or []) if record else []
         )
-        since = live.get("enqueued_at") or (
-            live.get("since") if live.get("state") == "queued" else ""
-        )
         wait = None
         if record is not None and record.wait_seconds is not None:
             wait = record.wait_seconds
         elif live.get("wait_seconds"):
             wait = float(live["wait_seconds"])
-        elif since:
-            try:
-                wait = round((now - datetime.fromisoformat(since)).total_seconds(), 1)
-            except ValueError:
-                wait = None
+        else:
+            wait = _live_wait(live, now)
         call = {
             "call_uuid": call_uuid,
             "caller_number": caller,
@@ -236,7 +252,7 @@ def _pop_for(call_uuid: str) -> dict[str, Any] | None:
             "since": live.get("since", ""),
             "wait_seconds": wait,
             "ivr_path": ivr_path,
-            "ivr_inputs": _inputs(live.get("ivr_inputs", "")),
+            "ivr_inputs": _inputs(live.get("ivr_inputs", "")) or _path_inputs(ivr_path),
         }
         customer = find_by_phone(session, caller) if caller else None
         tickets = customer_tickets(session, customer, open_only=True) if customer else []
@@ -283,8 +299,9 @@ def sign_in(agent_id: str) -> tuple[Response, int]:
 def dial(agent_id: str) -> tuple[Response, int]:
     """Ask the engine to dial ``number`` from the agent's phone (``ticket`` for callbacks).
 
-    The engine side of ``dial`` is pending: the command is queued on the agent command stream
-    and the engine answers on the agent's channel (today: an error saying it is not carried out).
+    ``callback`` (an id on that ticket) marks the follow-up as being dialled. The command goes
+    on the agent command stream; the engine rings the agent, then the customer, and reports on
+    the agent's channel. The call's record names the ticket, which links it (tickets.dial_links).
     """
     from callcenter.tickets.customers import normalise_number
 
@@ -303,6 +320,8 @@ def dial(agent_id: str) -> tuple[Response, int]:
     if callback is not None:
         from console.tickets import mark_callback_dialled
 
+        if isinstance(callback, bool) or not str(callback).isdigit():
+            return problem(400, f"callback must be the id of a ticket's callback, not {callback!r}")
         failure = mark_callback_dialled(int(callback), ticket)
         if failure is not None:
             return failure

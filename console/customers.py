@@ -154,6 +154,8 @@ def _with_history(session: Any, customer: Customer) -> dict[str, Any]:
             {
                 "call_uuid": c.uuid,
                 "caller_number": c.caller_number,
+                "dialled_number": c.dialled_number,
+                "direction": str(c.direction),
                 "started_at": c.started_at.isoformat(),
                 "disposition": str(c.disposition) if c.disposition else None,
                 "talk_seconds": c.talk_seconds,

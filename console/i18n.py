@@ -156,6 +156,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "Wrap-up left": {"zh": "话后处理剩余"},
     "Extend wrap-up": {"zh": "延长话后处理"},
     "Ticket alerts": {"zh": "工单提醒"},
+    "Alerts": {"zh": "告警"},
+    "sensitive words": {"zh": "敏感词"},
     "escalated to": {"zh": "已升级至"},
 }
 

@@ -28,6 +28,7 @@ from callcenter.store.tickets import Ticket
 from callcenter.store.users import User
 from callcenter.tickets import service as svc
 from callcenter.tickets.access import Viewer, can_open
+from callcenter.tickets.dial_links import link_dialled_calls
 from callcenter.tickets.models import TicketCallback
 from callcenter.tickets.workflow import ACTIONS, TicketError, allowed_actions
 from console.api import problem
@@ -67,7 +68,8 @@ def ticket_json(ticket: Ticket, settings: Any, now: datetime | None = None) -> d
 
 
 def _detail(session: Any, ticket: Ticket) -> dict[str, Any]:
-    if svc.materialise_call_links(session, ticket):  # a linked live call has its record now
+    # a call linked while live has its record now; a callback dialled from here has one
+    if link_dialled_calls(session, ticket) + svc.materialise_call_links(session, ticket):
         session.commit()
     users = {u.id: u.username for u in session.scalars(select(User))}
     callbacks = session.scalars(

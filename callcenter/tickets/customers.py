@@ -6,11 +6,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from callcenter.store.calls import Call
 from callcenter.store.customers import Customer, CustomerPhone
+from callcenter.store.enums import CallDirection
 from callcenter.store.tickets import Ticket
 from callcenter.tickets.workflow import OPEN_STATUSES, TicketError
 
@@ -46,6 +47,15 @@ def _variants(number: str) -> list[str]:
         if bare.startswith(prefix) and len(bare) - len(prefix) >= 5:
             out.append(bare[len(prefix) :])
     out += [bare, "+" + bare]
+    return list(dict.fromkeys(out))
+
+
+def _presented_as(number: str) -> list[str]:
+    # every form the switch may present one of the customer's stored numbers in
+    out = _variants(number)
+    for bare in list(out):
+        if not bare.startswith(("+", "0", "86")):
+            out += ["0" + bare, "86" + bare, "+86" + bare]
     return list(dict.fromkeys(out))
 
 
@@ -159,13 +169,14 @@ def _text_type() -> Any:
 
 
 def customer_calls(session: Session, customer: Customer, *, limit: int = 20) -> list[Call]:
-    """The customer's calls (by any of their numbers), newest first."""
-    numbers = [v for p in customer.phones for v in _variants(p.number)]
+    """The customer's calls (from any of their numbers, or dialled to one), newest first."""
+    numbers = [v for p in customer.phones for v in _presented_as(p.number)]
     if not numbers:
         return []
+    dialled = and_(Call.direction == CallDirection.OUTBOUND, Call.dialled_number.in_(numbers))
     stmt = (
         select(Call)
-        .where(Call.caller_number.in_(numbers))
+        .where(or_(Call.caller_number.in_(numbers), dialled))
         .order_by(Call.started_at.desc())
         .limit(limit)
     )

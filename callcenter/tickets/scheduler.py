@@ -1,6 +1,7 @@
 """The periodic SLA escalation job: every ``tickets.escalate_interval_seconds`` it raises due
 escalation levels (history rows) and publishes a ticket alert to the desktops; it also
-writes the ``ticket_calls`` rows of calls linked while live whose record exists now.
+writes the ``ticket_calls`` rows of calls linked while live whose record exists now, and
+links the calls dialled from a ticket (callbacks) once their record is in.
 
 An alert goes out when something changed for a ticket since the previous run: it climbed
 an escalation level, or it became response / resolve overdue. A ticket that stays overdue
@@ -20,6 +21,7 @@ from callcenter.live.errors import LiveError
 from callcenter.logs import get_logger
 from callcenter.store.base import utcnow
 from callcenter.tickets.alerts import publish_alerts
+from callcenter.tickets.dial_links import link_dialled_calls
 from callcenter.tickets.service import Escalation, escalate_due, materialise_pending_links
 
 __all__ = ["EscalationJob"]
@@ -54,6 +56,7 @@ class EscalationJob:
         with self._sessions() as session:
             escalations = escalate_due(session, self._settings, self._clock())
             materialise_pending_links(session)  # calls linked while live, recorded since
+            link_dialled_calls(session, now=self._clock())  # callbacks dialled from tickets
             session.commit()
         fresh = [e for e in escalations if self._is_news(e)]
         self._announced = {e.number: _key(e) for e in escalations}

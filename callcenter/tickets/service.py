@@ -434,11 +434,18 @@ def linked_calls(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
         rows[call.uuid] = {
             "call_uuid": call.uuid,
             "caller_number": call.caller_number,
+            "dialled_number": call.dialled_number,
+            "direction": str(call.direction),
             "started_at": call.started_at.isoformat(),
             "disposition": str(call.disposition) if call.disposition else None,
             "talk_seconds": call.talk_seconds,
             "ivr_path": list(call.ivr_path or []),
-            "recordings": [r.path for r in call.recordings if r.deleted_at is None],
+            # by index id, never by path: played at /recordings/<id>/audio (access checked)
+            "recordings": [
+                {"id": r.id, "format": r.format, "duration_seconds": r.duration_seconds}
+                for r in call.recordings
+                if r.deleted_at is None
+            ],
             "recorded": True,
         }
     for uuid, ref in refs.items():
@@ -447,6 +454,8 @@ def linked_calls(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
             {
                 "call_uuid": uuid,
                 "caller_number": ref.caller_number,
+                "dialled_number": None,
+                "direction": None,
                 "started_at": ref.linked_at.isoformat(),
                 "disposition": None,
                 "talk_seconds": None,

@@ -82,7 +82,9 @@
     $("pop-queue").textContent = call.queue || "-";
     $("pop-wait").textContent = call.wait_seconds == null ? "-" : Math.round(call.wait_seconds);
     $("pop-state").textContent = call.state || "";
-    $("pop-ivr").textContent = (call.ivr_path || []).join(" > ") || "-";
+    // the engine's path entries are {node, value}; the inputs show what the caller entered
+    const path = (call.ivr_path || []).map((step) => (step && typeof step === "object" ? step.node : step));
+    $("pop-ivr").textContent = path.join(" > ") || "-";
     const inputs = Object.entries(call.ivr_inputs || {}).map(([k, v]) => k + "=" + v).join(", ");
     $("pop-inputs").textContent = inputs ? "(" + inputs + ")" : "";
     const box = $("pop-customer");

@@ -1,4 +1,5 @@
-// Ticket page: dial a scheduled callback through the desktop's dial action.
+// Ticket page: dial a scheduled callback through the desktop's dial action (the engine rings
+// the agent's phone, then the customer; the call is linked to the ticket once recorded).
 (function () {
   "use strict";
   const csrf = document.querySelector("meta[name=csrf-token]").content;
@@ -12,7 +13,7 @@
       });
       const data = await response.json().catch(() => ({}));
       const note = document.getElementById("message");
-      note.textContent = response.ok ? "dial " + data.number + " … (engine support pending)" : (data.reason || response.statusText);
+      note.textContent = response.ok ? "dial " + data.number + " …" : (data.reason || response.statusText);
     });
   });
 })();

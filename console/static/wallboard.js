@@ -32,7 +32,22 @@
     document.getElementById("n-waiting").textContent = [...calls.values()].filter((c) => c.state === "queued").length;
   }
 
+  // Alerts (sensitive words found by transcription): newest first, with a link to the call.
+  function showAlert(a) {
+    const list = document.getElementById("alerts");
+    const item = document.createElement("li");
+    item.dataset.testid = "alert";
+    item.dataset.call = a.call_uuid || "";
+    item.className = "overdue";
+    const link = document.createElement("a");
+    link.href = "/calls/" + encodeURIComponent(a.call_uuid || "");
+    link.textContent = a.call_uuid || "";
+    item.append(list.dataset.tSensitive + ": " + (a.words || []).join(", ") + " · ", link);
+    list.prepend(item);
+  }
+
   function apply(message) {
+    if (message.alert) showAlert(message.alert);
     if (message.agent) agents.set(message.agent.agent_id, message.agent);
     if (message.call) {
       if (message.call.state === "ended") calls.delete(message.call.call_uuid);

@@ -70,6 +70,20 @@ def test_supervisor_sees_agents_and_calls_change_live(
     page.wait_for_selector("tr[data-call='c-1']", state="detached")
     assert page.inner_text("#n-waiting") == "0"
 
+    # transcription found sensitive words: the alert shows with a link to the call
+    alert = {
+        "type": "sensitive_words",
+        "recording_id": 7,
+        "call_uuid": "c-1",
+        "words": ["card number"],
+        "hits": [],
+    }
+    live.publish("wallboard", {"alert": alert})
+    shown = page.locator("[data-testid=alert]")
+    shown.wait_for()
+    assert "card number" in shown.inner_text()
+    assert shown.locator("a").get_attribute("href") == "/calls/c-1"
+
     page.reload()  # after a reload the snapshot brings back what Redis holds
     page.wait_for_selector("tr[data-agent='1001']")
     page.click("header .signout button")

@@ -151,3 +151,23 @@ def test_password_is_stored_hashed_and_security_headers_set(app: Flask, db_url: 
     response = app.test_client().get("/login")
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_session_cookie_is_http_only_same_site_and_secure_when_set(
+    db_url: str, redis_url: str, redis_prefix: str, secure: bool
+) -> None:
+    settings = load_settings(
+        database={"url": db_url},
+        redis={"url": redis_url, "prefix": redis_prefix},
+        console={"secure_cookies": secure},
+    )
+    with session_scope(db_url) as session:
+        create_user(session, "sup", PASSWORD, "supervisor")
+    client = create_app(settings, TESTING=True).test_client()
+    response = sign_in(client, "sup")
+    assert response.status_code == 302
+    (cookie,) = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert "httponly" in flags and "samesite=lax" in flags
+    assert ("secure" in flags) is secure

@@ -78,3 +78,51 @@ def test_customer_pages(app: Flask) -> None:
     assert "Sun Li" in detail and "VIP" in detail and "13700000001" in detail
     assert "Sun Li" in client.get("/customers/?q=1370000").get_data(as_text=True)
     assert client.post("/customers/new", data={"name": "", "csrf_token": token}).status_code == 400
+
+
+def test_customer_notes_and_full_call_and_ticket_history(app: Flask, db_url: str) -> None:
+    from datetime import timedelta
+
+    from callcenter.store.base import utcnow
+    from callcenter.store.repositories import insert_call
+
+    client, csrf = signed_in(app, "agent1")
+    created = client.post(
+        "/api/customers",
+        json={
+            "name": "Qian Wei",
+            "phones": ["13800138001", "13800138002"],
+            "notes": "prefers calls after 18:00",
+        },
+        headers=csrf,
+    ).get_json()
+    assert created["notes"] == "prefers calls after 18:00"
+    edited = client.patch(
+        f"/api/customers/{created['id']}", json={"notes": "deaf in the left ear"}, headers=csrf
+    ).get_json()
+    assert edited["notes"] == "deaf in the left ear"
+    now = utcnow()
+    with session_scope(db_url) as session:
+        insert_call(session, "h-1", caller_number="13800138001", started_at=now - timedelta(2))
+        insert_call(session, "h-2", caller_number="+8613800138002", started_at=now - timedelta(1))
+        insert_call(  # we called them (click-to-call or a ticket's callback)
+            session,
+            "h-3",
+            caller_number="4000",
+            dialled_number="13800138002",
+            direction="outbound",
+            started_at=now,
+        )
+        insert_call(session, "h-4", caller_number="13900000000", started_at=now)  # someone else
+    for subject in ("First", "Second"):
+        client.post(
+            "/api/tickets", json={"subject": subject, "customer_id": created["id"]}, headers=csrf
+        )
+    full = client.get(f"/api/customers/{created['id']}").get_json()
+    assert [c["call_uuid"] for c in full["calls"]] == ["h-3", "h-2", "h-1"]
+    assert sorted(t["subject"] for t in full["tickets"]) == ["First", "Second"]
+    page = client.get(f"/customers/{created['id']}").get_data(as_text=True)
+    assert "deaf in the left ear" in page and "Second" in page
+    for uuid in ("h-1", "h-2", "h-3"):
+        assert f'data-call="{uuid}"' in page
+    assert "&rarr; 13800138002" in page and 'data-call="h-4"' not in page

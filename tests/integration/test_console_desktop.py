@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -95,6 +97,42 @@ def test_screen_pop_for_a_live_call(app: Flask, live: LiveStore) -> None:
     assert client.get("/api/desktop/pop/nope").status_code == 404
 
 
+def test_pop_of_an_engine_call_has_the_ivr_inputs_and_the_wait_until_the_answer(
+    app: Flask, live: LiveStore
+) -> None:
+    """The engine's live call: path entries ``{node, value}``, ``enqueued_at`` and the state's
+    ``since`` (the answer, once talking)."""
+    path = [
+        {"node": "hours", "value": "open"},
+        {"node": "menu", "value": "2"},
+        {"node": "account", "value": "88001234"},
+        {"node": "support", "value": "support"},
+    ]
+    live.put_call(
+        "c-eng",
+        state="talking",
+        caller_number="13800138000",
+        queue="support",
+        agent_id="1007",
+        enqueued_at="2026-01-01T09:00:00+00:00",
+        since="2026-01-01T09:00:42.500000+00:00",
+        ivr_path=json.dumps(path),
+    )
+    client, _ = signed_in(app, "agent1007")
+    call = client.get("/api/desktop/pop/c-eng").get_json()["call"]
+    assert call["ivr_path"] == path
+    assert call["ivr_inputs"] == {
+        "hours": "open",
+        "menu": "2",
+        "account": "88001234",
+        "support": "support",
+    }
+    assert call["wait_seconds"] == 42.5  # enqueued -> answered, not growing while talking
+    live.put_call("c-eng", state="queued", since="2026-01-01T09:00:00+00:00")
+    waiting = client.get("/api/desktop/pop/c-eng").get_json()["call"]["wait_seconds"]
+    assert waiting > 42.5  # still waiting: up to now
+
+
 def test_unknown_caller_pop_and_desktop_page(app: Flask, live: LiveStore) -> None:
     live.put_call("c-2", state="offering", caller_number="13999999999", agent_id="1007")
     client, _ = signed_in(app, "agent1007")
@@ -116,6 +154,12 @@ def test_sign_in_with_extension_and_dial(app: Flask, live: LiveStore) -> None:
     assert ok.status_code == 202
     bad = client.post("/api/desktop/1007/dial", json={"number": "abc"}, headers=csrf)
     assert bad.status_code == 400 and "not valid" in bad.get_json()["reason"]
+    for callback in ("x", True, -1):
+        body = {"number": "13800138000", "ticket": "T1", "callback": callback}
+        bad = client.post("/api/desktop/1007/dial", json=body, headers=csrf)
+        assert bad.status_code == 400 and "callback must be" in bad.get_json()["reason"]
+    missing = {"number": "13800138000", "ticket": "T1", "callback": 999}
+    assert client.post("/api/desktop/1007/dial", json=missing, headers=csrf).status_code == 404
     dial = client.post(
         "/api/desktop/1007/dial", json={"number": "138 0013 8000", "ticket": "T1"}, headers=csrf
     )
@@ -177,6 +221,62 @@ def test_wrap_up_countdown_and_extend(app: Flask, live: LiveStore, db_url: str) 
     page = client.get("/agent/").get_data(as_text=True)
     assert 'id="wrapup-left"' in page and 'id="btn-extend"' in page
     assert 'data-unavailable="extend_wrap_up"' not in page  # the button is enabled
+
+
+def test_personal_statistics_count_todays_calls_handle_time_and_misses(
+    app: Flask, live: LiveStore, db_url: str
+) -> None:
+    """Calls today and average handle time (talk + wrap-up) from the agent's answered call
+    records since local midnight; missed offers from the ``agent_missed`` timeline entries;
+    time in the current state from the live ``since``."""
+    from datetime import timedelta
+
+    from callcenter.store.base import utcnow
+    from callcenter.store.repositories import add_call_event
+
+    now = utcnow()
+    old = now - timedelta(days=2)
+    with session_scope(db_url) as session:
+        agents = {a.number: a for a in session.query(models.Agent)}
+        mine, other = agents["1007"].id, agents["1008"].id
+        for uuid, agent_id, started, talk, wrap in (
+            ("s-1", mine, now, 100.0, 20.0),
+            ("s-2", mine, now, 50.0, 10.0),
+            ("s-3", other, now, 500.0, 0.0),  # another agent's call
+            ("s-4", mine, old, 900.0, 0.0),  # not today
+        ):
+            insert_call(
+                session,
+                uuid,
+                agent_id=agent_id,
+                started_at=started,
+                answered_at=started,
+                talk_seconds=talk,
+                wrap_up_seconds=wrap,
+                disposition="answered",
+            )
+        missed = insert_call(session, "s-5", started_at=now, disposition="abandoned")
+        add_call_event(session, missed, "agent_missed", {"agent_id": "1007", "cause": "NO_ANSWER"})
+        add_call_event(session, missed, "agent_missed", {"agent_id": "1008", "cause": "BUSY"})
+        add_call_event(
+            session, missed, "agent_missed", {"agent_id": "1007", "cause": "NO_ANSWER"}, ts=old
+        )
+    since = (now - timedelta(seconds=90)).isoformat()
+    live.put_agent("1007", state="available", since=since)
+    client, _ = signed_in(app, "agent1007")
+    stats = client.get("/api/desktop/1007").get_json()["stats"]
+    assert stats["calls_today"] == 2
+    assert stats["average_handle_seconds"] == 90.0  # (100 + 20 + 50 + 10) / 2
+    assert stats["missed_today"] == 1
+    assert 90.0 <= stats["state_seconds"] < 3600
+    # another agent's desktop shows their own figures; the page has the tiles
+    live.put_agent("1008", state="not_ready", since=since)
+    theirs = signed_in(app, "agent1008")[0].get("/api/desktop/1008").get_json()["stats"]
+    assert (theirs["calls_today"], theirs["average_handle_seconds"]) == (1, 500.0)
+    assert theirs["missed_today"] == 1
+    page = client.get("/agent/").get_data(as_text=True)
+    for tile in ("st-calls", "st-aht", "st-missed", "state-time"):
+        assert f'id="{tile}"' in page
 
 
 def test_desktop_needs_login(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -94,3 +95,57 @@ def test_pages_forms_and_csrf(app: Flask) -> None:
 
 def test_tickets_need_login(app: Flask) -> None:
     assert app.test_client().get("/api/tickets").status_code == 401
+
+
+def test_linked_calls_show_their_recordings_by_id_never_by_path(
+    app: Flask, db_url: str, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from callcenter.store import models
+    from callcenter.store.base import utcnow
+    from callcenter.store.repositories import insert_call
+
+    with session_scope(db_url) as session:
+        call = insert_call(session, "c-rec", caller_number="13800138000", disposition="answered")
+        secret = tmp_path / "secret"
+        kept = models.Recording(call=call, path=str(secret / "c-rec.ogg"), format="ogg")
+        gone = models.Recording(
+            call=call,
+            path=str(secret / "c-rec-old.wav"),
+            format="wav",
+            deleted_at=utcnow() - timedelta(days=1),  # removed by the retention policy
+        )
+        session.add_all([kept, gone])
+        session.flush()
+        kept_id = kept.id
+    client, csrf = signed_in(app, "sup")
+    number = client.post(
+        "/api/tickets", json={"subject": "Dispute", "call_uuid": "c-rec"}, headers=csrf
+    ).get_json()["number"]
+    (linked,) = client.get(f"/api/tickets/{number}").get_json()["calls"]
+    assert linked["recordings"] == [{"id": kept_id, "format": "ogg", "duration_seconds": None}]
+    page = client.get(f"/tickets/{number}").get_data(as_text=True)
+    assert f'href="/recordings/{kept_id}/audio"' in page
+    assert 'href="/calls/c-rec"' in page  # supervisors open the call record from the ticket
+    assert "secret" not in page and "secret" not in str(linked)
+
+
+def test_list_filters_over_http_page_and_api(app: Flask) -> None:
+    client, csrf = signed_in(app, "sup")
+    for subject, category, priority in (
+        ("Bill too high", "complaint", "high"),
+        ("Router broken", "repair", "normal"),
+    ):
+        body = {"subject": subject, "category": category, "priority": priority}
+        assert client.post("/api/tickets", json=body, headers=csrf).status_code == 201
+    listed = client.get("/api/tickets?category=repair").get_json()["tickets"]
+    assert [t["subject"] for t in listed] == ["Router broken"]
+    listed = client.get("/api/tickets?priority=high&status=open").get_json()["tickets"]
+    assert [t["subject"] for t in listed] == ["Bill too high"]
+    assert client.get("/api/tickets?mine=1").get_json()["tickets"] == []  # nothing assigned
+    assert client.get("/api/tickets?overdue=1").get_json()["tickets"] == []  # all fresh
+    bad = client.get("/api/tickets?status=lost")
+    assert bad.status_code == 400 and "unknown status" in bad.get_json()["reason"]
+    page = client.get("/tickets/?category=complaint&q=bill").get_data(as_text=True)
+    assert "Bill too high" in page and "Router broken" not in page

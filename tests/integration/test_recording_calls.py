@@ -30,6 +30,7 @@ from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
 from tests.integration.test_engine_calls import PASSWORD, call_rows, eventually, seed_agents
+from tests.integration.test_engine_cti import agent_leg, partner_of
 from tests.support.engine_process import start_engine
 from tests.support.flows import QUEUES, sample_flows
 
@@ -210,5 +211,96 @@ def test_hold_time_is_on_the_record(center: dict) -> None:
     assert held["agent_id"] == resumed["agent_id"] == "1000"
     assert abs(record.hold_seconds - (resumed_at - held_at).total_seconds()) < 0.002
     assert record.talk_seconds > record.hold_seconds  # hold is part of the talk time
+    # the recording ran on through the hold: one file as long as the talk time
+    recording = processed_recording(center, record)
+    seconds, channels = wav_seconds_and_channels(recording.path)
+    assert channels == 2
+    assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
+    assert sorted(p.name for p in center["root"].rglob("*.wav")) == [f"{record.uuid}.wav"]
     wait_state(center, "1000", "available")
     assert eventually(lambda: wrap_up_of(center["db_url"], record.id) >= WRAP_UP, what="wrap-up")
+
+
+def test_three_way_conference_stays_one_recording(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    switch.add_softphone("1001", answer_after=0.5)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
+    wait_state(center, "1000", "on_call")
+    sign_in(center, "1001")
+    gevent.sleep(1.5)  # the first agent talks a while (the recording must keep that part)
+    command(center, "1000", "consult", target="agent", to="1001")
+    wait_state(center, "1001", "on_call")
+    wait_state(center, "1000", "on_hold")
+    eventually(
+        lambda: partner_of(switch, agent_leg(switch, "1000")) == agent_leg(switch, "1001"),
+        what="agent 1000 talks to 1001",
+    )
+    command(center, "1000", "conference")
+    name = f"cc-{caller.uuid}"
+
+    def members() -> int:
+        out = switch.api.execute("conference", f"{name} list", None)
+        return len([line for line in out.splitlines() if line and not line.startswith("-ERR")])
+
+    eventually(lambda: members() == 3, what="three-way conference")
+    gevent.sleep(1.5)  # the three talk a while
+    caller.hangup()
+    record = ended_record(center, caller)
+    assert record.disposition == "answered"
+    # one recording, one file, from the first answer to the caller's hangup
+    recording = processed_recording(center, record)
+    files = sorted(p.name for p in center["root"].rglob("*.wav"))
+    assert files == [f"{record.uuid}.wav"]
+    seconds, channels = wav_seconds_and_channels(recording.path)
+    assert channels == 2
+    assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
+    assert record.talk_seconds > 3.0  # both parts: before the consult and in the conference
+    # the timeline: consult of 1001, then the conference, on the same record
+    events = timeline(center["db_url"], record.id)
+    kinds = [kind for kind, _, _ in events]
+    assert kinds.index("consult_started") < kinds.index("conference_started")
+    with session_scope(center["db_url"]) as session:
+        call = session.get(models.Call, record.id)
+        assert [(t["kind"], t["agent"], t.get("to")) for t in call.transfers()][:1] == [
+            ("consult", "1000", "1001")
+        ]
+    command(center, "1000", "hangup")
+    command(center, "1001", "hangup")
+
+
+def test_attended_transfer_stays_one_recording(center: dict) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    switch.add_softphone("1001", answer_after=0.5)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
+    wait_state(center, "1000", "on_call")
+    sign_in(center, "1001")
+    gevent.sleep(1.5)  # the first agent talks a while (the recording must keep that part)
+    command(center, "1000", "consult", target="agent", to="1001")
+    wait_state(center, "1000", "on_hold")
+    eventually(
+        lambda: partner_of(switch, agent_leg(switch, "1000")) == agent_leg(switch, "1001"),
+        what="agent 1000 talks to 1001",
+    )
+    command(center, "1000", "consult_complete")
+    eventually(
+        lambda: partner_of(switch, caller.uuid) == agent_leg(switch, "1001"),
+        what="the caller talks to 1001",
+    )
+    gevent.sleep(1.5)  # the second agent talks a while
+    command(center, "1001", "hangup")
+    record = ended_record(center, caller)
+    assert record.disposition == "answered"
+    recording = processed_recording(center, record)
+    assert sorted(p.name for p in center["root"].rglob("*.wav")) == [f"{record.uuid}.wav"]
+    seconds, channels = wav_seconds_and_channels(recording.path)
+    assert channels == 2
+    assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
+    assert record.talk_seconds > 3.0  # both agents' parts
+    with session_scope(center["db_url"]) as session:
+        call = session.get(models.Call, record.id)
+        assert call.answered_agents() == ["1000", "1001"]
+        assert call.agent.number == "1001"

@@ -73,7 +73,7 @@ def _sleep(ch: Channel, arg: str) -> None:
 @app("echo")
 def _echo(ch: Channel, arg: str) -> None:
     while ch.up and not ch.switch_requested() and not ch.break_flag:
-        ch.wait(None)
+        ch.wait(None, messages=False)
     ch.break_flag = False
 
 
@@ -202,7 +202,7 @@ def wait_for(ch: Channel, seconds: float | None) -> str:
         left = None if end is None else end - clock.now()
         if left is not None and left <= 0:
             return "done"
-        ch.wait(left)
+        ch.wait(left, messages=False)
 
 
 def play_file(
@@ -286,7 +286,7 @@ def _wait_reading_keys(ch: Channel, seconds: float | None) -> str:
         left = None if end is None else end - clock.now()
         if left is not None and left <= 0:
             return "done"
-        ch.wait(left)
+        ch.wait(left, messages=False)
     return "hangup"
 
 
@@ -305,7 +305,7 @@ def _wait_or_dtmf(ch: Channel, seconds: float | None) -> str:
         left = None if end is None else end - clock.now()
         if left is not None and left <= 0:
             return "done"
-        ch.wait(left)
+        ch.wait(left, messages=False)
     return "hangup"
 
 
@@ -336,7 +336,7 @@ def collect(
     while ch.up and len(digits) < hi:
         end = clock.now() + timeout
         while ch.up and not ch.dtmf and clock.now() < end and not ch.switch_requested():
-            ch.wait(end - clock.now())
+            ch.wait(end - clock.now(), messages=False)
         if not ch.dtmf:
             break
         digit = take_digit(ch)

@@ -12,6 +12,7 @@ from callcenter.sim.channel import (
     CS_EXCHANGE_MEDIA,
     CS_EXECUTE,
     CS_HIBERNATE,
+    CS_PARK,
     CS_RESET,
     CS_SOFT_EXECUTE,
     FRAME,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     pass
 
 STATE_STEP = 0.02  # the session thread picks up a new state on its next loop
+TRUE_WORDS = ("yes", "on", "true", "t", "enabled", "enable", "allow", "active")  # switch_true
 RESET_TIMES = ("Channel-Transfer-Time", "Channel-Resurrect-Time", "Channel-Bridged-Time",
                "Channel-Last-Hold", "Channel-Hold-Accum")  # fmt: skip
 
@@ -215,6 +217,8 @@ def bridge_loop(ch: Channel, peer: Channel, *, originator: bool) -> Any:
     if not originator:
         ch.set_var("bridge_to", None)
         if ch.up and not ch.switch_requested():
+            if parks_after_bridge(ch):
+                return park_session
             session.hangup(ch, "NORMAL_CLEARING")  # a uuid_bridge'd leg follows its partner
         return None
     unbridge(ch, peer)
@@ -261,13 +265,33 @@ def unbridge(a: Channel, b: Channel) -> None:
         b.ctx["_call_uuid_back"] = True  # type: ignore[assignment]
     elif b.up and b_moves:  # ... also to a B leg transferred with -both (S05c)
         b.set_var("call_uuid", b.uuid)
-    if b.up and not b_moves:
+    if b.up and not b_moves and not (not a.up and parks_after_bridge(b)):
         session.hangup(b, "NORMAL_CLEARING")
 
 
-def _after_partner_left(ch: Channel) -> Any:
-    """A uuid_bridge'd A leg: back to CS_EXECUTE, then hung up (nothing else to run)."""
+def parks_after_bridge(ch: Channel) -> bool:
+    """The leg has ``park_after_bridge`` set to a true value (switch_true)."""
+    value = (ch.vars.get("park_after_bridge") or "").strip().lower()
+    return value in TRUE_WORDS or (value.isdigit() and int(value) > 0)
+
+
+def park_session(ch: Channel) -> Any:
+    """switch_ivr_park_session: CS_PARK, then switch_ivr_park (CHANNEL_PARK; the outbound
+    socket's sendmsg apps run) until a hangup, transfer or bridge takes the leg."""
+    from callcenter.sim.apps import park
+
     if ch.up:
+        ch.set_running_state(CS_PARK)
+        park(ch)
+    return None
+
+
+def _after_partner_left(ch: Channel) -> Any:
+    """A uuid_bridge'd A leg: parked if ``park_after_bridge`` says so, else back to
+    CS_EXECUTE, then hung up (nothing else to run)."""
+    if ch.up:
+        if parks_after_bridge(ch):
+            return park_session(ch)
         session.enter_execute(ch)
         session.hangup(ch, "NORMAL_CLEARING")
     return None

@@ -262,17 +262,23 @@ class Channel:
         real = self.switch.clock.real(FRAME if delay is None else delay)
         gevent.spawn_later(real, self.wakeup.set)
 
-    def wait(self, seconds: float | None) -> None:
-        """Sleep ``seconds`` of simulated time, or until something pokes the session."""
+    def wait(self, seconds: float | None, *, messages: bool = True) -> None:
+        """Sleep ``seconds`` of simulated time, or until something pokes the session.
+
+        ``messages=False``: queued sendmsg messages do not count as pending (an application
+        that does not run them waits for its media, a key or a break, as in FreeSWITCH; else
+        it would spin while a message waits its turn).
+        """
         self.wakeup.clear()
-        if self.pending():
+        if self.pending(messages=messages):
             return
         timeout = None if seconds is None else max(self.switch.clock.real(seconds), 0)
         self.wakeup.wait(timeout)
 
-    def pending(self) -> bool:
+    def pending(self, *, messages: bool = True) -> bool:
         """Something interrupts the running application."""
-        return (not self.up) or self.break_flag or bool(self.inbox) or self.switch_requested()
+        queued = messages and bool(self.inbox)
+        return (not self.up) or self.break_flag or queued or self.switch_requested()
 
     def switch_requested(self) -> bool:
         """A bridge/transfer wants the session out of its application."""

@@ -39,9 +39,10 @@ def audio() -> Step:
     return ("audio",)
 
 
-def wait_for(event_name: str, **headers: str) -> Step:
-    """Script step: wait until the switch fires ``event_name`` for this leg."""
-    return ("wait_for", event_name, headers)
+def wait_for(event_name: str, *, within: float | None = None, **headers: str) -> Step:
+    """Script step: wait until the switch fires ``event_name`` for this leg (with these
+    header values); if it has not come ``within`` seconds, the rest of the script is skipped."""
+    return ("wait_for", event_name, headers, within)
 
 
 class SipLeg:
@@ -172,7 +173,8 @@ class Caller(SipLeg):
             elif kind == "hangup":
                 self.hangup()
             elif kind == "wait_for":
-                self._wait_event(ch, step[1], step[2])
+                if not self._wait_event(ch, step[1], step[2], step[3] if len(step) > 3 else None):
+                    break
             elif kind == "say_file":  # callcenter.sim.voice.say_file
                 voice.speak(self, ch, step[1])
         if self.hangup_after is not None:
@@ -182,14 +184,19 @@ class Caller(SipLeg):
         self.hangup()
         self.ended.set()
 
-    def _wait_event(self, ch: Channel, name: str, headers: dict[str, str]) -> None:
+    def _wait_event(
+        self, ch: Channel, name: str, headers: dict[str, str], within: float | None
+    ) -> bool:
+        clock = self.switch.clock
+        deadline = None if within is None else clock.now() + within
         seen = len(self.events)
-        while ch.up:
+        while ch.up and (deadline is None or clock.now() < deadline):
             for ev in self.events[seen:]:
                 if ev.name == name and all(ev.get(k) == v for k, v in headers.items()):
-                    return
+                    return True
             seen = len(self.events)
             gevent.sleep(0.005)
+        return False
 
     def send_dtmf(self, digit: str, duration: int = 2240) -> None:
         """An RFC 2833 digit reaches the channel (the DTMF event fires when an app reads it)."""

@@ -286,6 +286,8 @@ def bridge_app(a: Channel, arg: str) -> None:
         if not a.inbox:
             a.wakeup.wait(0.05)
     bridge.unbridge(a, b)
+    if a.up and not a.switch_requested() and bridge.parks_after_bridge(a):
+        session.leave(a, bridge.park_session)  # the rest of the extension does not run
 
 
 def _b_side(b: Channel, a: Channel) -> Any:

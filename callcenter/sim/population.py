@@ -4,7 +4,9 @@ Used by ``callcenter demo`` and the load benchmarks. Agents sign in through a ca
 demo sends the same agent commands the console sends), answer after a few seconds, sometimes
 miss a call and sometimes take a break. Callers arrive at a configurable rate, pick a menu
 option a second into the call (keys typed over the greeting count for the menu; after "9,
-repeat" they choose again), wait in the queue, talk, and sometimes give up early.
+repeat" they choose again), wait in the queue, talk, and sometimes give up early. Agents hang
+up first; a caller who is then parked (``park_after_bridge``: the engine's post-call survey)
+usually rates the call.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 
 import gevent
 
-from callcenter.sim.endpoints import press, wait
+from callcenter.sim.endpoints import press, wait, wait_for
 from callcenter.sim.switch import Switch
 
 AgentAction = Callable[[str, str, str], None]  # (extension, action, reason)
@@ -38,6 +40,10 @@ class PopulationConfig:
     patience_seconds: tuple[float, float] = (5.0, 25.0)
     break_rate_per_minute: float = 0.2
     break_seconds: tuple[float, float] = (10.0, 40.0)
+    survey_weights: dict[str, float] = field(
+        default_factory=lambda: {"5": 0.4, "4": 0.3, "3": 0.15, "2": 0.1, "1": 0.05}
+    )
+    survey_rate: float = 0.75  # callers who rate the call when the survey asks
     seed: int | None = None
 
 
@@ -88,6 +94,13 @@ class Population:
                 self._sleep(self._pick(self.config.break_seconds))
                 self.agent_action(extension, "ready", "")
 
+    def _rating(self, patience: float) -> list:
+        """Script steps: once parked after the agent hung up, press a 1-5 rating."""
+        weights = self.config.survey_weights
+        score = self.random.choices(list(weights), list(weights.values()))[0]
+        parked = wait_for("CHANNEL_PARK", within=patience, **{"Channel-State": "CS_PARK"})
+        return [parked, wait(1.5), press(score)]
+
     def _arrivals(self) -> None:
         rate_per_second = self.config.calls_per_minute / 60.0
         choices = list(self.config.menu_weights)
@@ -104,5 +117,11 @@ class Population:
             if digit == "9":  # "hear the options again": listen a little, then choose
                 others = [c for c in choices if c != "9"] or ["0"]
                 script += [wait(3.0), press(self.random.choice(others))]
-            self.switch.place_call(number, self.config.hotline, script, hangup_after=patience)
+            hangup_after = patience
+            if patience > self.config.talk_seconds[1] and self.random.random() < (
+                self.config.survey_rate
+            ):
+                script += self._rating(patience)
+                hangup_after = 30.0  # after the rating the engine says goodbye and hangs up
+            self.switch.place_call(number, self.config.hotline, script, hangup_after=hangup_after)
             self.calls_placed += 1

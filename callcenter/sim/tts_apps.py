@@ -63,7 +63,7 @@ def _wait(ch: Channel, seconds: float | None, *, silence_after: float | None = N
         if quiet_end is not None and now >= quiet_end:
             return "silence"
         waits = [t - now for t in (end, quiet_end) if t is not None]
-        ch.wait(min(waits) if waits else None)
+        ch.wait(min(waits) if waits else None, messages=False)
 
 
 @app("speak")

@@ -238,6 +238,12 @@ class IvrSettings(_Section):
         default_factory=dict, description="dialled number -> flow name, e.g. {'5000': main}"
     )
     default_flow: str = Field("main", description="flow for numbers not in ivr.numbers")
+    survey_flow: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9_.-]*$",
+        description="flow a caller is taken to when the agent hangs up first (post-call "
+        "survey, e.g. survey); empty = off",
+    )
     reload_interval: float = Field(
         2.0, ge=0, le=3600, description="seconds between checks for changed flow files"
     )

@@ -22,6 +22,7 @@ log = get_logger(__name__)
 
 QUEUES = ("sales", "support", "complaints", "operator")  # the queues the sample flows name
 DEMO_FLOW = "demo"  # ivr_flows/demo.yaml: main's menu without its business-hours check
+SURVEY_FLOW = "survey"  # ivr_flows/survey.yaml: the post-call rating
 
 
 def free_port() -> int:
@@ -156,9 +157,14 @@ def demo_settings(
                 update={"domain": "127.0.0.1", "wrap_up_seconds": 3.0}
             ),
             # The shipped sample flows; the hotline runs the demo flow, which reaches agents
-            # at any hour (main.yaml alone sends night calls to voicemail).
+            # at any hour (main.yaml alone sends night calls to voicemail). Callers whose agent
+            # hangs up first get the post-call survey (ivr_flows/survey.yaml).
             "ivr": base.ivr.model_copy(
-                update={"flows": demo_flows(base), "numbers": {"5000": DEMO_FLOW}}
+                update={
+                    "flows": demo_flows(base),
+                    "numbers": {"5000": DEMO_FLOW},
+                    "survey_flow": base.ivr.survey_flow or SURVEY_FLOW,
+                }
             ),
             "recording": base.recording.model_copy(update={"path": workdir / "recordings"}),
         }

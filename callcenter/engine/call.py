@@ -4,7 +4,9 @@ Runs in the outbound-socket greenlet of the call. The caller is answered, checke
 the blacklist and the flood limit, then the flow for the dialled number runs
 (:class:`~callcenter.ivr.runner.FlowRunner` through :class:`SessionCallIO`) and its
 outcome is carried out: enqueue with music and wait for an agent (S02/S03), transfer, or
-hang up. Every step is a bus event, so the call record gets the IVR path.
+hang up; with ``ivr.survey_flow`` set, a caller whose agent hangs up first is taken to the
+post-call survey (:mod:`~callcenter.engine.post_call`). Every step is a bus event, so the call
+record gets the IVR path.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from callcenter.engine.bus import (
 from callcenter.engine.call_queue import CallbackDesk, QueueSteps
 from callcenter.engine.dispatcher import Dispatcher
 from callcenter.engine.ivr_io import SessionCallIO
+from callcenter.engine.post_call import PostCallSteps
 from callcenter.engine.queue_wait import QueueWait
 from callcenter.engine.screening import EngineLookups, Screening
 from callcenter.ivr.callio import CallerGone, Outcome, RunnerHooks
@@ -82,6 +85,7 @@ class IvrConfig:
     speech_threshold: int = 200
     voicemail_prompt: str = "say:Please leave a message after the tone."
     queue_closed_prompt: str = "say:We are sorry, nobody can take your call now. Goodbye."
+    survey_flow: str = ""  # flow run when the agent hangs up first ("" = no post-call survey)
 
 
 class _BusHooks(RunnerHooks):
@@ -106,7 +110,7 @@ class _BusHooks(RunnerHooks):
         self.bus.publish(SurveyAnswered(call_uuid=self.call_uuid, score=score))
 
 
-class CallHandler(QueueSteps):
+class CallHandler(QueueSteps, PostCallSteps):
     """Drives one inbound call (create one per call; call :meth:`run`)."""
 
     def __init__(
@@ -137,6 +141,8 @@ class CallHandler(QueueSteps):
         self.callbacks = callbacks
         self.average_handle = average_handle
         self.called_back = False  # a queued callback carries the call on after the caller left
+        self.survey_armed = False  # park_after_bridge is set on the caller leg
+        self.agent_hung_up = False  # the agent ended the conversation (then the survey ran)
         self._wait: QueueWait | None = None
         self._runner: FlowRunner | None = None
         self.log = log.bind(call_uuid=self.call_uuid)
@@ -158,6 +164,7 @@ class CallHandler(QueueSteps):
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.switch.api(commands.uuid_record(self.call_uuid, "start", str(path)))
                 self.recording = str(path)
+            self._arm_survey()
             self.switch.api(commands.uuid_bridge(self.call_uuid, agent_leg_uuid))
         except SwitchError as exc:
             self.log.warning("bridge to agent failed", agent_id=agent.agent_id, error=str(exc))
@@ -300,7 +307,9 @@ class CallHandler(QueueSteps):
         except (SessionGone, CommandTimeout):
             gone = self.session.wait_gone(0)
             cause = gone.cause if gone else ""
-        if disposition.startswith("recv_"):
+        if self.agent_hung_up:  # the conversation ended by the agent; the survey came after
+            hangup_by = "agent"
+        elif disposition.startswith("recv_"):
             hangup_by = "caller"
         elif self.agent_leg:
             hangup_by = "agent"

@@ -65,7 +65,7 @@ class QueueSteps:
             left = self._wait.run()
             self._wait = None
             if left is None:
-                session.wait_gone()
+                self._talk(io)  # until the caller is gone (or the post-call survey ends)
                 return
             if left.reason == "callback" or (target and target.kind == "callback"):
                 if self._offer_callback(io, entry, left):

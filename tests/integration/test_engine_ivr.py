@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from callcenter.live.store import LiveStore
-from callcenter.sim import Switch, audio, press, wait
+from callcenter.sim import Switch, audio, press, wait, wait_for
 from callcenter.store import models
 from callcenter.store.session import session_scope
 from callcenter.tickets.models import TicketCallRef
@@ -38,7 +38,7 @@ def center(
     marker = request.node.get_closest_marker("engine_env")
     extra = dict(marker.kwargs) if marker else {}
     seed_agents(db_url, ["1000", "1001"], QUEUES)
-    flows = sample_flows(tmp_path / "flows")
+    flows = sample_flows(tmp_path / "flows", notice=True)  # main.yaml as shipped (open hours)
     switch = Switch(password=PASSWORD, time_scale=SCALE).start()
     engine = start_engine(
         tmp_path,
@@ -64,6 +64,12 @@ def center(
         live.close()
 
 
+MENU = (
+    "flite|kal|For sales press 1. For support press 2. For complaints press 3. For the "
+    "operator press 0. To hear these options again press 9."
+)
+
+
 def event_rows(db_url: str, call_id: int) -> list[tuple[str, dict]]:
     with session_scope(db_url) as session:
         rows = session.scalars(
@@ -82,15 +88,25 @@ def test_vip_caller_walks_the_main_menu_and_reaches_sales(center: dict) -> None:
     switch: Switch = center["switch"]
     switch.add_softphone("1001", answer_after=0.5, hangup_after=1.0)
     sign_in(center, "1001")
-    # "7" over the menu prompt is not a choice; "1" over the repeated menu is sales.
+    # "7" over the menu prompt is not a choice; "1" over the repeated menu (after the
+    # apology) is sales.
+    menu = {"Application": "speak", "Application-Data": MENU}
     caller = switch.place_call(
-        "13800000042", "5000", [wait(3.0), press("7"), wait(4.0), press("1")]
+        "13800000042",
+        "5000",
+        [
+            wait_for("CHANNEL_EXECUTE", **menu),
+            press("7"),
+            wait_for("CHANNEL_EXECUTE", **menu),
+            press("1"),
+        ],
     )
     eventually(lambda: caller.ended.is_set(), timeout=30, what="call ended")
     (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
     assert record.disposition == "answered"
     assert record.ivr_path == [
         {"node": "hours", "value": "open"},
+        {"node": "notice", "value": "played"},
         {"node": "find_customer", "value": "found"},
         {"node": "vip_check", "value": "then"},
         {"node": "welcome_back", "value": "played"},
@@ -103,6 +119,9 @@ def test_vip_caller_walks_the_main_menu_and_reaches_sales(center: dict) -> None:
         assert session.get(models.Agent, record.agent_id).number == "1001"
     played = [e.get("Application-Data") for e in caller.events if e.name == "CHANNEL_EXECUTE"]
     assert "flite|kal|Welcome back, Ann Lee." in played
+    # the recording notice (issue #6) is the first prompt
+    spoken = [d for d in played if d and d.startswith("flite|")]
+    assert spoken[0] == "flite|kal|This call may be recorded for quality purposes."
     ended = [d for kind, d in event_rows(center["db_url"], record.id) if kind == "ivr_ended"]
     assert ended == [
         {"flow": "main", "outcome": "queue", "node": "sales", "reason": "", "destination": "sales"}

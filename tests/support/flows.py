@@ -1,6 +1,7 @@
 """The shipped sample flows, copied for a test: main.yaml's business hours opened round the
 clock (the engine runs as a child process with the real clock, so a test at night would
-otherwise always meet the after-hours flow)."""
+otherwise always meet the after-hours flow), and its recording notice removed the way an admin
+removes it unless a test asks for it (tests that walk the menu count its steps)."""
 
 from __future__ import annotations
 
@@ -12,21 +13,31 @@ SHIPPED = Path(__file__).resolve().parents[2] / "ivr_flows"
 QUEUES = ["sales", "support", "complaints", "operator"]  # the queues the sample flows name
 
 
-def sample_flows(target: Path, *, open_hours: bool = True) -> Path:
-    """Copy ivr_flows/*.yaml into ``target``; ``open_hours`` opens main.yaml all day."""
+def sample_flows(target: Path, *, open_hours: bool = True, notice: bool = False) -> Path:
+    """Copy ivr_flows/*.yaml into ``target``; ``open_hours`` opens main.yaml all day;
+    ``notice`` keeps main.yaml's "this call may be recorded" notice (else it is removed)."""
     target.mkdir(parents=True, exist_ok=True)
     for path in SHIPPED.glob("*.yaml"):
         shutil.copy(path, target / path.name)
+    main = target / "main.yaml"
+    text = main.read_text(encoding="utf-8")
     if open_hours:
-        main = target / "main.yaml"
-        text = main.read_text(encoding="utf-8")
         text = re.sub(
             r"    hours:\n(      .*\n)+?    holidays:\n(      .*\n)+",
             '    hours:\n      all: "00:00-24:00"\n',
             text,
         )
         assert 'all: "00:00-24:00"' in text, "main.yaml's schedule node changed shape"
-        main.write_text(text, encoding="utf-8")
+    if not notice:
+        text, opens = re.subn(r"    open: notice\b.*\n", "    open: find_customer\n", text)
+        text, nodes = re.subn(r"\n(  #.*\n)*  notice:\n(    .*\n)+", "\n", text)
+        assert opens == nodes == 1, "main.yaml's recording notice changed shape"
+        demo = target / "demo.yaml"
+        demo.write_text(
+            demo.read_text(encoding="utf-8").replace("main:notice", "main:find_customer"),
+            encoding="utf-8",
+        )
+    main.write_text(text, encoding="utf-8")
     return target
 
 

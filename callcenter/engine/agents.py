@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.engine.bus import AgentStateChanged, Bus, utcnow
 from callcenter.live.errors import LiveError
 from callcenter.live.names import WALLBOARD, agent_channel
+from callcenter.live.reservation import Reservations
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger
 
@@ -17,10 +19,24 @@ log = get_logger(__name__)
 StateLogSink = Callable[[Agent, Agent], None]
 
 
+# States in which the agent belongs to the engine (node) that holds its offer or call.
+HELD = frozenset(
+    {AgentState.RESERVED, AgentState.RINGING, AgentState.ON_CALL, AgentState.ON_HOLD,
+     AgentState.WRAP_UP}
+)  # fmt: skip
+
+
 def _iso(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return (moment.astimezone(UTC) if moment.tzinfo else moment).isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 class AgentBook:
@@ -33,9 +49,14 @@ class AgentBook:
         agents: Iterable[Agent] = (),
         state_log: StateLogSink | None = None,
         clock: Callable[[], datetime] = utcnow,
+        *,
+        node: str = "",
+        reservations: Reservations | None = None,
     ) -> None:
         self._bus = bus
         self._live = live
+        self.node = node
+        self._reservations = reservations
         self._state_log = state_log
         self._clock = clock
         self._agents: dict[str, Agent] = {a.agent_id: a for a in agents}
@@ -69,6 +90,72 @@ class AgentBook:
         """Write every agent to Redis (start-up and after a Redis restart)."""
         for agent in self._agents.values():
             self._mirror(agent)
+
+    def restore(self) -> None:
+        """Start-up: take each agent's state from Redis (signed-in agents stay signed in
+        across an engine restart, and other engines' agents keep theirs); agents Redis does
+        not know are published logged out. An agent this node held on a call that died with
+        the old process comes back not_ready('restart'): it is not offered until it is ready."""
+        for agent_id in list(self._agents):
+            try:
+                fields = self._live.get_agent(agent_id) if self._live is not None else {}
+            except LiveError:
+                fields = {}
+            if not fields.get("state"):
+                self._mirror(self._agents[agent_id])
+                continue
+            self.sync(agent_id, fields)
+            agent = self._agents[agent_id]
+            if agent.state in HELD and fields.get("node", "") in ("", self.node):
+                self._agents[agent_id] = replace(
+                    agent, state=AgentState.NOT_READY, reason="restart", call_uuid="",
+                    since=self._clock(), wrap_up_until=None,
+                )  # fmt: skip
+                self._mirror(self._agents[agent_id])
+                log.warning("agent's call was lost in a restart", agent_id=agent_id)
+
+    def sync(self, agent_id: str, fields: Mapping[str, str]) -> None:
+        """Take an agent's state as another engine wrote it (no log, no mirror: it is theirs);
+        listeners hear of it, so a waiting caller is offered an agent freed elsewhere."""
+        agent = self._agents.get(agent_id)
+        try:
+            state = AgentState(fields.get("state", ""))
+        except ValueError:
+            return
+        if agent is None:
+            return
+        new = replace(
+            agent,
+            state=state,
+            reason=fields.get("reason", "") or "",
+            since=_moment(fields.get("since")) or agent.since,
+            call_uuid=fields.get("call_uuid", "") or "",
+            wrap_up_until=_moment(fields.get("wrap_up_until")),
+            available_after=_moment(fields.get("available_after")),
+        )
+        if new == agent:
+            return
+        self._agents[agent_id] = new
+        for listener in self._listeners:
+            listener(new)
+
+    def claim(self, agent_id: str, call_uuid: str, ttl: float) -> bool:
+        """Reserve the agent in Redis in one atomic step before offering it a call, so engines
+        sharing agents never offer one twice. False: another engine has it (now known here).
+        Without reservations (or with Redis down) the local book alone decides."""
+        if self._reservations is None:
+            return True
+        try:
+            outcome = self._reservations.reserve(agent_id, call_uuid, ttl=ttl)
+            if outcome.ok:
+                return True
+            log.info("agent taken by another engine", agent_id=agent_id, reason=outcome.reason)
+            if self._live is not None:
+                self.sync(agent_id, self._live.get_agent(agent_id))
+        except LiveError as exc:
+            log.warning("agent reservation unavailable", agent_id=agent_id, error=str(exc))
+            return True
+        return False
 
     def apply(self, agent_id: str, action: str, *args: object, **kwargs: object) -> Agent:
         """Run a domain transition (``login``, ``ready``, ``miss``, ...) and record it."""
@@ -115,10 +202,12 @@ class AgentBook:
             # when wrap-up ends / when offers resume after a miss (ISO UTC, empty: none)
             "wrap_up_until": _iso(agent.wrap_up_until),
             "available_after": _iso(agent.available_after),
+            # the engine holding the agent's offer or call (commands are carried out there)
+            "node": self.node if agent.state in HELD else "",
         }
         try:
             self._live.put_agent(agent.agent_id, **fields)
-            message = {"agent": {"agent_id": agent.agent_id, **fields}}
+            message = {"agent": {"agent_id": agent.agent_id, **fields}, "origin": self.node}
             self._live.publish(WALLBOARD, message)
             # The agent's own desktop listens on its channel only (not the whole wallboard).
             self._live.publish(agent_channel(agent.agent_id), message)

@@ -26,6 +26,7 @@ from callcenter.engine.bus import Bus, CallAnswered, CallEnded, utcnow
 from callcenter.engine.cti import dial_string, originate_leg
 from callcenter.engine.dispatcher import Dispatcher
 from callcenter.engine.queue_events import CallbackAttempted, CallbackRequested
+from callcenter.engine.recording_start import recording_path, start_stereo_recording
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
@@ -173,12 +174,9 @@ class Callbacks:
         """Stereo recording on the customer leg (customer left, agent right), as inbound."""
         if callback.recording:
             return ""
-        path = self.recordings / f"{self.clock():%Y/%m/%d}" / f"{callback.call_uuid}.wav"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.switch.api(commands.uuid_setvar(callback.call_uuid, "RECORD_STEREO", "true"))
-        self.switch.api(commands.uuid_record(callback.call_uuid, "start", str(path)))
-        callback.recording = str(path)
-        return str(path)
+        path = recording_path(self.recordings, callback.call_uuid, self.clock())
+        callback.recording = start_stereo_recording(self.switch, callback.call_uuid, path)
+        return callback.recording
 
     # -- the end ------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import gevent
+from gevent.event import Event
 
 from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.acd.routing import WaitingCall
@@ -181,6 +182,8 @@ class Cti:
         self.consults: dict[str, Consult] = {}  # by agent id
         self._legs: dict[str, tuple[str, str]] = {}  # agent leg uuid -> (agent id, call uuid)
         switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
+        self._unbridges: dict[str, Event] = {}  # caller uuid -> set at its CHANNEL_UNBRIDGE
+        switch.on("CHANNEL_UNBRIDGE", self._on_unbridge)
 
     # -- entry ----------------------------------------------------------------------------------
 
@@ -307,15 +310,21 @@ class Cti:
         call.agent_id, call.agent_leg = "", ""
         self.end_agent_call(agent.agent_id, call.call_uuid)
 
-    def _wait_unbridged(self, leg: str, timeout: float = 2.0) -> None:
-        """Until the bridge thread has let go of ``leg`` (``bridge_to`` unset at unbridge)."""
-        deadline = gevent.get_hub().loop.now() + timeout
-        while gevent.get_hub().loop.now() < deadline:
-            value = self.switch.api(commands.uuid_getvar(leg, "bridge_to"), check=False)
-            if value.strip() in ("", "_undef_") or value.startswith("-ERR"):
-                break
-            gevent.sleep(0.02)
-        gevent.sleep(0.02)  # the partner link goes right after the variable
+    def _expect_unbridge(self, leg: str) -> Event:
+        """Arm a wait for ``leg``'s CHANNEL_UNBRIDGE (before the command that unbridges it)."""
+        self._unbridges[leg] = Event()
+        return self._unbridges[leg]
+
+    def _on_unbridge(self, event: Any) -> None:
+        unbridged = self._unbridges.pop(event.uuid, None)
+        if unbridged is not None:
+            unbridged.set()
+
+    def _wait_unbridged(self, leg: str, unbridged: Event, timeout: float = 2.0) -> None:
+        """Until FreeSWITCH's bridge has let go of ``leg`` (its CHANNEL_UNBRIDGE)."""
+        if not unbridged.wait(timeout):
+            log.warning("no CHANNEL_UNBRIDGE in time", leg=leg)
+        self._unbridges.pop(leg, None)
 
     def _music(self) -> str:
         return f"playback:{self.routing.music}"
@@ -377,8 +386,9 @@ class Cti:
         to = self._target(agent, target, to, ("agent", "number"))
         self._unhold_first(agent, call)
         # Park both legs (no hangup with -both), then music for the caller alone.
+        unbridged = self._expect_unbridge(call.call_uuid)
         self.switch.api(commands.uuid_transfer(call.call_uuid, "park", "inline", leg="-both"))
-        self._wait_unbridged(call.call_uuid)  # else the next transfer hangs up the agent
+        self._wait_unbridged(call.call_uuid, unbridged)  # else the next transfer hangs up the agent
         self.switch.api(commands.uuid_transfer(call.call_uuid, self._music(), "inline"))
         self.agents.apply(agent.agent_id, "hold")
         consult = Consult(agent.agent_id, call, target, to, str(uuid.uuid4()), call.agent_leg)

@@ -99,6 +99,9 @@ class Dispatcher:
         self._rng = rng or random.Random()
         # seconds an agent is skipped after a missed offer, by cause (routing settings)
         self.miss_delays = miss_delays or MissDelays()
+        # How long a reservation outlives the ring timeout before another engine may free it
+        # (the agent is dialled, then e.g. a callback's customer rings too).
+        self.claim_grace = 60.0
         self._delay_timers: dict[str, gevent.Greenlet] = {}  # agent id -> wake at delay end
         self._calls: dict[str, _Offer] = {}
         self._line = WaitingLine()  # callers not being offered right now, in order
@@ -178,12 +181,17 @@ class Dispatcher:
 
     def _match(self) -> None:
         progress = True
+        taken: set[str] = set()  # agents another engine reserved first, this pass
         while progress:
             progress = False
             now = self._clock()
             # Only free agents can be offered (busy ones are most of a big center): no free
             # agent, nothing to do until one turns available (that wakes us again).
-            agents = [agent for agent in self._agents.all() if agent.offerable(now)]
+            agents = [
+                agent
+                for agent in self._agents.all()
+                if agent.offerable(now) and agent.agent_id not in taken
+            ]
             if not agents:
                 return
             for queue in self._line.queues():
@@ -204,8 +212,10 @@ class Dispatcher:
                     self._line.leave(call.call_uuid)
                     progress = True
                     break
-                self._routing[queue] = state
-                self._start_offer(offer, chosen[0])
+                if self._start_offer(offer, chosen[0]):
+                    self._routing[queue] = state
+                else:
+                    taken.add(chosen[0].agent_id)
                 progress = True
                 break  # agents changed: recompute from the top
 
@@ -240,11 +250,16 @@ class Dispatcher:
             offer.timers.clear()
         self._wake.set()
 
-    def _start_offer(self, offer: _Offer, agent: Agent) -> None:
+    def _start_offer(self, offer: _Offer, agent: Agent) -> bool:
+        """Reserve the agent (atomically across engines) and ring it; False if it was taken."""
+        ttl = offer.policy.ring_timeout + self.claim_grace
+        if not self._agents.claim(agent.agent_id, offer.entry.call_uuid, ttl):
+            return False
         offer.leg_uuid = str(uuid.uuid4())
         self._line.leave(offer.entry.call_uuid)
         self._agents.apply(agent.agent_id, "reserve", offer.entry.call_uuid)
         gevent.spawn(self._offer, offer, agent.agent_id, offer.leg_uuid)
+        return True
 
     def _offer(self, offer: _Offer, agent_id: str, leg_uuid: str) -> None:
         call, call_uuid = offer.target, offer.entry.call_uuid

@@ -7,13 +7,15 @@ and hold, transfer, consult, conference and DTMF work the same. The customer see
 ``routing.outbound_caller_id`` (on its own originate, so the directory's effective caller id
 of S07 does not apply); the agent's phone shows the customer's number.
 
-The agent hears silence while the customer rings (no ringback yet).
+The agent hears silence while the customer rings (no ringback yet). The call is recorded from
+the customer's answer like a queue call (:mod:`~callcenter.engine.recording_start`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gevent
@@ -22,10 +24,11 @@ from gevent.event import Event
 from callcenter.acd.agents import Agent, AgentStateError
 from callcenter.config import RoutingSettings
 from callcenter.engine.agents import AgentBook
-from callcenter.engine.bus import AgentOffered, Bus, CallAnswered, CallEnded
+from callcenter.engine.bus import AgentOffered, Bus, CallAnswered, CallEnded, utcnow
 from callcenter.engine.cti import check_number, dial_string, originate_leg
 from callcenter.engine.cti_events import OutboundCallArrived
 from callcenter.engine.dispatcher import Dispatcher
+from callcenter.engine.recording_start import recording_path, start_stereo_recording
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
@@ -81,6 +84,7 @@ class OutboundCalls:
         routing: RoutingSettings,
         end_agent_call: Callable[..., None],
         tell: Callable[[str, dict], None],
+        recordings: Path = Path("recordings"),
     ) -> None:
         self.switch = switch
         self.bus = bus
@@ -89,6 +93,7 @@ class OutboundCalls:
         self.routing = routing
         self.end_agent_call = end_agent_call
         self.tell = tell
+        self.recordings = recordings
         self.calls: dict[str, OutboundCall] = {}
         self._agent_legs: dict[str, OutboundCall] = {}
         switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
@@ -185,11 +190,17 @@ class OutboundCalls:
                                        "action": "dial"})  # fmt: skip
             self._fail(call, result, "system")
             return
+        path = start_stereo_recording(
+            self.switch, call.call_uuid, recording_path(self.recordings, call.call_uuid, utcnow())
+        )
         self.switch.api(commands.uuid_bridge(call.call_uuid, leg))
         call.agent_leg = leg
         self.bus.publish(
-            CallAnswered(call_uuid=call.call_uuid, agent_id=agent.agent_id, agent_leg_uuid=leg)
-        )
+            CallAnswered(
+                call_uuid=call.call_uuid, agent_id=agent.agent_id, agent_leg_uuid=leg,
+                recording_path=path,
+            )
+        )  # fmt: skip
         self.tell(agent.agent_id, {"done": "dial", "call_uuid": call.call_uuid})
 
     def _fail(self, call: OutboundCall, cause: str, hangup_by: str) -> None:

@@ -24,11 +24,13 @@ from callcenter.engine.bus import (
 )
 from callcenter.engine.call import CallHandler, IvrConfig
 from callcenter.engine.callback import Callbacks
+from callcenter.engine.cluster import Cluster
 from callcenter.engine.cti import Cti
 from callcenter.engine.dialer import EslAgentDialer
 from callcenter.engine.dispatcher import Dispatcher, QueuePolicy
 from callcenter.engine.outbound_calls import OutboundCalls
 from callcenter.engine.persistence import EngineStore
+from callcenter.engine.post_call import AgentLeftCall
 from callcenter.engine.queue_config import load_policies
 from callcenter.engine.queue_stats import QueueStats
 from callcenter.engine.record_buffer import RecordBuffer
@@ -41,7 +43,8 @@ from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
 from callcenter.ivr.speech import recognizer_from_settings
 from callcenter.live.errors import LiveError
-from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, agent_channel
+from callcenter.live.names import WALLBOARD, agent_channel
+from callcenter.live.reservation import Reservations
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger
 from callcenter.store.session import make_engine, session_factory
@@ -70,14 +73,16 @@ class Engine:
         self.records = RecordBuffer(
             self.store, self.live, node=settings.node_id, on_call_written=self.postprocess.submit
         )
+        self.reservations = Reservations(self.live, settings.node_id)
         self.agents = AgentBook(
-            self.bus, self.live, self.store.load_agents(), state_log=self.records.log_state
-        )
+            self.bus, self.live, self.store.load_agents(), state_log=self.records.log_state,
+            node=settings.node_id, reservations=self.reservations,
+        )  # fmt: skip
         self.inbound = ReconnectingInbound(
             settings.esl.host,
             settings.esl.port,
             settings.esl.required_password(),
-            events=("CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB"),
+            events=("CHANNEL_HANGUP_COMPLETE", "CHANNEL_UNBRIDGE", "BACKGROUND_JOB"),
             reconnect_min=settings.esl.reconnect_min,
             reconnect_max=settings.esl.reconnect_max,
             command_timeout=settings.esl.command_timeout,
@@ -97,6 +102,7 @@ class Engine:
         self.recording_control = RecordingControl(self.bus, self.inbound, self._tell_agent)
         self.bus.subscribe(BusEvent, self._mirror_call)
         self.bus.subscribe(CallEnded, self._after_call)
+        self.bus.subscribe(AgentLeftCall, self._agent_left)
         self.outbound = OutboundServer.from_settings(settings.outbound, self._handle_call)
         self._answered: dict[str, str] = {}  # call uuid -> agent id
         self._queues: dict[str, str] = {}  # call uuid -> queue
@@ -105,6 +111,7 @@ class Engine:
         self.outbound_calls = OutboundCalls(
             switch=self.inbound, bus=self.bus, agents=self.agents, dispatcher=self.dispatcher,
             routing=routing, end_agent_call=self._end_agent_call, tell=self._tell_agent,
+            recordings=Path(settings.recording.path),
         )  # fmt: skip
         self.callbacks = Callbacks(
             switch=self.inbound, bus=self.bus, dispatcher=self.dispatcher, routing=routing,
@@ -123,7 +130,7 @@ class Engine:
 
     def start(self, wait_connected: float | None = 10.0) -> Engine:
         """Connect to FreeSWITCH, open the outbound socket, consume agent commands."""
-        self.agents.publish_all()
+        self.agents.restore()
         self.inbound.start()
         if wait_connected and not self.inbound.wait_connected(wait_connected):
             log.warning(
@@ -131,7 +138,10 @@ class Engine:
                 esl=f"{self.settings.esl.host}:{self.settings.esl.port}",
             )
         self.outbound.start()
-        self._greenlets.append(gevent.spawn(self._consume_commands))
+        cluster = Cluster(
+            self.live, self.settings.node_id, self.agents, self.reservations, self._run_command
+        )
+        self._greenlets += cluster.start()
         self._greenlets.append(gevent.spawn(self._reload_queues))
         self._greenlets += [self.records.start(), *self.postprocess.start()]
         log.info(
@@ -209,6 +219,7 @@ class Engine:
             speech_dir=ivr.speech_dir,
             speech_silence_seconds=ivr.speech_silence_seconds,
             speech_threshold=ivr.speech_threshold,
+            survey_flow=ivr.survey_flow,
         )
 
     def _find_call(self, call_uuid: str) -> Any:
@@ -243,6 +254,12 @@ class Engine:
         queue = self._queues.pop(event.call_uuid, "")
         if agent_id:
             self._end_agent_call(agent_id, event.call_uuid, queue=queue)
+
+    def _agent_left(self, event: BusEvent) -> None:
+        """The agent hung up while the caller stays (post-call survey): their part ends."""
+        assert isinstance(event, AgentLeftCall)
+        if self._answered.pop(event.call_uuid, ""):
+            self._end_agent_call(event.agent_id, event.call_uuid)
 
     def _end_agent_call(
         self, agent_id: str, call_uuid: str, wrap_up: bool = True, queue: str | None = None
@@ -328,23 +345,6 @@ class Engine:
             log.warning("could not mirror call state to Redis", call_uuid=call_uuid)
 
     # -- agent commands (console / CTI -> engine) ---------------------------------------------
-
-    def _consume_commands(self) -> None:
-        group = f"engine-{self.settings.node_id}"
-        consumer = self.settings.node_id
-        ready = False
-        while True:
-            try:
-                if not ready:
-                    self.live.ensure_group(AGENT_COMMANDS, group)
-                    ready = True
-                for command in self.live.read_commands(AGENT_COMMANDS, group, consumer, block=1.0):
-                    self._run_command(command.data)
-                    self.live.ack(AGENT_COMMANDS, group, command.id)
-            except LiveError as exc:
-                ready = False
-                log.warning("agent command stream unavailable", error=str(exc))
-                gevent.sleep(1.0)
 
     def _run_command(self, data: dict) -> None:
         agent_id = str(data.get("agent_id", ""))

@@ -7,3 +7,8 @@ WALLBOARD = "wallboard"  # channel: every agent and call change, for supervisors
 def agent_channel(agent_id: str) -> str:
     """Channel of one agent's desktop: results of its commands, offers, errors."""
     return f"agent:{agent_id}"
+
+
+def node_commands(node: str) -> str:
+    """Stream of the commands passed on to one engine (the one holding the agent)."""
+    return f"{AGENT_COMMANDS}:{node}"

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydub import AudioSegment
 from sqlalchemy import select
 
 from callcenter.live.names import AGENT_COMMANDS, agent_channel
@@ -137,6 +138,11 @@ def test_click_to_call_connects_agent_and_customer(center: dict) -> None:
         ).first()
         assert first.type == "outbound_call_arrived" and first.data["ticket"] == "T-42"
         assert session.get(models.Agent, record.agent_id).number == "1000"
+        # Recorded from the customer's answer like any call: one stereo file under its uuid.
+        (recording,) = session.scalars(select(models.Recording)).all()
+    assert Path(recording.path).stem == call_uuid
+    sound = AudioSegment.from_file(recording.path)
+    assert sound.channels == 2 and len(sound) > 0
     assert customer is not None
     wait_state(center, "1000", "available")  # after the wrap-up
 

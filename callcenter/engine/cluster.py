@@ -1,0 +1,133 @@
+"""Several engines sharing one Redis (one engine per FreeSWITCH node): agents are shared.
+
+* **Commands** go to the shared consumer group ``engines`` of the ``agent-commands`` stream,
+  so exactly one engine takes each; it first takes the agent's state from Redis (another
+  engine may have changed it a moment ago). Two commands for one agent sent within a few
+  milliseconds may be taken by two engines at once; a person's clicks are further apart.
+  An agent held by another engine (ringing, on a call, in wrap-up: its live hash names the
+  ``node``) is that engine's business: the command is passed on to that engine's own stream
+  ``agent-commands:<node>``.
+* **Agent states** each engine writes are followed by the others from the wallboard channel
+  (:meth:`~callcenter.engine.agents.AgentBook.sync`), so an agent freed on one node is offered
+  callers waiting on every node; the offer itself is an atomic Redis reservation
+  (:meth:`~callcenter.engine.agents.AgentBook.claim`), so two engines never ring one agent.
+* **Reservations of a dead engine** expire: every engine sweeps them now and then and tells
+  the others (the agent is available again).
+
+A single engine works the same way (it is a cluster of one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gevent
+
+from callcenter.engine.agents import HELD, AgentBook
+from callcenter.live.errors import LiveError
+from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, node_commands
+from callcenter.live.reservation import Reservations
+from callcenter.live.store import LiveStore
+from callcenter.logs import get_logger
+
+log = get_logger(__name__)
+
+GROUP = "engines"
+HELD_STATES = frozenset(str(state) for state in HELD)
+SWEEP_SECONDS = 5.0
+
+
+class Cluster:
+    """This engine's part in a group of engines sharing agents through Redis."""
+
+    def __init__(
+        self,
+        live: LiveStore,
+        node: str,
+        agents: AgentBook,
+        reservations: Reservations,
+        run_command: Callable[[dict], None],
+    ) -> None:
+        self.live = live
+        self.node = node
+        self.agents = agents
+        self.reservations = reservations
+        self.run_command = run_command
+
+    def start(self) -> list[gevent.Greenlet]:
+        """The greenlets: shared and own command streams, agent following, sweeping."""
+        return [
+            gevent.spawn(self._consume, AGENT_COMMANDS, self._take),
+            gevent.spawn(self._consume, node_commands(self.node), self.run_command),
+            gevent.spawn(self._follow_agents),
+            gevent.spawn(self._sweep_forever),
+        ]
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def _consume(self, stream: str, handle: Callable[[dict], None]) -> None:
+        ready = False
+        while True:
+            try:
+                if not ready:
+                    self.live.ensure_group(stream, GROUP)
+                    ready = True
+                for command in self.live.read_commands(stream, GROUP, self.node, block=1.0):
+                    try:
+                        handle(command.data)
+                    except Exception:
+                        log.exception("agent command failed", command=command.data)
+                    self.live.ack(stream, GROUP, command.id)
+            except LiveError as exc:
+                ready = False
+                log.warning("agent command stream unavailable", stream=stream, error=str(exc))
+                gevent.sleep(1.0)
+
+    def _take(self, data: dict) -> None:
+        """Carry a command out here, or pass it to the engine holding the agent."""
+        agent_id = str(data.get("agent_id", ""))
+        fields = self.live.get_agent(agent_id) if agent_id else {}
+        owner = fields.get("node", "") if fields.get("state") in HELD_STATES else ""
+        if owner and owner != self.node:
+            log.info("agent command passed on", agent_id=agent_id, node=owner)
+            self.live.send_command(node_commands(owner), data)
+            return
+        if fields:  # Redis has the newest state (another engine may have just written it)
+            self.agents.sync(agent_id, fields)
+        self.run_command(data)
+
+    # -- other engines' agents ----------------------------------------------------------------
+
+    def _follow_agents(self) -> None:
+        while True:
+            try:
+                with self.live.subscribe(WALLBOARD) as subscription:
+                    for message in subscription:
+                        self._on_message(message.data)
+            except LiveError as exc:
+                log.warning("cannot follow other engines' agents", error=str(exc))
+                gevent.sleep(1.0)
+
+    def _on_message(self, data: Any) -> None:
+        if not isinstance(data, dict) or data.get("origin") == self.node:
+            return
+        agent = data.get("agent")
+        if isinstance(agent, dict) and agent.get("agent_id"):
+            fields = {k: str(v) for k, v in agent.items() if v is not None}
+            self.agents.sync(str(agent["agent_id"]), fields)
+
+    def _sweep_forever(self) -> None:
+        while True:
+            gevent.sleep(SWEEP_SECONDS)
+            try:
+                for expired in self.reservations.sweep():
+                    log.warning("reservation of a silent engine expired", agent_id=expired.agent_id,
+                                node=expired.node)  # fmt: skip
+                    fields = self.live.get_agent(expired.agent_id)
+                    self.live.publish(
+                        WALLBOARD,
+                        {"agent": {"agent_id": expired.agent_id, **fields}, "origin": "sweep"},
+                    )
+            except LiveError as exc:
+                log.warning("reservation sweep failed", error=str(exc))

@@ -35,6 +35,7 @@ from callcenter.engine.dispatcher import Dispatcher
 from callcenter.engine.ivr_io import SessionCallIO
 from callcenter.engine.post_call import PostCallSteps
 from callcenter.engine.queue_wait import QueueWait
+from callcenter.engine.recording_start import recording_path, start_stereo_recording
 from callcenter.engine.screening import EngineLookups, Screening
 from callcenter.ivr.callio import CallerGone, Outcome, RunnerHooks
 from callcenter.ivr.errors import IvrError
@@ -155,15 +156,12 @@ class CallHandler(QueueSteps, PostCallSteps):
 
     def connect_agent(self, agent: Agent, agent_leg_uuid: str) -> bool:
         """Stop the music, start the stereo recording, bridge caller and agent."""
-        path = self._recording_path(self.clock())
+        path = recording_path(self.recordings, self.call_uuid, self.clock())
         first = not self.recording  # re-queued after a transfer: the recording runs on
         try:
             self.switch.api(commands.uuid_break(self.call_uuid, all_queued=True))
             if first:
-                self.switch.api(commands.uuid_setvar(self.call_uuid, "RECORD_STEREO", "true"))
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self.switch.api(commands.uuid_record(self.call_uuid, "start", str(path)))
-                self.recording = str(path)
+                self.recording = start_stereo_recording(self.switch, self.call_uuid, path)
             self._arm_survey()
             self.switch.api(commands.uuid_bridge(self.call_uuid, agent_leg_uuid))
         except SwitchError as exc:
@@ -318,6 +316,3 @@ class CallHandler(QueueSteps, PostCallSteps):
         self.bus.publish(
             CallEnded(call_uuid=self.call_uuid, hangup_cause=cause, hangup_by=hangup_by)
         )
-
-    def _recording_path(self, now: datetime) -> Path:
-        return self.recordings / f"{now:%Y/%m/%d}" / f"{self.call_uuid}.wav"

@@ -31,6 +31,7 @@ from callcenter.engine.bus import (
     SurveyAnswered,
     VoicemailRecorded,
 )
+from callcenter.engine.post_call import AgentLeftCall
 from callcenter.engine.queue_events import CallbackRequested, QueueLeft
 
 
@@ -61,6 +62,7 @@ class CallRecord:
     voicemail_path: str = ""
     overflowed: bool = False  # left a queue for its overflow (and not queued again)
     callback_number: str = ""  # the caller asked to be called back at this number
+    agent_left_at: datetime | None = None  # the agent hung up, the caller stayed (survey)
     survey_score: int | None = None
     hold_seconds: float | None = None  # answered calls: 0.0 when never held
     wrap_up_seconds: float | None = None  # answered calls: wrap-ups finished so far
@@ -105,8 +107,9 @@ class CallRecord:
 
     @property
     def talk_seconds(self) -> float | None:
-        """From the agent answering to the end of the call."""
-        return self._seconds(self.answered_at, self.ended_at)
+        """From the agent answering to the end of the call (or to the agent hanging up, when
+        the caller stays for the post-call survey)."""
+        return self._seconds(self.answered_at, self.agent_left_at or self.ended_at)
 
 
 RecordSink = Callable[[CallRecord], None]
@@ -267,6 +270,8 @@ class CallRecorder:
                 record.answered_at = record.answered_at or event.at
                 record.agent_id = event.agent_id
                 record.recording_path = event.recording_path or record.recording_path
+            case AgentLeftCall():
+                record.agent_left_at = event.at
             case CallEnded():
                 record.ended_at = event.at
                 record.hangup_cause = event.hangup_cause

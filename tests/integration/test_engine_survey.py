@@ -92,6 +92,9 @@ def test_agent_hangs_up_first_and_the_caller_rates_the_call(center: dict) -> Non
     (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
     assert record.survey_score == 4
     assert record.disposition == "answered" and record.hangup_by == "agent"
+    # Talk time is the conversation: it ends when the agent hangs up, not after the survey.
+    whole_call = (record.ended_at - record.answered_at).total_seconds()
+    assert 0 < record.talk_seconds < whole_call
     # the recording notice is the first thing the caller hears, then the menu; the survey last
     assert record.ivr_path[:2] == [
         {"node": "hours", "value": "open"},

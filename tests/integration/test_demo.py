@@ -50,5 +50,14 @@ def test_demo_runs_the_population_against_the_engine(tmp_path: Path) -> None:
     assert any('"node": "main:menu"' in path for _, path in rows), rows
     dispositions = {disposition for disposition, _ in rows}
     assert "answered" in dispositions, (dispositions, output[-3000:])
+    # Every answered call has its recording on disk (WAV, or its compressed copy by now).
+    answered = db.execute(
+        "select c.uuid, r.path from calls c left join recordings r on r.call_id = c.id"
+        " where c.disposition = 'answered'"
+    ).fetchall()
+    assert answered and all(path for _, path in answered), answered
+    for call_uuid, path in answered:
+        file = Path(path) if Path(path).is_absolute() else workdir / path
+        assert file.stem == call_uuid and file.stat().st_size > 0, (call_uuid, path)
     states = {state for (state,) in db.execute("select state from agent_state_log")}
     assert {"not_ready", "available"} <= states

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.config import Settings
@@ -62,13 +63,18 @@ def _audit(session: Session, action: str, object_id: int | str, **detail: Any) -
 
 
 def _may_listen(session: Session, recording: Recording) -> bool:
-    """Supervisors and admins, and the agent who took the call."""
+    """Supervisors and admins, and the agents who took the call (each agent of a
+    transferred call hears the recording of the call they talked on)."""
     if current_user.role in ("supervisor", "admin"):
         return True
-    if current_user.role != "agent" or recording.call is None or recording.call.agent_id is None:
+    if current_user.role != "agent" or recording.call is None:
         return False
-    agent = session.get(Agent, recording.call.agent_id)
-    return agent is not None and agent.user_id == current_user.id
+    mine = session.scalar(select(Agent.number).where(Agent.user_id == current_user.id))
+    if mine is None:
+        return False
+    call = recording.call
+    last = session.get(Agent, call.agent_id) if call.agent_id is not None else None
+    return (last is not None and last.number == mine) or mine in call.answered_agents()
 
 
 @bp.get("/<int:recording_id>/audio")

@@ -187,6 +187,25 @@ def test_only_supervisors_admins_and_the_agent_of_the_call_may_listen(
         assert entry.ts.tzinfo is not None
 
 
+def test_an_agent_who_transferred_the_call_may_still_listen(
+    app: Flask, ids: dict[str, int], db_url: str
+) -> None:
+    url = f"/recordings/{ids['rec']}/audio"
+    with session_scope(db_url) as session:
+        recording = session.get(models.Recording, ids["rec"])
+        call = recording.call
+        first = session.get(models.Agent, call.agent_id)
+        second = session.scalar(select(models.Agent).where(models.Agent.number == "1008"))
+        # 1007 answered, then handed the caller to 1008, who ended the call.
+        session.add(models.CallEvent(call=call, type="call_answered",
+                                     data={"agent_id": first.number}))  # fmt: skip
+        session.add(models.CallEvent(call=call, type="call_answered",
+                                     data={"agent_id": second.number}))  # fmt: skip
+        call.agent_id = second.id
+    assert signed_in(app, "agent1007").get(url).status_code == 200
+    assert signed_in(app, "agent1008").get(url).status_code == 200
+
+
 def test_recordings_are_addressed_by_id_and_never_served_from_outside_the_store(
     app: Flask, ids: dict[str, int], db_url: str
 ) -> None:

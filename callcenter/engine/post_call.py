@@ -61,9 +61,6 @@ class PostCallSteps:
     def _talk(self: CallHandler, io: SessionCallIO) -> None:
         """Connected to an agent: until the caller is gone, or the survey if the agent left."""
         session = self.session
-        if not self.survey_armed:
-            session.wait_gone()
-            return
         parks: gevent.queue.Queue = gevent.queue.Queue()
         subscription = session.on("CHANNEL_PARK", parks.put)
         watcher = gevent.spawn(lambda: (session.wait_gone(), parks.put(_GONE)))
@@ -82,6 +79,13 @@ class PostCallSteps:
             return
         if not leg:
             self.log.info("caller parked after a handed-on call ended; hanging up")
+            io.hangup("NORMAL_CLEARING")
+            return
+        if not self.ivr.survey_flow:
+            # The shipped dialplan sets park_after_bridge=true (transfers and consultations
+            # need the caller kept): with no survey, the agent hanging up ends the call.
+            self.log.info("agent hung up first; hanging up the caller", agent_id=self.agent_id)
+            self.agent_hung_up = True
             io.hangup("NORMAL_CLEARING")
             return
         self._survey(io)

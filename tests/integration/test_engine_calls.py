@@ -22,7 +22,7 @@ from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.support.engine_process import start_engine
+from tests.support.engine_process import hotline_actions, start_engine
 from tests.support.flows import QUEUES, sample_flows
 
 PASSWORD = "sim-secret-1"
@@ -244,3 +244,21 @@ def test_queue_strategy_from_the_database_decides_who_rings_first(center: dict) 
     (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
     with session_scope(center["db_url"]) as session:
         assert session.get(models.Agent, record.agent_id).number == "1001"
+
+
+def test_agent_hanging_up_first_ends_the_call_with_the_shipped_dialplan(center: dict) -> None:
+    # The shipped hotline sets park_after_bridge=true: FreeSWITCH parks the caller when the
+    # agent hangs up, and the engine (no post-call survey) must hang the caller up.
+    switch: Switch = center["switch"]
+    switch.dialplan["5000"] = hotline_actions(switch.dialplan["5000"])
+    switch.add_softphone("1000", answer_after=0.5, hangup_after=1.5)
+    sign_in(center, "1000")
+    caller = switch.place_call("13700000009", "5000", [wait(1.0), press("2")], hangup_after=60.0)
+    eventually(lambda: caller.ended.is_set(), timeout=30, what="caller hung up by the engine")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    assert record.disposition == "answered" and record.hangup_by == "agent"
+    parked = [e for e in caller.events if e.name == "CHANNEL_PARK"]
+    assert parked, "FreeSWITCH parked the caller after the agent left"
+    eventually(
+        lambda: center["live"].get_agent("1000").get("state") == "available", what="agent free"
+    )

@@ -27,7 +27,7 @@ from tests.integration.test_engine_calls import (
     seed_agents,
     sign_in,
 )
-from tests.support.engine_process import start_engine
+from tests.support.engine_process import hotline_actions, start_engine
 from tests.support.flows import QUEUES, sample_flows
 
 CUSTOMER = "13900139000"
@@ -51,7 +51,7 @@ def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> It
         ROUTING__OUTBOUND_DIAL_STRING="sofia/internal/{number}@127.0.0.1:5090",
         IVR__FLOWS=str(flows),
     )
-    switch.dialplan["5000"] = f"127.0.0.1:{engine.outbound_port} async full"
+    switch.dialplan["5000"] = hotline_actions(f"127.0.0.1:{engine.outbound_port} async full")
     live = LiveStore(redis_url, redis_prefix)
     try:
         yield {"switch": switch, "engine": engine, "live": live, "db_url": db_url, "tmp": tmp_path}

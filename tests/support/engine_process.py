@@ -101,3 +101,14 @@ def start_engine(
         engine.stop()
         raise
     return engine
+
+
+def hotline_actions(target: str) -> list[tuple[str, str]]:
+    """The shipped hotline extension (dialplan/public/10_callcenter_hotline.xml) as simulator
+    dialplan actions, so a test meets what a real FreeSWITCH does with our configuration."""
+    return [
+        ("set", "hangup_after_bridge=false"),
+        ("set", "park_after_bridge=true"),
+        ("export", "callcenter_hotline=${destination_number}"),
+        ("socket", target),
+    ]

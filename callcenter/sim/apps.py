@@ -188,21 +188,7 @@ def _eavesdrop(ch: Channel, arg: str) -> None:
 def wait_for(ch: Channel, seconds: float | None) -> str:
     """Wait while media flows: 'done', 'break' (uuid_break), 'leave' (bridge, transfer: the
     channel is no longer ready, which FreeSWITCH checks before a pending break) or 'hangup'."""
-    clock = ch.switch.clock
-    end = None if seconds is None else clock.now() + seconds
-    while True:
-        if not ch.up:
-            return "hangup"
-        if ch.switch_requested():
-            ch.break_flag = False
-            return "leave"
-        if ch.break_flag:
-            ch.break_flag = False
-            return "break"
-        left = None if end is None else end - clock.now()
-        if left is not None and left <= 0:
-            return "done"
-        ch.wait(left, messages=False)
+    return _wait_media(ch, seconds, lambda: False)
 
 
 def play_file(
@@ -268,33 +254,30 @@ def terminators(ch: Channel) -> str:
 
 
 def _wait_reading_keys(ch: Channel, seconds: float | None) -> str:
-    clock = ch.switch.clock
-    end = None if seconds is None else clock.now() + seconds
     keys = terminators(ch)
-    while ch.up:
+
+    def on_keys() -> bool:  # every key is read (a DTMF event); a terminator stops the file
         while ch.dtmf:
             digit = take_digit(ch)
             if digit in keys:
                 ch.set_var("playback_terminator_used", digit)
-                return "break"
-        if ch.switch_requested():
-            ch.break_flag = False
-            return "leave"
-        if ch.break_flag:
-            ch.break_flag = False
-            return "break"
-        left = None if end is None else end - clock.now()
-        if left is not None and left <= 0:
-            return "done"
-        ch.wait(left, messages=False)
-    return "hangup"
+                return True
+        return False
+
+    return _wait_media(ch, seconds, on_keys)
 
 
 def _wait_or_dtmf(ch: Channel, seconds: float | None) -> str:
+    return _wait_media(ch, seconds, lambda: bool(ch.dtmf))  # a key stops it, left queued
+
+
+def _wait_media(ch: Channel, seconds: float | None, key_stops: Callable[[], bool]) -> str:
+    """Media for ``seconds`` (None: forever): done, break (a key or uuid_break), leave
+    (bridge, transfer) or hangup."""
     clock = ch.switch.clock
     end = None if seconds is None else clock.now() + seconds
     while ch.up:
-        if ch.dtmf:
+        if key_stops():
             return "break"
         if ch.switch_requested():
             ch.break_flag = False

@@ -86,11 +86,6 @@ class AgentBook:
         self._agents[agent.agent_id] = agent
         self._mirror(agent)
 
-    def publish_all(self) -> None:
-        """Write every agent to Redis (start-up and after a Redis restart)."""
-        for agent in self._agents.values():
-            self._mirror(agent)
-
     def restore(self) -> None:
         """Start-up: take each agent's state from Redis (signed-in agents stay signed in
         across an engine restart, and other engines' agents keep theirs); agents Redis does
@@ -211,7 +206,7 @@ class AgentBook:
             self._live.publish(WALLBOARD, message)
             # The agent's own desktop listens on its channel only (not the whole wallboard).
             self._live.publish(agent_channel(agent.agent_id), message)
-        except LiveError:  # Redis down must not stop call handling; state is re-published
+        except LiveError:  # Redis down must not stop call handling; the next change is mirrored
             log.warning("could not mirror agent state to Redis", agent_id=agent.agent_id)
 
     def available_count(self) -> int:

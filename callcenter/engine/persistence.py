@@ -9,9 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from callcenter.acd.agents import Agent, Tier
-from callcenter.acd.strategies import QueueConfig
 from callcenter.engine.bus import utcnow
-from callcenter.engine.dispatcher import QueuePolicy
 from callcenter.engine.recording_control import paused_stretches
 from callcenter.engine.records import LATE_FIELDS, CallRecord
 from callcenter.logs import get_logger
@@ -48,31 +46,6 @@ class EngineStore:
                 )
                 for row in rows
             ]
-
-    def queue_policies(self, ring_timeout: float, max_no_answer: int) -> dict[str, QueuePolicy]:
-        """Per queue name: routing strategy and required skills, ring timeout, wrap-up.
-
-        A queue naming an unknown strategy stops start-up (UnknownStrategy lists the allowed).
-        """
-        with self.sessions() as session:
-            queues = session.scalars(
-                select(models.Queue).options(
-                    selectinload(models.Queue.required_skills).selectinload(models.QueueSkill.skill)
-                )
-            ).all()
-            return {
-                queue.name: QueuePolicy(
-                    ring_timeout,
-                    max_no_answer,
-                    queue.wrap_up_seconds,
-                    QueueConfig(
-                        queue.name,
-                        queue.strategy,
-                        skills={r.skill.name: r.min_proficiency for r in queue.required_skills},
-                    ),
-                )
-                for queue in queues
-            }
 
     def queue_names(self) -> set[str]:
         """Names of the queues in the database (IVR flows may only name these)."""

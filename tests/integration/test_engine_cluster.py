@@ -26,25 +26,13 @@ from tests.integration.test_engine_calls import (
     seed_agents,
 )
 from tests.support.engine_process import start_engine
-from tests.support.flows import QUEUES
-
-FLOW = """
-name: plain
-description: support queue only
-start: line
-nodes:
-  line:
-    type: queue
-    queue: support
-"""
+from tests.support.flows import QUEUES, plain_queue_flow
 
 
 @pytest.fixture
 def cluster(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
     seed_agents(db_url, ["1000"], QUEUES)
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    (flows / "plain.yaml").write_text(FLOW.lstrip(), encoding="utf-8")
+    flows = plain_queue_flow(tmp_path / "flows")
     switch = Switch(password=PASSWORD, time_scale=SCALE).start()
     engines = []
     try:

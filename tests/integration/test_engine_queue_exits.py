@@ -29,7 +29,7 @@ from tests.integration.test_engine_calls import (
 )
 from tests.integration.test_engine_ivr import event_rows
 from tests.support.engine_process import start_engine
-from tests.support.flows import QUEUES
+from tests.support.flows import PLAIN_QUEUE_FLOW, QUEUES
 
 FLOWS = {
     # A queue node with a next node: the flow resumes there when the caller leaves the line.
@@ -47,15 +47,7 @@ nodes:
     prompt: "say:Nobody is free right now. Goodbye."
 """,
     # No next node: the queue's overflow target decides.
-    "plain": """
-name: plain
-description: support queue only
-start: line
-nodes:
-  line:
-    type: queue
-    queue: support
-""",
+    "plain": PLAIN_QUEUE_FLOW,
 }
 
 

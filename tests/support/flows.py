@@ -61,3 +61,22 @@ def write_flow(path: Path, text: str, **values: str) -> Path:
     assert not left, f"{path.name}: no value for {left}"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+PLAIN_QUEUE_FLOW = """\
+name: plain
+description: support queue only
+start: line
+nodes:
+  line:
+    type: queue
+    queue: support
+"""
+"""A flow that puts every caller straight into the support queue (queue and engine tests)."""
+
+
+def plain_queue_flow(target: Path) -> Path:
+    """Write :data:`PLAIN_QUEUE_FLOW` as ``target/plain.yaml``; returns ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "plain.yaml").write_text(PLAIN_QUEUE_FLOW, encoding="utf-8")
+    return target

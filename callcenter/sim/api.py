@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -184,6 +185,22 @@ def _uuid_setvar(a: Api, arg: str, conn: Any) -> str:
     return "+OK\n"
 
 
+@api("uuid_setvar_multi")
+def _uuid_setvar_multi(a: Api, arg: str, conn: Any) -> str:
+    """``<uuid> <var>=<value>;<var>=<value>...`` (mod_commands; a ``\\;`` stays in a value)."""
+    words = arg.split(None, 1)
+    if len(words) < 2:
+        return "-USAGE: <uuid> <var>=<value>;<var>=<value>...\n"
+    ch = a.channel(words[0])
+    if ch is None:
+        return NO_CHANNEL
+    for item in re.split(r"(?<!\\);", words[1]):
+        name, _sep, value = item.partition("=")
+        if name:  # no value (or none after '='): unset, as switch_channel_set_variable does
+            ch.set_var(name, value.replace("\\;", ";") or None)
+    return "+OK\n"
+
+
 @api("uuid_break")
 def _uuid_break(a: Api, arg: str, conn: Any) -> str:
     words = arg.split()
@@ -192,6 +209,8 @@ def _uuid_break(a: Api, arg: str, conn: Any) -> str:
     ch = a.channel(words[0])
     if ch is None:
         return NO_CHANNEL
+    if len(words) > 1 and words[1] == "all":
+        ch.inbox.clear()  # switch_core_session_flush_private_events: queued apps go too
     ch.break_flag = True
     ch.poke()
     return "+OK\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import gevent
 
@@ -136,6 +137,7 @@ def _socket(ch: Channel, arg: str) -> None:
     if not words:
         return
     host, _, port = words[0].partition(":")
+    ch.ctx.pop("_socket_resume", None)  # left over from an earlier socket of this channel
     ch.set_var("socket_host", host)
     ch.ctx["_socket_async"] = "async" in words[1:]  # type: ignore[assignment]
     ch.ctx["_socket_full"] = "full" in words[1:]  # type: ignore[assignment]
@@ -150,7 +152,15 @@ def _socket(ch: Channel, arg: str) -> None:
     if not ch.up or conn.closed:
         return
     gevent.sleep(0.02)  # parks on its next switch_cond_next(), after connect/myevents
-    park(ch)
+    park(ch, controller=conn)
+    # socket_function: switch_ivr_parse_all_events after the park - messages still queued
+    # run now, media ones ending at once (the channel is not ready while leaving), so none is
+    # left for the next socket; then, with socket_resume, the dialplan goes on (CS_EXECUTE).
+    from callcenter.sim.session import run_message
+
+    while ch.inbox and ch.up:
+        run_message(ch, ch.inbox.popleft())
+    ch.ctx.pop("_socket_resume", None)
 
 
 @app("record_session")
@@ -330,14 +340,17 @@ def collect(
     return digits
 
 
-def park(ch: Channel) -> None:
-    """switch_ivr_park: CHANNEL_PARK, run queued messages, CHANNEL_UNPARK when it ends."""
+def park(ch: Channel, controller: Any = None) -> None:
+    """switch_ivr_park: CHANNEL_PARK, run queued messages, CHANNEL_UNPARK when it ends.
+
+    ``controller``: the socket app's ESL connection; its end clears CF_CONTROLLED, which ends
+    the park once the running message is done."""
     from callcenter.sim.session import run_message
 
     ch.parked = True
     ch.fire("CHANNEL_PARK")
     ch.sleep(0.02)
-    while ch.up and not ch.switch_requested():
+    while ch.up and not ch.switch_requested() and not (controller and controller.closed):
         if ch.inbox:
             run_message(ch, ch.inbox.popleft())
             continue

@@ -281,8 +281,9 @@ class Channel:
         return (not self.up) or self.break_flag or queued or self.switch_requested()
 
     def switch_requested(self) -> bool:
-        """A bridge/transfer wants the session out of its application."""
-        return bool(self.ctx.get("_leave"))
+        """A bridge/transfer wants the session out of its application (or the socket that
+        controlled it closed with socket_resume: a state change is pending, not ready)."""
+        return bool(self.ctx.get("_leave") or self.ctx.get("_socket_resume"))
 
     def sleep(self, seconds: float) -> None:
         """Plain simulated sleep (not interruptible)."""

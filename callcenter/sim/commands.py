@@ -217,6 +217,12 @@ def _exit(conn: EslConnection, *_: object) -> None:
     conn.goodbye()
 
 
+def _resume(conn: EslConnection, *_: object) -> None:
+    """LFLAG_RESUME: when the socket closes, the session goes on with its dialplan."""
+    conn.resume = True
+    conn.reply("+OK")
+
+
 def _simple(text: str):  # noqa: ANN202 - tiny reply factory
     def reply(conn: EslConnection, *_: object) -> None:
         conn.reply(text)
@@ -246,5 +252,5 @@ COMMANDS = {
     "log": _log,
     "nolog": _simple("+OK no longer logging"),
     "divert_events": _simple("+OK events diverted"),
-    "resume": _simple("+OK"),
+    "resume": _resume,
 }

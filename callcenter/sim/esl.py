@@ -63,6 +63,7 @@ class EslConnection:
         self.filters: list[tuple[str, str]] = []
         self.myevents: str | None = None
         self.linger: int | None = None  # None: no linger, -1: forever
+        self.resume = False  # the ``resume`` command (or socket_resume=true on the channel)
         self.queue: list[SimEvent | LingerNotice] = []
         self.busy = False
         self.closed = False
@@ -165,11 +166,23 @@ class EslConnection:
         self.closed = True
         self.kick.set()
         self.switch.listeners.discard(self)
+        self._resume_session()
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self.sock.close()
         self.released.set()
+
+    def _resume_session(self) -> None:
+        """mod_event_socket's listener end: with LFLAG_RESUME or ``socket_resume=true`` the
+        socket app stops parking and the dialplan goes on with the extension's next action."""
+        ch = self.channel
+        if ch is None or not ch.up or getattr(ch, "outbound", None) is not self:
+            return
+        wanted = (ch.vars.get("socket_resume") or "").strip().lower() in ("true", "yes", "on", "1")
+        if self.resume or wanted:
+            ch.ctx["_socket_resume"] = True
+        ch.poke()  # CF_CONTROLLED is cleared either way: the socket app's park ends
 
     # -- input -----------------------------------------------------------------------------
     def serve(self) -> None:

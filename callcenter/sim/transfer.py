@@ -75,6 +75,7 @@ def transfer(
             peer.set_var("bridge_to", None)
             session.hangup(peer, "NORMAL_CLEARING")
     ch.ctx["_transferred"] = True  # type: ignore[assignment]
+    ch.break_flag = False  # switch_core_session_reset clears CF_BREAK
     ch.state = CS_ROUTING
     if dialplan == "inline":
         apps = parse_inline(dest)

@@ -195,6 +195,7 @@ def run_demo(
     extensions = [str(1000 + n) for n in range(agents)]
     redis = RedisProcess(workdir)
     parts: list = []
+    switch = engine = None
     try:
         outbound_port = free_port()
         esl_password = secrets.token_urlsafe(12)
@@ -245,9 +246,17 @@ def run_demo(
             gevent.sleep(duration)
         return population.calls_placed
     finally:
+        # The switch stops before the engine: it hangs up every call, so the engine writes
+        # each call's record (an engine stopped first leaves its calls to its next process).
         for part in reversed(parts):
+            if part is engine:
+                continue
             try:
                 part.stop()
             except Exception:  # keep stopping the rest
                 log.exception("demo shutdown step failed")
+            if part is switch and engine is not None:
+                gevent.sleep(1.0)  # the engine hears the hangups and writes the records
+        if engine is not None:
+            engine.stop()
         redis.stop()

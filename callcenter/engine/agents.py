@@ -84,30 +84,38 @@ class AgentBook:
     def add(self, agent: Agent) -> None:
         """Know a new agent (or replace its static data)."""
         self._agents[agent.agent_id] = agent
-        self._mirror(agent)
+        self.mirror(agent)
 
-    def restore(self) -> None:
+    def restore(self) -> list[Agent]:
         """Start-up: take each agent's state from Redis (signed-in agents stay signed in
         across an engine restart, and other engines' agents keep theirs); agents Redis does
-        not know are published logged out. An agent this node held on a call that died with
-        the old process comes back not_ready('restart'): it is not offered until it is ready."""
+        not know are published logged out. Returns the agents this node held (on an offer, a
+        call or in wrap-up when the old process stopped): the engine takes their calls over
+        or :meth:`release` s them."""
+        held = []
         for agent_id in list(self._agents):
             try:
                 fields = self._live.get_agent(agent_id) if self._live is not None else {}
             except LiveError:
                 fields = {}
             if not fields.get("state"):
-                self._mirror(self._agents[agent_id])
+                self.mirror(self._agents[agent_id])
                 continue
             self.sync(agent_id, fields)
             agent = self._agents[agent_id]
             if agent.state in HELD and fields.get("node", "") in ("", self.node):
-                self._agents[agent_id] = replace(
-                    agent, state=AgentState.NOT_READY, reason="restart", call_uuid="",
-                    since=self._clock(), wrap_up_until=None,
-                )  # fmt: skip
-                self._mirror(self._agents[agent_id])
-                log.warning("agent's call was lost in a restart", agent_id=agent_id)
+                held.append(agent)
+        return held
+
+    def release(self, agent_id: str) -> None:
+        """An agent whose offer or call died with the old process: not_ready('restart'), so
+        it is not offered until the agent says ready."""
+        self._agents[agent_id] = replace(
+            self._agents[agent_id], state=AgentState.NOT_READY, reason="restart", call_uuid="",
+            since=self._clock(), wrap_up_until=None,
+        )  # fmt: skip
+        self.mirror(self._agents[agent_id])
+        log.warning("agent's call was lost in a restart", agent_id=agent_id)
 
     def sync(self, agent_id: str, fields: Mapping[str, str]) -> None:
         """Take an agent's state as another engine wrote it (no log, no mirror: it is theirs);
@@ -152,8 +160,11 @@ class AgentBook:
             return True
         return False
 
-    def apply(self, agent_id: str, action: str, *args: object, **kwargs: object) -> Agent:
-        """Run a domain transition (``login``, ``ready``, ``miss``, ...) and record it."""
+    def apply(
+        self, agent_id: str, action: str, *args: object, mirror: bool = True, **kwargs: object
+    ) -> Agent:
+        """Run a domain transition (``login``, ``ready``, ``miss``, ...) and record it
+        (``mirror=False``: not written to Redis, which already has it)."""
         before = self.get(agent_id)
         after: Agent = getattr(before, action)(self._clock(), *args, **kwargs)
         self._agents[agent_id] = after
@@ -170,7 +181,8 @@ class AgentBook:
             after.reason,
         ):
             self._state_log(before, after)
-        self._mirror(after)
+        if mirror:
+            self.mirror(after)
         self._bus.publish(
             AgentStateChanged(
                 agent_id=agent_id,
@@ -183,7 +195,9 @@ class AgentBook:
             listener(after)
         return after
 
-    def _mirror(self, agent: Agent) -> None:
+    def mirror(self, agent: Agent) -> None:
+        """Write the agent's state to Redis and tell the wallboard and its desktop (one round
+        trip; ``apply`` does it unless told not to)."""
         if self._live is None:
             return
         fields = {
@@ -200,12 +214,11 @@ class AgentBook:
             # the engine holding the agent's offer or call (commands are carried out there)
             "node": self.node if agent.state in HELD else "",
         }
-        try:
-            self._live.put_agent(agent.agent_id, **fields)
-            message = {"agent": {"agent_id": agent.agent_id, **fields}, "origin": self.node}
-            self._live.publish(WALLBOARD, message)
-            # The agent's own desktop listens on its channel only (not the whole wallboard).
-            self._live.publish(agent_channel(agent.agent_id), message)
+        message = {"agent": {"agent_id": agent.agent_id, **fields}, "origin": self.node}
+        # The agent's own desktop listens on its channel only (not the whole wallboard).
+        channels = {WALLBOARD: message, agent_channel(agent.agent_id): message}
+        try:  # one round trip
+            self._live.put("agent", agent.agent_id, fields, publish=channels)
         except LiveError:  # Redis down must not stop call handling; the next change is mirrored
             log.warning("could not mirror agent state to Redis", agent_id=agent.agent_id)
 

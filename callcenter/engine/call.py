@@ -34,7 +34,15 @@ from callcenter.engine.call_queue import CallbackDesk, QueueSteps
 from callcenter.engine.dispatcher import Dispatcher
 from callcenter.engine.ivr_io import SessionCallIO
 from callcenter.engine.post_call import PostCallSteps
+from callcenter.engine.queue_events import CallReadopted
 from callcenter.engine.queue_wait import QueueWait
+from callcenter.engine.readopt import (
+    ResumedWait,
+    ivr_marks,
+    resumed_wait,
+    talking_marks,
+    was_in_ivr,
+)
 from callcenter.engine.recording_start import recording_path, start_stereo_recording
 from callcenter.engine.screening import EngineLookups, Screening
 from callcenter.ivr.callio import CallerGone, Outcome, RunnerHooks
@@ -84,6 +92,7 @@ class IvrConfig:
     speech_dir: Path | None = None
     speech_silence_seconds: int = 2
     speech_threshold: int = 200
+    owner: str = ""  # this engine process's mark on its callers (engine/readopt.py)
     voicemail_prompt: str = "say:Please leave a message after the tone."
     queue_closed_prompt: str = "say:We are sorry, nobody can take your call now. Goodbye."
     survey_flow: str = ""  # flow run when the agent hangs up first ("" = no post-call survey)
@@ -126,8 +135,10 @@ class CallHandler(QueueSteps, PostCallSteps):
         clock: Callable[[], datetime] = utcnow,
         callbacks: CallbackDesk | None = None,
         average_handle: Callable[[str], float] = lambda queue: 180.0,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.session = session
+        self.stopping = stopping  # the engine process is stopping: the caller is left on
         self.bus = bus
         self.dispatcher = dispatcher
         self.switch = switch
@@ -160,6 +171,7 @@ class CallHandler(QueueSteps, PostCallSteps):
         first = not self.recording  # re-queued after a transfer: the recording runs on
         try:
             self.switch.api(commands.uuid_break(self.call_uuid, all_queued=True))
+            self.switch.api(commands.uuid_setvar_multi(self.call_uuid, talking_marks()))
             if first:
                 self.recording = start_stereo_recording(self.switch, self.call_uuid, path)
             self._arm_survey()
@@ -185,14 +197,17 @@ class CallHandler(QueueSteps, PostCallSteps):
     def run(self) -> None:
         """Handle the call until the caller's channel is gone."""
         session = self.session
-        self.bus.publish(
-            CallArrived(
-                call_uuid=self.call_uuid,
-                caller_number=self.caller_number,
-                caller_name=session.caller_name,
-                dialled_number=session.destination_number,
+        resumed = resumed_wait(session.variables)
+        readopted = resumed is not None or was_in_ivr(session.variables)
+        if not readopted:
+            self.bus.publish(
+                CallArrived(
+                    call_uuid=self.call_uuid,
+                    caller_number=self.caller_number,
+                    caller_name=session.caller_name,
+                    dialled_number=session.destination_number,
+                )
             )
-        )
         io = SessionCallIO(
             session,
             self.switch,
@@ -204,20 +219,48 @@ class CallHandler(QueueSteps, PostCallSteps):
             input_margin=self.ivr.input_margin,
         )
         try:
-            session.answer()
-            refused = self.ivr.screening.refuse(self.caller_number)
-            if refused is not None:
-                self._refuse(io, refused)
+            if resumed is not None:  # an earlier engine process left this caller waiting
+                self._resume(io, resumed)
                 return
+            if readopted:  # ... or in the IVR: it starts again, under the same record
+                self.log.info("caller in the IVR taken back after a restart")
+                self.bus.publish(CallReadopted(call_uuid=self.call_uuid, queue=""))
+            else:
+                session.answer()
+                refused = self.ivr.screening.refuse(self.caller_number)
+                if refused is not None:
+                    self._refuse(io, refused)
+                    return
+            self._set_marks(ivr_marks(self.ivr.owner))
             io.prepare()
             outcome = self._run_flow(io)
             self._carry_out(io, outcome)
         except (SessionGone, CallerGone):
             pass
+        except Exception:
+            if not self.stopping():  # a bug: not left to the hotline's music with nobody
+                self.switch.api(commands.uuid_kill(self.call_uuid, "NORMAL_TEMPORARY_FAILURE"),
+                                check=False)  # fmt: skip
+            raise
         finally:
             if not self.called_back:
                 self.dispatcher.leave(self.call_uuid)
                 self._ended()
+
+    def _resume(self, io: SessionCallIO, resumed: ResumedWait) -> None:
+        """Back in line at the old place, under the old record (kept in Redis)."""
+        self.log.info("waiting caller taken back after a restart", queue=resumed.queue)
+        self.bus.publish(
+            CallReadopted(
+                call_uuid=self.call_uuid,
+                queue=resumed.queue,
+                enqueued_at=resumed.enqueued_at.isoformat(),
+            )
+        )
+        outcome = Outcome(
+            "queue", queue=resumed.queue, priority=resumed.priority, skills=resumed.skills
+        )
+        self._queue(io, outcome, 0, enqueued_at=resumed.enqueued_at)
 
     def _refuse(self, io: SessionCallIO, reason: str) -> None:
         """Blacklisted or flooding: a message, then hang up (disposition ``blocked``)."""
@@ -295,6 +338,11 @@ class CallHandler(QueueSteps, PostCallSteps):
             session.hangup("NORMAL_TEMPORARY_FAILURE")
 
     def _ended(self) -> None:
+        if self.stopping() and self.session.hangup_event is None:
+            # The socket closed under a stopping engine: FreeSWITCH keeps the caller (music or
+            # the bridge) and the next engine process takes the call over with its record.
+            self.log.info("engine stopping: the call is left to the next engine process")
+            return
         cause, disposition = "", ""
         try:
             complete = self.session.wait_event(

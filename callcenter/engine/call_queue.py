@@ -8,6 +8,7 @@ voicemail that becomes a ticket, a transfer, a queued callback, or an apology an
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from callcenter.acd.overflow import OverflowTarget, parse_overflow
@@ -16,8 +17,11 @@ from callcenter.engine.bus import CallQueued, IvrInput, VoicemailRecorded
 from callcenter.engine.ivr_io import SessionCallIO
 from callcenter.engine.queue_events import QueueLeft
 from callcenter.engine.queue_wait import QueueExit, QueueWait
+from callcenter.engine.readopt import ivr_marks, waiting_marks
 from callcenter.ivr.callio import Outcome
 from callcenter.ivr.errors import IvrError
+from callcenter.switch import commands
+from callcenter.switch.errors import SwitchError
 
 if TYPE_CHECKING:
     from callcenter.engine.call import CallHandler
@@ -36,8 +40,16 @@ class CallbackDesk(Protocol):
 class QueueSteps:
     """A call handler's queue steps (see the module docstring)."""
 
-    def _queue(self: CallHandler, io: SessionCallIO, outcome: Outcome, hops: int) -> None:
-        """Wait for an agent; on a way out go to the flow's next node or the overflow."""
+    def _queue(
+        self: CallHandler,
+        io: SessionCallIO,
+        outcome: Outcome,
+        hops: int,
+        enqueued_at: datetime | None = None,
+    ) -> None:
+        """Wait for an agent; on a way out go to the flow's next node or the overflow.
+
+        ``enqueued_at``: a caller re-adopted after an engine restart keeps its place."""
         session = self.session
         rules = self.dispatcher.policy(outcome.queue).wait
         target = parse_overflow(rules.overflow_target)
@@ -45,11 +57,11 @@ class QueueSteps:
             self.call_uuid,
             outcome.queue,
             self.caller_number,
-            self.clock(),
+            enqueued_at or self.clock(),
             priority=outcome.priority,
             skills=tuple((skill, 1) for skill in outcome.skills),
         )
-        session.execute("set", "playback_terminators=none")  # keys do not stop the music
+        self._mark_waiting(entry)
         self.bus.publish(
             CallQueued(call_uuid=self.call_uuid, queue=outcome.queue, priority=outcome.priority)
         )
@@ -72,7 +84,7 @@ class QueueSteps:
                     return
                 continue  # declined: back in line, in the same place
             break
-        session.execute("set", "playback_terminators=any")
+        self._set_marks({"playback_terminators": "any", **ivr_marks(self.ivr.owner)})
         where = "flow" if outcome.resume is not None else str(target)
         self.bus.publish(
             QueueLeft(
@@ -87,6 +99,17 @@ class QueueSteps:
             self._carry_out(io, self._run(io, self._runner.flow, outcome.resume), hops + 1)
         elif target is not None:
             self._overflow(io, outcome, target, hops)
+
+    def _mark_waiting(self: CallHandler, entry: WaitingCall) -> None:
+        """Keys do not stop the music; and the channel carries what a restarted engine needs
+        to take the caller back (engine/readopt.py)."""
+        self._set_marks({"playback_terminators": "none", **waiting_marks(entry, self.ivr.owner)})
+
+    def _set_marks(self: CallHandler, marks: dict[str, str]) -> None:
+        try:
+            self.switch.api(commands.uuid_setvar_multi(self.call_uuid, marks))
+        except SwitchError as exc:
+            self.log.warning("could not set the caller's queue marks", error=str(exc))
 
     def _overflow(
         self, io: SessionCallIO, outcome: Outcome, target: OverflowTarget, hops: int

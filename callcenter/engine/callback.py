@@ -23,6 +23,7 @@ from callcenter.acd.agents import Agent
 from callcenter.acd.routing import WaitingCall
 from callcenter.config import RoutingSettings
 from callcenter.engine.bus import Bus, CallAnswered, CallEnded, utcnow
+from callcenter.engine.callback_store import PendingCallbacks
 from callcenter.engine.cti import dial_string, originate_leg
 from callcenter.engine.dispatcher import Dispatcher
 from callcenter.engine.queue_events import CallbackAttempted, CallbackRequested
@@ -76,6 +77,7 @@ class Callbacks:
         recordings: Path,
         tell: Callable[[str, dict], None],
         clock: Callable[[], datetime] = utcnow,
+        pending: PendingCallbacks | None = None,
     ) -> None:
         self.switch = switch
         self.bus = bus
@@ -85,6 +87,7 @@ class Callbacks:
         self.tell = tell
         self.clock = clock
         self.calls: dict[str, QueuedCallback] = {}
+        self.pending = pending  # kept in Redis until connected or given up (restarts)
         switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
 
     def get(self, call_uuid: str) -> QueuedCallback | None:
@@ -98,8 +101,28 @@ class Callbacks:
         self.bus.publish(
             CallbackRequested(call_uuid=entry.call_uuid, queue=entry.queue, number=number)
         )
+        self._keep(callback)
         self.dispatcher.enqueue(entry, callback)
         return callback
+
+    def restore(self, adopt_record: Callable[[str], object]) -> int:
+        """After a restart: the callbacks an earlier process of this node left pending go
+        back in line at their places, under their records; how many."""
+        if self.pending is None:
+            return 0
+        restored = self.pending.mine()
+        for kept in restored:
+            adopt_record(kept.entry.call_uuid)
+            callback = QueuedCallback(self, kept.entry, kept.number)
+            callback.attempts = kept.attempts
+            self.calls[kept.entry.call_uuid] = callback
+            self.dispatcher.enqueue(kept.entry, callback)
+            log.info("pending callback taken back", call_uuid=kept.entry.call_uuid)
+        return len(restored)
+
+    def _keep(self, callback: QueuedCallback) -> None:
+        if self.pending is not None:
+            self.pending.save(callback.entry, callback.caller_number, callback.attempts)
 
     # -- one attempt --------------------------------------------------------------------------
 
@@ -130,6 +153,8 @@ class Callbacks:
                 result = "SWITCH_ERROR"
             else:
                 callback.connected = True
+                if self.pending is not None:  # a call in progress now (engine/takeover.py)
+                    self.pending.drop(callback.call_uuid)
                 callback.agent_id, callback.agent_leg = agent.agent_id, agent_leg
                 self._attempted(callback, agent, "answered")
                 self.bus.publish(
@@ -147,6 +172,7 @@ class Callbacks:
         self.tell(agent.agent_id, {"error": f"{callback.caller_number} did not answer "
                                    f"({result})", "action": "callback"})  # fmt: skip
         if retry:
+            self._keep(callback)  # the attempts so far
             gevent.spawn_later(self.routing.callback_retry_seconds, self._again, callback)
         else:
             self._end(callback, result, "system")
@@ -185,6 +211,8 @@ class Callbacks:
             return
         callback.ended = True
         self.calls.pop(callback.call_uuid, None)
+        if self.pending is not None:
+            self.pending.drop(callback.call_uuid)
         self.dispatcher.leave(callback.call_uuid)
         self.bus.publish(
             CallEnded(call_uuid=callback.call_uuid, hangup_cause=cause, hangup_by=hangup_by)

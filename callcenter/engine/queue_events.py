@@ -43,3 +43,13 @@ class CallbackAttempted(BusEvent):
     attempt: int
     outcome: str
     cause: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallReadopted(BusEvent):
+    """A restarted engine took the caller back (same record): into its old place in line, or
+    (``queue`` empty) into the IVR again."""
+
+    call_uuid: str
+    queue: str
+    enqueued_at: str = ""

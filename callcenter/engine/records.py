@@ -9,11 +9,12 @@ record is handed to the sink again, as a new ``revision`` with the late fields
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from callcenter.engine.bus import (
     AgentMissed,
@@ -32,7 +33,7 @@ from callcenter.engine.bus import (
     VoicemailRecorded,
 )
 from callcenter.engine.post_call import AgentLeftCall
-from callcenter.engine.queue_events import CallbackRequested, QueueLeft
+from callcenter.engine.queue_events import CallbackRequested, CallReadopted, QueueLeft
 
 
 @dataclass
@@ -121,6 +122,41 @@ RECENT_CALLS = 500
 """Ended answered calls kept in memory in case an agent's wrap-up for them starts late."""
 
 
+class Snapshots(Protocol):
+    """Where open records are kept while their calls last (Redis: engine/readopt.py)."""
+
+    def save(self, record: CallRecord) -> None:
+        """Keep the record as it is now."""
+
+    def load(self, call_uuid: str) -> CallRecord | None:
+        """The kept record of a call, if any."""
+
+    def drop(self, call_uuid: str) -> None:
+        """Forget the record (its call ended)."""
+
+
+_MOMENTS = ("started_at", "enqueued_at", "offered_at", "answered_at", "ended_at", "agent_left_at")
+
+
+def record_to_json(record: CallRecord) -> str:
+    """The record as JSON (times in ISO 8601)."""
+    data = asdict(record)
+    for name in _MOMENTS:
+        value = data[name]
+        data[name] = value.isoformat() if value else None
+    return json.dumps(data, default=str)
+
+
+def record_from_json(text: str) -> CallRecord:
+    """A record from :func:`record_to_json`."""
+    data = json.loads(text)
+    known = {f.name for f in fields(CallRecord)}
+    data = {k: v for k, v in data.items() if k in known}
+    for name in _MOMENTS:
+        data[name] = datetime.fromisoformat(data[name]) if data.get(name) else None
+    return CallRecord(**data)
+
+
 class CallRecorder:
     """Bus consumer: keeps an open record per call and emits it on CallEnded.
 
@@ -128,10 +164,13 @@ class CallRecorder:
     the call ends afterwards.
     """
 
-    def __init__(self, bus: Bus, sink: RecordSink, node: str = "") -> None:
+    def __init__(
+        self, bus: Bus, sink: RecordSink, node: str = "", snapshots: Snapshots | None = None
+    ) -> None:
         self._open: dict[str, CallRecord] = {}
         self._sink = sink
         self._node = node
+        self._snapshots = snapshots  # open records kept outside the process (restart)
         self._holds: dict[str, str] = {}  # agent id -> call uuid they hold
         self._held_since: dict[str, datetime] = {}  # call uuid -> start of the current hold
         self._wrap_ups: dict[str, tuple[str, datetime]] = {}  # agent id -> (call uuid, since)
@@ -151,13 +190,27 @@ class CallRecorder:
             return
         record = self._open.get(call_uuid)
         if record is None:
-            if not isinstance(event, CallArrived):
+            # A re-adopted call whose kept record was lost still gets one (from then on).
+            if not isinstance(event, CallArrived | CallReadopted):
                 return
             record = self._open[call_uuid] = CallRecord(call_uuid, node=self._node)
         record.events.append(event.as_dict())
         self._apply(record, event)
         if isinstance(event, CallEnded):
             self._close(record, event.at)
+            if self._snapshots is not None:
+                self._snapshots.drop(call_uuid)
+        elif self._snapshots is not None:
+            self._snapshots.save(record)
+
+    def adopt(self, call_uuid: str) -> CallRecord | None:
+        """Take over a call's open record that another (earlier) engine process kept."""
+        if call_uuid in self._open or self._snapshots is None:
+            return self._open.get(call_uuid)
+        record = self._snapshots.load(call_uuid)
+        if record is not None:
+            self._open[call_uuid] = record
+        return record
 
     def _close(self, record: CallRecord, at: datetime) -> None:
         call_uuid = record.call_uuid

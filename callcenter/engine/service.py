@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
 import gevent
 
-from callcenter.acd.agents import AgentStateError
+from callcenter.acd.agents import Agent, AgentStateError
 from callcenter.config import Settings
+from callcenter.engine.agent_calls import AgentCalls
 from callcenter.engine.agents import AgentBook
 from callcenter.engine.bus import (
     AgentOffered,
@@ -24,20 +26,22 @@ from callcenter.engine.bus import (
 )
 from callcenter.engine.call import CallHandler, IvrConfig
 from callcenter.engine.callback import Callbacks
+from callcenter.engine.callback_store import PendingCallbacks
 from callcenter.engine.cluster import Cluster
 from callcenter.engine.cti import Cti
 from callcenter.engine.dialer import EslAgentDialer
 from callcenter.engine.dispatcher import Dispatcher, QueuePolicy
 from callcenter.engine.outbound_calls import OutboundCalls
 from callcenter.engine.persistence import EngineStore
-from callcenter.engine.post_call import AgentLeftCall
 from callcenter.engine.queue_config import load_policies
 from callcenter.engine.queue_stats import QueueStats
+from callcenter.engine.readopt import RedisSnapshots, find_left_callers, owner_mark, send_back
 from callcenter.engine.record_buffer import RecordBuffer
 from callcenter.engine.recording_control import RECORDING_ACTIONS, RecordingControl
 from callcenter.engine.recording_jobs import PostProcessQueue
 from callcenter.engine.records import CallRecorder
 from callcenter.engine.screening import EngineLookups, FloodLimit, Screening
+from callcenter.engine.takeover import Takeover
 from callcenter.engine.voicemail_tickets import VoicemailTickets
 from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
@@ -64,6 +68,8 @@ class Engine:
 
     def __init__(self, settings: Settings, live: LiveStore | None = None) -> None:
         self.settings = settings
+        self.stopping = False
+        self.process_id = uuid.uuid4().hex[:12]  # tells this process's callers from the last's
         self.live = live or LiveStore.from_settings(settings)
         self.store = EngineStore(session_factory(make_engine(settings.database.url)))
         self.bus = Bus()
@@ -98,39 +104,48 @@ class Engine:
         self.dialer = EslAgentDialer(self.inbound, routing.domain)
         self.dispatcher = Dispatcher(self.bus, self.agents, self.dialer, self._policy)
         self.dispatcher.miss_delays = routing.miss_delays()  # skip agents after a missed offer
-        self.recorder = CallRecorder(self.bus, self.records.write_call, node=settings.node_id)
+        self.snapshots = RedisSnapshots(self.live)
+        self.recorder = CallRecorder(
+            self.bus, self.records.write_call, node=settings.node_id, snapshots=self.snapshots
+        )
         self.recording_control = RecordingControl(self.bus, self.inbound, self._tell_agent)
         self.bus.subscribe(BusEvent, self._mirror_call)
-        self.bus.subscribe(CallEnded, self._after_call)
-        self.bus.subscribe(AgentLeftCall, self._agent_left)
+        self.agent_calls = AgentCalls(
+            self.bus, self.agents, lambda queue: self._policy(queue).wrap_up_seconds,
+            self._tell_agent,
+        )  # fmt: skip
         self.outbound = OutboundServer.from_settings(settings.outbound, self._handle_call)
-        self._answered: dict[str, str] = {}  # call uuid -> agent id
-        self._queues: dict[str, str] = {}  # call uuid -> queue
         self._greenlets: list[gevent.Greenlet] = []
         self._handlers: dict[str, CallHandler] = {}  # live calls by caller uuid
         self.outbound_calls = OutboundCalls(
             switch=self.inbound, bus=self.bus, agents=self.agents, dispatcher=self.dispatcher,
-            routing=routing, end_agent_call=self._end_agent_call, tell=self._tell_agent,
+            routing=routing, end_agent_call=self.agent_calls.end, tell=self._tell_agent,
             recordings=Path(settings.recording.path),
         )  # fmt: skip
         self.callbacks = Callbacks(
             switch=self.inbound, bus=self.bus, dispatcher=self.dispatcher, routing=routing,
             recordings=Path(settings.recording.path), tell=self._tell_agent,
+            pending=PendingCallbacks(self.live, settings.node_id),
         )  # fmt: skip
         self.cti = Cti(
             switch=self.inbound, bus=self.bus, agents=self.agents, dispatcher=self.dispatcher,
             routing=routing, domain=routing.domain, tell=self._tell_agent,
             find_call=self._find_call,
-            queue_of=lambda uuid: self._queues.get(uuid, ""), queue_names=self.store.queue_names,
-            end_agent_call=self._end_agent_call,
+            queue_of=self.agent_calls.queue_of, queue_names=self.store.queue_names,
+            end_agent_call=self.agent_calls.end,
         )  # fmt: skip
         self._ivr_paths: dict[str, list[dict[str, str]]] = {}  # call uuid -> nodes so far
+        self.takeover = Takeover(
+            switch=self.inbound, bus=self.bus, agents=self.agents, recorder=self.recorder,
+            answered=self.agent_calls.answered, queues=self.agent_calls.queues,
+            finish_wrap_up=self.agent_calls.finish_wrap_up,
+        )  # fmt: skip
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self, wait_connected: float | None = 10.0) -> Engine:
         """Connect to FreeSWITCH, open the outbound socket, consume agent commands."""
-        self.agents.restore()
+        held = self.agents.restore()
         self.inbound.start()
         if wait_connected and not self.inbound.wait_connected(wait_connected):
             log.warning(
@@ -138,6 +153,7 @@ class Engine:
                 esl=f"{self.settings.esl.host}:{self.settings.esl.port}",
             )
         self.outbound.start()
+        self._greenlets.append(gevent.spawn(self._take_over, held))
         cluster = Cluster(
             self.live, self.settings.node_id, self.agents, self.reservations, self._run_command
         )
@@ -152,10 +168,13 @@ class Engine:
         return self
 
     def stop(self) -> None:
-        """Stop taking calls and disconnect."""
+        """Stop taking calls and disconnect. Callers in the IVR or a queue stay on FreeSWITCH
+        (socket_resume: music) and calls in progress stay bridged: the next engine process of
+        this node takes them over (engine/readopt.py, engine/takeover.py)."""
+        self.stopping = True
         gevent.killall(self._greenlets)
-        self.outbound.stop()
         self.dispatcher.stop()
+        self.outbound.stop()
         self.inbound.stop()
 
     # -- calls --------------------------------------------------------------------------------
@@ -170,6 +189,7 @@ class Engine:
             recordings=Path(self.settings.recording.path),
             callbacks=self.callbacks,
             average_handle=self.queue_stats.average_handle,
+            stopping=lambda: self.stopping,
         )
         self._handlers[handler.call_uuid] = handler
         try:
@@ -209,6 +229,7 @@ class Engine:
             tts_engine=ivr.tts_engine,
             tts_voice=ivr.tts_voice,
             tts_voices=ivr.tts_voices,
+            owner=owner_mark(settings.node_id, self.process_id),
             transfer_context=ivr.transfer_context,
             input_margin=ivr.input_margin,
             max_steps=ivr.max_steps,
@@ -221,6 +242,29 @@ class Engine:
             speech_threshold=ivr.speech_threshold,
             survey_flow=ivr.survey_flow,
         )
+
+    def _take_over(self, held: list[Agent]) -> None:
+        """After a restart: callers this node left waiting come back into line, its calls in
+        progress go on under their records, its agents' calls are taken over."""
+        if not self.inbound.wait_connected(60.0):
+            for agent in held:
+                self.agents.release(agent.agent_id)
+            return
+        left = find_left_callers(self.inbound, self.ivr.owner)
+        # in line again in the old order: their queues wait until they are all back
+        self.dispatcher.expect({c.call_uuid: c.queue for c in left if c.queue}, timeout=10.0)
+        adopted = []
+        for caller in left:
+            self.recorder.adopt(caller.call_uuid)
+            if send_back(self.inbound, caller, self.settings.ivr.transfer_context):
+                adopted.append(caller.call_uuid)
+        restored = self.callbacks.restore(self.recorder.adopt)
+        self.takeover.run(held)
+        orphans = self.takeover.close_orphans(self.snapshots, self.settings.node_id)
+        log.info(
+            "previous process taken over", callers=len(adopted), callbacks=restored,
+            talking=len(self.takeover.calls), ended_meanwhile=orphans,
+        )  # fmt: skip
 
     def _find_call(self, call_uuid: str) -> Any:
         """The live call with this uuid: inbound, click-to-call or queued callback."""
@@ -241,63 +285,12 @@ class Engine:
                 )
             except Exception as exc:  # database down, bad row: keep the last good settings
                 log.warning("queue settings not reloaded", error=str(exc))
+            self.dispatcher.wake()  # new settings may match callers to agents
 
     def _policy(self, queue: str) -> QueuePolicy:
         routing = self.settings.routing
         return self.policies.get(queue) or QueuePolicy(
             routing.ring_timeout, routing.max_no_answer, routing.wrap_up_seconds
-        )
-
-    def _after_call(self, event: BusEvent) -> None:
-        assert isinstance(event, CallEnded)
-        agent_id = self._answered.pop(event.call_uuid, "")
-        queue = self._queues.pop(event.call_uuid, "")
-        if agent_id:
-            self._end_agent_call(agent_id, event.call_uuid, queue=queue)
-
-    def _agent_left(self, event: BusEvent) -> None:
-        """The agent hung up while the caller stays (post-call survey): their part ends."""
-        assert isinstance(event, AgentLeftCall)
-        if self._answered.pop(event.call_uuid, ""):
-            self._end_agent_call(event.agent_id, event.call_uuid)
-
-    def _end_agent_call(
-        self, agent_id: str, call_uuid: str, wrap_up: bool = True, queue: str | None = None
-    ) -> None:
-        """The agent's part of the call is over (call ended, or handed on by a CTI action)."""
-        agent = self.agents.get(agent_id)
-        if agent.call_uuid != call_uuid or str(agent.state) not in ("on_call", "on_hold"):
-            log.info("agent not on the call any more", agent_id=agent_id, call_uuid=call_uuid)
-            return
-        queue = self._queues.get(call_uuid, "") if queue is None else queue
-        seconds = self._policy(queue).wrap_up_seconds if wrap_up else 0.0
-        self.agents.apply(agent_id, "end_call", seconds > 0, seconds)
-        if seconds > 0:
-            gevent.spawn_later(seconds, self._finish_wrap_up, agent_id, call_uuid)
-
-    def _finish_wrap_up(self, agent_id: str, call_uuid: str) -> None:
-        """Wrap-up time is up: ready again, unless the agent extended it (then wait more)."""
-        agent = self.agents.get(agent_id)
-        if str(agent.state) != "wrap_up" or agent.call_uuid != call_uuid:
-            return  # finished by hand, logged out, ... : nothing to do
-        until = agent.wrap_up_until
-        left = (until - utcnow()).total_seconds() if until is not None else 0.0
-        if left > 0:  # extended (or the timer fired a little early): re-arm for the rest
-            gevent.spawn_later(left, self._finish_wrap_up, agent_id, call_uuid)
-            return
-        self.agents.apply(agent_id, "ready")
-
-    def _extend_wrap_up(self, agent_id: str, data: dict) -> None:
-        """More wrap-up time; the pending finish timer then waits for the new deadline."""
-        raw = data.get("seconds", "")
-        try:
-            seconds = int(str(raw).strip())
-        except ValueError:
-            raise AgentStateError(f"extend wrap-up needs whole seconds, not {raw!r}") from None
-        agent = self.agents.apply(agent_id, "extend_wrap_up", seconds)
-        until = agent.wrap_up_until.isoformat() if agent.wrap_up_until else ""
-        self._tell_agent(
-            agent_id, {"done": "extend_wrap_up", "seconds": seconds, "wrap_up_until": until}
         )
 
     def _mirror_call(self, event: BusEvent) -> None:
@@ -318,12 +311,10 @@ class Engine:
                 path.append({"node": event.node, "value": event.value})
                 fields = {"ivr_path": json.dumps(path, ensure_ascii=False)}
             case CallQueued():
-                self._queues[call_uuid] = event.queue
                 fields.update(state="queued", queue=event.queue, enqueued_at=event.at.isoformat())
             case AgentOffered():
                 fields.update(state="offering", agent_id=event.agent_id)
             case CallAnswered():
-                self._answered[call_uuid] = event.agent_id
                 fields.update(state="talking", agent_id=event.agent_id)
             case CallEnded():
                 self._ivr_paths.pop(call_uuid, None)
@@ -338,7 +329,7 @@ class Engine:
             current = self.live.get_call(call_uuid) or fields
             message = {"call": {"call_uuid": call_uuid, **current}}
             self.live.publish(WALLBOARD, message)
-            agent_id = current.get("agent_id") or self._answered.get(call_uuid, "")
+            agent_id = current.get("agent_id") or self.agent_calls.answered.get(call_uuid, "")
             if agent_id:  # the agent's desktop gets its calls on its own channel
                 self.live.publish(agent_channel(agent_id), message)
         except LiveError:
@@ -361,7 +352,7 @@ class Engine:
             elif action in ("logout", "ready"):
                 self.agents.apply(agent_id, action)
             elif action == "extend_wrap_up":
-                self._extend_wrap_up(agent_id, data)
+                self.agent_calls.extend_wrap_up(agent_id, data)
             elif action == "dial":
                 self.outbound_calls.dial(agent_id, data.get("number"), data.get("ticket"))
             elif self.cti.handles(agent_id, action):
@@ -377,7 +368,7 @@ class Engine:
     def _call_control(self, agent_id: str, action: str) -> None:
         """Hang up / hold / unhold the agent's current call (the agent leg, S05a)."""
         agent = self.agents.get(agent_id)
-        handler = self._find_call(agent.call_uuid)
+        handler = self._find_call(agent.call_uuid) or self.takeover.get(agent.call_uuid)
         if handler is None or not handler.agent_leg:
             raise AgentStateError(f"agent {agent_id} has no call this engine carries")
         leg = handler.agent_leg

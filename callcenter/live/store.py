@@ -123,8 +123,15 @@ class LiveStore:
 
     # -- state hashes (one per agent / call / queue) ------------------------------------------
 
-    def put(self, kind: str, id: str | int, fields: Mapping[str, Field]) -> None:
-        """Set fields of the ``kind`` hash ``id`` (None deletes a field) and index the id."""
+    def put(
+        self,
+        kind: str,
+        id: str | int,
+        fields: Mapping[str, Field],
+        publish: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Set fields of the ``kind`` hash ``id`` (None deletes a field) and index the id;
+        ``publish``: messages by channel sent in the same round trip, after the write."""
         present = {name: _field(value) for name, value in fields.items() if value is not None}
         absent = [name for name, value in fields.items() if value is None]
         key = self.key(kind, id)
@@ -135,6 +142,8 @@ class LiveStore:
             if absent:
                 pipe.hdel(key, *absent)
             pipe.sadd(self.key(kind + "s"), str(id))
+            for channel, data in (publish or {}).items():
+                pipe.publish(self.key(channel), encode(data))
             pipe.execute()
 
     def get(self, kind: str, id: str | int) -> dict[str, str]:

@@ -295,6 +295,11 @@ def uuid_setvar(uuid: str, name: str, value: VarValue | None = None) -> str:
     return f"{text} {_escape(rendered, all_spaces=True)}" if rendered else text
 
 
+def uuid_exists(uuid: str) -> str:
+    """Whether a channel exists (the body is ``true`` or ``false``)."""
+    return f"uuid_exists {_word(uuid, 'uuid')}"
+
+
 def uuid_getvar(uuid: str, name: str) -> str:
     """Read a channel variable (the body is the value, ``_undef_`` if unset)."""
     return f"uuid_getvar {_word(uuid, 'uuid')} {_var_name(name)}"

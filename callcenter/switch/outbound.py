@@ -82,10 +82,11 @@ class OutboundServer:
         self._server.serve_forever()
 
     def stop(self, timeout: float | None = 2.0) -> None:
-        """Stop accepting calls and close the sessions still running."""
-        self._server.stop(timeout=timeout)
+        """Close the sessions still running (their handlers end on their own), then stop
+        accepting calls."""
         for session in list(self.sessions):
             session.close("server stopped")
+        self._server.stop(timeout=timeout)
 
     def _handle(self, sock: object, address: tuple[str, int]) -> None:
         session = OutboundSession(

@@ -111,4 +111,5 @@ def hotline_actions(target: str) -> list[tuple[str, str]]:
         ("set", "park_after_bridge=true"),
         ("export", "callcenter_hotline=${destination_number}"),
         ("socket", target),
+        ("playback", "local_stream://moh"),
     ]

@@ -1,0 +1,269 @@
+"""Callers waiting in a queue survive an engine crash: a new engine process takes them back
+at their old place, under their old call record (mod_callcenter marks them abandoned)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from callcenter.live.names import AGENT_COMMANDS
+from callcenter.live.store import LiveStore
+from callcenter.sim import Switch, press, wait
+from callcenter.store import models
+from callcenter.store.session import session_scope
+from tests.integration.test_engine_calls import (
+    PASSWORD,
+    SCALE,
+    call_rows,
+    eventually,
+    seed_agents,
+    sign_in,
+)
+from tests.support.engine_process import EngineProcess, free_port, hotline_actions, start_engine
+from tests.support.flows import QUEUES, plain_queue_flow
+
+
+@pytest.fixture
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+    seed_agents(db_url, ["1000"], QUEUES)
+    flows = plain_queue_flow(tmp_path / "flows")
+    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
+    engines: list[EngineProcess] = []
+
+    port = free_port()  # one engine address, as in a real dialplan (restarts keep it)
+    switch.dialplan["5000"] = hotline_actions(f"127.0.0.1:{port} async full")
+
+    def engine(name: str) -> EngineProcess:
+        home = tmp_path / name
+        home.mkdir()
+        process = start_engine(
+            home, esl_port=switch.port, esl_password=PASSWORD, db_url=db_url,
+            redis_url=redis_url, redis_prefix=redis_prefix, NODE_ID="node1",
+            RECORDING__PATH=str(tmp_path / "recordings"),
+            IVR__FLOWS=str(flows), IVR__DEFAULT_FLOW="plain",
+            IVR__NUMBERS=json.dumps({"5000": "plain"}), OUTBOUND__PORT=str(port),
+        )  # fmt: skip
+        engines.append(process)
+        return process
+
+    live = LiveStore(redis_url, redis_prefix)
+    try:
+        yield {"switch": switch, "engine": engine, "live": live, "db_url": db_url}
+    finally:
+        for process in engines:
+            process.stop()
+        switch.stop()
+        live.close()
+
+
+def _end(engine: EngineProcess, how: str) -> None:
+    """A crash (SIGKILL: no goodbye, no cleanup) or a stop (SIGTERM, as for a deploy)."""
+    if how == "crash":
+        engine.process.kill()
+        engine.process.wait(10)
+    else:
+        engine.stop()
+
+
+@pytest.mark.parametrize("how", ["crash", "stop"])
+def test_waiting_callers_survive_an_engine_restart_in_their_order(center: dict, how: str) -> None:
+    switch: Switch = center["switch"]
+    live: LiveStore = center["live"]
+    first_engine = center["engine"]("first")
+    callers = []
+    for number in ("13800000201", "13800000202"):
+        caller = switch.place_call(number, "5000", [], hangup_after=120.0)
+        eventually(lambda c=caller: live.get_call(c.uuid).get("state") == "queued", what="q")
+        callers.append(caller)
+    _end(first_engine, how)
+    # FreeSWITCH keeps them: the hotline's next action plays music (socket_resume=true).
+    eventually(
+        lambda: all(
+            c.channel and c.channel.up and c.channel.vars.get("current_application") == "playback"
+            for c in callers
+        ),
+        what="callers kept with music after the crash",
+    )
+    center["engine"]("second")
+    phone = switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
+    sign_in(center, "1000")
+    records = eventually(
+        lambda: len(call_rows(center["db_url"])) == 2 and call_rows(center["db_url"]),
+        timeout=60,
+        what="both callers answered after the restart",
+    )
+    assert not any(c.ended.is_set() and not c.answered.is_set() for c in callers)
+    by_uuid = {r.uuid: r for r in records}
+    assert set(by_uuid) == {c.uuid for c in callers}  # the same calls, not new ones
+    first, second = (by_uuid[c.uuid] for c in callers)
+    assert first.disposition == second.disposition == "answered"
+    assert first.answered_at < second.answered_at  # the old order of the line
+    assert len(phone.calls) == 2
+    with session_scope(center["db_url"]) as session:
+        kinds = session.scalars(
+            select(models.CallEvent.type)
+            .where(models.CallEvent.call_id == first.id)
+            .order_by(models.CallEvent.ts, models.CallEvent.id)
+        ).all()
+    # One record across both processes: arrival and IVR from the first, the rest after.
+    assert kinds[0] == "call_arrived" and "call_readopted" in kinds
+    assert kinds.index("call_queued") < kinds.index("call_readopted") < kinds.index("call_answered")
+    assert first.wait_seconds and first.wait_seconds > 0
+
+
+def _talking(center: dict, how: str = "crash") -> tuple[object, object]:
+    """Agent 1000 talking to a caller on the first engine, which then crashes (or stops)."""
+    switch: Switch = center["switch"]
+    live: LiveStore = center["live"]
+    first_engine = center["engine"]("first")
+    phone = switch.add_softphone("1000", answer_after=0.5)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800000301", "5000", [], hangup_after=None)
+    eventually(lambda: live.get_call(caller.uuid).get("state") == "talking", what="talking")
+    eventually(lambda: live.get_agent("1000").get("state") == "on_call", what="agent on call")
+    _end(first_engine, how)
+    return caller, phone
+
+
+def _kinds(db_url: str, call_id: int) -> list[str]:
+    with session_scope(db_url) as session:
+        return list(
+            session.scalars(
+                select(models.CallEvent.type)
+                .where(models.CallEvent.call_id == call_id)
+                .order_by(models.CallEvent.ts, models.CallEvent.id)
+            ).all()
+        )
+
+
+@pytest.mark.parametrize("how", ["crash", "stop"])
+def test_a_call_in_progress_goes_on_and_keeps_its_record_across_a_restart(
+    center: dict, how: str
+) -> None:
+    live: LiveStore = center["live"]
+    caller, _phone = _talking(center, how)
+    center["engine"]("second").wait_for_log("previous process taken over")
+    assert caller.channel.up and caller.channel.partner is not None  # still bridged
+    assert live.get_agent("1000")["state"] == "on_call"  # the agent's state is kept
+    caller.hangup()
+    (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
+    assert row.uuid == caller.uuid and row.disposition == "answered"
+    assert row.hangup_by == "caller" and row.talk_seconds and row.talk_seconds > 0
+    kinds = _kinds(center["db_url"], row.id)
+    assert kinds[0] == "call_arrived" and kinds[-1] == "call_ended"  # both processes' parts
+    assert "call_answered" in kinds
+    eventually(lambda: live.get_agent("1000").get("state") == "wrap_up", what="wrap-up")
+    eventually(lambda: live.get_agent("1000").get("state") == "available", what="ready again")
+
+
+def test_after_a_crash_the_agent_can_still_hang_up_and_the_caller_goes_too(center: dict) -> None:
+    live: LiveStore = center["live"]
+    caller, phone = _talking(center)
+    center["engine"]("second").wait_for_log("previous process taken over")
+    live.send_command(AGENT_COMMANDS, {"agent_id": "1000", "action": "hangup"})
+    eventually(caller.ended.is_set, what="the caller hung up with the agent (not parked)")
+    (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
+    assert row.disposition == "answered" and row.hangup_by == "agent"
+    eventually(lambda: live.get_agent("1000").get("state") == "available", what="ready again")
+
+
+def test_a_call_that_ended_while_no_engine_ran_is_still_recorded(center: dict) -> None:
+    live: LiveStore = center["live"]
+    caller, _phone = _talking(center)
+    caller.hangup()
+    eventually(caller.ended.is_set, what="caller gone")
+    center["engine"]("second").wait_for_log("previous process taken over")
+    (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
+    assert row.uuid == caller.uuid and row.disposition == "answered"
+    assert row.hangup_by == "system" and row.answered_at is not None
+    eventually(lambda: live.get_agent("1000").get("state") == "available", what="ready again")
+
+
+MENU_FLOW = """\
+name: plain
+description: one menu, then the support queue
+start: choose
+nodes:
+  choose:
+    type: menu
+    prompt: "say:Press 1 for support."
+    choices: {1: line}
+    timeout: 60
+  line:
+    type: queue
+    queue: support
+"""
+
+
+def test_a_caller_in_the_ivr_starts_it_again_after_a_crash(center: dict, tmp_path: Path) -> None:
+    switch: Switch = center["switch"]
+    (tmp_path / "flows" / "plain.yaml").write_text(MENU_FLOW, encoding="utf-8")
+    first_engine = center["engine"]("first")
+    switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800000401", "5000", [], hangup_after=120.0)
+
+    def playing(what: str) -> bool:
+        ch = caller.channel
+        return bool(ch and ch.up and what in (ch.vars.get("current_application_data") or ""))
+
+    eventually(lambda: playing("Press 1"), what="the menu plays")
+    first_engine.process.kill()
+    first_engine.process.wait(10)
+    eventually(lambda: playing("local_stream://"), what="music once the engine is gone")
+    second = center["engine"]("second")
+    second.wait_for_log("caller in the IVR taken back")
+    eventually(lambda: playing("Press 1"), what="the menu again")
+    caller.send_dtmf("1")
+    (row,) = eventually(
+        lambda: [r for r in call_rows(center["db_url"]) if r.answered_at], timeout=30,
+        what="answered after choosing the queue in the restarted menu",
+    )  # fmt: skip
+    assert row.uuid == caller.uuid and row.disposition == "answered"
+    kinds = _kinds(center["db_url"], row.id)
+    assert kinds.count("call_arrived") == 1 and "call_readopted" in kinds
+    assert kinds.index("call_readopted") < kinds.index("call_queued")
+
+
+def test_a_pending_callback_survives_a_restart(center: dict) -> None:
+    switch: Switch = center["switch"]
+    with session_scope(center["db_url"]) as session:
+        session.execute(
+            update(models.Queue).where(models.Queue.name == "support").values(callback_key="5")
+        )
+    first_engine = center["engine"]("first")
+    caller = switch.place_call(
+        "13900000001", "5000", [wait(2.0), press("5"), wait(2.0), press("1")], hangup_after=30
+    )
+    eventually(caller.ended.is_set, timeout=30, what="callback asked for, caller hung up")
+    _end(first_engine, "crash")
+    center["engine"]("second").wait_for_log("previous process taken over")
+    switch.users.add("13900000001")  # the customer's phone, reached through user/<number>
+    customer = switch.add_softphone("13900000001", answer_after=1.0, hangup_after=3.0, port=5099)
+    switch.add_softphone("1000", answer_after=0.5)
+    sign_in(center, "1000")
+    (row,) = eventually(lambda: call_rows(center["db_url"]), timeout=40, what="call record")
+    assert customer.calls, "the customer was called back by the new engine process"
+    assert row.uuid == caller.uuid and row.disposition == "callback" and row.answered_at
+    kinds = _kinds(center["db_url"], row.id)
+    assert kinds[0] == "call_arrived" and "callback_requested" in kinds  # the first process
+    assert "callback_attempted" in kinds and kinds[-1] == "call_ended"  # the second
+
+
+def test_a_caller_who_hung_up_while_no_engine_ran_is_still_recorded(center: dict) -> None:
+    switch: Switch = center["switch"]
+    live: LiveStore = center["live"]
+    first_engine = center["engine"]("first")
+    caller = switch.place_call("13800000501", "5000", [], hangup_after=None)
+    eventually(lambda: live.get_call(caller.uuid).get("state") == "queued", what="queued")
+    _end(first_engine, "crash")
+    caller.hangup()
+    eventually(caller.ended.is_set, what="caller gone")
+    center["engine"]("second").wait_for_log("previous process taken over")
+    (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
+    assert row.uuid == caller.uuid and row.disposition == "abandoned"
+    assert row.enqueued_at is not None and row.hangup_by == "caller"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -75,7 +75,6 @@ class _Offer:
     target: OfferTarget
     policy: QueuePolicy
     leg_uuid: str = ""  # set while an agent is being rung
-    timers: list[gevent.Greenlet] = field(default_factory=list)
 
 
 class Dispatcher:
@@ -103,10 +102,16 @@ class Dispatcher:
         # (the agent is dialled, then e.g. a callback's customer rings too).
         self.claim_grace = 60.0
         self._delay_timers: dict[str, gevent.Greenlet] = {}  # agent id -> wake at delay end
+        self._widen_timers: dict[str, gevent.Greenlet] = {}  # queue -> wake at its next widening
         self._calls: dict[str, _Offer] = {}
         self._line = WaitingLine()  # callers not being offered right now, in order
         self._routing: dict[str, RoutingState] = {}
         self._wake = Event()
+        # Only what an event concerns is looked at: the queues to look at on the next pass,
+        # and the agents who are free (busy ones are most of a big center).
+        self._dirty: set[str] = set()
+        self._expected: dict[str, str] = {}  # callers coming back after a restart -> queue
+        self._free = {a.agent_id for a in agents.all() if a.state == AgentState.AVAILABLE}
         self._matcher = gevent.spawn(self._match_forever)
         agents.on_change(self._on_agent_change)
 
@@ -115,8 +120,33 @@ class Dispatcher:
     def enqueue(self, entry: WaitingCall, target: OfferTarget) -> None:
         """A caller joins a queue (keeps ``entry.enqueued_at``: re-queueing keeps the place)."""
         self._calls[entry.call_uuid] = _Offer(entry, target, self._policies(entry.queue))
+        self._expected.pop(entry.call_uuid, None)
         self._line.join(entry)
+        timer = self._widen_timers.pop(entry.queue, None)  # a caller back after a restart
+        if timer is not None:  # may widen sooner: armed again on this pass
+            timer.kill(block=False)
+        self.wake((entry.queue,))
+
+    def wake(self, queues: Iterable[str] | None = None) -> None:
+        """Look again at ``queues`` (None: every queue with callers, e.g. after the queues'
+        settings changed)."""
+        self._dirty.update(self._line.queues() if queues is None else queues)
         self._wake.set()
+
+    def expect(self, calls: Mapping[str, str], timeout: float) -> None:
+        """Callers (uuid -> queue) an earlier engine process left waiting come back: their
+        queues offer nobody until they are all back in line (or ``timeout`` passed), so the
+        old order holds."""
+        fresh = {uuid: queue for uuid, queue in calls.items() if uuid not in self._calls}
+        self._expected.update(fresh)
+        if fresh:
+            gevent.spawn_later(timeout, self._expect_over, list(fresh))
+
+    def _expect_over(self, call_uuids: list[str]) -> None:
+        queues = {self._expected.pop(uuid) for uuid in call_uuids if uuid in self._expected}
+        if queues:
+            log.warning("callers taken back after a restart did not all return", queues=queues)
+            self.wake(queues)
 
     def leave(self, call_uuid: str) -> None:
         """The caller hung up or was taken out: cancel a ringing agent at once."""
@@ -129,7 +159,6 @@ class Dispatcher:
         self._line.leave(call_uuid)
         if offer is None:
             return False
-        gevent.killall(offer.timers, block=False)
         if offer.leg_uuid:
             self._dialer.cancel(offer.leg_uuid)
         return True
@@ -162,13 +191,16 @@ class Dispatcher:
     def stop(self) -> None:
         """Stop matching (offers in flight finish on their own)."""
         self._matcher.kill()
-        gevent.killall(list(self._delay_timers.values()), block=False)
+        gevent.killall([*self._delay_timers.values(), *self._widen_timers.values()], block=False)
 
     # -- matching -----------------------------------------------------------------------------
 
     def _on_agent_change(self, agent: Agent) -> None:
         if agent.state == AgentState.AVAILABLE:
-            self._wake.set()
+            self._free.add(agent.agent_id)
+            self.wake(agent.queues)
+        else:
+            self._free.discard(agent.agent_id)
 
     def _match_forever(self) -> None:
         while True:
@@ -180,53 +212,60 @@ class Dispatcher:
                 log.exception("dispatcher match failed")
 
     def _match(self) -> None:
-        progress = True
+        """Offer free agents to the callers of the queues woken since the last pass: the queue
+        whose head caller ranks first (priority, then longest wait) first, until no caller of
+        those queues can be matched (then they wait for the next event that concerns them)."""
+        dirty, self._dirty = self._dirty, set()
         taken: set[str] = set()  # agents another engine reserved first, this pass
-        while progress:
-            progress = False
+        while dirty:
             now = self._clock()
-            # Only free agents can be offered (busy ones are most of a big center): no free
-            # agent, nothing to do until one turns available (that wakes us again).
             agents = [
                 agent
-                for agent in self._agents.all()
+                for agent in map(self._agents.get, self._free)
                 if agent.offerable(now) and agent.agent_id not in taken
             ]
             if not agents:
-                return
-            for queue in self._line.queues():
+                return  # an agent turning free wakes its queues again
+            held = set(self._expected.values())  # not all their callers are back yet
+            heads = sorted(
+                (head.sort_key(), queue)
+                for queue in dirty - held
+                if (head := self._line.head(queue)) is not None
+            )
+            for _key, queue in heads:
                 config = self._policies(queue).config(queue)
                 call, chosen, state = choose_for_queue(
-                    config,
-                    list(self._line.calls(queue)),
-                    agents,
-                    now,
-                    self._routing.get(queue),
-                    self._rng,
+                    config, self._line, agents, now, self._routing.get(queue), self._rng
                 )
                 if call is None or not chosen:
-                    self._arm_widening(config, queue, now)
+                    self._arm_widening(config, queue, now, agents)
+                    dirty.discard(queue)
                     continue
                 offer = self._calls.get(call.call_uuid)
                 if offer is None:  # left while we were away: never offer a gone caller
                     self._line.leave(call.call_uuid)
-                    progress = True
-                    break
-                if self._start_offer(offer, chosen[0]):
+                elif self._start_offer(offer, chosen[0]):
                     self._routing[queue] = state
                 else:
                     taken.add(chosen[0].agent_id)
-                progress = True
-                break  # agents changed: recompute from the top
+                    gevent.spawn_later(1.0, self.wake, (queue,))  # in case it stays claimed
+                break  # agents or callers changed: rank the queues again
+            else:
+                return
 
-    def _arm_widening(self, config: QueueConfig, queue: str, now: datetime) -> None:
-        # Wake up when a waiting caller's requirements widen or a new agent tier opens.
-        for call in self._line.calls(queue):
-            at = next_change_at(config, call, now)
-            offer = self._calls.get(call.call_uuid)
-            if at is not None and offer is not None and not offer.timers:
-                delay = max(0.0, (at - now).total_seconds())
-                offer.timers.append(gevent.spawn_later(delay, self._rewake, call.call_uuid))
+    def _arm_widening(
+        self, config: QueueConfig, queue: str, now: datetime, agents: list[Agent]
+    ) -> None:
+        # Wake the queue when a caller's requirements widen or a new agent tier opens: one
+        # timer per queue, and only while someone free serves it (an agent turning free
+        # wakes the queue anyway; idle timers for thousands of callers would cost CPU).
+        if queue in self._widen_timers or not any(queue in a.queues for a in agents):
+            return
+        changes = (next_change_at(config, call, now) for call in self._line.calls(queue))
+        at = min((change for change in changes if change is not None), default=None)
+        if at is not None:
+            delay = max(0.0, (at - now).total_seconds())
+            self._widen_timers[queue] = gevent.spawn_later(delay, self._widened, queue)
 
     def _arm_delay(self, agent_id: str, delay: float) -> None:
         # The agent was skipped for a while after a miss: match again the moment it ends.
@@ -242,13 +281,11 @@ class Dispatcher:
         if left > 0:  # a timer may fire a little early: wait for the rest
             self._arm_delay(agent_id, left)
         else:
-            self._wake.set()
+            self.wake(self._agents.get(agent_id).queues)
 
-    def _rewake(self, call_uuid: str) -> None:
-        offer = self._calls.get(call_uuid)
-        if offer is not None:
-            offer.timers.clear()
-        self._wake.set()
+    def _widened(self, queue: str) -> None:
+        self._widen_timers.pop(queue, None)
+        self.wake((queue,))
 
     def _start_offer(self, offer: _Offer, agent: Agent) -> bool:
         """Reserve the agent (atomically across engines) and ring it; False if it was taken."""
@@ -257,13 +294,15 @@ class Dispatcher:
             return False
         offer.leg_uuid = str(uuid.uuid4())
         self._line.leave(offer.entry.call_uuid)
-        self._agents.apply(agent.agent_id, "reserve", offer.entry.call_uuid)
+        # The claim wrote "reserved" to Redis already, and "ringing" is mirrored at once.
+        self._agents.apply(agent.agent_id, "reserve", offer.entry.call_uuid, mirror=False)
         gevent.spawn(self._offer, offer, agent.agent_id, offer.leg_uuid)
         return True
 
     def _offer(self, offer: _Offer, agent_id: str, leg_uuid: str) -> None:
         call, call_uuid = offer.target, offer.entry.call_uuid
-        agent = self._agents.apply(agent_id, "ring")
+        agent = self._agents.apply(agent_id, "ring", mirror=False)
+        gevent.spawn(self._agents.mirror, agent)  # runs once the originate is on its way
         self._bus.publish(
             AgentOffered(call_uuid=call_uuid, agent_id=agent_id, agent_leg_uuid=leg_uuid)
         )
@@ -300,4 +339,4 @@ class Dispatcher:
         # waiting goes back in line (with its original place).
         if self._calls.get(call_uuid) is offer and not call.is_gone():
             self._line.join(offer.entry)
-        self._wake.set()
+        self.wake((offer.entry.queue,))

@@ -100,3 +100,66 @@ def test_busy_agent_is_skipped_for_the_busy_delay_then_offered_again() -> None:
     assert dialer.rung == [("a1", "c1"), ("a1", "c1")]
     assert book.get("a1").since >= deadline  # answered only after the delay
     dispatcher.stop()
+
+
+class AnsweringDialer:
+    """Every ring is answered."""
+
+    def __init__(self) -> None:
+        self.rung: list[tuple[str, str]] = []
+
+    def ring(self, agent: Agent, call: Caller, leg: str, timeout: float) -> str:
+        self.rung.append((agent.agent_id, call.call_uuid))
+        return "+OK"
+
+    def cancel(self, leg: str) -> None:
+        pass
+
+
+def _ready_agent(book: AgentBook, agent_id: str, queues: tuple[str, ...]) -> None:
+    book.apply(agent_id, "login", queues)
+    book.apply(agent_id, "ready")
+
+
+def test_an_agent_of_two_queues_gets_the_caller_who_waited_longest() -> None:
+    bus, dialer = Bus(), AnsweringDialer()
+    book = AgentBook(bus, None, [Agent("a1", "1001")])
+    dispatcher = Dispatcher(bus, book, dialer)
+    later = datetime(2026, 11, 25, 9, 5, tzinfo=UTC)
+    dispatcher.enqueue(WaitingCall("late", "sales", "138", later), Caller("late"))
+    dispatcher.enqueue(WaitingCall("early", "support", "139", T0), Caller("early"))
+    gevent.sleep(0.05)
+    _ready_agent(book, "a1", ("sales", "support"))  # joined sales first, but waited less
+    gevent.sleep(0.05)
+    assert dialer.rung == [("a1", "early")]
+    dispatcher.stop()
+
+
+def test_callers_coming_back_after_a_restart_keep_their_order() -> None:
+    bus, dialer = Bus(), AnsweringDialer()
+    book = AgentBook(bus, None, [Agent("a1", "1001")])
+    dispatcher = Dispatcher(bus, book, dialer)
+    _ready_agent(book, "a1", ("support",))
+    dispatcher.expect({"first": "support", "second": "support"}, timeout=5.0)
+    second = datetime(2026, 11, 25, 9, 1, tzinfo=UTC)
+    dispatcher.enqueue(WaitingCall("second", "support", "139", second), Caller("second"))
+    gevent.sleep(0.05)
+    assert dialer.rung == []  # the queue waits for the caller ahead, still on its way back
+    dispatcher.enqueue(WaitingCall("first", "support", "138", T0), Caller("first"))
+    gevent.sleep(0.05)
+    assert dialer.rung == [("a1", "first")]
+    dispatcher.stop()
+
+
+def test_a_caller_who_never_comes_back_holds_the_queue_only_until_the_timeout() -> None:
+    bus, dialer = Bus(), AnsweringDialer()
+    book = AgentBook(bus, None, [Agent("a1", "1001")])
+    dispatcher = Dispatcher(bus, book, dialer)
+    _ready_agent(book, "a1", ("support",))
+    dispatcher.expect({"hung-up": "support", "back": "support"}, timeout=0.2)
+    dispatcher.enqueue(WaitingCall("back", "support", "139", T0), Caller("back"))
+    gevent.sleep(0.05)
+    assert dialer.rung == []
+    gevent.sleep(0.3)
+    assert dialer.rung == [("a1", "back")]
+    dispatcher.stop()

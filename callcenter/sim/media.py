@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import random
@@ -92,6 +93,18 @@ def _signal(kind: str, i: int) -> float:
     return 0.5 * math.sin(2 * math.pi * 550 * t) + 0.3 * math.sin(2 * math.pi * 770 * t)
 
 
+@functools.lru_cache(maxsize=16)
+def _one_second(left: str, right: str) -> bytes:
+    """One second of the stereo signal: the tones are whole hertz, so seconds tile."""
+    rnd = random.Random(f"{left}/{right}")
+    out = bytearray()
+    for i in range(RATE):
+        lv = _signal(left, i) + rnd.uniform(-0.05, 0.05)
+        rv = _signal(right, i) + rnd.uniform(-0.05, 0.05)
+        out += struct.pack("<hh", int(lv * 6000), int(rv * 6000))
+    return bytes(out)
+
+
 def write_stereo_wav(
     path: str,
     seconds: float,
@@ -102,19 +115,17 @@ def write_stereo_wav(
     """Write an 8 kHz 16-bit stereo WAV: caller on the left, the other party on the right.
 
     ``silent`` stretches (seconds from the start) are written as silence, as a masked
-    recording is (``uuid_record ... mask``).
+    recording is (``uuid_record ... mask``). Built from a cached second of signal: a
+    sample-by-sample loop took seconds per long call and stalled the simulator under load.
     """
     frames = max(int(seconds * RATE), 0)
-    rnd = random.Random(frames)
-    quiet = [(int(a * RATE), int(b * RATE)) for a, b in silent]
-    out = bytearray()
-    for i in range(frames):
-        if any(a <= i < b for a, b in quiet):
-            out += b"\0\0\0\0"
-            continue
-        lv = _signal(left, i) + rnd.uniform(-0.05, 0.05)
-        rv = _signal(right, i) + rnd.uniform(-0.05, 0.05)
-        out += struct.pack("<hh", int(lv * 6000), int(rv * 6000))
+    second = _one_second(left, right)
+    whole, rest = divmod(frames, RATE)
+    out = bytearray(second * whole + second[: rest * 4])
+    for start, end in silent:
+        lo, hi = max(int(start * RATE), 0) * 4, min(int(end * RATE), frames) * 4
+        if hi > lo:
+            out[lo:hi] = bytes(hi - lo)
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)

@@ -24,7 +24,7 @@ from callcenter.acd.routing import WaitingCall
 from callcenter.config import RoutingSettings
 from callcenter.engine.bus import Bus, CallAnswered, CallEnded, utcnow
 from callcenter.engine.callback_store import PendingCallbacks
-from callcenter.engine.cti import dial_string, originate_leg
+from callcenter.engine.cti import dial_customer
 from callcenter.engine.dispatcher import Dispatcher
 from callcenter.engine.queue_events import CallbackAttempted, CallbackRequested
 from callcenter.engine.recording_start import recording_path, start_stereo_recording
@@ -131,18 +131,10 @@ class Callbacks:
         callback.attempts += 1
         self.tell(agent.agent_id, {"callback": callback.call_uuid,
                                    "number": callback.caller_number})  # fmt: skip
-        result = originate_leg(
-            self.switch,
-            dial_string(self.routing, callback.caller_number),
-            callback.call_uuid,
-            {
-                "origination_caller_id_number": self.routing.outbound_caller_id or agent.extension,
-                "callcenter_call_uuid": callback.call_uuid,
-                "callcenter_agent_id": agent.agent_id,
-                "callcenter_direction": "callback",
-            },
-            self.routing.outbound_timeout,
-        )
+        result = dial_customer(
+            self.switch, self.routing, callback.caller_number, callback.call_uuid, agent,
+            "callback",
+        )  # fmt: skip
         if result == "+OK":
             try:
                 path = self._start_recording(callback)

@@ -136,6 +136,30 @@ def originate_leg(
     return "+OK"
 
 
+def dial_customer(
+    switch: Switch,
+    routing: RoutingSettings,
+    number: str,
+    call_uuid: str,
+    agent: Agent,
+    direction: str,
+) -> str:
+    """Originate the customer leg of an agent's outbound call or callback (the configured
+    dial string and caller id) under the call's uuid; ``'+OK'`` when answered."""
+    return originate_leg(
+        switch,
+        dial_string(routing, number),
+        call_uuid,
+        {
+            "origination_caller_id_number": routing.outbound_caller_id or agent.extension,
+            "callcenter_call_uuid": call_uuid,
+            "callcenter_agent_id": agent.agent_id,
+            "callcenter_direction": direction,
+        },
+        routing.outbound_timeout,
+    )  # fmt: skip
+
+
 @dataclass
 class Consult:
     """An agent's consultation in progress (the caller holds with music)."""

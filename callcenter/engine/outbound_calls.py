@@ -25,7 +25,7 @@ from callcenter.acd.agents import Agent, AgentStateError
 from callcenter.config import RoutingSettings
 from callcenter.engine.agents import AgentBook
 from callcenter.engine.bus import AgentOffered, Bus, CallAnswered, CallEnded, utcnow
-from callcenter.engine.cti import check_number, dial_string, originate_leg
+from callcenter.engine.cti import check_number, dial_customer, originate_leg
 from callcenter.engine.cti_events import OutboundCallArrived
 from callcenter.engine.dispatcher import Dispatcher
 from callcenter.engine.recording_start import recording_path, start_stereo_recording
@@ -163,18 +163,9 @@ class OutboundCalls:
             self._fail(call, "ORIGINATOR_CANCEL", "agent")
             return
         customer = gevent.spawn(
-            originate_leg,
-            self.switch,
-            dial_string(self.routing, call.caller_number),
-            call.call_uuid,
-            {
-                "origination_caller_id_number": self.routing.outbound_caller_id or agent.extension,
-                "callcenter_call_uuid": call.call_uuid,
-                "callcenter_agent_id": agent.agent_id,
-                "callcenter_direction": "outbound",
-            },
-            self.routing.outbound_timeout,
-        )
+            dial_customer, self.switch, self.routing, call.caller_number, call.call_uuid, agent,
+            "outbound",
+        )  # fmt: skip
         while not customer.ready():  # the agent may give up while the customer rings
             customer.join(timeout=0.1)
             if not customer.ready() and call.agent_gone.is_set():

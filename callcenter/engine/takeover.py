@@ -34,6 +34,7 @@ TALKING = (AgentState.ON_CALL, AgentState.ON_HOLD)
 # The old process bridges, then marks the agent on_call: a crash in between leaves it ringing.
 MAYBE_TALKING = (*TALKING, AgentState.RINGING)
 AGENT_GONE_GRACE = 0.5  # seconds
+WATCH_SECONDS = 15.0
 
 
 @dataclass
@@ -84,13 +85,27 @@ class Takeover:
             try:
                 if agent.state in MAYBE_TALKING and agent.call_uuid and self._adopt(agent):
                     continue
-                if agent.state == AgentState.WRAP_UP and agent.wrap_up_until is not None:
-                    # finish_wrap_up waits for what is left of it (or ends it now)
-                    gevent.spawn(self.finish_wrap_up, agent.agent_id, agent.call_uuid)
+                if agent.state == AgentState.WRAP_UP:  # without a deadline: ended by hand
+                    if agent.wrap_up_until is not None:  # waits for what is left of it
+                        gevent.spawn(self.finish_wrap_up, agent.agent_id, agent.call_uuid)
                     continue
             except SwitchError as exc:
                 log.warning("call not taken over", agent_id=agent.agent_id, error=str(exc))
             self.agents.release(agent.agent_id)
+        if self.calls:
+            gevent.spawn(self._watch)
+
+    def _watch(self) -> None:
+        """A hangup missed while the event socket reconnected must not leave an agent on a
+        call forever: check the taken-over calls now and then."""
+        while self.calls:
+            gevent.sleep(WATCH_SECONDS)
+            for call in list(self.calls.values()):
+                try:
+                    if not self._exists(call.call_uuid):
+                        self._ended(call, "", "system")
+                except SwitchError as exc:
+                    log.warning("taken-over call not checked", error=str(exc))
 
     def close_orphans(self, snapshots: RedisSnapshots, node: str) -> int:
         """Records kept for this node's calls that ended while no engine ran (the caller hung

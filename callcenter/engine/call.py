@@ -343,19 +343,19 @@ class CallHandler(QueueSteps, PostCallSteps):
             # the bridge) and the next engine process takes the call over with its record.
             self.log.info("engine stopping: the call is left to the next engine process")
             return
-        cause, disposition = "", ""
+        cause, caller_hung_up = "", False
         try:
             complete = self.session.wait_event(
                 "CHANNEL_HANGUP_COMPLETE", timeout=5.0, even_if_gone=True
             )
             cause = complete.get("Hangup-Cause", "") or ""
-            disposition = complete.variable("sip_hangup_disposition", "") or ""
+            caller_hung_up = complete.far_end_hung_up
         except (SessionGone, CommandTimeout):
             gone = self.session.wait_gone(0)
             cause = gone.cause if gone else ""
         if self.agent_hung_up:  # the conversation ended by the agent; the survey came after
             hangup_by = "agent"
-        elif disposition.startswith("recv_"):
+        elif caller_hung_up:
             hangup_by = "caller"
         elif self.agent_leg:
             hangup_by = "agent"

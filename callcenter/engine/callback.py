@@ -214,6 +214,5 @@ class Callbacks:
         callback = self.calls.get(event.uuid)
         if callback is None or not callback.connected:
             return  # the caller's first leg, or an attempt still being decided
-        disposition = event.get("variable_sip_hangup_disposition") or ""
-        hangup_by = "caller" if disposition.startswith("recv_") else "agent"
+        hangup_by = "caller" if event.far_end_hung_up else "agent"
         self._end(callback, event.get("Hangup-Cause") or "", hangup_by)

@@ -218,6 +218,5 @@ class OutboundCalls:
         call = self.calls.get(leg)
         if call is None or not call.agent_leg:  # not yet connected: _connect decides
             return
-        disposition = event.get("variable_sip_hangup_disposition") or ""
-        hangup_by = "caller" if disposition.startswith("recv_") else "agent"
+        hangup_by = "caller" if event.far_end_hung_up else "agent"
         self._ended(call, event.get("Hangup-Cause") or "", hangup_by)

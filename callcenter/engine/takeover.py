@@ -150,8 +150,7 @@ class Takeover:
         uuid = event.uuid
         call = self.calls.get(uuid)
         if call is not None:
-            disposition = event.variable("sip_hangup_disposition", "") or ""
-            by = "caller" if disposition.startswith("recv_") and not call.agent_hung_up else "agent"
+            by = "caller" if event.far_end_hung_up and not call.agent_hung_up else "agent"
             self._ended(call, event.get("Hangup-Cause", "") or "", by)
             return
         for call in list(self.calls.values()):

@@ -115,6 +115,12 @@ class Event:
         return self.headers.get("variable_" + name, default)
 
     @property
+    def far_end_hung_up(self) -> bool:
+        """The channel's far end hung up (``sip_hangup_disposition`` recv_bye / recv_cancel),
+        not FreeSWITCH or the engine (send_bye ...)."""
+        return (self.variable("sip_hangup_disposition") or "").startswith("recv_")
+
+    @property
     def variables(self) -> dict[str, str]:
         """All channel variables on the event (without the ``variable_`` prefix)."""
         if self._variables is None:

@@ -28,8 +28,12 @@ from callcenter.store.tickets import Ticket
 from callcenter.store.users import User
 from callcenter.tickets import service as svc
 from callcenter.tickets.access import Viewer, can_open
+from callcenter.tickets.call_links import link_call, linked_calls, materialise_call_links
+from callcenter.tickets.callbacks import record_callback_outcome, schedule_callback, start_callback
 from callcenter.tickets.dial_links import link_dialled_calls
+from callcenter.tickets.escalation import sla_state
 from callcenter.tickets.models import TicketCallback
+from callcenter.tickets.search import search_tickets
 from callcenter.tickets.workflow import ACTIONS, TicketError, allowed_actions
 from console.api import problem
 from console.auth import db_session, role_required
@@ -45,7 +49,7 @@ def _settings() -> Any:
 
 def ticket_json(ticket: Ticket, settings: Any, now: datetime | None = None) -> dict[str, Any]:
     """A ticket's summary with its SLA state at ``now``."""
-    state = svc.sla_state(settings, ticket, now or utcnow())
+    state = sla_state(settings, ticket, now or utcnow())
     return {
         "number": ticket.number,
         "subject": ticket.subject,
@@ -69,7 +73,7 @@ def ticket_json(ticket: Ticket, settings: Any, now: datetime | None = None) -> d
 
 def _detail(session: Any, ticket: Ticket) -> dict[str, Any]:
     # a call linked while live has its record now; a callback dialled from here has one
-    if link_dialled_calls(session, ticket) + svc.materialise_call_links(session, ticket):
+    if link_dialled_calls(session, ticket) + materialise_call_links(session, ticket):
         session.commit()
     users = {u.id: u.username for u in session.scalars(select(User))}
     callbacks = session.scalars(
@@ -95,7 +99,7 @@ def _detail(session: Any, ticket: Ticket) -> dict[str, Any]:
             }
             for h in ticket.history
         ],
-        "calls": svc.linked_calls(session, ticket),
+        "calls": linked_calls(session, ticket),
         "callbacks": [
             {
                 "id": c.id,
@@ -186,14 +190,14 @@ def _change(session: Any, ticket: Ticket, what: str, data: Any) -> None:
     elif what == "comment":
         svc.add_comment(session, ticket, data.get("body", ""), actor_id=actor)
     elif what == "link_call":
-        svc.link_call(
+        link_call(
             session, ticket, data.get("call_uuid", ""), actor, data.get("caller_number") or None
         )
     elif what == "update":
         fields = {k: data.get(k) for k in ("subject", "category", "priority") if data.get(k)}
         svc.update_fields(session, ticket, _settings(), actor_id=actor, **fields)
     elif what == "callback":
-        svc.schedule_callback(
+        schedule_callback(
             session,
             ticket,
             data.get("number", ""),
@@ -205,7 +209,7 @@ def _change(session: Any, ticket: Ticket, what: str, data: Any) -> None:
         callback = session.get(TicketCallback, _int(data.get("callback_id")))
         if callback is None or callback.ticket_id != ticket.id:
             raise TicketError("no such callback on this ticket")
-        svc.record_callback_outcome(session, callback, data.get("outcome", ""), actor_id=actor)
+        record_callback_outcome(session, callback, data.get("outcome", ""), actor_id=actor)
     else:
         raise TicketError(f"unknown change {what!r}")
 
@@ -230,7 +234,7 @@ def mark_callback_dialled(callback_id: int, number: str) -> tuple[Response, int]
         if not may_open(callback.ticket):
             return problem(403, NOT_YOURS)
         try:
-            svc.start_callback(session, callback, actor_id=current_user.id)
+            start_callback(session, callback, actor_id=current_user.id)
         except TicketError as exc:
             return problem(409, str(exc))
         session.commit()
@@ -246,7 +250,7 @@ def api_list() -> Response | tuple[Response, int]:
     """Tickets by ?q=, status (or 'open'), category, priority, customer, mine=1, overdue=1."""
     with db_session() as session:
         try:
-            tickets = svc.search_tickets(session, **_filters(request.args))
+            tickets = search_tickets(session, **_filters(request.args))
         except TicketError as exc:
             return problem(400, str(exc))
         return jsonify(tickets=[ticket_json(t, _settings()) for t in tickets])
@@ -317,7 +321,7 @@ def list_page() -> str | tuple[str, int]:
         try:
             tickets = [
                 ticket_json(t, _settings())
-                for t in svc.search_tickets(session, **_filters(request.args))
+                for t in search_tickets(session, **_filters(request.args))
             ]
             error = None
         except TicketError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from callcenter.tickets.service import Escalation
+from callcenter.tickets.escalation import Escalation
 
 __all__ = ["TICKET_ALERTS", "publish_alerts"]
 

@@ -21,7 +21,7 @@ def escalate(ctx: click.Context, url: str | None, no_publish: bool) -> None:
     from callcenter.config import load_settings
     from callcenter.live.errors import LiveError
     from callcenter.store.session import session_scope
-    from callcenter.tickets.service import escalate_due
+    from callcenter.tickets.escalation import escalate_due
 
     settings = load_settings()
     with session_scope(url or settings.database.url) as session:

@@ -34,7 +34,8 @@ def link_dialled_calls(
 ) -> int:
     """Link the recorded calls dialled from ``ticket`` (or from any ticket, for calls started
     after ``since``, default the last two days); returns how many links were added."""
-    from callcenter.tickets.service import get_ticket, link_call
+    from callcenter.tickets.call_links import link_call
+    from callcenter.tickets.service import get_ticket
 
     now = now or utcnow()
     query = (

@@ -2,7 +2,7 @@
 
 A call's SQL record is written when the call ends, so a ticket made during the call is
 linked by the call's uuid first (:class:`TicketCallRef`); the ``ticket_calls`` row follows
-once the record exists (see ``service.materialise_call_links``).
+once the record exists (see ``call_links.materialise_call_links``).
 """
 
 from __future__ import annotations

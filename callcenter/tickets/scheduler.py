@@ -21,8 +21,9 @@ from callcenter.live.errors import LiveError
 from callcenter.logs import get_logger
 from callcenter.store.base import utcnow
 from callcenter.tickets.alerts import publish_alerts
+from callcenter.tickets.call_links import materialise_pending_links
 from callcenter.tickets.dial_links import link_dialled_calls
-from callcenter.tickets.service import Escalation, escalate_due, materialise_pending_links
+from callcenter.tickets.escalation import Escalation, escalate_due
 
 __all__ = ["EscalationJob"]
 

@@ -57,6 +57,7 @@ from callcenter.store.repositories import create_user, insert_call
 from callcenter.store.session import session_scope
 from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
+from callcenter.tickets.callbacks import schedule_callback
 from console import create_app
 from tests.support.console import signed_in_client
 
@@ -306,7 +307,7 @@ def seeded(db_url: str, tmp_path: Path) -> dict[str, Any]:
                 ("cs_b", agents["1008"], "customer_service"),
             )
         }
-        callback = svc.schedule_callback(
+        callback = schedule_callback(
             session, tickets["a"], "13800138000", datetime.now(UTC) + timedelta(hours=1)
         )
         session.flush()

@@ -11,6 +11,7 @@ from callcenter.config import TicketSettings
 from callcenter.store.repositories import create_user
 from callcenter.tickets import service as svc
 from callcenter.tickets.access import Viewer, can_open
+from callcenter.tickets.search import search_tickets
 
 SETTINGS = TicketSettings()
 
@@ -32,14 +33,14 @@ def test_python_rule_and_sql_clause_pick_the_same_tickets(db_session: Session) -
             department=department,
             actor_id=creator,
         )
-    everything = svc.search_tickets(db_session)
+    everything = search_tickets(db_session)
     for viewer in (
         Viewer(me.id, "agent", "technical"),
         Viewer(me.id, "agent", None),
         Viewer(other.id, "agent", "billing"),
         Viewer(me.id, "supervisor", None),
     ):
-        in_sql = {t.number for t in svc.search_tickets(db_session, visible_to=viewer)}
+        in_sql = {t.number for t in search_tickets(db_session, visible_to=viewer)}
         in_python = {t.number for t in everything if can_open(viewer, t)}
         assert in_sql == in_python, viewer
     mine = {t.subject for t in everything if can_open(Viewer(me.id, "agent", "technical"), t)}
@@ -64,6 +65,6 @@ def test_the_visibility_filter_comes_before_the_limit(db_session: Session) -> No
     for n in range(10):  # newer, another department's
         svc.create_ticket(db_session, SETTINGS, subject=f"theirs {n}", department="technical")
     viewer = Viewer(agent.id, "agent", "billing")
-    found = svc.search_tickets(db_session, visible_to=viewer, limit=5)
+    found = search_tickets(db_session, visible_to=viewer, limit=5)
     assert [t.number for t in found] == [t.number for t in reversed(visible)]
-    assert len(svc.search_tickets(db_session, visible_to=viewer, limit=2)) == 2
+    assert len(search_tickets(db_session, visible_to=viewer, limit=2)) == 2

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from callcenter.config import TicketSettings
 from callcenter.store.repositories import add_call_event, insert_call
 from callcenter.tickets import service as svc
+from callcenter.tickets.call_links import linked_calls
 from callcenter.tickets.dial_links import link_dialled_calls
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -35,7 +36,7 @@ def test_dialled_calls_are_linked_by_the_job_and_by_the_ticket_page(db_session: 
     # the periodic job: calls of the last two days, once
     assert link_dialled_calls(db_session, now=T0 + timedelta(hours=2)) == 1
     assert link_dialled_calls(db_session, now=T0 + timedelta(hours=2)) == 0
-    (call,) = svc.linked_calls(db_session, first)
+    (call,) = linked_calls(db_session, first)
     assert (call["call_uuid"], call["recorded"], call["dialled_number"]) == (
         "d-1",
         True,
@@ -47,7 +48,7 @@ def test_dialled_calls_are_linked_by_the_job_and_by_the_ticket_page(db_session: 
         "d-1",
     )
     # the ticket page looks for its own dialled calls, however old
-    assert svc.linked_calls(db_session, second) == []
+    assert linked_calls(db_session, second) == []
     assert link_dialled_calls(db_session, second) == 1
-    assert [c["call_uuid"] for c in svc.linked_calls(db_session, second)] == ["d-4"]
+    assert [c["call_uuid"] for c in linked_calls(db_session, second)] == ["d-4"]
     assert link_dialled_calls(db_session, second) == 0

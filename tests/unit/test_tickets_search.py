@@ -11,6 +11,7 @@ from callcenter.config import TicketSettings
 from callcenter.store.repositories import create_user
 from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
+from callcenter.tickets.search import search_tickets
 from callcenter.tickets.workflow import TicketError
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -36,7 +37,7 @@ def test_every_filter_and_the_text_search(db_session: Session) -> None:
     svc.apply_action(db_session, done, "resolve", now=T0)
 
     def search(**filters: object) -> list[str]:
-        return subjects(svc.search_tickets(db_session, **filters))
+        return subjects(search_tickets(db_session, **filters))
 
     assert search(category="repair") == ["Router broken", "Slow line"]
     assert search(priority="urgent") == ["Slow line"]
@@ -59,4 +60,4 @@ def test_every_filter_and_the_text_search(db_session: Session) -> None:
     assert search(category="repair", query="line", status="open") == ["Slow line"]
     for bad in ({"status": "lost"}, {"priority": "whenever"}):
         with pytest.raises(TicketError):
-            svc.search_tickets(db_session, **bad)
+            search_tickets(db_session, **bad)

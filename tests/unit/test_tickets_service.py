@@ -11,6 +11,10 @@ from callcenter.config import TicketSettings
 from callcenter.store.repositories import create_user, insert_call
 from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
+from callcenter.tickets.call_links import linked_calls, materialise_pending_links
+from callcenter.tickets.callbacks import record_callback_outcome, schedule_callback, start_callback
+from callcenter.tickets.escalation import escalate_due
+from callcenter.tickets.search import search_tickets
 from callcenter.tickets.workflow import TicketError, WorkflowError
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -90,31 +94,29 @@ def test_call_link_waits_for_the_record_and_callbacks(db_session: Session) -> No
         now=T0,
     )
     assert "queue: support" in ticket.description and "IVR: menu > billing" in ticket.description
-    assert [c["recorded"] for c in svc.linked_calls(db_session, ticket)] == [False]
+    assert [c["recorded"] for c in linked_calls(db_session, ticket)] == [False]
     insert_call(db_session, "u-1", caller_number="13800138000")
-    assert [c["recorded"] for c in svc.linked_calls(db_session, ticket)] == [True]
-    callback = svc.schedule_callback(
-        db_session, ticket, "13800138000", T0 + timedelta(hours=3), now=T0
-    )
-    svc.start_callback(db_session, callback, now=T0 + timedelta(hours=3))
-    svc.record_callback_outcome(db_session, callback, "reached, explained the bill")
+    assert [c["recorded"] for c in linked_calls(db_session, ticket)] == [True]
+    callback = schedule_callback(db_session, ticket, "13800138000", T0 + timedelta(hours=3), now=T0)
+    start_callback(db_session, callback, now=T0 + timedelta(hours=3))
+    record_callback_outcome(db_session, callback, "reached, explained the bill")
     assert callback.status == "done"
     assert ticket.comments[-1].body == "Callback 13800138000: reached, explained the bill"
     with pytest.raises(TicketError, match="already done"):
-        svc.record_callback_outcome(db_session, callback, "again")
+        record_callback_outcome(db_session, callback, "again")
 
 
 def test_escalate_due_applies_levels_once(db_session: Session) -> None:
     ticket = svc.create_ticket(db_session, SETTINGS, subject="Rude", category="complaint", now=T0)
-    assert svc.escalate_due(db_session, SETTINGS, T0 + timedelta(minutes=10)) == []
-    first = svc.escalate_due(db_session, SETTINGS, T0 + timedelta(minutes=31))
+    assert escalate_due(db_session, SETTINGS, T0 + timedelta(minutes=10)) == []
+    first = escalate_due(db_session, SETTINGS, T0 + timedelta(minutes=31))
     assert [(e.old_level, e.new_level, e.target) for e in first] == [(0, 1, "team supervisor")]
-    again = svc.escalate_due(db_session, SETTINGS, T0 + timedelta(minutes=40))
+    again = escalate_due(db_session, SETTINGS, T0 + timedelta(minutes=40))
     assert [(e.old_level, e.new_level, e.response_overdue) for e in again] == [(1, 1, True)]
-    svc.escalate_due(db_session, SETTINGS, T0 + timedelta(minutes=61))
+    escalate_due(db_session, SETTINGS, T0 + timedelta(minutes=61))
     assert ticket.escalation_level == 2
     assert [h.new_value for h in ticket.history if h.action == "escalate"] == ["1", "2"]
-    overdue = svc.search_tickets(db_session, overdue_at=T0 + timedelta(minutes=31))
+    overdue = search_tickets(db_session, overdue_at=T0 + timedelta(minutes=31))
     assert [t.number for t in overdue] == [ticket.number]
 
 
@@ -153,10 +155,10 @@ def test_pending_call_links_are_written_once_the_record_exists(db_session: Sessi
     ticket = svc.create_ticket(
         db_session, SETTINGS, subject="From a live call", call={"call_uuid": "c-live"}, now=T0
     )
-    assert svc.materialise_pending_links(db_session) == 0  # the call is still live
+    assert materialise_pending_links(db_session) == 0  # the call is still live
     call = insert_call(db_session, "c-live", caller_number="13800138000", started_at=T0)
     insert_call(db_session, "c-other", caller_number="13800138001", started_at=T0)
-    assert svc.materialise_pending_links(db_session) == 1
-    assert svc.materialise_pending_links(db_session) == 0
+    assert materialise_pending_links(db_session) == 1
+    assert materialise_pending_links(db_session) == 0
     db_session.refresh(ticket)
     assert [link.call_id for link in ticket.call_links] == [call.id]

@@ -1,0 +1,121 @@
+"""Follow-up callbacks of a ticket: schedule one, mark it dialled, record its outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from callcenter.store.base import utcnow
+from callcenter.store.enums import TicketStatus
+from callcenter.store.tickets import Ticket
+from callcenter.tickets.common import record_history
+from callcenter.tickets.customers import normalise_number
+from callcenter.tickets.models import TicketCallback
+from callcenter.tickets.service import add_comment
+from callcenter.tickets.workflow import OPEN_STATUSES, TicketError
+
+__all__ = ["record_callback_outcome", "schedule_callback", "start_callback"]
+
+
+def schedule_callback(
+    session: Session,
+    ticket: Ticket,
+    number: str,
+    due_at: datetime,
+    *,
+    note: str | None = None,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+) -> TicketCallback:
+    """Schedule a follow-up call to ``number`` at ``due_at`` (aware datetime)."""
+    now = now or utcnow()
+    if due_at.tzinfo is None:
+        raise TicketError("the callback time needs a time zone (e.g. 2026-01-02T10:00+08:00)")
+    if TicketStatus(ticket.status) not in OPEN_STATUSES:
+        raise TicketError(
+            f"ticket {ticket.number} is {ticket.status}: reopen it to plan a callback"
+        )
+    callback = TicketCallback(
+        ticket_id=ticket.id,
+        number=normalise_number(number),
+        due_at=due_at,
+        status="scheduled",
+        note=(note or "").strip() or None,
+        created_by_id=actor_id,
+        created_at=now,
+    )
+    session.add(callback)
+    session.flush()
+    record_history(
+        session,
+        ticket,
+        actor_id,
+        "callback",
+        "callback",
+        None,
+        f"{callback.number} @ {due_at.isoformat()}",
+        now,
+    )
+    session.flush()
+    return callback
+
+
+def start_callback(
+    session: Session,
+    callback: TicketCallback,
+    *,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+) -> TicketCallback:
+    """Mark the callback as being dialled (the console sent the dial command)."""
+    now = now or utcnow()
+    if callback.status not in ("scheduled", "dialling"):
+        raise TicketError(f"callback #{callback.id} is {callback.status}; schedule a new one")
+    callback.status = "dialling"
+    callback.dialled_at = now
+    callback.dialled_by_id = actor_id
+    record_history(
+        session,
+        callback.ticket,
+        actor_id,
+        "callback_dial",
+        "callback",
+        callback.id,
+        callback.number,
+        now,
+    )
+    session.flush()
+    return callback
+
+
+def record_callback_outcome(
+    session: Session,
+    callback: TicketCallback,
+    outcome: str,
+    *,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+) -> TicketCallback:
+    """Note what came of the callback; it is done and the outcome is a ticket comment."""
+    now = now or utcnow()
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise TicketError("say what came of the callback (e.g. 'reached, problem solved')")
+    if callback.status in ("done", "cancelled"):
+        raise TicketError(f"callback #{callback.id} is already {callback.status}")
+    callback.status = "done"
+    callback.outcome = outcome
+    callback.done_at = now
+    add_comment(
+        session,
+        callback.ticket,
+        f"Callback {callback.number}: {outcome}",
+        actor_id=actor_id,
+        now=now,
+    )
+    record_history(
+        session, callback.ticket, actor_id, "callback_done", "callback", callback.id, outcome, now
+    )
+    session.flush()
+    return callback

@@ -39,6 +39,7 @@ from callcenter.engine.queue_wait import QueueWait
 from callcenter.engine.readopt import (
     ResumedWait,
     ivr_marks,
+    left_by_earlier_process,
     resumed_wait,
     talking_marks,
     was_in_ivr,
@@ -197,8 +198,10 @@ class CallHandler(QueueSteps, PostCallSteps):
     def run(self) -> None:
         """Handle the call until the caller's channel is gone."""
         session = self.session
-        resumed = resumed_wait(session.variables)
-        readopted = resumed is not None or was_in_ivr(session.variables)
+        variables = session.variables
+        earlier = left_by_earlier_process(variables, self.ivr.owner)
+        resumed = resumed_wait(variables) if earlier else None
+        readopted = earlier and (resumed is not None or was_in_ivr(variables))
         if not readopted:
             self.bus.publish(
                 CallArrived(

@@ -97,6 +97,13 @@ def was_in_ivr(variables: Mapping[str, str]) -> bool:
     return variables.get(STAGE) == "ivr" and bool(variables.get(OWNER))
 
 
+def left_by_earlier_process(variables: Mapping[str, str], owner: str) -> bool:
+    """Whether an earlier engine process marked this caller (a caller this process sent on
+    to another hotline number carries this process's own mark: a new call, not a re-adoption)."""
+    mark = variables.get(OWNER, "")
+    return bool(mark) and mark != owner
+
+
 class RedisSnapshots:
     """Open call records in Redis (``open-record:<uuid>``) while their calls last."""
 

@@ -22,29 +22,8 @@ from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.support.engine_process import hotline_actions, start_engine
-from tests.support.flows import QUEUES, sample_flows
-
-PASSWORD = "sim-secret-1"
-SCALE = 0.25  # simulated durations run 4x faster
-
-
-def seed_agents(
-    db_url: str, extensions: list[str], queues: list[str], strategy: str = "longest-idle-agent"
-) -> None:
-    """Queues with ``strategy``; agents in every queue, the last extension at position 1."""
-    with session_scope(db_url) as session:
-        rows = {
-            name: models.Queue(name=name, wrap_up_seconds=1, strategy=strategy) for name in queues
-        }
-        session.add_all(rows.values())
-        for position, extension in enumerate(reversed(extensions), start=1):
-            agent = models.Agent(
-                number=extension, sip_user=extension, display_name=f"Agent {extension}"
-            )
-            session.add(agent)
-            for name in queues:
-                session.add(models.AgentQueue(agent=agent, queue=rows[name], position=position))
+from tests.support.center import RINGING, Center
+from tests.support.engine_process import hotline_actions
 
 
 def eventually(check: Callable[[], object], timeout: float = 15.0, what: str = "") -> object:
@@ -67,31 +46,9 @@ def call_rows(db_url: str) -> list[models.Call]:
 def center(
     request: pytest.FixtureRequest, tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str
 ) -> Iterator[dict]:
-    marker = request.node.get_closest_marker("queue_strategy")
-    strategy = marker.args[0] if marker else "longest-idle-agent"
-    seed_agents(db_url, ["1000", "1001"], QUEUES, strategy)
-    flows = sample_flows(tmp_path / "flows")
-    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
-    engine = start_engine(
-        tmp_path,
-        esl_port=switch.port,
-        esl_password=PASSWORD,
-        db_url=db_url,
-        redis_url=redis_url,
-        redis_prefix=redis_prefix,
-        ROUTING__RING_TIMEOUT="4",
-        ROUTING__MAX_NO_ANSWER="2",
-        IVR__FLOWS=str(flows),
-        RECORDING__KEEP_WAV="true",  # the test opens the WAV after post-processing ran
-    )
-    switch.dialplan["5000"] = f"127.0.0.1:{engine.outbound_port} async full"
-    live = LiveStore(redis_url, redis_prefix)
-    try:
-        yield {"switch": switch, "engine": engine, "live": live, "db_url": db_url, "tmp": tmp_path}
-    finally:
-        engine.stop()
-        switch.stop()
-        live.close()
+    env = RINGING | {"RECORDING__KEEP_WAV": "true"}  # the test opens the WAV after processing
+    with Center(tmp_path, db_url, redis_url, redis_prefix, request=request, env=env) as built:
+        yield built.as_dict()
 
 
 def sign_in(center: dict, *extensions: str) -> None:

@@ -19,46 +19,20 @@ from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import (
-    PASSWORD,
-    SCALE,
-    call_rows,
-    eventually,
-    seed_agents,
-    sign_in,
-)
-from tests.support.engine_process import hotline_actions, start_engine
-from tests.support.flows import QUEUES, sample_flows
+from tests.integration.test_engine_calls import call_rows, eventually, sign_in
+from tests.support.center import RINGING, Center
 
 CUSTOMER = "13900139000"
 
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
-    seed_agents(db_url, ["1000", "1001"], QUEUES)
-    flows = sample_flows(tmp_path / "flows")
-    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
-    engine = start_engine(
-        tmp_path,
-        esl_port=switch.port,
-        esl_password=PASSWORD,
-        db_url=db_url,
-        redis_url=redis_url,
-        redis_prefix=redis_prefix,
-        ROUTING__RING_TIMEOUT="4",
-        ROUTING__MAX_NO_ANSWER="2",
-        ROUTING__OUTBOUND_CALLER_ID="4000",
-        ROUTING__OUTBOUND_DIAL_STRING="sofia/internal/{number}@127.0.0.1:5090",
-        IVR__FLOWS=str(flows),
-    )
-    switch.dialplan["5000"] = hotline_actions(f"127.0.0.1:{engine.outbound_port} async full")
-    live = LiveStore(redis_url, redis_prefix)
-    try:
-        yield {"switch": switch, "engine": engine, "live": live, "db_url": db_url, "tmp": tmp_path}
-    finally:
-        engine.stop()
-        switch.stop()
-        live.close()
+    env = RINGING | {
+        "ROUTING__OUTBOUND_CALLER_ID": "4000",
+        "ROUTING__OUTBOUND_DIAL_STRING": "sofia/internal/{number}@127.0.0.1:5090",
+    }
+    with Center(tmp_path, db_url, redis_url, redis_prefix, env=env, hotline="shipped") as built:
+        yield built.as_dict()
 
 
 def command(center: dict, agent_id: str, action: str, **fields: str) -> None:

@@ -6,7 +6,6 @@ and flooding callers are refused before any flow; the after-hours flow records a
 
 from __future__ import annotations
 
-import json
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,54 +13,28 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, audio, press, wait, wait_for
 from callcenter.store import models
 from callcenter.store.session import session_scope
 from callcenter.tickets.models import TicketCallRef
-from tests.integration.test_engine_calls import (
-    PASSWORD,
-    SCALE,
-    call_rows,
-    eventually,
-    seed_agents,
-    sign_in,
-)
-from tests.support.engine_process import start_engine
-from tests.support.flows import QUEUES, sample_flows
+from tests.integration.test_engine_calls import call_rows, eventually, sign_in
+from tests.support.center import Center
 
 
 @pytest.fixture
 def center(
     request: pytest.FixtureRequest, tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str
 ) -> Iterator[dict]:
-    marker = request.node.get_closest_marker("engine_env")
-    extra = dict(marker.kwargs) if marker else {}
-    seed_agents(db_url, ["1000", "1001"], QUEUES)
-    flows = sample_flows(tmp_path / "flows", notice=True)  # main.yaml as shipped (open hours)
-    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
-    engine = start_engine(
+    with Center(
         tmp_path,
-        esl_port=switch.port,
-        esl_password=PASSWORD,
-        db_url=db_url,
-        redis_url=redis_url,
-        redis_prefix=redis_prefix,
-        IVR__FLOWS=str(flows),
-        IVR__NUMBERS=json.dumps({"5001": "after_hours", "5002": "survey"}),
-        **extra,
-    )
-    target = f"127.0.0.1:{engine.outbound_port} async full"
-    switch.dialplan["5000"] = target
-    switch.dialplan["5001"] = target
-    switch.dialplan["5002"] = target
-    live = LiveStore(redis_url, redis_prefix)
-    try:
-        yield {"switch": switch, "engine": engine, "live": live, "db_url": db_url, "tmp": tmp_path}
-    finally:
-        engine.stop()
-        switch.stop()
-        live.close()
+        db_url,
+        redis_url,
+        redis_prefix,
+        request=request,
+        notice=True,  # main.yaml as shipped (open hours)
+        numbers={"5001": "after_hours", "5002": "survey"},
+    ) as built:
+        yield built.as_dict()
 
 
 MENU = (

@@ -19,22 +19,21 @@ import threading
 import time
 import wave
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import redis
 from sqlalchemy import select
 
-from callcenter.sim import Caller, Switch, hangup, press, wait, wait_for
+from callcenter.sim import Caller, hangup, press, wait, wait_for
 from callcenter.store import models
 from callcenter.store.migrate import upgrade
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import PASSWORD, SCALE, eventually
-from tests.support.engine_process import EngineProcess, free_port, start_engine
+from tests.integration.test_engine_calls import eventually
+from tests.support.center import Center
+from tests.support.engine_process import free_port
 from tests.support.flows import NODE_FLOWS, node_flows, write_flow
 
 NUMBERS = {
@@ -76,15 +75,6 @@ class _Webhook(BaseHTTPRequestHandler):
         pass
 
 
-@dataclass
-class Center:
-    switch: Switch
-    engine: EngineProcess
-    db_url: str
-    flows: Path
-    tmp: Path
-
-
 @pytest.fixture(scope="module")
 def center(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Iterator[Center]:
     tmp = tmp_path_factory.mktemp("ivr_nodes")
@@ -107,34 +97,37 @@ def center(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Itera
         HOURS="00:00-24:00",
         HOLIDAYS="[]",
     )
-    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
-    switch.add_softphone("1000", answer_after=0.5, hangup_after=2.0)
-    switch.add_softphone(EXTERNAL, port=5090, register=False, answer_after=0.5, hangup_after=2.0)
-    switch.dialplan["1000"] = [("bridge", "user/1000")]
-    switch.dialplan[EXTERNAL] = [("bridge", f"sofia/internal/{EXTERNAL}@127.0.0.1:5090")]
     prefix = f"nodes{int(time.time() * 1000)}"
-    engine = start_engine(
-        tmp,
-        esl_port=switch.port,
-        esl_password=PASSWORD,
-        db_url=db_url,
-        redis_url=f"{redis_server}/0",
-        redis_prefix=prefix,
-        IVR__FLOWS=str(flows),
-        IVR__PROMPTS=str(prompts),
-        IVR__NUMBERS=json.dumps(NUMBERS),
-        IVR__DEFAULT_FLOW="media",
-        IVR__RELOAD_INTERVAL="0",
-        IVR__FLOOD_MAX_CALLS="0",
-        IVR__TTS_VOICES=json.dumps(VOICES),
-    )
-    for number in NUMBERS:
-        switch.dialplan[number] = f"127.0.0.1:{engine.outbound_port} async full"
+    env = {
+        "IVR__PROMPTS": str(prompts),
+        "IVR__RELOAD_INTERVAL": "0",
+        "IVR__FLOOD_MAX_CALLS": "0",
+        "IVR__TTS_VOICES": json.dumps(VOICES),
+    }
     try:
-        yield Center(switch, engine, db_url, flows, tmp)
+        with Center(
+            tmp,
+            db_url,
+            f"{redis_server}/0",
+            prefix,
+            agents=[],
+            flows=flows,
+            numbers=NUMBERS,
+            default_flow="media",
+            env=env,
+            hotlines=NUMBERS,
+            start=False,
+        ) as built:
+            switch = built.switch
+            switch.add_softphone("1000", answer_after=0.5, hangup_after=2.0)
+            switch.add_softphone(
+                EXTERNAL, port=5090, register=False, answer_after=0.5, hangup_after=2.0
+            )
+            switch.dialplan["1000"] = [("bridge", "user/1000")]
+            switch.dialplan[EXTERNAL] = [("bridge", f"sofia/internal/{EXTERNAL}@127.0.0.1:5090")]
+            built.start_engine()
+            yield built
     finally:
-        engine.stop()
-        switch.stop()
         hook.shutdown()
         client = redis.Redis.from_url(f"{redis_server}/0")
         for key in client.scan_iter(f"{prefix}*"):

@@ -6,30 +6,22 @@ SQL row (the engine reads it at start) and walks a caller through a one-node flo
 
 from __future__ import annotations
 
-import json
 import wave
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pydub import AudioSegment
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, audio, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import (
-    PASSWORD,
-    SCALE,
-    call_rows,
-    eventually,
-    seed_agents,
-    sign_in,
-)
+from tests.integration.test_engine_calls import call_rows, eventually, sign_in
 from tests.integration.test_engine_ivr import event_rows
-from tests.support.engine_process import start_engine
-from tests.support.flows import PLAIN_QUEUE_FLOW, QUEUES
+from tests.support.center import Center
+from tests.support.flows import PLAIN_QUEUE_FLOW
 
 FLOWS = {
     # A queue node with a next node: the flow resumes there when the caller leaves the line.
@@ -55,41 +47,18 @@ nodes:
 def center(
     request: pytest.FixtureRequest, tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str
 ) -> Iterator[dict]:
-    rules = request.node.get_closest_marker("queue_rules")
-    env = request.node.get_closest_marker("engine_env")
-    seed_agents(db_url, ["1000"], QUEUES)
-    if rules:
-        with session_scope(db_url) as session:
-            session.execute(
-                update(models.Queue).where(models.Queue.name == "support").values(**rules.kwargs)
-            )
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    for name, text in FLOWS.items():
-        (flows / f"{name}.yaml").write_text(text.lstrip(), encoding="utf-8")
-    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
-    engine = start_engine(
+    with Center(
         tmp_path,
-        esl_port=switch.port,
-        esl_password=PASSWORD,
-        db_url=db_url,
-        redis_url=redis_url,
-        redis_prefix=redis_prefix,
-        IVR__FLOWS=str(flows),
-        IVR__DEFAULT_FLOW="plain",
-        IVR__NUMBERS=json.dumps({"5000": "plain", "5001": "waiting"}),
-        **(dict(env.kwargs) if env else {}),
-    )
-    target = f"127.0.0.1:{engine.outbound_port} async full"
-    switch.dialplan["5000"] = target
-    switch.dialplan["5001"] = target
-    live = LiveStore(redis_url, redis_prefix)
-    try:
-        yield {"switch": switch, "engine": engine, "live": live, "db_url": db_url, "tmp": tmp_path}
-    finally:
-        engine.stop()
-        switch.stop()
-        live.close()
+        db_url,
+        redis_url,
+        redis_prefix,
+        request=request,
+        agents=["1000"],
+        flows=FLOWS,
+        numbers={"5000": "plain", "5001": "waiting"},
+        default_flow="plain",
+    ) as built:
+        yield built.as_dict()
 
 
 def spoken(caller: object) -> list[str]:

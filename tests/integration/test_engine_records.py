@@ -21,46 +21,18 @@ from callcenter.engine.persistence import EngineStore
 from callcenter.engine.record_buffer import PENDING_STREAM, record_from_dict
 from callcenter.live.messages import decode
 from callcenter.live.names import AGENT_COMMANDS, agent_channel
-from callcenter.live.store import LiveStore
-from callcenter.sim import Switch, press, wait
+from callcenter.sim import press, wait
 from callcenter.store import models
 from callcenter.store.session import make_engine, session_factory, session_scope
-from tests.integration.test_engine_calls import PASSWORD, SCALE, call_rows, eventually, seed_agents
-from tests.support.engine_process import EngineProcess, start_engine
-from tests.support.flows import QUEUES, sample_flows
+from tests.integration.test_engine_calls import call_rows, eventually
+from tests.support.center import RINGING
+from tests.support.center import Center as SharedCenter
 
 TABLES = ("calls", "agent_state_log")
 
 
-class Center:
+class Center(SharedCenter):
     """Simulator, engine process (restartable), Redis and the SQLite file of one test."""
-
-    def __init__(self, tmp: Path, db_url: str, redis_url: str, prefix: str) -> None:
-        self.tmp, self.db_url, self.redis_url, self.prefix = tmp, db_url, redis_url, prefix
-        self.flows = sample_flows(tmp / "flows")
-        self.switch = Switch(password=PASSWORD, time_scale=SCALE).start()
-        self.live = LiveStore(redis_url, prefix)
-        self.engine: EngineProcess | None = None
-
-    def start_engine(self) -> EngineProcess:
-        self.engine = start_engine(
-            self.tmp,
-            esl_port=self.switch.port,
-            esl_password=PASSWORD,
-            db_url=self.db_url,
-            redis_url=self.redis_url,
-            redis_prefix=self.prefix,
-            ROUTING__RING_TIMEOUT="4",
-            ROUTING__MAX_NO_ANSWER="2",
-            IVR__FLOWS=str(self.flows),
-        )
-        self.switch.dialplan["5000"] = f"127.0.0.1:{self.engine.outbound_port} async full"
-        return self.engine
-
-    def stop_engine(self) -> None:
-        if self.engine is not None:
-            self.engine.stop()
-            self.engine = None
 
     def sign_in(self, extension: str) -> None:
         self.live.send_command(AGENT_COMMANDS, {"agent_id": extension, "action": "login"})
@@ -100,21 +72,11 @@ class Center:
         entries = self.live.redis.xrange(self.live.key("stream", PENDING_STREAM))
         return [decode(fields["data"]) for _id, fields in entries]
 
-    def close(self) -> None:
-        self.stop_engine()
-        self.switch.stop()
-        self.live.close()
-
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
-    seed_agents(db_url, ["1000"], QUEUES)
-    center = Center(tmp_path, db_url, redis_url, redis_prefix)
-    try:
-        center.start_engine()
-        yield center
-    finally:
-        center.close()
+    with Center(tmp_path, db_url, redis_url, redis_prefix, agents=["1000"], env=RINGING) as built:
+        yield built
 
 
 def events_of(db_url: str, call_id: int) -> list[str]:

@@ -3,7 +3,6 @@ at their old place, under their old call record (mod_callcenter marks them aband
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,49 +14,33 @@ from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import (
-    PASSWORD,
-    SCALE,
-    call_rows,
-    eventually,
-    seed_agents,
-    sign_in,
-)
-from tests.support.engine_process import EngineProcess, free_port, hotline_actions, start_engine
-from tests.support.flows import QUEUES, plain_queue_flow
+from tests.integration.test_engine_calls import call_rows, eventually, sign_in
+from tests.support.center import Center
+from tests.support.engine_process import EngineProcess, free_port
+from tests.support.flows import PLAIN_QUEUE_FLOW
 
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
-    seed_agents(db_url, ["1000"], QUEUES)
-    flows = plain_queue_flow(tmp_path / "flows")
-    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
-    engines: list[EngineProcess] = []
+    with Center(
+        tmp_path,
+        db_url,
+        redis_url,
+        redis_prefix,
+        agents=["1000"],
+        flows={"plain": PLAIN_QUEUE_FLOW},
+        numbers={"5000": "plain"},
+        default_flow="plain",
+        env={"NODE_ID": "node1"},
+        hotline="shipped",
+        outbound_port=free_port(),  # one engine address, as in a real dialplan (restarts keep it)
+        start=False,
+    ) as built:
 
-    port = free_port()  # one engine address, as in a real dialplan (restarts keep it)
-    switch.dialplan["5000"] = hotline_actions(f"127.0.0.1:{port} async full")
+        def engine(name: str) -> EngineProcess:
+            return built.start_engine(tmp_path / name)
 
-    def engine(name: str) -> EngineProcess:
-        home = tmp_path / name
-        home.mkdir()
-        process = start_engine(
-            home, esl_port=switch.port, esl_password=PASSWORD, db_url=db_url,
-            redis_url=redis_url, redis_prefix=redis_prefix, NODE_ID="node1",
-            RECORDING__PATH=str(tmp_path / "recordings"),
-            IVR__FLOWS=str(flows), IVR__DEFAULT_FLOW="plain",
-            IVR__NUMBERS=json.dumps({"5000": "plain"}), OUTBOUND__PORT=str(port),
-        )  # fmt: skip
-        engines.append(process)
-        return process
-
-    live = LiveStore(redis_url, redis_prefix)
-    try:
-        yield {"switch": switch, "engine": engine, "live": live, "db_url": db_url}
-    finally:
-        for process in engines:
-            process.stop()
-        switch.stop()
-        live.close()
+        yield built.as_dict(engine=engine)
 
 
 def _end(engine: EngineProcess, how: str) -> None:

@@ -7,28 +7,18 @@ agent goes to wrap-up as soon as they hung up. A caller who hangs up first gets 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, hangup, press, wait, wait_for
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import (
-    PASSWORD,
-    SCALE,
-    call_rows,
-    eventually,
-    seed_agents,
-    sign_in,
-)
+from tests.integration.test_engine_calls import call_rows, eventually, sign_in
 from tests.integration.test_engine_ivr import event_rows
-from tests.support.engine_process import start_engine
-from tests.support.flows import QUEUES, sample_flows
+from tests.support.center import Center
 
 MENU = "flite|kal|For sales press 1. For support press 2. For complaints press 3. For the " \
     "operator press 0. To hear these options again press 9."  # fmt: skip
@@ -42,28 +32,17 @@ def said(text: str) -> dict[str, str]:
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
-    seed_agents(db_url, ["1000"], QUEUES)
-    flows = sample_flows(tmp_path / "flows", notice=True)
-    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
-    engine = start_engine(
+    with Center(
         tmp_path,
-        esl_port=switch.port,
-        esl_password=PASSWORD,
-        db_url=db_url,
-        redis_url=redis_url,
-        redis_prefix=redis_prefix,
-        IVR__FLOWS=str(flows),
-        IVR__NUMBERS=json.dumps({"5000": "main"}),
-        IVR__SURVEY_FLOW="survey",
-    )
-    switch.dialplan["5000"] = f"127.0.0.1:{engine.outbound_port} async full"
-    live = LiveStore(redis_url, redis_prefix)
-    try:
-        yield {"switch": switch, "engine": engine, "live": live, "db_url": db_url}
-    finally:
-        engine.stop()
-        switch.stop()
-        live.close()
+        db_url,
+        redis_url,
+        redis_prefix,
+        agents=["1000"],
+        notice=True,
+        numbers={"5000": "main"},
+        env={"IVR__SURVEY_FLOW": "survey"},
+    ) as built:
+        yield built.as_dict()
 
 
 def support_call(switch: Switch, number: str, after: list) -> object:

@@ -7,13 +7,12 @@ Ordering is checked on the agent's own channel (the messages the desktop gets), 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from callcenter.config import load_settings
 from callcenter.live.messages import Subscription
@@ -24,10 +23,9 @@ from callcenter.store import models
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from console import create_app
-from tests.integration.test_engine_calls import PASSWORD, SCALE, eventually, seed_agents, sign_in
+from tests.integration.test_engine_calls import eventually, sign_in
+from tests.support.center import Center
 from tests.support.console import signed_in_client
-from tests.support.engine_process import start_engine
-from tests.support.flows import QUEUES
 
 WRAP_UP = 4  # seconds of wrap-up in the support queue
 BUSY_DELAY = 4  # seconds a busy agent is skipped
@@ -45,45 +43,27 @@ nodes:
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
-    seed_agents(db_url, ["1000", "1001"], QUEUES)
-    with session_scope(db_url) as session:
-        session.execute(
-            update(models.Queue)
-            .where(models.Queue.name == "support")
-            .values(wrap_up_seconds=WRAP_UP)
-        )
-        user = create_user(session, "agent1000", USER_PASSWORD, "agent", language="en")
-        agent = session.scalar(select(models.Agent).where(models.Agent.number == "1000"))
-        agent.user = user
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    (flows / "plain.yaml").write_text(PLAIN_FLOW.lstrip(), encoding="utf-8")
-    switch = Switch(password=PASSWORD, time_scale=SCALE).start()
-    engine = start_engine(
+    with Center(
         tmp_path,
-        esl_port=switch.port,
-        esl_password=PASSWORD,
-        db_url=db_url,
-        redis_url=redis_url,
-        redis_prefix=redis_prefix,
-        ROUTING__RING_TIMEOUT="4",
-        ROUTING__BUSY_DELAY_SECONDS=str(BUSY_DELAY),
-        IVR__FLOWS=str(flows),
-        IVR__DEFAULT_FLOW="plain",
-        IVR__NUMBERS=json.dumps({"5000": "plain"}),
-    )
-    switch.dialplan["5000"] = f"127.0.0.1:{engine.outbound_port} async full"
-    live = LiveStore(redis_url, redis_prefix)
-    settings = load_settings(
-        database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix}
-    )
-    console = create_app(settings, TESTING=True)
-    try:
-        yield {"switch": switch, "engine": engine, "live": live, "console": console}
-    finally:
-        engine.stop()
-        switch.stop()
-        live.close()
+        db_url,
+        redis_url,
+        redis_prefix,
+        queue_rules={"wrap_up_seconds": WRAP_UP},
+        flows={"plain": PLAIN_FLOW},
+        numbers={"5000": "plain"},
+        default_flow="plain",
+        env={"ROUTING__RING_TIMEOUT": "4", "ROUTING__BUSY_DELAY_SECONDS": str(BUSY_DELAY)},
+        start=False,
+    ) as built:
+        with session_scope(db_url) as session:
+            user = create_user(session, "agent1000", USER_PASSWORD, "agent", language="en")
+            agent = session.scalar(select(models.Agent).where(models.Agent.number == "1000"))
+            agent.user = user
+        built.start_engine()
+        settings = load_settings(
+            database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix}
+        )
+        yield built.as_dict(console=create_app(settings, TESTING=True))
 
 
 class Desktop:

@@ -25,14 +25,12 @@ import pytest
 from sqlalchemy import select
 
 from callcenter.live.names import AGENT_COMMANDS
-from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import PASSWORD, call_rows, eventually, seed_agents
+from tests.integration.test_engine_calls import call_rows, eventually
 from tests.integration.test_engine_cti import agent_leg, partner_of
-from tests.support.engine_process import start_engine
-from tests.support.flows import QUEUES, sample_flows
+from tests.support.center import RINGING, Center
 
 TOLERANCE = 0.5  # seconds; see the module docstring
 WRAP_UP = 1.0  # the queues' wrap-up (seed_agents)
@@ -40,29 +38,9 @@ WRAP_UP = 1.0  # the queues' wrap-up (seed_agents)
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
-    seed_agents(db_url, ["1000", "1001"], QUEUES)
-    flows = sample_flows(tmp_path / "flows")
-    switch = Switch(password=PASSWORD, time_scale=1.0).start()
-    engine = start_engine(
-        tmp_path,
-        esl_port=switch.port,
-        esl_password=PASSWORD,
-        db_url=db_url,
-        redis_url=redis_url,
-        redis_prefix=redis_prefix,
-        ROUTING__RING_TIMEOUT="4",
-        ROUTING__MAX_NO_ANSWER="2",
-        IVR__FLOWS=str(flows),
-        RECORDING__FORMAT="wav",  # post-processing keeps the WAV the switch wrote
-    )
-    switch.dialplan["5000"] = f"127.0.0.1:{engine.outbound_port} async full"
-    live = LiveStore(redis_url, redis_prefix)
-    try:
-        yield {"switch": switch, "live": live, "db_url": db_url, "root": tmp_path / "recordings"}
-    finally:
-        engine.stop()
-        switch.stop()
-        live.close()
+    env = RINGING | {"RECORDING__FORMAT": "wav"}  # post-processing keeps the switch's WAV
+    with Center(tmp_path, db_url, redis_url, redis_prefix, env=env, time_scale=1.0) as built:
+        yield built.as_dict(root=tmp_path / "recordings")
 
 
 def command(center: dict, agent_id: str, action: str, **fields: str) -> None:

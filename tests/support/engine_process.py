@@ -60,10 +60,11 @@ def start_engine(
     db_url: str,
     redis_url: str,
     redis_prefix: str,
+    outbound_port: int | None = None,
     **settings: str,
 ) -> EngineProcess:
     """Start ``callcenter serve --no-console`` with env settings; returns once it listens."""
-    outbound_port = free_port()
+    outbound_port = outbound_port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env.update(
         {

@@ -139,7 +139,9 @@ class QueueSteps:
         """Leave a message (it becomes a ticket, as the IVR's voicemail node), then hang up."""
         io.play(self.ivr.voicemail_prompt)
         io.play(BEEP)
-        path = self.ivr.voicemail_dir / f"{self.clock():%Y/%m/%d}" / f"{self.call_uuid}.wav"
+        # filed as the IVR's voicemail node files its messages: <mailbox>/<date>/<call>-<node>
+        folder = self.ivr.voicemail_dir / (mailbox or "general") / f"{self.clock():%Y/%m/%d}"
+        path = folder / f"{self.call_uuid}-overflow.wav"
         recorded = io.record(str(path), max_seconds=120, silence_seconds=5)
         self.bus.publish(
             VoicemailRecorded(

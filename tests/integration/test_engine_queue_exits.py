@@ -139,6 +139,7 @@ def test_exit_key_takes_the_caller_to_voicemail(center: dict) -> None:
     (message,) = [data for kind, data in event_rows(center["db_url"], record.id)
                   if kind == "voicemail_recorded"]  # fmt: skip
     assert message["mailbox"] == "support"
+    assert Path(message["path"]).parts[-5] == "support"  # filed as the IVR node files them
     with wave.open(message["path"]) as wav:
         assert wav.getnframes() > 0
     assert "Please leave a message after the tone." in spoken(caller)

@@ -120,8 +120,9 @@ def test_database_outage_mid_call_loses_nothing(center: Center) -> None:
     assert record_from_dict(buffered).disposition == "answered"
 
     center.database_up()
-    (record,) = eventually(lambda: call_rows(center.db_url), what="call record after outage")
+    # the whole backlog (the record, then its late update) is written before this is logged
     center.engine.wait_for_log('"buffered call records flushed to the database"')
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record after outage")
     assert record.uuid == buffered["call_uuid"] and record.disposition == "answered"
     assert record.talk_seconds and record.talk_seconds > 0
     assert record.hold_seconds == 0.0 and record.wrap_up_seconds >= 1.0  # the late update too

@@ -20,7 +20,7 @@ from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
 from tests.integration.test_engine_calls import call_rows, eventually, sign_in
-from tests.support.center import RINGING, Center
+from tests.support.center import RINGING, Center, event_types
 
 CUSTOMER = "13900139000"
 
@@ -70,17 +70,6 @@ def queue_call(center: dict, agent: str = "1000", **kw: object):
     wait_state(center, agent, "on_call", 20)
     eventually(lambda: partner_of(switch, caller.uuid), what="caller bridged")
     return caller
-
-
-def event_types(db_url: str, call_id: int) -> list[str]:
-    with session_scope(db_url) as session:
-        return list(
-            session.scalars(
-                select(models.CallEvent.type)
-                .where(models.CallEvent.call_id == call_id)
-                .order_by(models.CallEvent.ts, models.CallEvent.id)
-            ).all()
-        )
 
 
 def test_click_to_call_connects_agent_and_customer(center: dict) -> None:

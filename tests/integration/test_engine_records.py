@@ -25,7 +25,7 @@ from callcenter.sim import press, wait
 from callcenter.store import models
 from callcenter.store.session import make_engine, session_factory, session_scope
 from tests.integration.test_engine_calls import call_rows, eventually
-from tests.support.center import RINGING
+from tests.support.center import RINGING, event_types
 from tests.support.center import Center as SharedCenter
 
 TABLES = ("calls", "agent_state_log")
@@ -79,17 +79,6 @@ def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> It
         yield built
 
 
-def events_of(db_url: str, call_id: int) -> list[str]:
-    with session_scope(db_url) as session:
-        return list(
-            session.scalars(
-                select(models.CallEvent.type)
-                .where(models.CallEvent.call_id == call_id)
-                .order_by(models.CallEvent.ts, models.CallEvent.id)
-            )
-        )
-
-
 def recording_of(db_url: str, call_id: int) -> models.Recording:
     with session_scope(db_url) as session:
         return session.scalars(
@@ -126,7 +115,7 @@ def test_database_outage_mid_call_loses_nothing(center: Center) -> None:
     assert record.uuid == buffered["call_uuid"] and record.disposition == "answered"
     assert record.talk_seconds and record.talk_seconds > 0
     assert record.hold_seconds == 0.0 and record.wrap_up_seconds >= 1.0  # the late update too
-    kinds = events_of(center.db_url, record.id)
+    kinds = event_types(center.db_url, record.id)
     assert kinds == [e["kind"] for e in buffered["events"]]
     assert kinds[0] == "call_arrived" and kinds[-1] == "call_ended" and "call_answered" in kinds
     assert eventually(lambda: not center.pending(), what="stream emptied")
@@ -165,7 +154,7 @@ def test_buffered_records_flushed_in_order_and_not_duplicated_after_engine_resta
     assert [r.caller_number for r in rows] == numbers  # written in order
     assert [r.uuid for r in rows] == [c["call_uuid"] for c in calls]
     for row, buffered in zip(rows, calls, strict=True):
-        assert events_of(center.db_url, row.id) == [e["kind"] for e in buffered["events"]]
+        assert event_types(center.db_url, row.id) == [e["kind"] for e in buffered["events"]]
     with session_scope(center.db_url) as session:
         assert session.scalar(select(func.count(models.Call.id))) == 3
 
@@ -205,7 +194,7 @@ def test_pause_and_resume_store_the_paused_stretch(center: Center) -> None:
     recording = recording_of(center.db_url, record.id)
     ((start, end),) = recording.paused
     assert 0 < start < end and 0.4 < end - start < 5
-    kinds = events_of(center.db_url, record.id)
+    kinds = event_types(center.db_url, record.id)
     assert kinds.index("recording_paused") < kinds.index("recording_resumed")
     eventually(lambda: recording_of(center.db_url, record.id).sha256, what="post-processed")
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
@@ -15,7 +15,7 @@ from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
 from tests.integration.test_engine_calls import call_rows, eventually, sign_in
-from tests.support.center import Center
+from tests.support.center import Center, event_types
 from tests.support.engine_process import EngineProcess, free_port
 from tests.support.flows import PLAIN_QUEUE_FLOW
 
@@ -86,12 +86,7 @@ def test_waiting_callers_survive_an_engine_restart_in_their_order(center: dict, 
     assert first.disposition == second.disposition == "answered"
     assert first.answered_at < second.answered_at  # the old order of the line
     assert len(phone.calls) == 2
-    with session_scope(center["db_url"]) as session:
-        kinds = session.scalars(
-            select(models.CallEvent.type)
-            .where(models.CallEvent.call_id == first.id)
-            .order_by(models.CallEvent.ts, models.CallEvent.id)
-        ).all()
+    kinds = event_types(center["db_url"], first.id)
     # One record across both processes: arrival and IVR from the first, the rest after.
     assert kinds[0] == "call_arrived" and "call_readopted" in kinds
     assert kinds.index("call_queued") < kinds.index("call_readopted") < kinds.index("call_answered")
@@ -112,17 +107,6 @@ def _talking(center: dict, how: str = "crash") -> tuple[object, object]:
     return caller, phone
 
 
-def _kinds(db_url: str, call_id: int) -> list[str]:
-    with session_scope(db_url) as session:
-        return list(
-            session.scalars(
-                select(models.CallEvent.type)
-                .where(models.CallEvent.call_id == call_id)
-                .order_by(models.CallEvent.ts, models.CallEvent.id)
-            ).all()
-        )
-
-
 @pytest.mark.parametrize("how", ["crash", "stop"])
 def test_a_call_in_progress_goes_on_and_keeps_its_record_across_a_restart(
     center: dict, how: str
@@ -136,7 +120,7 @@ def test_a_call_in_progress_goes_on_and_keeps_its_record_across_a_restart(
     (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
     assert row.uuid == caller.uuid and row.disposition == "answered"
     assert row.hangup_by == "caller" and row.talk_seconds and row.talk_seconds > 0
-    kinds = _kinds(center["db_url"], row.id)
+    kinds = event_types(center["db_url"], row.id)
     assert kinds[0] == "call_arrived" and kinds[-1] == "call_ended"  # both processes' parts
     assert "call_answered" in kinds
     eventually(lambda: live.get_agent("1000").get("state") == "wrap_up", what="wrap-up")
@@ -207,7 +191,7 @@ def test_a_caller_in_the_ivr_starts_it_again_after_a_crash(center: dict, tmp_pat
         what="answered after choosing the queue in the restarted menu",
     )  # fmt: skip
     assert row.uuid == caller.uuid and row.disposition == "answered"
-    kinds = _kinds(center["db_url"], row.id)
+    kinds = event_types(center["db_url"], row.id)
     assert kinds.count("call_arrived") == 1 and "call_readopted" in kinds
     assert kinds.index("call_readopted") < kinds.index("call_queued")
 
@@ -232,7 +216,7 @@ def test_a_pending_callback_survives_a_restart(center: dict) -> None:
     (row,) = eventually(lambda: call_rows(center["db_url"]), timeout=40, what="call record")
     assert customer.calls, "the customer was called back by the new engine process"
     assert row.uuid == caller.uuid and row.disposition == "callback" and row.answered_at
-    kinds = _kinds(center["db_url"], row.id)
+    kinds = event_types(center["db_url"], row.id)
     assert kinds[0] == "call_arrived" and "callback_requested" in kinds  # the first process
     assert "callback_attempted" in kinds and kinds[-1] == "call_ended"  # the second
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal, Self
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch
@@ -38,6 +38,18 @@ def seed_agents(
             session.add(agent)
             for name in queues:
                 session.add(models.AgentQueue(agent=agent, queue=rows[name], position=position))
+
+
+def event_types(db_url: str, call_id: int) -> list[str]:
+    """The types of a call's event rows, in order."""
+    with session_scope(db_url) as session:
+        return list(
+            session.scalars(
+                select(models.CallEvent.type)
+                .where(models.CallEvent.call_id == call_id)
+                .order_by(models.CallEvent.ts, models.CallEvent.id)
+            )
+        )
 
 
 RINGING = {"ROUTING__RING_TIMEOUT": "4", "ROUTING__MAX_NO_ANSWER": "2"}

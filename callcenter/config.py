@@ -119,6 +119,11 @@ class RoutingSettings(_Section):
     queue_reload_seconds: float = Field(
         30.0, ge=1, le=3600, description="how often queue settings are re-read from SQL"
     )
+    unserved_sweep_seconds: float = Field(
+        5.0, ge=0.5, le=300,
+        description="how often callers waiting in the hotline's fallback (no engine took "
+        "them) are looked for and taken back",
+    )  # fmt: skip
     callback_attempts: int = Field(
         3, ge=1, le=10, description="times a queued callback dials the customer"
     )

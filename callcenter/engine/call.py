@@ -42,6 +42,7 @@ from callcenter.engine.readopt import (
     left_by_earlier_process,
     resumed_wait,
     talking_marks,
+    unserved_since,
     was_in_ivr,
 )
 from callcenter.engine.recording_start import recording_path, start_stereo_recording
@@ -202,13 +203,15 @@ class CallHandler(QueueSteps, PostCallSteps):
         earlier = left_by_earlier_process(variables, self.ivr.owner)
         resumed = resumed_wait(variables) if earlier else None
         readopted = earlier and (resumed is not None or was_in_ivr(variables))
-        if not readopted:
+        if not readopted:  # a caller who dialled while no engine ran arrived back then
+            arrived = unserved_since(session.channel.headers, variables) or self.clock()
             self.bus.publish(
                 CallArrived(
                     call_uuid=self.call_uuid,
                     caller_number=self.caller_number,
                     caller_name=session.caller_name,
                     dialled_number=session.destination_number,
+                    at=arrived,
                 )
             )
         io = SessionCallIO(
@@ -225,6 +228,8 @@ class CallHandler(QueueSteps, PostCallSteps):
             if resumed is not None:  # an earlier engine process left this caller waiting
                 self._resume(io, resumed)
                 return
+            # From here on, an engine that dies leaves the caller to the next one.
+            self._set_marks(ivr_marks(self.ivr.owner))
             if readopted:  # ... or in the IVR: it starts again, under the same record
                 self.log.info("caller in the IVR taken back after a restart")
                 self.bus.publish(CallReadopted(call_uuid=self.call_uuid, queue=""))
@@ -234,7 +239,6 @@ class CallHandler(QueueSteps, PostCallSteps):
                 if refused is not None:
                     self._refuse(io, refused)
                     return
-            self._set_marks(ivr_marks(self.ivr.owner))
             io.prepare()
             outcome = self._run_flow(io)
             self._carry_out(io, outcome)

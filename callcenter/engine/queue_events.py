@@ -53,3 +53,12 @@ class CallReadopted(BusEvent):
     call_uuid: str
     queue: str
     enqueued_at: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndedUnserved(BusEvent):
+    """The call ended while no engine served it (in the hotline's fallback): seen by the next
+    engine process. Such a call is ``abandoned`` when the caller hung up, never
+    ``ivr_completed``."""
+
+    call_uuid: str

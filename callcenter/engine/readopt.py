@@ -1,27 +1,36 @@
-"""Callers survive an engine restart (mod_callcenter marks them abandoned).
+"""Callers survive an engine restart or outage (mod_callcenter marks them abandoned).
 
-While the engine serves a caller, its channel carries what a new engine process needs: the
-owner (node and process), the stage (``ivr`` or ``queue``), for a queue the place in line
-(queue, enqueue time, priority, skills), and ``socket_resume=true`` - when the engine's socket
-closes, FreeSWITCH cuts what the channel runs and goes on with the hotline extension's next
-action (the shipped dialplan plays music) instead of hanging up when that ends. Once the caller
-talks to an agent the marks are cleared (the bridge must not be cut; engine/takeover.py takes
+The shipped hotline extension sets ``socket_resume=true`` before its ``socket`` app, so from
+its first instant a caller is resumable: when the engine's socket closes, FreeSWITCH cuts what
+the channel runs and goes on with the extension's fallback (S09b); when no engine listens, the
+``socket`` app ends at once (S09c). The fallback answers, sets ``cc_unserved=true`` and plays
+music; FreeSWITCH itself never hangs such a caller up (S09a-d).
+
+While the engine serves a caller, its channel also carries what a new engine process needs: the
+owner (node and process), the stage (``ivr`` or ``queue``) and for a queue the place in line
+(queue, enqueue time, priority, skills). Once the caller talks to an agent the marks are
+cleared and socket_resume is turned off (the bridge must not be cut; engine/takeover.py takes
 such calls over). The call's open record is kept in Redis (:class:`RedisSnapshots`).
 
-On start, :func:`find_left_callers` lists the switch's channels an earlier process of this
-node left in the IVR or in a queue, and :func:`send_back` sends each back through its hotline
-extension (``uuid_transfer``): the ``socket`` app connects to the new engine, whose call
-handler reads the marks (:func:`resumed_wait`, :func:`was_in_ivr`) and puts the caller back in
-line at its old place, or starts the IVR again, under the same call record. Their queues offer
-nobody until they are all back (``Dispatcher.expect``), so the old order holds.
+On start, and every few seconds after, :func:`find_left_callers` lists the switch's callers
+that wait in the fallback (or that an earlier process of this node left), and :func:`send_back`
+sends each back through its hotline extension (``uuid_transfer``): the ``socket`` app connects
+to this engine, whose call handler reads the marks (:func:`resumed_wait`, :func:`was_in_ivr`,
+:func:`unserved_since`) and puts the caller back in line at its old place, starts the IVR
+again under the same call record, or - a caller who dialled while no engine ran - takes it as
+a new call that arrived when it dialled. Queues offer nobody until their callers are all back
+(``Dispatcher.expect``), so the old order holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+import gevent
 
 from callcenter.acd.routing import WaitingCall
 from callcenter.engine.records import CallRecord, record_from_json, record_to_json
@@ -37,6 +46,7 @@ OWNER, STAGE, QUEUE, SINCE, PRIORITY, SKILLS = (
     "cc_owner", "cc_stage", "cc_queue", "cc_enqueued_at", "cc_priority", "cc_skills",
 )  # fmt: skip
 RESUME = "socket_resume"
+UNSERVED = "cc_unserved"  # set by the hotline extension's fallback: no engine serves the caller
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +66,7 @@ def owner_mark(node: str, process: str) -> str:
 
 def ivr_marks(owner: str) -> dict[str, str]:
     """A caller in the IVR (or an overflow's flow): taken back by a restarted engine."""
-    return {OWNER: owner, STAGE: "ivr", QUEUE: "", RESUME: "true"}
+    return {OWNER: owner, STAGE: "ivr", QUEUE: "", RESUME: "true", UNSERVED: "false"}
 
 
 def waiting_marks(entry: WaitingCall, owner: str) -> dict[str, str]:
@@ -69,6 +79,7 @@ def waiting_marks(entry: WaitingCall, owner: str) -> dict[str, str]:
         PRIORITY: str(entry.priority),
         SKILLS: ",".join(skill for skill, _level in entry.skills),
         RESUME: "true",
+        UNSERVED: "false",
     }
 
 
@@ -95,6 +106,18 @@ def resumed_wait(variables: Mapping[str, str]) -> ResumedWait | None:
 def was_in_ivr(variables: Mapping[str, str]) -> bool:
     """Whether a re-adopted caller was in the IVR (it starts again)."""
     return variables.get(STAGE) == "ivr" and bool(variables.get(OWNER))
+
+
+def unserved_since(headers: Mapping[str, str], variables: Mapping[str, str]) -> datetime | None:
+    """When a caller that dialled while no engine ran arrived (None for any other call): it
+    waited in the hotline's fallback, unmarked by any engine."""
+    if variables.get(UNSERVED) != "true" or variables.get(OWNER):
+        return None
+    try:
+        micros = int(headers.get("Caller-Channel-Created-Time", "") or 0)
+    except ValueError:
+        return None
+    return datetime.fromtimestamp(micros / 1e6, UTC) if micros else None
 
 
 def left_by_earlier_process(variables: Mapping[str, str], owner: str) -> bool:
@@ -145,16 +168,22 @@ class RedisSnapshots:
 
 @dataclass(frozen=True, slots=True)
 class LeftCaller:
-    """A caller an earlier process of this node left in the IVR or a queue."""
+    """A caller waiting for an engine: in the hotline's fallback, or left by an earlier process."""
 
     call_uuid: str
     dest: str  # the hotline number it dialled
     context: str
-    queue: str  # "" in the IVR
+    queue: str  # "" in the IVR or never served
 
 
-def find_left_callers(switch: Any, owner: str) -> list[LeftCaller]:
-    """The channels an earlier process of this node (not ``owner`` itself) left to music."""
+def find_left_callers(
+    switch: Any, owner: str, *, skip: Collection[str] = (), playing_only: bool = False
+) -> list[LeftCaller]:
+    """The callers on the switch no live engine serves: waiting in the hotline's fallback
+    (``cc_unserved``, never reached an engine or lost it), or marked by an earlier process of
+    this node (a dialplan without the fallback mark). ``skip``: calls this process serves;
+    ``playing_only``: look only at channels running ``playback`` (the fallback's music), as
+    the periodic sweep does."""
     node = owner.partition("/")[0]
     try:
         rows = commands.parse_show_json(switch.api(commands.show_channels()))
@@ -164,14 +193,16 @@ def find_left_callers(switch: Any, owner: str) -> list[LeftCaller]:
     found = []
     for row in rows:
         uuid, dest = row.get("uuid", ""), row.get("dest", "")
-        if not uuid or not dest:
+        if not uuid or not dest or uuid in skip:
+            continue
+        if playing_only and row.get("application") != "playback":
             continue
         mark = _var(switch, uuid, OWNER)
-        if mark.partition("/")[0] != node or mark == owner:  # another node's, or ours
+        if mark.partition("/")[0] not in (node, "") or mark == owner:  # another node's, or ours
             continue
-        stage = _var(switch, uuid, STAGE)
-        if stage not in ("ivr", "queue"):  # talking: engine/takeover.py
-            continue
+        stage = _var(switch, uuid, STAGE) if mark else ""
+        if _var(switch, uuid, UNSERVED) != "true" and stage not in ("ivr", "queue"):
+            continue  # a new call on its way in, or talking to an agent (engine/takeover.py)
         queue = _var(switch, uuid, QUEUE) if stage == "queue" else ""
         found.append(LeftCaller(uuid, dest, row.get("context", ""), queue))
     return found
@@ -192,3 +223,51 @@ def send_back(switch: Any, caller: LeftCaller, default_context: str) -> bool:
 def _var(switch: Any, uuid: str, name: str) -> str:
     value = switch.api(commands.uuid_getvar(uuid, name), check=False).strip()
     return "" if value in ("_undef_", "") or value.startswith("-ERR") else value
+
+
+class TakeBack:
+    """Sends callers no engine serves back to this engine: once at start (what an earlier
+    process left, who dialled while none ran), then every ``interval`` seconds (callers that
+    found this engine's socket unreachable for a moment)."""
+
+    def __init__(
+        self,
+        switch: Any,
+        *,
+        owner: str,
+        context: str,
+        expect: Callable[..., None],
+        adopt: Callable[[str], object],
+        serving: Callable[[], Collection[str]],
+        interval: float,
+    ) -> None:
+        self.switch = switch
+        self.owner = owner
+        self.context = context  # for channels whose context the listing does not show
+        self.expect = expect  # Dispatcher.expect: queues hold until their callers are back
+        self.adopt = adopt  # CallRecorder.adopt: the kept open record goes on
+        self.serving = serving  # uuids of the calls this process serves
+        self.interval = interval
+        self._sent: dict[str, float] = {}  # callers sent back lately (monotonic time)
+
+    def once(self, *, playing_only: bool = False) -> int:
+        """Find the callers no engine serves and send them back; how many went."""
+        now = time.monotonic()
+        for uuid, sent in list(self._sent.items()):
+            if now - sent > 4 * self.interval:  # on its way long enough: look again
+                del self._sent[uuid]
+        skip = self._sent.keys() | set(self.serving())
+        left = find_left_callers(self.switch, self.owner, skip=skip, playing_only=playing_only)
+        # in line again in the old order: their queues wait until they are all back
+        self.expect({c.call_uuid: c.queue for c in left if c.queue}, timeout=10.0)
+        for caller in left:
+            self.adopt(caller.call_uuid)
+            self._sent[caller.call_uuid] = now
+        return sum(send_back(self.switch, caller, self.context) for caller in left)
+
+    def sweep(self) -> None:
+        """Look every ``interval`` seconds, at channels playing (the fallback's music) only."""
+        while True:
+            gevent.sleep(self.interval)
+            if taken := self.once(playing_only=True):
+                log.info("callers found waiting for an engine", callers=taken)

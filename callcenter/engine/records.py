@@ -33,7 +33,12 @@ from callcenter.engine.bus import (
     VoicemailRecorded,
 )
 from callcenter.engine.post_call import AgentLeftCall
-from callcenter.engine.queue_events import CallbackRequested, CallReadopted, QueueLeft
+from callcenter.engine.queue_events import (
+    CallbackRequested,
+    CallReadopted,
+    EndedUnserved,
+    QueueLeft,
+)
 
 
 @dataclass
@@ -64,6 +69,7 @@ class CallRecord:
     overflowed: bool = False  # left a queue for its overflow (and not queued again)
     callback_number: str = ""  # the caller asked to be called back at this number
     agent_left_at: datetime | None = None  # the agent hung up, the caller stayed (survey)
+    ended_unserved: bool = False  # ended while no engine served it (after a crash, an outage)
     survey_score: int | None = None
     hold_seconds: float | None = None  # answered calls: 0.0 when never held
     wrap_up_seconds: float | None = None  # answered calls: wrap-ups finished so far
@@ -87,6 +93,8 @@ class CallRecord:
             return "voicemail"
         if self.overflowed:
             return "overflowed"
+        if self.ended_unserved:  # waited for an engine (IVR or queue) and gave up
+            return "abandoned" if self.hangup_by == "caller" else "failed"
         if self.enqueued_at:
             return "abandoned" if self.hangup_by == "caller" else "failed"
         if self.ivr_outcome in ("hangup", "transfer") or self.hangup_by == "caller":
@@ -325,6 +333,8 @@ class CallRecorder:
                 record.recording_path = event.recording_path or record.recording_path
             case AgentLeftCall():
                 record.agent_left_at = event.at
+            case EndedUnserved():
+                record.ended_unserved = True
             case CallEnded():
                 record.ended_at = event.at
                 record.hangup_cause = event.hangup_cause

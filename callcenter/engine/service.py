@@ -35,7 +35,7 @@ from callcenter.engine.outbound_calls import OutboundCalls
 from callcenter.engine.persistence import EngineStore
 from callcenter.engine.queue_config import load_policies
 from callcenter.engine.queue_stats import QueueStats
-from callcenter.engine.readopt import RedisSnapshots, find_left_callers, owner_mark, send_back
+from callcenter.engine.readopt import RedisSnapshots, TakeBack, owner_mark
 from callcenter.engine.record_buffer import RecordBuffer
 from callcenter.engine.recording_control import RECORDING_ACTIONS, RecordingControl
 from callcenter.engine.recording_jobs import PostProcessQueue
@@ -135,6 +135,11 @@ class Engine:
             end_agent_call=self.agent_calls.end,
         )  # fmt: skip
         self._ivr_paths: dict[str, list[dict[str, str]]] = {}  # call uuid -> nodes so far
+        self.take_back = TakeBack(
+            self.inbound, owner=self.ivr.owner, context=settings.ivr.transfer_context,
+            expect=self.dispatcher.expect, adopt=self.recorder.adopt,
+            serving=self._handlers.keys, interval=routing.unserved_sweep_seconds,
+        )  # fmt: skip
         self.takeover = Takeover(
             switch=self.inbound, bus=self.bus, agents=self.agents, recorder=self.recorder,
             answered=self.agent_calls.answered, queues=self.agent_calls.queues,
@@ -250,21 +255,15 @@ class Engine:
             for agent in held:
                 self.agents.release(agent.agent_id)
             return
-        left = find_left_callers(self.inbound, self.ivr.owner)
-        # in line again in the old order: their queues wait until they are all back
-        self.dispatcher.expect({c.call_uuid: c.queue for c in left if c.queue}, timeout=10.0)
-        adopted = []
-        for caller in left:
-            self.recorder.adopt(caller.call_uuid)
-            if send_back(self.inbound, caller, self.settings.ivr.transfer_context):
-                adopted.append(caller.call_uuid)
+        adopted = self.take_back.once()
         restored = self.callbacks.restore(self.recorder.adopt)
         self.takeover.run(held)
         orphans = self.takeover.close_orphans(self.snapshots, self.settings.node_id)
         log.info(
-            "previous process taken over", callers=len(adopted), callbacks=restored,
+            "previous process taken over", callers=adopted, callbacks=restored,
             talking=len(self.takeover.calls), ended_meanwhile=orphans,
         )  # fmt: skip
+        self._greenlets.append(gevent.spawn(self.take_back.sweep))
 
     def _find_call(self, call_uuid: str) -> Any:
         """The live call with this uuid: inbound, click-to-call or queued callback."""

@@ -22,6 +22,7 @@ import gevent
 from callcenter.acd.agents import Agent, AgentState
 from callcenter.engine.agents import AgentBook
 from callcenter.engine.bus import Bus, CallEnded
+from callcenter.engine.queue_events import EndedUnserved
 from callcenter.engine.readopt import RedisSnapshots
 from callcenter.engine.records import CallRecord, CallRecorder
 from callcenter.logs import get_logger
@@ -108,8 +109,9 @@ class Takeover:
                     log.warning("taken-over call not checked", error=str(exc))
 
     def close_orphans(self, snapshots: RedisSnapshots, node: str) -> int:
-        """Records kept for this node's calls that ended while no engine ran (the caller hung
-        up in the IVR or a queue): written now, so no call is missing; how many."""
+        """Records kept for this node's calls that ended while no engine ran: written now, so
+        no call is missing; how many. FreeSWITCH never hangs up a caller the engine left in the
+        IVR or a queue (the hotline's fallback plays music; S09a-d), so the caller did."""
         open_now = set(self.recorder.open_calls())
         closed = 0
         for call_uuid in snapshots.ids() - open_now:
@@ -117,6 +119,8 @@ class Takeover:
             if record is None or record.node != node or self._exists(call_uuid):
                 continue
             self.recorder.adopt(call_uuid)
+            if not record.answered_at:  # talking calls are not left to the fallback
+                self.bus.publish(EndedUnserved(call_uuid=call_uuid))
             self.bus.publish(CallEnded(call_uuid=call_uuid, hangup_cause="", hangup_by="caller"))
             closed += 1
         return closed

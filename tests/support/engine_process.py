@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import gevent
 
@@ -104,13 +105,17 @@ def start_engine(
     return engine
 
 
+HOTLINE_XML = Path(__file__).resolve().parents[2] / "dialplan/public/10_callcenter_hotline.xml"
+
+
 def hotline_actions(target: str) -> list[tuple[str, str]]:
     """The shipped hotline extension (dialplan/public/10_callcenter_hotline.xml) as simulator
     dialplan actions, so a test meets what a real FreeSWITCH does with our configuration."""
-    return [
-        ("set", "hangup_after_bridge=false"),
-        ("set", "park_after_bridge=true"),
-        ("export", "callcenter_hotline=${destination_number}"),
-        ("socket", target),
-        ("playback", "local_stream://moh"),
-    ]
+    preprocess = {"callcenter_outbound} async full": target, "hold_music}": "local_stream://moh"}
+    actions = []
+    for action in ElementTree.parse(HOTLINE_XML).iter("action"):
+        data = action.get("data", "")
+        for name, value in preprocess.items():
+            data = data.replace("$${" + name, value)
+        actions.append((action.get("application", ""), data))
+    return actions

@@ -1,0 +1,201 @@
+"""No caller is lost while no engine serves the hotline: the shipped extension's fallback
+(answer, ``cc_unserved``, music - S09b/S09c) keeps callers until an engine takes them back."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from callcenter.live.names import AGENT_COMMANDS
+from callcenter.live.store import LiveStore
+from callcenter.sim import Switch
+from tests.integration.test_engine_calls import call_rows, eventually, sign_in
+from tests.support.center import Center, event_types
+from tests.support.engine_process import EngineProcess, free_port
+from tests.support.flows import PLAIN_QUEUE_FLOW
+
+SWEEP = {"ROUTING__UNSERVED_SWEEP_SECONDS": "1"}
+
+FIRST_PROMPT_FLOW = """\
+name: plain
+description: a long greeting, then the support queue
+start: hello
+nodes:
+  hello:
+    type: play
+    prompt: "tone_stream://%(20000,0,440)"
+    next: line
+  line:
+    type: queue
+    queue: support
+"""
+
+
+@pytest.fixture
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, agents=["1000"],
+        flows={"plain": PLAIN_QUEUE_FLOW}, numbers={"5000": "plain"}, default_flow="plain",
+        env={"NODE_ID": "node1", **SWEEP}, hotline="shipped", outbound_port=free_port(),
+        start=False,
+    ) as built:  # fmt: skip
+
+        def engine(name: str) -> EngineProcess:
+            return built.start_engine(tmp_path / name)
+
+        yield built.as_dict(engine=engine, port=built.outbound_port)
+
+
+def _crash(engine: EngineProcess) -> None:
+    engine.process.kill()
+    engine.process.wait(10)
+
+
+def _playing(caller: object, what: str) -> bool:
+    ch = caller.channel  # type: ignore[attr-defined]
+    return bool(ch and ch.up and what in (ch.vars.get("current_application_data") or ""))
+
+
+def _in_fallback(caller: object) -> bool:
+    """Answered by the hotline's fallback, marked unserved, hearing its music."""
+    ch = caller.channel  # type: ignore[attr-defined]
+    return bool(
+        ch and ch.up and ch.answered and ch.vars.get("cc_unserved") == "true"
+        and ch.vars.get("current_application_data") == "local_stream://moh"
+    )  # fmt: skip
+
+
+def test_callers_who_dial_while_no_engine_runs_are_answered_by_the_next_one(center: dict) -> None:
+    switch: Switch = center["switch"]
+    callers = [switch.place_call(n, "5000", [], hangup_after=120.0) for n in ("13800000601",)]
+    eventually(lambda: _in_fallback(callers[0]), what="first caller kept with music")
+    callers.append(switch.place_call("13800000602", "5000", [], hangup_after=120.0))
+    eventually(lambda: all(_in_fallback(c) for c in callers), what="both kept with music")
+    engine_started = datetime.now(UTC)
+    center["engine"]("first")
+    phone = switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
+    sign_in(center, "1000")
+    records = eventually(
+        lambda: len(call_rows(center["db_url"])) == 2 and call_rows(center["db_url"]),
+        timeout=60, what="both callers answered once an engine ran",
+    )  # fmt: skip
+    assert not any(c.ended.is_set() and not c.answered.is_set() for c in callers)
+    by_uuid = {r.uuid: r for r in records}
+    first, second = (by_uuid[c.uuid] for c in callers)
+    assert first.disposition == second.disposition == "answered"
+    assert first.answered_at < second.answered_at  # in the order they dialled
+    # They arrived when they dialled, not when an engine came: the wait counts it.
+    assert first.started_at.replace(tzinfo=UTC) < engine_started
+    assert len(phone.calls) == 2
+    kinds = event_types(center["db_url"], first.id)
+    assert kinds.count("call_arrived") == 1 and "call_readopted" not in kinds
+
+
+def test_a_caller_who_hung_up_in_the_ivr_while_no_engine_ran_is_abandoned(
+    center: dict, tmp_path: Path
+) -> None:
+    switch: Switch = center["switch"]
+    (tmp_path / "flows" / "plain.yaml").write_text(FIRST_PROMPT_FLOW, encoding="utf-8")
+    first = center["engine"]("first")
+    caller = switch.place_call("13800000701", "5000", [], hangup_after=None)
+    eventually(lambda: _playing(caller, "tone_stream://"), what="the greeting plays")
+    _crash(first)
+    eventually(lambda: _in_fallback(caller), what="kept with music")
+    caller.hangup()
+    eventually(caller.ended.is_set, what="caller gone")
+    center["engine"]("second").wait_for_log("previous process taken over")
+    (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
+    assert row.uuid == caller.uuid and row.hangup_by == "caller"
+    assert row.disposition == "abandoned"  # not ivr_completed: it waited for an engine
+    assert "ended_unserved" in event_types(center["db_url"], row.id)
+
+
+def test_a_caller_killed_in_its_first_prompt_hears_the_ivr_again(
+    center: dict, tmp_path: Path
+) -> None:
+    switch: Switch = center["switch"]
+    (tmp_path / "flows" / "plain.yaml").write_text(FIRST_PROMPT_FLOW, encoding="utf-8")
+    first = center["engine"]("first")
+    caller = switch.place_call("13800000801", "5000", [], hangup_after=120.0)
+    eventually(caller.answered.is_set, what="answered by the engine")
+    _crash(first)  # at once: the greeting has just started
+    center["engine"]("second").wait_for_log("caller in the IVR taken back")
+    switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
+    sign_in(center, "1000")
+    (row,) = eventually(
+        lambda: [r for r in call_rows(center["db_url"]) if r.answered_at], timeout=60,
+        what="answered after the greeting played again",
+    )  # fmt: skip
+    assert row.uuid == caller.uuid and row.disposition == "answered"
+    kinds = event_types(center["db_url"], row.id)
+    assert kinds.count("call_arrived") == 1 and kinds.count("call_readopted") == 1
+
+
+def test_a_waiting_caller_survives_two_restarts_in_a_row(center: dict) -> None:
+    switch: Switch = center["switch"]
+    live: LiveStore = center["live"]
+    first = center["engine"]("first")
+    caller = switch.place_call("13800000901", "5000", [], hangup_after=120.0)
+    eventually(lambda: live.get_call(caller.uuid).get("state") == "queued", what="queued")
+    _crash(first)
+    second = center["engine"]("second")
+    second.wait_for_log("previous process taken over")
+    eventually(
+        lambda: caller.channel.vars.get("cc_unserved") == "false"
+        and live.get_call(caller.uuid).get("state") == "queued",
+        what="back in line under the second engine",
+    )
+    _crash(second)
+    eventually(lambda: _in_fallback(caller), what="kept with music again")
+    center["engine"]("third")
+    switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
+    sign_in(center, "1000")
+    (row,) = eventually(lambda: call_rows(center["db_url"]), timeout=60, what="answered")
+    assert row.uuid == caller.uuid and row.disposition == "answered"
+    kinds = event_types(center["db_url"], row.id)
+    assert kinds.count("call_arrived") == 1 and kinds.count("call_readopted") == 2
+    assert kinds.count("call_queued") == 1  # one place in line, kept twice
+
+
+def test_the_running_engine_takes_back_a_caller_its_socket_missed(center: dict) -> None:
+    switch: Switch = center["switch"]
+    center["engine"]("first")
+    target = f"127.0.0.1:{center['port']}"
+    refuser = socket.socket()  # bound, not listening: the socket app's connect is refused
+    refuser.bind(("127.0.0.1", 0))
+    try:
+        switch.connect_map[target] = refuser.getsockname()
+        caller = switch.place_call("13800001001", "5000", [], hangup_after=120.0)
+        eventually(lambda: _in_fallback(caller), what="the caller missed the engine")
+    finally:
+        del switch.connect_map[target]
+        refuser.close()
+    switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
+    sign_in(center, "1000")
+    (row,) = eventually(lambda: call_rows(center["db_url"]), timeout=30, what="answered")
+    assert row.uuid == caller.uuid and row.disposition == "answered"
+
+
+def test_a_call_on_hold_across_a_crash_can_be_taken_off_hold(center: dict) -> None:
+    switch: Switch = center["switch"]
+    live: LiveStore = center["live"]
+    first = center["engine"]("first")
+    switch.add_softphone("1000", answer_after=0.5)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800001101", "5000", [], hangup_after=None)
+    eventually(lambda: live.get_agent("1000").get("state") == "on_call", what="agent on call")
+    live.send_command(AGENT_COMMANDS, {"agent_id": "1000", "action": "hold"})
+    eventually(lambda: live.get_agent("1000").get("state") == "on_hold", what="on hold")
+    _crash(first)
+    center["engine"]("second").wait_for_log("previous process taken over")
+    assert caller.channel.up and live.get_agent("1000")["state"] == "on_hold"
+    live.send_command(AGENT_COMMANDS, {"agent_id": "1000", "action": "unhold"})
+    eventually(lambda: live.get_agent("1000").get("state") == "on_call", what="off hold")
+    caller.hangup()
+    (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
+    assert row.uuid == caller.uuid and row.disposition == "answered"
+    assert row.hold_seconds and row.hold_seconds > 0

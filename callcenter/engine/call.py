@@ -158,6 +158,7 @@ class CallHandler(QueueSteps, PostCallSteps):
         self.survey_armed = False  # park_after_bridge is set on the caller leg
         self.agent_hung_up = False  # the agent ended the conversation (then the survey ran)
         self._wait: QueueWait | None = None
+        self.waiting_since: datetime | None = None  # dialled while no engine ran: its place
         self._runner: FlowRunner | None = None
         self.log = log.bind(call_uuid=self.call_uuid)
 
@@ -204,7 +205,8 @@ class CallHandler(QueueSteps, PostCallSteps):
         resumed = resumed_wait(variables) if earlier else None
         readopted = earlier and (resumed is not None or was_in_ivr(variables))
         if not readopted:  # a caller who dialled while no engine ran arrived back then
-            arrived = unserved_since(session.channel.headers, variables) or self.clock()
+            self.waiting_since = unserved_since(session.channel.headers, variables)
+            arrived = self.waiting_since or self.clock()
             self.bus.publish(
                 CallArrived(
                     call_uuid=self.call_uuid,

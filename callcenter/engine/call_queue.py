@@ -49,8 +49,10 @@ class QueueSteps:
     ) -> None:
         """Wait for an agent; on a way out go to the flow's next node or the overflow.
 
-        ``enqueued_at``: a caller re-adopted after an engine restart keeps its place."""
+        ``enqueued_at``: a caller re-adopted after an engine restart keeps its place; one
+        who dialled while no engine ran takes its place by the time it dialled."""
         session = self.session
+        enqueued_at, self.waiting_since = enqueued_at or self.waiting_since, None
         rules = self.dispatcher.policy(outcome.queue).wait
         target = parse_overflow(rules.overflow_target)
         entry = WaitingCall(

@@ -218,7 +218,18 @@ class CallRecorder:
         record = self._snapshots.load(call_uuid)
         if record is not None:
             self._open[call_uuid] = record
+            self._resume_hold(record)
         return record
+
+    def _resume_hold(self, record: CallRecord) -> None:
+        """A hold the earlier process saw begin goes on (its end is seen here)."""
+        for event in reversed(record.events):
+            if event.get("kind") == "call_resumed":
+                return
+            if event.get("kind") == "call_held":
+                self._holds[str(event.get("agent_id", ""))] = record.call_uuid
+                self._held_since[record.call_uuid] = datetime.fromisoformat(event["at"])
+                return
 
     def _close(self, record: CallRecord, at: datetime) -> None:
         call_uuid = record.call_uuid
@@ -257,9 +268,10 @@ class CallRecorder:
     def _start_hold(self, agent_id: str, call_uuid: str, at: datetime) -> None:
         if call_uuid not in self._holds.values():
             self._held_since[call_uuid] = at
-            self._open[call_uuid].events.append(
-                {"kind": "call_held", "at": at.isoformat(), "agent_id": agent_id}
-            )
+            record = self._open[call_uuid]
+            record.events.append({"kind": "call_held", "at": at.isoformat(), "agent_id": agent_id})
+            if self._snapshots is not None:  # a restart keeps the hold going
+                self._snapshots.save(record)
         self._holds[agent_id] = call_uuid
 
     def _end_hold(self, agent_id: str, at: datetime) -> None:

@@ -78,6 +78,11 @@ class FreeswitchSettings(_Section):
     agent_extensions: str = Field(
         "1000-1019", pattern=r"^\d+-\d+$", description="range of SIP users for agents"
     )
+    cdr_dir: str = Field(
+        "/var/log/freeswitch",
+        description="mod_cdr_csv's log-base on this host: the engine reads cdr-csv/Master.csv "
+        "there to record calls that began and ended while no engine ran (empty: off)",
+    )
 
     @field_validator("hotline_numbers")
     @classmethod

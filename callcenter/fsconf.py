@@ -27,6 +27,7 @@ def _vars_xml(settings: Settings) -> str:
         "callcenter_esl_port": str(settings.esl.port),
         "callcenter_outbound": f"{settings.outbound.host}:{settings.outbound.port}",
         "callcenter_hotline_regex": f"^({numbers})$",
+        "callcenter_cdr_dir": settings.freeswitch.cdr_dir or "$${log_dir}",
     }
     lines = [
         f'  <X-PRE-PROCESS cmd="set" data={quoteattr(f"{k}={v}")}/>' for k, v in values.items()

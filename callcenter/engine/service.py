@@ -42,6 +42,7 @@ from callcenter.engine.recording_jobs import PostProcessQueue
 from callcenter.engine.records import CallRecorder
 from callcenter.engine.screening import EngineLookups, FloodLimit, Screening
 from callcenter.engine.takeover import Takeover
+from callcenter.engine.unseen_calls import UnseenCalls
 from callcenter.engine.voicemail_tickets import VoicemailTickets
 from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
@@ -140,6 +141,9 @@ class Engine:
             expect=self.dispatcher.expect, adopt=self.recorder.adopt,
             serving=self._handlers.keys, interval=routing.unserved_sweep_seconds,
         )  # fmt: skip
+        self.unseen = UnseenCalls(
+            self.bus, self.live, settings.node_id, settings.freeswitch.cdr_dir
+        )
         self.takeover = Takeover(
             switch=self.inbound, bus=self.bus, agents=self.agents, recorder=self.recorder,
             answered=self.agent_calls.answered, queues=self.agent_calls.queues,
@@ -264,6 +268,7 @@ class Engine:
             talking=len(self.takeover.calls), ended_meanwhile=orphans,
         )  # fmt: skip
         self._greenlets.append(gevent.spawn(self.take_back.sweep))
+        self._greenlets.append(gevent.spawn(self.unseen.run, self.take_back.interval))
 
     def _find_call(self, call_uuid: str) -> Any:
         """The live call with this uuid: inbound, click-to-call or queued callback."""

@@ -291,3 +291,23 @@ class Channel:
 
     def __repr__(self) -> str:
         return f"<Channel {self.name} {self.uuid[:8]} {self.callstate}>"
+
+
+PROFILE_VARIABLES = {
+    "caller_id_number": "Caller-ID-Number",
+    "caller_id_name": "Caller-ID-Name",
+    "destination_number": "Destination-Number",
+    "context": "Context",
+    "ani": "ANI",
+}
+"""Names ``${...}`` resolves from the caller profile when no variable has them."""
+
+
+def variable(ch: Channel, name: str) -> str:
+    """``${name}`` on a channel: its variable, else a caller profile field, else ``uuid``."""
+    value = ch.vars.get(name)
+    if value is not None:
+        return value
+    if name in PROFILE_VARIABLES and ch.profile is not None:
+        return ch.profile.get(PROFILE_VARIABLES[name])
+    return ch.uuid if name == "uuid" else ""

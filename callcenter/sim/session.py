@@ -255,6 +255,8 @@ def finish(ch: Channel) -> None:
     ch.presence("CS_HANGUP", "idle", CHECK_PRESENCE)
     ch.set_running_state(CS_REPORTING)
     set_timestamps(ch)
+    if ch.switch.cdr is not None:
+        ch.switch.cdr.write(ch)
     ep = ch.endpoint
     if ep is not None and hasattr(ep, "on_report_vars"):
         ep.on_report_vars(ch)

@@ -11,7 +11,8 @@ from typing import Any
 import gevent
 from gevent.server import StreamServer
 
-from callcenter.sim.channel import Channel, new_uuid
+from callcenter.sim.cdr import CdrCsv
+from callcenter.sim.channel import Channel, new_uuid, variable
 from callcenter.sim.events import Clock, EventFactory, SimEvent
 
 Dialplan = dict[str, "str | list[tuple[str, str]]"]
@@ -64,6 +65,7 @@ class Switch:
         self.sessions_since_start = 0
         self.session_seq = 0
         self.connect_map: dict[str, tuple[str, int]] = {}
+        self.cdr: CdrCsv | None = None  # mod_cdr_csv, when a test sets one (sim/cdr.py)
         self._server: StreamServer | None = None
         self._timers: list[gevent.Greenlet] = []
 
@@ -196,7 +198,7 @@ class Switch:
 
         text = self._FUNC.sub(func, text)
         if ch is not None:
-            text = self._VAR.sub(lambda m: ch.vars.get(m.group(1), ""), text)
+            text = self._VAR.sub(lambda m: variable(ch, m.group(1)), text)
         return text
 
     # -- endpoints -------------------------------------------------------------------------

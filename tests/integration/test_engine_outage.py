@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from callcenter.engine.unseen_calls import CDR_TEMPLATE
 from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch
+from callcenter.sim.cdr import CdrCsv
 from tests.integration.test_engine_calls import call_rows, eventually, sign_in
 from tests.support.center import Center, event_types
 from tests.support.engine_process import EngineProcess, free_port
@@ -37,12 +39,14 @@ nodes:
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+    fslog = tmp_path / "fslog"  # mod_cdr_csv's log-base, read by the engine
     with Center(
         tmp_path, db_url, redis_url, redis_prefix, agents=["1000"],
         flows={"plain": PLAIN_QUEUE_FLOW}, numbers={"5000": "plain"}, default_flow="plain",
-        env={"NODE_ID": "node1", **SWEEP}, hotline="shipped", outbound_port=free_port(),
-        start=False,
+        env={"NODE_ID": "node1", "FREESWITCH__CDR_DIR": str(fslog), **SWEEP},
+        hotline="shipped", outbound_port=free_port(), start=False,
     ) as built:  # fmt: skip
+        built.switch.cdr = CdrCsv(fslog, CDR_TEMPLATE)
 
         def engine(name: str) -> EngineProcess:
             return built.start_engine(tmp_path / name)
@@ -100,6 +104,23 @@ def test_callers_who_dial_while_no_engine_runs_are_answered_by_the_next_one(cent
     assert kinds.count("call_arrived") == 1 and "call_readopted" not in kinds
 
 
+def test_a_call_that_came_and_went_while_no_engine_ran_is_recorded_from_the_cdr(
+    center: dict,
+) -> None:
+    switch: Switch = center["switch"]
+    caller = switch.place_call("13800000651", "5000", [], hangup_after=None)
+    eventually(lambda: _in_fallback(caller), what="kept with music")
+    dialled = datetime.now(UTC)
+    caller.hangup()
+    eventually(caller.ended.is_set, what="caller gone")
+    center["engine"]("first").wait_for_log("previous process taken over")
+    (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
+    assert row.uuid == caller.uuid and row.caller_number == "13800000651"
+    assert row.disposition == "abandoned" and row.hangup_by == "caller"
+    assert row.started_at.replace(tzinfo=UTC) < dialled < row.ended_at.replace(tzinfo=UTC)
+    assert event_types(center["db_url"], row.id) == ["call_arrived", "ended_unserved", "call_ended"]
+
+
 def test_a_caller_who_hung_up_in_the_ivr_while_no_engine_ran_is_abandoned(
     center: dict, tmp_path: Path
 ) -> None:
@@ -151,8 +172,10 @@ def test_a_waiting_caller_survives_two_restarts_in_a_row(center: dict) -> None:
     second = center["engine"]("second")
     second.wait_for_log("previous process taken over")
     eventually(
-        lambda: caller.channel.vars.get("cc_unserved") == "false"
-        and live.get_call(caller.uuid).get("state") == "queued",
+        lambda: (
+            caller.channel.vars.get("cc_unserved") == "false"
+            and live.get_call(caller.uuid).get("state") == "queued"
+        ),
         what="back in line under the second engine",
     )
     _crash(second)

@@ -13,7 +13,7 @@ import pytest
 from callcenter.engine.unseen_calls import CDR_TEMPLATE
 from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
-from callcenter.sim import Switch
+from callcenter.sim import Switch, press, wait
 from callcenter.sim.cdr import CdrCsv
 from tests.integration.test_engine_calls import call_rows, eventually, sign_in
 from tests.support.center import Center, event_types
@@ -75,9 +75,11 @@ def _in_fallback(caller: object) -> bool:
 
 def test_callers_who_dial_while_no_engine_runs_are_answered_by_the_next_one(center: dict) -> None:
     switch: Switch = center["switch"]
-    callers = [switch.place_call(n, "5000", [], hangup_after=120.0) for n in ("13800000601",)]
+    # Keys pressed over the fallback's music do not end it (playback_terminators=none).
+    keys = [wait(0.5), press("1")]
+    callers = [switch.place_call(n, "5000", keys, hangup_after=120.0) for n in ("13800000601",)]
     eventually(lambda: _in_fallback(callers[0]), what="first caller kept with music")
-    callers.append(switch.place_call("13800000602", "5000", [], hangup_after=120.0))
+    callers.append(switch.place_call("13800000602", "5000", keys, hangup_after=120.0))
     eventually(lambda: all(_in_fallback(c) for c in callers), what="both kept with music")
     engine_started = datetime.now(UTC)
     center["engine"]("first")
@@ -131,6 +133,9 @@ def test_a_caller_who_hung_up_in_the_ivr_while_no_engine_ran_is_abandoned(
     eventually(lambda: _playing(caller, "tone_stream://"), what="the greeting plays")
     _crash(first)
     eventually(lambda: _in_fallback(caller), what="kept with music")
+    caller.send_dtmf("1")  # the engine let keys stop its prompts; not the fallback's music
+    eventually(lambda: any(e.name == "DTMF" for e in caller.events), what="the key was read")
+    assert _in_fallback(caller)
     caller.hangup()
     eventually(caller.ended.is_set, what="caller gone")
     center["engine"]("second").wait_for_log("previous process taken over")

@@ -13,8 +13,8 @@ Everything is real and local (127.0.0.1 only):
   wallboard message is fanned out to every connected desktop and filtered there.
 
 The engine side is the engine's own code path: a :class:`callcenter.engine.bus.Bus` with
-:meth:`callcenter.engine.service.Engine._mirror_call` subscribed (on an engine object that has
-only its live store; no FreeSWITCH). Each simulated call raises the events the engine raises
+:class:`callcenter.engine.call_mirror.CallMirror` subscribed, as the engine wires it (no
+FreeSWITCH needed). Each simulated call raises the events the engine raises
 for it (``CallArrived``, ``IvrInput``, ``CallQueued``, ``AgentOffered`` 4..1 s before the
 answer, ``CallAnswered``, ``CallEnded`` 3 s after): each writes the call hash to Redis and
 publishes ``{"call": {...}}`` on the ``wallboard`` channel, as in production, so the wallboard
@@ -86,7 +86,7 @@ from callcenter.engine.bus import (  # noqa: E402
     CallQueued,
     IvrInput,
 )
-from callcenter.engine.service import Engine  # noqa: E402
+from callcenter.engine.call_mirror import CallMirror  # noqa: E402
 from callcenter.live import LiveStore  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -347,14 +347,11 @@ class Desktop:
 
 
 class EngineSide:
-    """The engine's bus with its own call mirroring (Engine._mirror_call) onto Redis."""
+    """The engine's bus with its own call mirror (:class:`CallMirror`) onto Redis."""
 
     def __init__(self, live: LiveStore) -> None:
-        engine = Engine.__new__(Engine)  # only what _mirror_call uses: no FreeSWITCH, no SQL
-        engine.live = live
-        engine._answered, engine._queues, engine._ivr_paths = {}, {}, {}
         self.bus = Bus()
-        self.bus.subscribe(BusEvent, engine._mirror_call)
+        CallMirror(self.bus, live, agent_of=lambda call_uuid: "")  # agents come on the events
 
     def publish(self, event: BusEvent) -> None:
         self.bus.publish(event)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,17 +13,11 @@ from callcenter.config import Settings
 from callcenter.engine.agent_calls import AgentCalls
 from callcenter.engine.agents import AgentBook
 from callcenter.engine.bus import (
-    AgentOffered,
     Bus,
-    BusEvent,
-    CallAnswered,
-    CallArrived,
-    CallEnded,
-    CallQueued,
-    IvrInput,
     utcnow,
 )
 from callcenter.engine.call import CallHandler, IvrConfig
+from callcenter.engine.call_mirror import CallMirror
 from callcenter.engine.callback import Callbacks
 from callcenter.engine.callback_store import PendingCallbacks
 from callcenter.engine.cluster import Cluster
@@ -48,7 +41,7 @@ from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
 from callcenter.ivr.speech import recognizer_from_settings
 from callcenter.live.errors import LiveError
-from callcenter.live.names import WALLBOARD, agent_channel
+from callcenter.live.names import agent_channel
 from callcenter.live.reservation import Reservations
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger
@@ -110,7 +103,9 @@ class Engine:
             self.bus, self.records.write_call, node=settings.node_id, snapshots=self.snapshots
         )
         self.recording_control = RecordingControl(self.bus, self.inbound, self._tell_agent)
-        self.bus.subscribe(BusEvent, self._mirror_call)
+        self.call_mirror = CallMirror(
+            self.bus, self.live, lambda call_uuid: self.agent_calls.answered.get(call_uuid, "")
+        )
         self.agent_calls = AgentCalls(
             self.bus, self.agents, lambda queue: self._policy(queue).wrap_up_seconds,
             self._tell_agent,
@@ -135,7 +130,6 @@ class Engine:
             queue_of=self.agent_calls.queue_of, queue_names=self.store.queue_names,
             end_agent_call=self.agent_calls.end,
         )  # fmt: skip
-        self._ivr_paths: dict[str, list[dict[str, str]]] = {}  # call uuid -> nodes so far
         self.take_back = TakeBack(
             self.inbound, owner=self.ivr.owner, context=settings.ivr.transfer_context,
             expect=self.dispatcher.expect, adopt=self.recorder.adopt,
@@ -296,48 +290,6 @@ class Engine:
         return self.policies.get(queue) or QueuePolicy(
             routing.ring_timeout, routing.max_no_answer, routing.wrap_up_seconds
         )
-
-    def _mirror_call(self, event: BusEvent) -> None:
-        call_uuid = getattr(event, "call_uuid", "")
-        if not call_uuid:
-            return
-        fields: dict[str, str] = {"since": event.at.isoformat()}
-        match event:
-            case CallArrived():
-                fields.update(
-                    state="ivr",
-                    caller_number=event.caller_number,
-                    dialled_number=event.dialled_number,
-                )
-            case IvrInput():
-                # The live path feeds the agent's screen-pop while the call is still running.
-                path = self._ivr_paths.setdefault(call_uuid, [])
-                path.append({"node": event.node, "value": event.value})
-                fields = {"ivr_path": json.dumps(path, ensure_ascii=False)}
-            case CallQueued():
-                fields.update(state="queued", queue=event.queue, enqueued_at=event.at.isoformat())
-            case AgentOffered():
-                fields.update(state="offering", agent_id=event.agent_id)
-            case CallAnswered():
-                fields.update(state="talking", agent_id=event.agent_id)
-            case CallEnded():
-                self._ivr_paths.pop(call_uuid, None)
-                fields.update(state="ended")
-            case _:
-                return
-        try:
-            if fields.get("state") == "ended":
-                self.live.remove("call", call_uuid)
-            else:
-                self.live.put_call(call_uuid, **fields)
-            current = self.live.get_call(call_uuid) or fields
-            message = {"call": {"call_uuid": call_uuid, **current}}
-            self.live.publish(WALLBOARD, message)
-            agent_id = current.get("agent_id") or self.agent_calls.answered.get(call_uuid, "")
-            if agent_id:  # the agent's desktop gets its calls on its own channel
-                self.live.publish(agent_channel(agent_id), message)
-        except LiveError:
-            log.warning("could not mirror call state to Redis", call_uuid=call_uuid)
 
     # -- agent commands (console / CTI -> engine) ---------------------------------------------
 

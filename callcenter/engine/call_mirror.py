@@ -1,0 +1,82 @@
+"""The live view of calls: what the wallboard and the agent's desktop (screen-pop) receive.
+
+Every bus event of a call updates the call's hash in Redis (``call:<uuid>``: state, caller,
+queue, agent, IVR path so far) and publishes the whole hash as ``{"call": {...}}`` on the
+wallboard channel and, once an agent is known, on that agent's own channel: the desktop pops
+the caller's details from it. A call's hash goes when the call ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from callcenter.engine.bus import (
+    AgentOffered,
+    Bus,
+    BusEvent,
+    CallAnswered,
+    CallArrived,
+    CallEnded,
+    CallQueued,
+    IvrInput,
+)
+from callcenter.live.errors import LiveError
+from callcenter.live.names import WALLBOARD, agent_channel
+from callcenter.live.store import LiveStore
+from callcenter.logs import get_logger
+
+log = get_logger(__name__)
+
+
+class CallMirror:
+    """Bus consumer: mirrors each call's live state to Redis, the wallboard and its agent."""
+
+    def __init__(self, bus: Bus, live: LiveStore, agent_of: Callable[[str], str]) -> None:
+        self.live = live
+        self.agent_of = agent_of  # the agent talking on a call (taken-over calls included)
+        self._ivr_paths: dict[str, list[dict[str, str]]] = {}  # call uuid -> nodes so far
+        bus.subscribe(BusEvent, self.on_event)
+
+    def on_event(self, event: BusEvent) -> None:
+        """Write the call's new state and publish it."""
+        call_uuid = getattr(event, "call_uuid", "")
+        if not call_uuid:
+            return
+        fields: dict[str, str] = {"since": event.at.isoformat()}
+        match event:
+            case CallArrived():
+                fields.update(
+                    state="ivr",
+                    caller_number=event.caller_number,
+                    dialled_number=event.dialled_number,
+                )
+            case IvrInput():
+                # The live path feeds the agent's screen-pop while the call is still running.
+                path = self._ivr_paths.setdefault(call_uuid, [])
+                path.append({"node": event.node, "value": event.value})
+                fields = {"ivr_path": json.dumps(path, ensure_ascii=False)}
+            case CallQueued():
+                fields.update(state="queued", queue=event.queue, enqueued_at=event.at.isoformat())
+            case AgentOffered():
+                fields.update(state="offering", agent_id=event.agent_id)
+            case CallAnswered():
+                fields.update(state="talking", agent_id=event.agent_id)
+            case CallEnded():
+                self._ivr_paths.pop(call_uuid, None)
+                fields.update(state="ended")
+            case _:
+                return
+        try:
+            if fields.get("state") == "ended":
+                self.live.remove("call", call_uuid)
+            else:
+                self.live.put_call(call_uuid, **fields)
+            current = self.live.get_call(call_uuid) or fields
+            message = {"call": {"call_uuid": call_uuid, **current}}
+            self.live.publish(WALLBOARD, message)
+            agent_id = current.get("agent_id") or self.agent_of(call_uuid)
+            if agent_id:  # the agent's desktop gets its calls on its own channel
+                self.live.publish(agent_channel(agent_id), message)
+        except LiveError:
+            log.warning("could not mirror call state to Redis", call_uuid=call_uuid)

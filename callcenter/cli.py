@@ -164,7 +164,7 @@ def freeswitch_conf_render(ctx: Context, out: Path) -> None:
 
 
 def _register_feature_commands() -> None:
-    from callcenter.ivr.cli import ivr
+    from callcenter.ivr_cli import ivr
     from callcenter.prompts.cli import prompts
     from callcenter.recording.cli import recordings
     from callcenter.sim.cli import sim

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from callcenter.store.base import utcnow
 from callcenter.store.enums import TicketPriority, TicketStatus
+from callcenter.store.ticket_links import TicketCallback
 from callcenter.store.tickets import Ticket
 from callcenter.store.users import User
 from callcenter.tickets import service as svc
@@ -32,7 +33,6 @@ from callcenter.tickets.call_links import link_call, linked_calls, materialise_c
 from callcenter.tickets.callbacks import record_callback_outcome, schedule_callback, start_callback
 from callcenter.tickets.dial_links import link_dialled_calls
 from callcenter.tickets.escalation import sla_state
-from callcenter.tickets.models import TicketCallback
 from callcenter.tickets.search import search_tickets
 from callcenter.tickets.workflow import ACTIONS, TicketError, allowed_actions
 from console.api import problem

@@ -15,10 +15,10 @@ from callcenter.store.routing import (
     QueueSkill,
     Skill,
 )
+from callcenter.store.ticket_links import TicketCallback, TicketCallRef
 from callcenter.store.tickets import Ticket, TicketCall, TicketComment, TicketHistory
 from callcenter.store.transcripts import Transcript, TranscriptSegment
 from callcenter.store.users import AuditLog, User
-from callcenter.tickets.models import TicketCallback, TicketCallRef  # noqa: F401 - registers tables
 
 __all__ = [
     "Agent",
@@ -39,6 +39,8 @@ __all__ = [
     "Skill",
     "Ticket",
     "TicketCall",
+    "TicketCallRef",
+    "TicketCallback",
     "TicketComment",
     "TicketHistory",
     "Transcript",

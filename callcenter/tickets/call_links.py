@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from callcenter.store.base import utcnow
 from callcenter.store.calls import Call
+from callcenter.store.ticket_links import TicketCallRef
 from callcenter.store.tickets import Ticket, TicketCall
 from callcenter.tickets.common import record_history
-from callcenter.tickets.models import TicketCallRef
 from callcenter.tickets.workflow import TicketError
 
 __all__ = [

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from callcenter.store.base import utcnow
 from callcenter.store.enums import TicketStatus
+from callcenter.store.ticket_links import TicketCallback
 from callcenter.store.tickets import Ticket
 from callcenter.tickets.common import record_history
 from callcenter.tickets.customers import normalise_number
-from callcenter.tickets.models import TicketCallback
 from callcenter.tickets.service import add_comment
 from callcenter.tickets.workflow import OPEN_STATUSES, TicketError
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from callcenter.store.base import utcnow
 from callcenter.store.calls import Call, CallEvent
+from callcenter.store.ticket_links import TicketCallRef
 from callcenter.store.tickets import Ticket
-from callcenter.tickets.models import TicketCallRef
 
 __all__ = ["DIAL_LINK_WINDOW", "link_dialled_calls"]
 

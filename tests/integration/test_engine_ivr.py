@@ -16,7 +16,7 @@ from sqlalchemy import select
 from callcenter.sim import Switch, audio, press, wait, wait_for
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from callcenter.tickets.models import TicketCallRef
+from callcenter.store.ticket_links import TicketCallRef
 from tests.integration.test_engine_calls import call_rows, eventually, sign_in
 from tests.support.center import Center
 

@@ -1,4 +1,5 @@
-"""``callcenter ivr validate`` and ``callcenter ivr graph``."""
+"""``callcenter ivr validate`` and ``callcenter ivr graph``: the command-line adapter of the IVR
+core (callcenter/ivr stays free of I/O; the queue names come from the store here)."""
 
 from __future__ import annotations
 

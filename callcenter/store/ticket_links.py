@@ -1,4 +1,4 @@
-"""Tables the ticket workflow adds: follow-up callbacks and links to live calls by uuid.
+"""Tickets' follow-up callbacks and links to live calls by uuid.
 
 A call's SQL record is written when the call ends, so a ticket made during the call is
 linked by the call's uuid first (:class:`TicketCallRef`); the ``ticket_calls`` row follows

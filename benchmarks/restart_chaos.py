@@ -60,7 +60,7 @@ from callcenter.engine.unseen_calls import CDR_TEMPLATE  # noqa: E402
 from callcenter.live.names import AGENT_COMMANDS  # noqa: E402
 from callcenter.live.store import LiveStore  # noqa: E402
 from callcenter.sim import Switch  # noqa: E402
-from callcenter.sim.cdr import CdrCsv  # noqa: E402
+from callcenter.sim.cdr_csv import CdrCsv  # noqa: E402
 from callcenter.sim.endpoints import Caller, press, wait  # noqa: E402
 from tests.support.engine_process import (  # noqa: E402
     EngineProcess,

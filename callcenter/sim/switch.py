@@ -11,7 +11,7 @@ from typing import Any
 import gevent
 from gevent.server import StreamServer
 
-from callcenter.sim.cdr import CdrCsv
+from callcenter.sim.cdr_csv import CdrCsv
 from callcenter.sim.channel import Channel, new_uuid, variable
 from callcenter.sim.events import Clock, EventFactory, SimEvent
 
@@ -65,7 +65,7 @@ class Switch:
         self.sessions_since_start = 0
         self.session_seq = 0
         self.connect_map: dict[str, tuple[str, int]] = {}
-        self.cdr: CdrCsv | None = None  # mod_cdr_csv, when a test sets one (sim/cdr.py)
+        self.cdr: CdrCsv | None = None  # mod_cdr_csv, when a test sets one (sim/cdr_csv.py)
         self._server: StreamServer | None = None
         self._timers: list[gevent.Greenlet] = []
 

@@ -14,7 +14,7 @@ from callcenter.engine.unseen_calls import CDR_TEMPLATE
 from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
-from callcenter.sim.cdr import CdrCsv
+from callcenter.sim.cdr_csv import CdrCsv
 from tests.integration.test_engine_calls import call_rows, eventually, sign_in
 from tests.support.center import Center, event_types
 from tests.support.engine_process import EngineProcess, free_port

@@ -202,7 +202,7 @@ class Caller(SipLeg):
         """An RFC 2833 digit reaches the channel (the DTMF event fires when an app reads it)."""
         ch = self.channel
         if ch is not None and ch.up:
-            ch.dtmf.append((digit, duration))
+            ch.dtmf.append((digit, duration, "RTP"))
             ch.poke(0)
 
     def hangup(self) -> None:

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     pass
 
 Job = Callable[[Channel], Any]
+# mod_dptools / mod_conference apps registered without SAF_SUPPORT_NOMEDIA
+NEEDS_MEDIA = {"playback", "play_and_get_digits", "read", "echo", "record_session",
+               "stop_record_session", "record", "speak", "eavesdrop", "conference"}  # fmt: skip
 CHECK_PRESENCE = ("src/switch_core_state_machine.c", "check_presence", "521")
 ANSWER_PRESENCE = ("src/switch_channel.c", "switch_channel_perform_mark_answered", "3904")
 
@@ -80,6 +83,8 @@ def execute(
         ch.switch.log.warning("Invalid Application %s", app)
         return False
     arg = arg or None
+    if app in NEEDS_MEDIA:
+        _media_for(ch)
     if loops:
         ch.set_var("current_loop", str(ch.ctx.get("_loop", 1)))
         ch.set_var("total_loops", loops if isinstance(loops, str) else "1")
@@ -116,6 +121,15 @@ def execute(
     return True
 
 
+def _media_for(ch: Channel) -> None:
+    """An app without SAF_SUPPORT_NOMEDIA on an inbound leg without media pre-answers it first
+    (switch_core_session_execute_application; S09c: 183 + early media, never a 200)."""
+    if ch.direction != "inbound" or ch.answered or ch.times["Channel-Progress-Media-Time"]:
+        return
+    if ch.endpoint is not None and hasattr(ch.endpoint, "on_pre_answer_media"):
+        ch.endpoint.on_pre_answer_media(ch)
+
+
 def run_message(ch: Channel, msg: dict[str, Any]) -> None:
     """switch_ivr_parse_event for one sendmsg (execute, hangup ...)."""
     cmd = (msg.get("call-command") or "execute").lower()
@@ -131,8 +145,10 @@ def run_message(ch: Channel, msg: dict[str, Any]) -> None:
         if not execute(ch, app, arg, msg.get("event-uuid"), loops=True, sendmsg=lead):
             if lead is not None:
                 ch.fire("PRIVATE_COMMAND", lead=lead)
-    elif cmd == "hangup":
+    elif cmd == "hangup":  # S09b: CHANNEL_HANGUP, then the message's PRIVATE_COMMAND
         hangup(ch, msg.get("hangup-cause") or "NORMAL_CLEARING")
+        if lead is not None:
+            ch.fire("PRIVATE_COMMAND", lead=lead)
     elif lead is not None:
         ch.fire("PRIVATE_COMMAND", lead=lead)
 

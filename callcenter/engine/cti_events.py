@@ -83,3 +83,20 @@ class DtmfSent(BusEvent):
     call_uuid: str
     agent_id: str
     digits: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConferenceLeft(BusEvent):
+    """An agent left the call's conference (hung up); ``remaining`` agents are still in it."""
+
+    call_uuid: str
+    agent_id: str
+    remaining: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConferenceEnded(BusEvent):
+    """The engine closes the conference: ``no agent left`` or ``caller left``."""
+
+    call_uuid: str
+    reason: str

@@ -178,6 +178,7 @@ class EngineStore:
                         data=data,
                     )
                 )
+            _add_agent_legs(session, call.id, record.legs)
             if record.recording_path:
                 session.add(
                     models.Recording(
@@ -204,6 +205,35 @@ class EngineStore:
                 update(models.Call).where(models.Call.uuid == call_uuid).values(**fields)
             )
             return bool(result.rowcount)
+
+
+def _add_agent_legs(session: Session, call_id: int, legs: list[dict[str, Any]]) -> None:
+    """The call's agent legs (engine/record_legs.py), in order."""
+    numbers = {leg["agent_id"] for leg in legs}
+    rows = session.execute(
+        select(models.Agent.number, models.Agent.id).where(models.Agent.number.in_(numbers))
+    ).all()
+    pks = {number: pk for number, pk in rows}
+    for position, leg in enumerate(legs, start=1):
+        session.add(
+            models.CallAgentLeg(
+                call_id=call_id,
+                position=position,
+                agent_id=pks.get(leg["agent_id"]),
+                role=leg.get("role") or "queue",
+                outcome=leg.get("outcome") or "cancelled",
+                cause=leg.get("cause") or None,
+                offered_at=_moment(leg.get("offered_at")),
+                answered_at=_moment(leg.get("answered_at")),
+                left_at=_moment(leg.get("left_at")),
+                ring_seconds=leg.get("ring_seconds"),
+                talk_seconds=leg.get("talk_seconds"),
+            )
+        )
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def state_row(agent: Agent) -> dict[str, Any]:

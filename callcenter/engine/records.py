@@ -5,6 +5,10 @@ hold is the time at least one agent of the call had it on hold; wrap-up is the s
 wrap-up stretches agents spent on the call. A wrap-up usually ends after the call did, so the
 record is handed to the sink again, as a new ``revision`` with the late fields
 (:data:`LATE_FIELDS`) filled in, when it ends.
+
+Each agent's part of the call (offer, answer, leaving) is a leg of the record
+(:mod:`~callcenter.engine.record_legs`): the answer and the leaving come from the agents'
+state changes too, so every way of joining or leaving a call counts.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from callcenter.engine import record_legs
 from callcenter.engine.bus import (
     AgentMissed,
     AgentOffered,
@@ -58,6 +63,7 @@ class CallRecord:
     ended_at: datetime | None = None
     queue: str = ""
     agents: list[str] = field(default_factory=list)
+    legs: list[dict[str, Any]] = field(default_factory=list)  # each agent's part (record_legs)
     agent_id: str = ""
     ivr_path: list[dict[str, str]] = field(default_factory=list)
     hangup_cause: str = ""
@@ -111,7 +117,8 @@ class CallRecord:
 
     @property
     def ring_seconds(self) -> float | None:
-        """From the last offer to the agent answering."""
+        """From the offer that was answered first to that answer (later offers - transfers,
+        consultations - are in the agents' legs)."""
         return self._seconds(self.offered_at, self.answered_at) if self.answered_at else None
 
     @property
@@ -142,6 +149,8 @@ class Snapshots(Protocol):
     def drop(self, call_uuid: str) -> None:
         """Forget the record (its call ended)."""
 
+
+_ON_THE_CALL = ("reserved", "ringing", "on_call", "on_hold")
 
 _MOMENTS = ("started_at", "enqueued_at", "offered_at", "answered_at", "ended_at", "agent_left_at")
 
@@ -183,6 +192,7 @@ class CallRecorder:
         self._held_since: dict[str, datetime] = {}  # call uuid -> start of the current hold
         self._wrap_ups: dict[str, tuple[str, datetime]] = {}  # agent id -> (call uuid, since)
         self._ended: OrderedDict[str, CallRecord] = OrderedDict()  # recent answered calls
+        self._parts: dict[str, str] = {}  # agent id -> call uuid of their open leg
         bus.subscribe(BusEvent, self._on_event)
 
     def open_calls(self) -> list[str]:
@@ -204,6 +214,8 @@ class CallRecorder:
             record = self._open[call_uuid] = CallRecord(call_uuid, node=self._node)
         record.events.append(event.as_dict())
         self._apply(record, event)
+        if isinstance(event, AgentOffered | CallAnswered):
+            self._parts[event.agent_id] = call_uuid
         if isinstance(event, CallEnded):
             self._close(record, event.at)
             if self._snapshots is not None:
@@ -235,6 +247,9 @@ class CallRecorder:
         call_uuid = record.call_uuid
         for agent_id in [a for a, c in self._holds.items() if c == call_uuid]:
             self._end_hold(agent_id, at)  # the caller left while on hold
+        record_legs.close(record.legs, record.ended_at or at)
+        for agent_id in [a for a, c in self._parts.items() if c == call_uuid]:
+            del self._parts[agent_id]
         if record.answered_at:
             record.hold_seconds = record.hold_seconds or 0.0
             record.wrap_up_seconds = record.wrap_up_seconds or 0.0
@@ -247,6 +262,7 @@ class CallRecorder:
     # -- hold and wrap-up from the agents' state changes ----------------------------------------
 
     def _on_agent(self, event: AgentStateChanged) -> None:
+        self._follow_leg(event)
         agent_id, state, call_uuid = event.agent_id, event.state, event.call_uuid
         if agent_id in self._holds and not (
             state == "on_hold" and call_uuid == self._holds[agent_id]
@@ -264,6 +280,18 @@ class CallRecorder:
             and (call_uuid in self._open or call_uuid in self._ended)
         ):
             self._wrap_ups[agent_id] = (call_uuid, event.at)
+
+    def _follow_leg(self, event: AgentStateChanged) -> None:
+        """An agent on the call answers (on_call / on_hold) or leaves (any other state)."""
+        agent_id, state, call_uuid = event.agent_id, event.state, event.call_uuid
+        part = self._parts.get(agent_id)
+        if part is not None and not (call_uuid == part and state in _ON_THE_CALL):
+            del self._parts[agent_id]
+            if part in self._open:
+                record_legs.left(self._open[part].legs, agent_id, event.at)
+        if state in ("on_call", "on_hold") and call_uuid in self._open:
+            self._parts[agent_id] = call_uuid
+            record_legs.answered(self._open[call_uuid].legs, agent_id, event.at)
 
     def _start_hold(self, agent_id: str, call_uuid: str, at: datetime) -> None:
         if call_uuid not in self._holds.values():
@@ -333,11 +361,16 @@ class CallRecorder:
             case CallbackRequested():
                 record.callback_number = event.number
             case AgentOffered():
-                record.offered_at = event.at
+                if record.answered_at is None:  # later offers must not undo the ring time
+                    record.offered_at = event.at
                 record.agents.append(event.agent_id)
+                record_legs.offered(
+                    record.legs, record.events, record.direction, event.agent_id, event.at
+                )
             case AgentMissed():
-                pass
+                record_legs.missed(record.legs, event.agent_id, event.at, event.cause)
             case CallAnswered():
+                record_legs.answered(record.legs, event.agent_id, event.at)
                 # a transfer / attended transfer bridges another agent: the first answer
                 # stays, the agent is the last one
                 record.answered_at = record.answered_at or event.at

@@ -145,22 +145,6 @@ def _uuid_exists(a: Api, arg: str, conn: Any) -> str:
     return "true" if a.channel(arg.strip()) else "false"
 
 
-@api("uuid_send_dtmf")
-def _uuid_send_dtmf(a: Api, arg: str, conn: Any) -> str:
-    # Digits go out to the channel's SIP endpoint (RFC 2833); FreeSWITCH fires no DTMF event
-    # for sent digits. Not in the captures: replies as mod_commands writes them.
-    words = arg.split()
-    if len(words) < 2:
-        return "-USAGE: <uuid> <dtmf_data>\n"
-    ch = a.channel(words[0])
-    if ch is None:
-        return NO_CHANNEL
-    received = getattr(ch.endpoint, "received_dtmf", None)
-    if received is not None:
-        received.extend(d for d in words[1].split("@", 1)[0] if d not in "wW")
-    return "+OK Success\n"
-
-
 @api("uuid_getvar")
 def _uuid_getvar(a: Api, arg: str, conn: Any) -> str:
     words = arg.split()
@@ -350,3 +334,6 @@ def _uuid_dump(a: Api, arg: str, conn: Any) -> str:
     if len(words) > 1 and words[1] == "json":
         return json.dumps(dict(ev.pairs))
     return "".join(f"{k}: {v}\n" for k, v in ev.pairs)
+
+
+from callcenter.sim import dtmf_api  # noqa: E402,F401,I001  (registers uuid_send/recv_dtmf)

@@ -304,8 +304,8 @@ def _wait_media(ch: Channel, seconds: float | None, key_stops: Callable[[], bool
 
 def take_digit(ch: Channel) -> str:
     """switch_channel_dequeue_dtmf: fire the DTMF event for the next queued digit."""
-    digit, dur = ch.dtmf.popleft()
-    ch.fire("DTMF", post={"DTMF-Digit": digit, "DTMF-Duration": str(dur), "DTMF-Source": "RTP"})
+    digit, dur, source = ch.dtmf.popleft()
+    ch.fire("DTMF", post={"DTMF-Digit": digit, "DTMF-Duration": str(dur), "DTMF-Source": source})
     dialed = ch.ctx.get("digits_dialed", "")
     ch.ctx["digits_dialed"] = dialed + digit
     return digit

@@ -216,6 +216,8 @@ def bridge_loop(ch: Channel, peer: Channel, *, originator: bool) -> Any:
         ch.wakeup.wait(0.05)
     if not originator:
         ch.set_var("bridge_to", None)
+        if not peer.up:  # the A side's bridge thread unbridges and hangs B up (S11)
+            _await_unbridge(ch, peer)
         if ch.up and not ch.switch_requested():
             if parks_after_bridge(ch):
                 return park_session
@@ -227,11 +229,37 @@ def bridge_loop(ch: Channel, peer: Channel, *, originator: bool) -> Any:
     return _after_partner_left(ch)
 
 
+def _await_unbridge(ch: Channel, peer: Channel) -> None:
+    """A B leg whose A leg hung up waits (polling its state each frame) for A's bridge thread.
+    A hangup meanwhile (S11: uuid_kill of the agent) is seen by its own thread first: its
+    CHANNEL_STATE CS_HANGUP comes before the CHANNEL_HANGUP of the hanging-up thread."""
+    deadline = ch.switch.clock.now() + 4 * FRAME
+    ch.ctx["_polls_state"] = True  # type: ignore[assignment]
+    while (ch.up and ch.partner is peer and not ch.switch_requested()
+           and ch.switch.clock.now() < deadline):  # fmt: skip
+        ch.wakeup.clear()
+        ch.wakeup.wait(ch.switch.clock.real(FRAME))
+    ch.ctx.pop("_polls_state", None)
+
+
+def _join_b_side(a: Channel, b: Channel) -> None:
+    """A hung up: its bridge thread notices at its next frame; a B leg hung up meanwhile (S11:
+    the agent's own uuid_kill) is joined - A's CHANNEL_UNBRIDGE follows B's HANGUP_COMPLETE."""
+    clock = a.switch.clock
+    end = clock.now() + FRAME
+    while b.up and clock.now() < end:
+        gevent.sleep(clock.real(0.002))
+    if not b.up:
+        b.ended.wait(clock.real(4 * FRAME))
+
+
 def unbridge(a: Channel, b: Channel) -> None:
     """CHANNEL_UNBRIDGE on the A side; the B leg is hung up if it is still there (first, when
     A is taken elsewhere: transfer, another uuid_bridge)."""
     if a.switch_requested() and not b.up:  # hung up by a transfer: noticed a frame later
         b.ended.wait(a.switch.clock.real(FRAME))
+    elif not a.up and b.up:
+        _join_b_side(a, b)
     b_moves = b.switch_requested() or bool(b.ctx.pop("_transferred", False))  # -both
     if b_moves and a.switch_requested():
         # uuid_transfer -both: B's session routes and starts its new application before A's
@@ -244,11 +272,14 @@ def unbridge(a: Channel, b: Channel) -> None:
         b.set_var("bridge_to", None)
         session.hangup(b, "NORMAL_CLEARING")
     b_cause = b.hangup_cause
-    if b_cause and "signal_bond" in b.vars:
+    # set on the partner by B's hangup, which cannot lock an A already hanging up (S11)
+    if b_cause and "signal_bond" in b.vars and a.up:
         a.set_var("sip_hangup_phrase", "OK" if b.vars.get("sip_term_status") == "200" else None)
         a.set_var("last_bridge_hangup_cause", b_cause)
         a.set_var("last_bridge_proto_specific_hangup_cause",
                   b.vars.get("proto_specific_hangup_cause"))  # fmt: skip
+    if a.hangup_cause:  # switch_ivr_multi_threaded_bridge's end: each learns the other's
+        b.set_var("bridge_hangup_cause", a.hangup_cause)
     if b_cause:
         a.set_var("bridge_hangup_cause", b_cause)
     a.set_var("bridge_to", None)

@@ -106,7 +106,7 @@ class Channel:
         self.wakeup = GEvent()
         self.break_flag = False
         self.inbox: deque[Any] = deque()
-        self.dtmf: deque[tuple[str, int]] = deque()
+        self.dtmf: deque[tuple[str, int, str]] = deque()  # digit, ms, DTMF-Source
         self.partner: Channel | None = None  # bridged peer
         self.bridge_kind = ""  # "uuid_bridge" | "bridge"
         self.parked = False

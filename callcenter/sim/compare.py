@@ -20,6 +20,11 @@ One race of FreeSWITCH is tolerated (see :func:`_optional_states`): at a uuid_br
 leg's CHANNEL_STATE CS_CONSUME_MEDIA (between its CHANNEL_EXECUTE in CS_SOFT_EXECUTE and
 CS_EXCHANGE_MEDIA) is in S03, S05a and S05b's first bridge but not in S05c's (the same
 flow): it is optional on either side.
+
+The caller's ACK races the EXECUTE_COMPLETE of the ``answer`` that sent the 200: sofia
+(re-)sets the ``sip_to_tag`` .. ``sip_full_to`` variables (:data:`ACK_VARS`) at the ACK, so they
+are at the end of that event's variables (S09b, S10, S11) or still at their earlier places
+(S02-S06b, S09a, S09d). In that one event those names are left out of the header list.
 """
 
 from __future__ import annotations
@@ -44,6 +49,13 @@ KEY_HEADERS = [
     "Channel-Name", "Unique-ID", "execute-app-name", "execute-app-arg", "Event-UUID",
     "auth-result", "MWI-Messages-Waiting", "Conference-Name", "Conference-Size", "Member-ID",
 ]  # fmt: skip
+# The variables sofia (re-)sets when the caller's ACK arrives. The ACK races the answer's
+# EXECUTE_COMPLETE: after it in S02-S06b, S09a, S09d, before it in S09b, S10, S11.
+ACK_VARS = {
+    "variable_sip_to_tag", "variable_sip_from_tag", "variable_sip_cseq", "variable_sip_call_id",
+    "variable_sip_full_via", "variable_sip_from_display", "variable_sip_full_from",
+    "variable_sip_full_to",
+}  # fmt: skip
 NOTICE_HEADERS = ["Controlled-Session-UUID", "Content-Disposition", "Channel-Name", "Linger-Time"]
 
 
@@ -231,6 +243,8 @@ def group_events(msgs: list[Message], labels: Labels) -> dict[str, list[tuple]]:
             names = _plain_names(m.frame.body)
         else:
             names = [k for k in json.loads(m.frame.body) if k != "_body"]
+        if ev.name == "CHANNEL_EXECUTE_COMPLETE" and ev.headers.get("Application") == "answer":
+            names = [n for n in names if n not in ACK_VARS]
         groups.setdefault(key, []).append(
             (name, names, event_key(ev.name, ev.headers, ev.body, labels), m.t)
         )

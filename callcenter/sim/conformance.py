@@ -1,15 +1,16 @@
 """Conformance: replay the captured client traffic against the simulator and compare.
 
 For every scenario of ``tests/fixtures/freeswitch-traces`` the simulator gets the endpoints
-the capture had (SCENARIOS below, from index.json and the SIPp XML), the client's ``send``
-records are replayed on the same connections (each one when the messages that preceded it
-in the trace have arrived, then after the client's own pause, scaled by ``time_scale``),
-and what the simulator sends is compared with what FreeSWITCH sent (see
-:mod:`callcenter.sim.compare`).
+and dialplan the capture had (:mod:`callcenter.sim.scenarios`), the client's ``send`` records
+are replayed on the same connections (each one when the messages that preceded it in the
+trace have arrived, then after the client's own pause, scaled by ``time_scale``; a client that
+closed its socket without ``exit`` closes it at the same point), and what the simulator sends
+is compared with what FreeSWITCH sent (see :mod:`callcenter.sim.compare`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -22,7 +23,7 @@ from gevent import socket
 from gevent.server import StreamServer
 
 from callcenter.sim.compare import TIMER_EVENTS, Labels, Message, compare_connection, learn
-from callcenter.sim.endpoints import audio, press, wait
+from callcenter.sim.scenarios import DIALPLANS, MIN_SCALE, SCENARIOS
 from callcenter.sim.switch import Switch
 from callcenter.switch.protocol import FrameParser, decode_event
 
@@ -32,64 +33,6 @@ DEFAULT_TRACES = os.path.join(
     "fixtures",
     "freeswitch-traces",
 )
-Action = Callable[[Switch], Any]
-
-
-def _caller(script: list, hangup_after: float) -> Action:
-    return lambda sw: sw.place_call("13800138000", "5000", script, hangup_after=hangup_after)
-
-
-def _phone(user: str, **kw: Any) -> Action:
-    kw.setdefault("register", "quiet")
-    return lambda sw: sw.add_softphone(user, **kw)
-
-
-def _register(user: str, expires: int = 3600) -> Action:
-    def act(sw: Switch) -> None:
-        phone = sw.softphones.get(user) or sw.add_softphone(user, register=False)
-        phone.register(expires)
-
-    return act
-
-
-# Per scenario: (simulated time, action) pairs - the SIPp endpoints of the capture.
-SCENARIOS: dict[str, list[tuple[float, Action]]] = {
-    "S00": [(0.12, _register("1000")), (0.745, _register("1001")),
-            (1.35, _register("1002")), (1.97, _register("1003"))],
-    "S01": [],
-    "S02": [(0.11, _caller([wait(4.5), press("1")], 3.0))],
-    "S03": [(0.0, _phone("1000", answer_after=2.0, hangup_after=5.0, audio=True)),
-            (0.11, _caller([audio()], 13.0))],
-    "S04": [(0.0, _phone("1001", mode="noanswer")),
-            (0.0, _phone("1002", mode="busy", answer_after=1.0)),
-            (0.0, _phone("1003", mode="decline", answer_after=1.0))],
-    "S05a": [(0.0, _phone("1000", answer_after=2.0, hangup_after=6.0)),
-             (0.11, _caller([audio()], 14.0))],
-    "S05b": [(0.0, _phone("1000", answer_after=2.0, hangup_after=16.0)),
-             (0.0, _phone("1001", answer_after=2.0, hangup_after=5.0)),
-             (0.0, _phone("1002", answer_after=1.0, hangup_after=4.0)),
-             (0.11, _caller([audio()], 28.0))],
-    "S05c": [(0.0, _phone("1000", answer_after=2.0, hangup_after=11.0)),
-             (0.0, _phone("1001", answer_after=2.0, hangup_after=5.5)),
-             (0.11, _caller([audio()], 17.0))],
-    "S06": [(0.13, _caller([audio()], 3.0))],
-    "S06b": [(0.11, _caller([audio()], 2.5))],
-    "S07": [(0.0, _phone("1000", answer_after=2.0, hangup_after=30.0)),
-            (0.0, _phone("13900139000", answer_after=1.0, hangup_after=4.0, audio=True,
-                         port=5090, rtp_port=6200, register=False))],
-    "S08": [(0.0, _phone("1000")), (0.0, _phone("1001")), (0.0, _phone("1002")),
-            (0.0, _phone("1003")),
-            (0.12, _register("1000", 0)), (0.54, _register("1001", 0)),
-            (0.95, _register("1002", 0)), (1.37, _register("1003", 0))],
-}  # fmt: skip
-
-
-# Slowest replay speed per scenario: S03 has a real 1 ms race (RECORD_START of uuid_record
-# before the PLAYBACK_STOP of the uuid_break sent 1 ms earlier, noticed at the next media
-# frame) that the replay client's own latency cannot keep at 5x speed. S05a/b/c: uuid_bridge
-# 1 ms after uuid_break, before the playback noticed the break at its next frame (so it ends
-# "done"/PLAYBACK ERROR by the transfer, not "break").
-MIN_SCALE = {"S03": 0.5, "S05a": 0.5, "S05b": 0.5, "S05c": 0.5}
 
 
 @dataclass
@@ -100,6 +43,7 @@ class TraceConn:
     kind: str
     opened: float
     records: list[dict]
+    closed: float | None = None  # when the client closed it without ``exit`` (S09a/b/d)
     received: list[Message] = field(default_factory=list)
 
 
@@ -122,8 +66,15 @@ def load_scenario(sid: str, traces: str) -> list[TraceConn]:
         with open(os.path.join(traces, c["file"]), encoding="utf-8") as fh:
             records = [json.loads(line) for line in fh]
         kind = records[0]["conn"] if records else "inbound"
-        conns.append(TraceConn(c["file"], kind, c["opened_t"], records))
+        closed = None if _switch_closed(records) else c.get("closed_t")
+        conns.append(TraceConn(c["file"], kind, c["opened_t"], records, closed))
     return conns
+
+
+def _switch_closed(records: list[dict]) -> bool:
+    """Whether FreeSWITCH ended the connection (its goodbye notice is the last message)."""
+    last = records[-1]["raw"] if records else ""
+    return records[-1]["dir"] == "recv" and "disconnect-notice" in last if records else True
 
 
 def _frames(raw: str) -> Message:
@@ -191,6 +142,17 @@ class Replayer:
             except OSError:
                 break
             last_t = rec["t"]
+        if self.tc.closed is not None:  # the client's abrupt close: FIN without ``exit``
+            self._close_at(seen, max(self.tc.closed - last_t, 0.0))
+
+    def _close_at(self, seen: int, gap: float) -> None:
+        deadline = time.monotonic() + 1.0 + gap * self.run.scale
+        while self.counted < seen and time.monotonic() < deadline and not self.closed.is_set():
+            gevent.sleep(0.002)
+        gevent.sleep(gap * self.run.scale)
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
 
 
 class ScenarioRun:
@@ -261,8 +223,12 @@ class ScenarioRun:
         outbound = [tc for tc in self.conns if tc.kind == "outbound"]
         server = StreamServer(("127.0.0.1", 0), self._accept(outbound))
         server.start()
-        sw = Switch(time_scale=self.scale, dialplan={"5000": "127.0.0.1:8084 async full"})
+        plan = DIALPLANS.get(self.sid, {"5000": "127.0.0.1:8084 async full"})
+        sw = Switch(time_scale=self.scale, dialplan=plan)
         sw.connect_map["127.0.0.1:8084"] = ("127.0.0.1", server.server_port)
+        refuser = socket.socket()  # bound, not listening: a connect is refused, like 8099 was
+        refuser.bind(("127.0.0.1", 0))
+        sw.connect_map["127.0.0.1:8099"] = refuser.getsockname()
         sw.start()
         greenlets = []
         try:
@@ -287,6 +253,7 @@ class ScenarioRun:
                 r.sock.close()
             sw.stop()
             server.stop(timeout=1)
+            refuser.close()
             gevent.killall(greenlets, block=False)
         detail = self.compare()
         return Result(self.sid, detail is None, detail or "", time.monotonic() - started)

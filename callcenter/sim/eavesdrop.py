@@ -1,8 +1,18 @@
-"""The eavesdrop application: a leg listens to another call through a media bug on the target."""
+"""The eavesdrop application: a leg listens to another call through a media bug on the target.
+
+With ``eavesdrop_enable_dtmf`` (default on) the app reads the listener's keys at every frame:
+each one fires DTMF (S11: ``uuid_recv_dtmf``, ``DTMF-Source: APP``, 21 ms later) and may change
+the mode kept in ``ch.media["eavesdrop"]`` - ``mux_read`` / ``mux_write`` as
+switch_ivr_eavesdrop_session sets them: ``eavesdrop_whisper_aleg`` / ``_bleg`` at the start,
+digit 1 read only, 2 write only, 3 both, 0 neither. No event marks a mode (S11), and who
+hears whom in each mode was not captured: the simulator only keeps the flags.
+"""
 
 from __future__ import annotations
 
-from callcenter.sim.channel import Channel
+from callcenter.sim.apps import take_digit
+from callcenter.sim.bridge import TRUE_WORDS
+from callcenter.sim.channel import FRAME, Channel
 
 L16 = ("L16", "8000", "128000")
 PCMA = ("PCMA", "8000", "64000")
@@ -52,10 +62,39 @@ def eavesdrop(ch: Channel, target_uuid: str) -> None:
     target.ctx.setdefault("_eavesdroppers", [])  # type: ignore[arg-type]
     target.ctx["_eavesdroppers"].append(ch)  # type: ignore[union-attr]
     _send_callee(ch, target)
+    mode = _initial_mode(ch, target)
+    ch.media["eavesdrop"] = mode
     while ch.up and target.up and not ch.switch_requested() and not ch.break_flag:
+        while mode["dtmf"] and ch.dtmf:
+            _on_digit(mode, take_digit(ch))
         ch.wakeup.clear()
-        ch.wakeup.wait(0.05)
+        ch.wakeup.wait(ch.switch.clock.real(FRAME))
+    ch.media.pop("eavesdrop", None)
     ch.break_flag = False
     target.ctx["_eavesdroppers"].remove(ch)  # type: ignore[union-attr]
     target.fire("MEDIA_BUG_STOP", pre=dict(bug))  # type: ignore[arg-type]
     set_read_codec(ch, old_read)
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").strip().lower() in TRUE_WORDS
+
+
+def _initial_mode(ch: Channel, target: Channel) -> dict[str, object]:
+    """mod_dptools' eavesdrop flags from the listener's channel variables."""
+    enable = ch.vars.get("eavesdrop_enable_dtmf")
+    return {
+        "target": target.uuid,
+        "dtmf": True if enable is None else _true(enable),
+        "mux_read": _true(ch.vars.get("eavesdrop_whisper_aleg")),
+        "mux_write": _true(ch.vars.get("eavesdrop_whisper_bleg")),
+    }
+
+
+MODE_DIGITS = {"1": (True, False), "2": (False, True), "3": (True, True), "0": (False, False)}
+
+
+def _on_digit(mode: dict[str, object], digit: str) -> None:
+    """A key read by eavesdrop: 1/2/3/0 set the mux flags; other keys change nothing here."""
+    if digit in MODE_DIGITS:
+        mode["mux_read"], mode["mux_write"] = MODE_DIGITS[digit]

@@ -65,7 +65,7 @@ class SipLeg:
         """Variables sofia adds in CS_REPORTING (disposition when we hung up, RTP stats)."""
         if "sip_hangup_disposition" not in ch.vars:
             ch.set_var("sip_hangup_disposition", "send_bye" if ch.answered else "send_cancel")
-        if ch.answered:
+        if ch.answered or ch.times["Channel-Progress-Media-Time"]:  # media flowed (S09c)
             ch.apply_block("rtp_stats")
 
     def start_audio(self, ch: Channel) -> None:
@@ -86,6 +86,7 @@ class Caller(SipLeg):
     The script is a list of steps (:func:`wait`, :func:`press`, :func:`audio`,
     :func:`hangup`, :func:`wait_for`). After the script the caller waits for the switch to
     hang up, or sends BYE itself ``hangup_after`` seconds later (None: never).
+    ``cancel_after``: CANCEL if no 200 has come that many seconds after the INVITE.
     """
 
     def __init__(
@@ -100,8 +101,10 @@ class Caller(SipLeg):
         name: str | None = None,
         hangup_after: float | None = None,
         user_agent: str = "sipp-caller",
+        cancel_after: float | None = None,
     ) -> None:
         self.switch = switch
+        self.cancel_after = cancel_after
         self.number = number
         self.dialled = dialled
         self.script = list(script)
@@ -147,7 +150,12 @@ class Caller(SipLeg):
                 self._unsub = None
 
     def _wait_answer(self, ch: Channel) -> bool:
+        clock = self.switch.clock
+        deadline = None if self.cancel_after is None else clock.now() + self.cancel_after
         while ch.up and not ch.answered:
+            if deadline is not None and clock.now() >= deadline:
+                self.hangup()  # CANCEL: ORIGINATOR_CANCEL
+                break
             gevent.sleep(0.005)
         if not ch.up:
             self.ended.set()
@@ -202,7 +210,7 @@ class Caller(SipLeg):
         """An RFC 2833 digit reaches the channel (the DTMF event fires when an app reads it)."""
         ch = self.channel
         if ch is not None and ch.up:
-            ch.dtmf.append((digit, duration))
+            ch.dtmf.append((digit, duration, "RTP"))
             ch.poke(0)
 
     def hangup(self) -> None:
@@ -212,13 +220,32 @@ class Caller(SipLeg):
             session.hangup(ch, "NORMAL_CLEARING" if ch.answered else "ORIGINATOR_CANCEL",
                            remote=True)  # fmt: skip
 
-    def on_answer_media(self, ch: Channel) -> None:
-        """sofia answering an INVITE: codecs, early media, 200 OK (ACK follows)."""
+    def on_hangup_vars(self, ch: Channel, cause: str, remote: bool, before_event: bool) -> None:
+        """A CANCEL (no 200 yet) is answered 487 (S09c); else the BYE variables."""
+        if remote and not ch.answered:
+            if before_event:
+                for name, value in (("sip_hangup_disposition", "recv_cancel"),
+                                    ("sip_invite_failure_status", "487"),
+                                    ("sip_invite_failure_phrase", "CANCEL"),
+                                    ("sip_term_status", "487"),
+                                    ("proto_specific_hangup_cause", "sip:487"),
+                                    ("sip_term_cause", "487")):  # fmt: skip
+                    ch.set_var(name, value)
+            return
+        super().on_hangup_vars(ch, cause, remote, before_event)
+
+    def on_pre_answer_media(self, ch: Channel) -> None:
+        """sofia's 183 Session Progress with SDP: codecs, early media (S09c)."""
         ch.set_codecs(func="switch_core_session_set_real_read_codec")
         ch.apply_block("sofia_in_media")
         ch.set_var("endpoint_disposition", "EARLY MEDIA")
         session.pre_answer(ch)
         ch.apply_block("sofia_in_local_sdp")
+
+    def on_answer_media(self, ch: Channel) -> None:
+        """sofia answering an INVITE: codecs, early media, 200 OK (ACK follows)."""
+        if not ch.times["Channel-Progress-Media-Time"]:
+            self.on_pre_answer_media(ch)
         session.mark_answered(ch)
         ch.set_var("endpoint_disposition", "ANSWER")
         ch.ctx["_after_app"] = lambda c: c.apply_block("sofia_in_ack")  # type: ignore[assignment]

@@ -57,8 +57,11 @@ def duration(path: str) -> float | None:
         return None if not os.path.exists(path) else 1.0
 
 
-def file_type(path: str) -> str:
-    """Playback-File-Type: the stream scheme or the file extension."""
+def file_type(path: str) -> str | None:
+    """Playback-File-Type: the stream scheme or the file extension; None (no header) for
+    ``silence_stream://``, which FreeSWITCH plays without a file handle (S10)."""
+    if path.startswith("silence_stream://"):
+        return None
     if "://" in path:
         return path.split("://", 1)[0]
     return os.path.splitext(path)[1].lstrip(".") or "file"

@@ -13,7 +13,6 @@ from callcenter.sim.channel import (
     CS_EXECUTE,
     CS_HANGUP,
     CS_REPORTING,
-    Q850,
     Channel,
     new_uuid,
 )
@@ -22,6 +21,9 @@ if TYPE_CHECKING:
     pass
 
 Job = Callable[[Channel], Any]
+# mod_dptools / mod_conference apps registered without SAF_SUPPORT_NOMEDIA
+NEEDS_MEDIA = {"playback", "play_and_get_digits", "read", "echo", "record_session",
+               "stop_record_session", "record", "speak", "eavesdrop", "conference"}  # fmt: skip
 CHECK_PRESENCE = ("src/switch_core_state_machine.c", "check_presence", "521")
 ANSWER_PRESENCE = ("src/switch_channel.c", "switch_channel_perform_mark_answered", "3904")
 
@@ -80,6 +82,8 @@ def execute(
         ch.switch.log.warning("Invalid Application %s", app)
         return False
     arg = arg or None
+    if app in NEEDS_MEDIA:
+        _media_for(ch)
     if loops:
         ch.set_var("current_loop", str(ch.ctx.get("_loop", 1)))
         ch.set_var("total_loops", loops if isinstance(loops, str) else "1")
@@ -116,6 +120,15 @@ def execute(
     return True
 
 
+def _media_for(ch: Channel) -> None:
+    """An app without SAF_SUPPORT_NOMEDIA on an inbound leg without media pre-answers it first
+    (switch_core_session_execute_application; S09c: 183 + early media, never a 200)."""
+    if ch.direction != "inbound" or ch.answered or ch.times["Channel-Progress-Media-Time"]:
+        return
+    if ch.endpoint is not None and hasattr(ch.endpoint, "on_pre_answer_media"):
+        ch.endpoint.on_pre_answer_media(ch)
+
+
 def run_message(ch: Channel, msg: dict[str, Any]) -> None:
     """switch_ivr_parse_event for one sendmsg (execute, hangup ...)."""
     cmd = (msg.get("call-command") or "execute").lower()
@@ -131,8 +144,10 @@ def run_message(ch: Channel, msg: dict[str, Any]) -> None:
         if not execute(ch, app, arg, msg.get("event-uuid"), loops=True, sendmsg=lead):
             if lead is not None:
                 ch.fire("PRIVATE_COMMAND", lead=lead)
-    elif cmd == "hangup":
+    elif cmd == "hangup":  # S09b: CHANNEL_HANGUP, then the message's PRIVATE_COMMAND
         hangup(ch, msg.get("hangup-cause") or "NORMAL_CLEARING")
+        if lead is not None:
+            ch.fire("PRIVATE_COMMAND", lead=lead)
     elif lead is not None:
         ch.fire("PRIVATE_COMMAND", lead=lead)
 
@@ -224,12 +239,16 @@ def hangup(ch: Channel, cause: str = "NORMAL_CLEARING", *, remote: bool = False)
     ch.state = CS_HANGUP
     ch.answer_state = "hangup"
     ch.hangup_cause = cause
+    if ch.ctx.pop("_polls_state", None):  # its own thread sees CS_HANGUP first (bridge.py)
+        ch.ctx["_hangup_state_seen"] = True  # type: ignore[assignment]
+        ch.set_running_state(CS_HANGUP)
     ch.times["Channel-Hangup-Time"] = ch.switch.clock.now_us()
     if ch.ctx.pop("_renegotiated", None):  # sofia after a hold re-INVITE
         ch.touch_block("unhold_sdp", stop="rtp_2833_recv_payload")
     ep = ch.endpoint
     if ep is not None and hasattr(ep, "on_hangup_vars"):
         ep.on_hangup_vars(ch, cause, remote, before_event=True)
+    _bridge_hangup_vars(ch, cause)
     ch.fire("CHANNEL_HANGUP")
     if ep is not None and hasattr(ep, "on_hangup_vars"):
         ep.on_hangup_vars(ch, cause, remote, before_event=False)
@@ -244,12 +263,26 @@ def hangup(ch: Channel, cause: str = "NORMAL_CLEARING", *, remote: bool = False)
         waiter.set()
 
 
+def _bridge_hangup_vars(ch: Channel, cause: str) -> None:
+    """switch_channel_perform_hangup's bridge variables (S03, S07, S11)."""
+    role = ch.ctx.get("_bridge_role")
+    if role and ch.partner is not None and ch.vars.get("bridge_to"):  # CF_BRIDGED
+        ch.set_var("last_bridge_role", role)
+    peer = ch.partner
+    # set_variable_partner: a B leg still up learns why its A leg went (S11); an A leg gets it
+    # from bridge.unbridge, in the order of the captures where B hung up first
+    if role == "originator" and peer is not None and peer.up and "signal_bond" in ch.vars:
+        peer.set_var("last_bridge_hangup_cause", cause)
+
+
 def finish(ch: Channel) -> None:
     """CS_HANGUP, CS_REPORTING (HANGUP_COMPLETE), then CS_DESTROY once released."""
+    from callcenter.sim.cdr import set_timestamps
     from callcenter.sim.media import stop_recordings
 
     stop_recordings(ch)
-    ch.set_running_state(CS_HANGUP)
+    if not ch.ctx.pop("_hangup_state_seen", None):
+        ch.set_running_state(CS_HANGUP)
     ch.set_callstate("HANGUP")
     ch.state = CS_REPORTING
     ch.presence("CS_HANGUP", "idle", CHECK_PRESENCE)
@@ -268,6 +301,7 @@ def finish(ch: Channel) -> None:
     if outbound is not None:
         outbound.on_hangup_complete(ch)
         outbound.released.wait()
+    _await_bridge_thread(ch)
     ch.state = CS_DESTROY
     if ch.vars.get("call_uuid", ch.uuid) != ch.uuid:  # a bridged B leg gets its own back
         ch.set_var("call_uuid", ch.uuid)
@@ -281,86 +315,12 @@ def finish(ch: Channel) -> None:
     ch.switch.on_destroy(ch)
 
 
-def _stamp(us: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(us / 1e6))
-
-
-def set_timestamps(ch: Channel) -> None:
-    """switch_channel_set_timestamps: the CDR variables of CHANNEL_HANGUP_COMPLETE."""
-    from callcenter.sim.hold import hold_vars
-
-    t = ch.times
-    created = t["Channel-Created-Time"]
-    prof_created = ch.profile.created_us if ch.profile else created
-    answered = t["Channel-Answered-Time"]
-    bridged = t["Channel-Bridged-Time"]
-    progress = t["Channel-Progress-Time"]
-    media = t["Channel-Progress-Media-Time"]
-    end = t["Channel-Hangup-Time"] or ch.switch.clock.now_us()
-    hold = t["Channel-Hold-Accum"]
-    sv = ch.set_var
-    sv("hangup_cause", ch.hangup_cause)
-    sv("hangup_cause_q850", Q850.get(ch.hangup_cause or "", "16"))
-    sv("digits_dialed", ch.ctx.get("digits_dialed", "none"))
-    sv("start_stamp", _stamp(created))
-    sv("profile_start_stamp", _stamp(prof_created))
-    if answered:
-        sv("answer_stamp", _stamp(answered))
-    if bridged:
-        sv("bridge_stamp", _stamp(bridged))
-    if t["Channel-Last-Hold"]:
-        sv("hold_stamp", _stamp(t["Channel-Last-Hold"]))
-    if progress:
-        sv("progress_stamp", _stamp(progress))
-    if media:
-        sv("progress_media_stamp", _stamp(media))
-    for name, value in hold_vars(ch):
-        sv(name, value)
-    sv("end_stamp", _stamp(end))
-    for name, us in (
-        ("start", created),
-        ("profile_start", prof_created),
-        ("answer", answered),
-        ("bridge", bridged),
-        ("last_hold", t["Channel-Last-Hold"]),
-    ):
-        sv(f"{name}_epoch", str(us // 1_000_000))
-        sv(f"{name}_uepoch", str(us))
-    sv("hold_accum_seconds", str(hold // 1_000_000))
-    sv("hold_accum_usec", str(hold))
-    sv("hold_accum_ms", str(hold // 1000))
-    for name, us in (
-        ("resurrect", t["Channel-Resurrect-Time"]),
-        ("progress", progress),
-        ("progress_media", media),
-        ("end", end),
-    ):
-        sv(f"{name}_epoch", str(us // 1_000_000))
-        sv(f"{name}_uepoch", str(us))
-    if ch.last_app:
-        sv("last_app", ch.last_app[0])
-        if ch.last_app[1]:
-            sv("last_arg", ch.last_app[1])
-    prof = ch.profile
-    name = prof.get("Caller-ID-Name") if prof else ""
-    num = prof.get("Caller-ID-Number") if prof else ""
-    sv("caller_id", f'"{name}" <{num}>')
-    ans_or_end = answered or end
-    durations = {
-        "duration": end - created,
-        "billsec": (end - answered) if answered else 0,
-        "progresssec": (progress - created) if progress else 0,
-        "answersec": (answered - created) if answered else 0,
-        "waitsec": (bridged - created) if bridged else (ans_or_end - created if answered else 0),
-        "progress_mediasec": (media - created) if media else 0,
-        "flow_billsec": end - created,
-    }
-    keys = list(durations)
-    for unit, div, first in (
-        ("sec", 1_000_000, "duration"),
-        ("msec", 1000, "mduration"),
-        ("usec", 1, "uduration"),
-    ):
-        for key in keys:
-            name = first if key == "duration" else key[:-3] + unit
-            sv(name, str(max(durations[key], 0) // div))
+def _await_bridge_thread(ch: Channel) -> None:
+    """A B leg is destroyed once the A leg's bridge thread let go of it (its read lock): after
+    A's CHANNEL_UNBRIDGE (S11)."""
+    peer = ch.partner
+    if peer is None or ch.ctx.get("_bridge_role") != "originatee":
+        return
+    deadline = time.monotonic() + ch.switch.clock.real(0.1)
+    while ch.partner is peer and time.monotonic() < deadline:
+        gevent.sleep(ch.switch.clock.real(0.001))

@@ -59,8 +59,6 @@ class OutgoingSip(SipLeg):
                 ch.set_var("sip_term_cause", q850)
             return
         super().on_hangup_vars(ch, cause, remote, before_event)
-        if remote and ch.answered and before_event and ch.partner is not None:
-            ch.set_var("last_bridge_role", "originatee")
 
     def on_report_vars(self, ch: Channel) -> None:
         """CANCEL of an unanswered INVITE: 487."""

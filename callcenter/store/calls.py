@@ -15,7 +15,7 @@ from callcenter.store.enums import CallDirection, Disposition, enum_column
 if TYPE_CHECKING:
     from callcenter.store.routing import Agent, Queue
 
-__all__ = ["Call", "CallCorrection", "CallEvent", "Recording", "answered_agents"]
+__all__ = ["Call", "CallAgentLeg", "CallCorrection", "CallEvent", "Recording", "answered_agents"]
 
 
 class Call(Base):
@@ -65,6 +65,9 @@ class Call(Base):
         order_by="(CallEvent.ts, CallEvent.id)",
     )
     recordings: Mapped[list[Recording]] = relationship(back_populates="call")
+    agent_legs: Mapped[list[CallAgentLeg]] = relationship(
+        back_populates="call", cascade="all, delete-orphan", order_by="CallAgentLeg.position"
+    )
     corrections: Mapped[list[CallCorrection]] = relationship(
         back_populates="call", order_by="CallCorrection.id"
     )
@@ -113,6 +116,29 @@ def answered_agents(events: Iterable[tuple[str, dict[str, Any] | None]]) -> list
         for type_, data in events
         if type_ == "call_answered" and data and data.get("agent_id")
     ]
+
+
+class CallAgentLeg(Base):
+    """One agent's part of a call: offered, answered or not, left; in the call's order."""
+
+    __tablename__ = "call_agent_legs"
+    __table_args__ = (Index("ix_call_agent_legs_agent_offered", "agent_id", "offered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(doc="1 for the first offer of the call")
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    role: Mapped[str] = mapped_column(String(16), doc="queue, outbound, transfer or consult")
+    outcome: Mapped[str] = mapped_column(String(16), doc="answered, missed or cancelled")
+    cause: Mapped[str | None] = mapped_column(String(64), doc="why a missed offer failed")
+    offered_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+    ring_seconds: Mapped[float | None]
+    talk_seconds: Mapped[float | None]
+
+    call: Mapped[Call] = relationship(back_populates="agent_legs")
+    agent: Mapped[Agent | None] = relationship()
 
 
 class CallEvent(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from callcenter.store.base import Base, UTCDateTime, utcnow
 from callcenter.store.blacklist import BlacklistEntry
-from callcenter.store.calls import Call, CallCorrection, CallEvent, Recording
+from callcenter.store.calls import Call, CallAgentLeg, CallCorrection, CallEvent, Recording
 from callcenter.store.customers import Customer, CustomerPhone
 from callcenter.store.routing import (
     Agent,
@@ -29,6 +29,7 @@ __all__ = [
     "Base",
     "BlacklistEntry",
     "Call",
+    "CallAgentLeg",
     "CallCorrection",
     "CallEvent",
     "Customer",

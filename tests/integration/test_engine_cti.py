@@ -237,6 +237,52 @@ def test_consult_then_cancel_returns_to_the_caller(center: dict) -> None:
     eventually(lambda: caller.ended.is_set(), what="call ended")
 
 
+def test_consulted_agent_hangup_gives_the_caller_back(center: dict) -> None:
+    switch, caller = consulting(center)
+    first_leg, consulted_leg = agent_leg(switch, "1000"), agent_leg(switch, "1001")
+    command(center, "1001", "hangup")  # the consulted agent's own leg, never 1000's
+    eventually(lambda: consulted_leg not in switch.channels, what="1001's leg hung up")
+    eventually(lambda: partner_of(switch, caller.uuid) == first_leg, what="caller with 1000")
+    wait_state(center, "1000", "on_call")
+    wait_state(center, "1001", "available")
+    command(center, "1000", "hangup")
+    eventually(lambda: caller.ended.is_set(), what="call ended")
+    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    assert record.hangup_by == "agent" and record.ring_seconds >= 0
+
+
+def test_consult_complete_before_the_answer_is_refused_with_the_reason(center: dict) -> None:
+    live: LiveStore = center["live"]
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    switch.add_softphone("1001", answer_after=8.0)  # rings on (ring timeout 4 s)
+    sign_in(center, "1000")
+    caller = queue_call(center)
+    sign_in(center, "1001")
+    subscription = live.subscribe(agent_channel("1000"))
+    try:
+        command(center, "1000", "consult", target="agent", to="1001")
+        wait_state(center, "1001", "ringing")
+        command(center, "1000", "consult_complete")
+        errors: list[str] = []
+
+        def refused() -> bool:
+            message = subscription.get(timeout=0.2)
+            data = message.data if message is not None else None
+            if isinstance(data, dict) and data.get("action") == "consult_complete":
+                errors.append(str(data.get("error", "")))
+            return bool(errors)
+
+        eventually(refused, what="consult_complete refused")
+    finally:
+        subscription.close()
+    assert "has not answered yet" in errors[0]
+    command(center, "1000", "consult_cancel")
+    eventually(lambda: partner_of(switch, caller.uuid) == agent_leg(switch, "1000"),
+               what="caller with 1000 again")  # fmt: skip
+    wait_state(center, "1000", "on_call")
+
+
 def test_consult_then_conference_has_three_members(center: dict) -> None:
     switch, caller = consulting(center)
     command(center, "1000", "conference")

@@ -259,6 +259,9 @@ def test_attended_transfer_stays_one_recording(center: dict) -> None:
     gevent.sleep(1.5)  # the first agent talks a while (the recording must keep that part)
     command(center, "1000", "consult", target="agent", to="1001")
     wait_state(center, "1000", "on_hold")
+    # The engine's word that 1001 answered and is connected (the simulator's bridge alone
+    # comes a round trip earlier: uuid_bridge answers before the legs are bridged, S05b).
+    wait_state(center, "1001", "on_call")
     eventually(
         lambda: partner_of(switch, agent_leg(switch, "1000")) == agent_leg(switch, "1001"),
         what="agent 1000 talks to 1001",
@@ -282,3 +285,14 @@ def test_attended_transfer_stays_one_recording(center: dict) -> None:
         call = session.get(models.Call, record.id)
         assert call.answered_agents() == ["1000", "1001"]
         assert call.agent.number == "1001"
+        legs = [(leg.agent.number, leg.role, leg.ring_seconds, leg.talk_seconds)
+                for leg in call.agent_legs]  # fmt: skip
+    # ring time: the first offer to the first answer, never the consult's offer
+    assert record.ring_seconds is not None and 0 <= record.ring_seconds < 2.0
+    assert [(agent, role) for agent, role, _, _ in legs] == [("1000", "queue"), ("1001", "consult")]
+    (_, _, ring_a, talk_a), (_, _, ring_b, talk_b) = legs
+    assert ring_a == record.ring_seconds and ring_b is not None and ring_b >= 0
+    assert talk_a > 1.5 and talk_b > 1.5  # each agent's own part (1.5 s each at least)
+    # 1001's part runs from the consult answer to the end, 1000's from the first answer to
+    # the complete: together they cover the call, overlapping by the consultation
+    assert talk_a + talk_b >= record.talk_seconds - TOLERANCE

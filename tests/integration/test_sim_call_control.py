@@ -90,6 +90,31 @@ def test_eavesdrop_puts_a_media_bug_on_the_target(fs):
     assert not [e for e in c.events() if e.name == "CHANNEL_UNBRIDGE"]
 
 
+def test_eavesdrop_reads_recv_dtmf_and_keeps_the_whisper_mode(fs):
+    """S11: uuid_send_dtmf goes to the phone (no event); uuid_recv_dtmf is read by eavesdrop
+    (DTMF, source APP). The mode is simulator state only: no event marks it."""
+    c = authed(fs)
+    caller, _agent = bridged_call(fs, c)
+    fs.add_softphone("1002", answer_after=0.5)
+    whisper = ",eavesdrop_enable_dtmf=true,eavesdrop_whisper_aleg=false,eavesdrop_whisper_bleg=true"
+    leg, job = originate(c, "1002", extra=whisper, app=f"&eavesdrop({caller})")
+    assert c.event("BACKGROUND_JOB", timeout=10, Job_UUID=job).body == f"+OK {leg}\n"
+    c.event("MEDIA_BUG_START", Unique_ID=caller)
+    mode = fs.channel(leg).media["eavesdrop"]
+    assert (mode["mux_read"], mode["mux_write"]) == (False, True)
+    assert c.command(f"api uuid_send_dtmf {leg} 3").text == f"+OK {leg} sent DTMF 3.\n"
+    assert c.command(f"api uuid_recv_dtmf {leg} 3").text == f"+OK {leg} received DTMF 3.\n"
+    dtmf = c.event("DTMF", Unique_ID=leg)
+    assert (dtmf.get("DTMF-Digit"), dtmf.get("DTMF-Source")) == ("3", "APP")
+    assert dtmf.get("DTMF-Duration") == "2000"
+    assert (mode["mux_read"], mode["mux_write"]) == (True, True)
+    assert c.command(f"api uuid_recv_dtmf {leg} 0").text == f"+OK {leg} received DTMF 0.\n"
+    c.event("DTMF", Unique_ID=leg, DTMF_Digit="0")
+    assert (mode["mux_read"], mode["mux_write"]) == (False, False)
+    assert not [e for e in c.events() if e.name == "DTMF"]  # uuid_send_dtmf fired none
+    assert c.command("api uuid_recv_dtmf nope 1").text == "-ERR Cannot locate session!\n"
+
+
 def test_three_way_conference_lists_three_members(fs):
     c = authed(fs)
     caller, agent = bridged_call(fs, c)

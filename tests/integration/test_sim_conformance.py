@@ -7,7 +7,7 @@ import pytest
 from callcenter.sim import conformance
 
 SCENARIOS = ["S00", "S01", "S02", "S03", "S04", "S05a", "S05b", "S05c", "S06", "S06b", "S07",
-             "S08"]  # fmt: skip
+             "S08", "S09a", "S09b", "S09c", "S09d", "S10", "S11"]  # fmt: skip
 # Not conformant yet (see callcenter/sim/README.md, "Status"). strict: a pass must be noticed.
 NOT_YET: set[str] = set()
 

@@ -15,6 +15,7 @@ from callcenter.engine.bus import (
     CallQueued,
     IvrInput,
 )
+from callcenter.engine.cti_events import CallTransferred, ConsultStarted
 from callcenter.engine.records import CallRecorder
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -169,3 +170,69 @@ def test_unanswered_call_has_no_hold_or_wrap_up() -> None:
     bus.publish(state("a1", "available", 8))
     (record,) = done
     assert record.hold_seconds is None and record.wrap_up_seconds is None
+
+
+def _state(bus: Bus, seconds: float, agent_id: str, state: str, call_uuid: str = "c9") -> None:
+    bus.publish(AgentStateChanged(at=at(seconds), agent_id=agent_id, state=state,
+                                  call_uuid=call_uuid))  # fmt: skip
+
+
+def _answered_by_a1(bus: Bus) -> None:
+    bus.publish(CallArrived(at=at(0), call_uuid="c9", caller_number="138", dialled_number="5000"))
+    bus.publish(CallQueued(at=at(1), call_uuid="c9", queue="support"))
+    bus.publish(AgentOffered(at=at(2), call_uuid="c9", agent_id="a1", agent_leg_uuid="l1"))
+    bus.publish(CallAnswered(at=at(4), call_uuid="c9", agent_id="a1", agent_leg_uuid="l1"))
+    _state(bus, 4, "a1", "on_call")
+
+
+def test_blind_transfer_keeps_the_first_ring_time_and_both_agents_talk_times() -> None:
+    bus, done = Bus(), []
+    CallRecorder(bus, done.append)
+    _answered_by_a1(bus)
+    bus.publish(CallTransferred(at=at(30), call_uuid="c9", agent_id="a1", target="agent", to="a2"))
+    _state(bus, 30, "a1", "wrap_up")
+    bus.publish(AgentOffered(at=at(31), call_uuid="c9", agent_id="a2", agent_leg_uuid="l2"))
+    bus.publish(CallAnswered(at=at(35), call_uuid="c9", agent_id="a2", agent_leg_uuid="l2"))
+    _state(bus, 35, "a2", "on_call")
+    bus.publish(CallEnded(at=at(60), call_uuid="c9", hangup_cause="NORMAL_CLEARING",
+                          hangup_by="agent"))  # fmt: skip
+    (record,) = done
+    assert record.ring_seconds == 2.0 and record.offered_at == at(2)  # was 31 -> 4: -27 s
+    assert record.talk_seconds == 56.0
+    assert [(leg["agent_id"], leg["role"], leg["outcome"], leg["ring_seconds"],
+             leg["talk_seconds"]) for leg in record.legs] == [
+        ("a1", "queue", "answered", 2.0, 26.0),
+        ("a2", "transfer", "answered", 4.0, 25.0),
+    ]  # fmt: skip
+
+
+def test_consulted_agent_leg_and_a_missed_offer_are_on_the_record() -> None:
+    bus, done = Bus(), []
+    CallRecorder(bus, done.append)
+    bus.publish(CallArrived(at=at(0), call_uuid="c9", caller_number="138", dialled_number="5000"))
+    bus.publish(CallQueued(at=at(1), call_uuid="c9", queue="support"))
+    bus.publish(AgentOffered(at=at(1), call_uuid="c9", agent_id="a0", agent_leg_uuid="l0"))
+    bus.publish(AgentMissed(at=at(2), call_uuid="c9", agent_id="a0", cause="NO_ANSWER"))
+    _state(bus, 2, "a0", "available", "")
+    bus.publish(AgentOffered(at=at(2), call_uuid="c9", agent_id="a1", agent_leg_uuid="l1"))
+    bus.publish(CallAnswered(at=at(4), call_uuid="c9", agent_id="a1", agent_leg_uuid="l1"))
+    _state(bus, 4, "a1", "on_call")
+    bus.publish(ConsultStarted(at=at(30), call_uuid="c9", agent_id="a1", target="agent",
+                               to="a2", leg_uuid="l2"))  # fmt: skip
+    _state(bus, 30, "a1", "on_hold")
+    bus.publish(AgentOffered(at=at(30), call_uuid="c9", agent_id="a2", agent_leg_uuid="l2"))
+    _state(bus, 30, "a2", "ringing")
+    _state(bus, 33, "a2", "on_call")
+    _state(bus, 40, "a1", "wrap_up")  # consult_complete: a1 leaves, a2 has the caller
+    bus.publish(CallAnswered(at=at(40), call_uuid="c9", agent_id="a2", agent_leg_uuid="l2"))
+    bus.publish(CallEnded(at=at(100), call_uuid="c9", hangup_cause="NORMAL_CLEARING",
+                          hangup_by="caller"))  # fmt: skip
+    _state(bus, 100, "a2", "wrap_up")  # after the record: the leg ended with the call
+    (record,) = done
+    assert record.ring_seconds == 2.0 and record.ring_seconds >= 0
+    assert [(leg["agent_id"], leg["role"], leg["outcome"], leg["cause"], leg["ring_seconds"],
+             leg["talk_seconds"]) for leg in record.legs] == [
+        ("a0", "queue", "missed", "NO_ANSWER", None, None),
+        ("a1", "queue", "answered", "", 2.0, 36.0),
+        ("a2", "consult", "answered", "", 3.0, 67.0),
+    ]  # fmt: skip

@@ -1,0 +1,68 @@
+"""``uuid_send_dtmf`` and ``uuid_recv_dtmf`` (mod_commands), as captured in S10 and S11.
+
+``uuid_send_dtmf`` sends the digits out to the channel's SIP endpoint: no DTMF event (S10,
+S11); ``last_dtmf_duration`` is the digits' ms plus a 250 ms pause each (S10: ``12#`` ->
+1500). ``uuid_recv_dtmf`` queues them on the channel as if its endpoint had sent them
+(``switch_channel_queue_dtmf_string``: 2000 ms each, source APP); the DTMF event fires when
+an application reads a digit (S11: eavesdrop, 21 ms later).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callcenter.sim.api import Api, api
+
+NO_SESSION = "-ERR Cannot locate session!\n"
+USAGE = "-USAGE: <uuid> <dtmf_data>\n"
+APP_DURATION = 2000  # switch_channel_queue_dtmf_string's default, DTMF-Duration in S11
+DTMF_KEYS = "0123456789*#ABCDabcdwW"
+DEFAULT_MS, MIN_MS, PAUSE_MS = 250, 50, 250  # core defaults; 250 ms pause after each digit
+
+
+def _split(arg: str) -> tuple[str, str] | None:
+    words = arg.split(" ")  # switch_separate_string(' ', argv[2]): the rest is the digits
+    if len(words) < 2 or not words[0] or not words[1]:
+        return None
+    return words[0], words[1]
+
+
+@api("uuid_send_dtmf")
+def _uuid_send_dtmf(a: Api, arg: str, conn: Any) -> str:
+    parts = _split(arg)
+    if parts is None:
+        return USAGE
+    ch = a.channel(parts[0])
+    if ch is None:
+        return NO_SESSION
+    digits = []
+    total_ms = 0
+    for group in parts[1].split("+"):  # switch_core_session_send_dtmf_string
+        keys, _, ms = group.partition("@")
+        length = int(ms) if ms.isdigit() and int(ms) > MIN_MS else DEFAULT_MS
+        for key in (k for k in keys if k in DTMF_KEYS):
+            digits.append(key)
+            total_ms += length + PAUSE_MS
+    if not digits:
+        return "-ERR Operation failed\n"
+    ch.set_var("last_dtmf_duration", str(total_ms))  # S10: "12#" -> 1500
+    received = getattr(ch.endpoint, "received_dtmf", None)
+    if received is not None:
+        received.extend(d for d in digits if d not in "wW")
+    return f"+OK {parts[0]} sent DTMF {parts[1]}.\n"
+
+
+@api("uuid_recv_dtmf")
+def _uuid_recv_dtmf(a: Api, arg: str, conn: Any) -> str:
+    parts = _split(arg)
+    if parts is None:
+        return USAGE
+    ch = a.channel(parts[0])
+    if ch is None:
+        return NO_SESSION
+    for digit in parts[1].split("@", 1)[0]:
+        if digit in "wW":
+            continue
+        ch.dtmf.append((digit, APP_DURATION, "APP"))
+    ch.poke()
+    return f"+OK {parts[0]} received DTMF {parts[1]}.\n"

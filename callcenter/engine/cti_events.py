@@ -58,7 +58,8 @@ class ConsultStarted(BusEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConsultEnded(BusEvent):
-    """The consultation ended: completed, cancelled, conference, failed or dropped."""
+    """The consultation ended: completed, cancelled, conference, failed, dropped, or restart
+    (the engine that ran it died; the next one gave the caller back to its agent)."""
 
     call_uuid: str
     agent_id: str

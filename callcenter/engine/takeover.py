@@ -22,6 +22,7 @@ import gevent
 from callcenter.acd.agents import Agent, AgentState
 from callcenter.engine.agents import AgentBook
 from callcenter.engine.bus import Bus, CallEnded
+from callcenter.engine.cti_events import ConsultEnded
 from callcenter.engine.queue_events import EndedUnserved
 from callcenter.engine.readopt import RedisSnapshots
 from callcenter.engine.records import CallRecord, CallRecorder
@@ -93,8 +94,38 @@ class Takeover:
             except SwitchError as exc:
                 log.warning("call not taken over", agent_id=agent.agent_id, error=str(exc))
             self.agents.release(agent.agent_id)
+        self._reunite()
         if self.calls:
             gevent.spawn(self._watch)
+
+    def _reunite(self) -> None:
+        """A caller the old process had apart from its agent - a consultation was on: the
+        caller holds with music, the agent talks to the consulted party - is bridged to its
+        agent again, as a consult_cancel does (FreeSWITCH hangs up the consulted leg): no
+        process carries the consultation on, and the caller must not wait alone."""
+        if not self.calls:
+            return
+        try:
+            rows = commands.parse_show_json(self.switch.api(commands.show_calls()))
+        except SwitchError as exc:
+            log.warning("bridges not listed after the restart", error=str(exc))
+            return
+        bridged = {row.get(k) for row in rows if row.get("b_uuid") for k in ("uuid", "b_uuid")}
+        for call in list(self.calls.values()):
+            if call.call_uuid in bridged or not call.agent_leg or not self._exists(call.agent_leg):
+                continue
+            try:
+                self.switch.api(commands.uuid_bridge(call.call_uuid, call.agent_leg))
+            except SwitchError as exc:
+                log.warning("caller not given back", call_uuid=call.call_uuid, error=str(exc))
+                continue
+            log.info("consultation ended by the restart; the caller is back with its agent",
+                     call_uuid=call.call_uuid, agent_id=call.agent_id)  # fmt: skip
+            self.bus.publish(
+                ConsultEnded(call_uuid=call.call_uuid, agent_id=call.agent_id, outcome="restart")
+            )
+            if self.agents.get(call.agent_id).state == AgentState.ON_HOLD:
+                self.agents.apply(call.agent_id, "unhold")
 
     def _watch(self) -> None:
         """A hangup missed while the event socket reconnected must not leave an agent on a

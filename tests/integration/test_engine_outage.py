@@ -16,6 +16,7 @@ from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.sim.cdr_csv import CdrCsv
 from tests.integration.test_engine_calls import call_rows, eventually, sign_in
+from tests.integration.test_engine_cti import agent_leg, partner_of
 from tests.support.center import Center, event_types
 from tests.support.engine_process import EngineProcess, free_port
 from tests.support.flows import PLAIN_QUEUE_FLOW
@@ -41,7 +42,7 @@ nodes:
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
     fslog = tmp_path / "fslog"  # mod_cdr_csv's log-base, read by the engine
     with Center(
-        tmp_path, db_url, redis_url, redis_prefix, agents=["1000"],
+        tmp_path, db_url, redis_url, redis_prefix, agents=["1000", "1001"],
         flows={"plain": PLAIN_QUEUE_FLOW}, numbers={"5000": "plain"}, default_flow="plain",
         env={"NODE_ID": "node1", "FREESWITCH__CDR_DIR": str(fslog), **SWEEP},
         hotline="shipped", outbound_port=free_port(), start=False,
@@ -233,3 +234,36 @@ def test_a_call_on_hold_across_a_crash_can_be_taken_off_hold(center: dict) -> No
     (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
     assert row.uuid == caller.uuid and row.disposition == "answered"
     assert row.hold_seconds and row.hold_seconds > 0
+
+
+def test_a_crash_during_a_consult_gives_the_caller_back_to_its_agent(center: dict) -> None:
+    switch: Switch = center["switch"]
+    live: LiveStore = center["live"]
+    first = center["engine"]("first")
+    switch.add_softphone("1000", answer_after=0.5)
+    switch.add_softphone("1001", answer_after=0.5)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800001201", "5000", [], hangup_after=None)
+    eventually(lambda: live.get_agent("1000").get("state") == "on_call", what="agent on call")
+    sign_in(center, "1001")
+    live.send_command(
+        AGENT_COMMANDS, {"agent_id": "1000", "action": "consult", "target": "agent", "to": "1001"}
+    )
+    first_leg = eventually(lambda: agent_leg(switch, "1000"), what="1000's leg")
+    consulted = eventually(
+        lambda: partner_of(switch, first_leg) == agent_leg(switch, "1001") != ""
+        and agent_leg(switch, "1001"),
+        what="agent 1000 consults 1001 while the caller holds",
+    )
+    _crash(first)
+    center["engine"]("second").wait_for_log("previous process taken over")
+    # The consultation cannot go on without the engine that ran it: the caller is given back.
+    eventually(lambda: partner_of(switch, caller.uuid) == first_leg, what="caller with 1000")
+    eventually(lambda: consulted not in switch.channels, what="the consulted leg hung up")
+    eventually(lambda: live.get_agent("1000").get("state") == "on_call", what="1000 talks")
+    live.send_command(AGENT_COMMANDS, {"agent_id": "1000", "action": "hangup"})
+    eventually(caller.ended.is_set, what="the call ended")
+    (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
+    assert row.uuid == caller.uuid and row.disposition == "answered"
+    assert "consult_started" in event_types(center["db_url"], row.id)
+    eventually(lambda: live.get_agent("1001").get("state") != "on_call", what="1001 freed")

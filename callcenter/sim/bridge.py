@@ -256,11 +256,12 @@ def _join_b_side(a: Channel, b: Channel) -> None:
 def unbridge(a: Channel, b: Channel) -> None:
     """CHANNEL_UNBRIDGE on the A side; the B leg is hung up if it is still there (first, when
     A is taken elsewhere: transfer, another uuid_bridge)."""
+    # B leaving for another bridge or a transfer (-both) is not A's to hang up
+    b_moves = b.switch_requested() or bool(b.ctx.pop("_transferred", False))
     if a.switch_requested() and not b.up:  # hung up by a transfer: noticed a frame later
         b.ended.wait(a.switch.clock.real(FRAME))
-    elif not a.up and b.up:
+    elif not a.up and b.up and not b_moves:
         _join_b_side(a, b)
-    b_moves = b.switch_requested() or bool(b.ctx.pop("_transferred", False))  # -both
     if b_moves and a.switch_requested():
         # uuid_transfer -both: B's session routes and starts its new application before A's
         # bridge thread notices at its next frame (S05c: the agent joins the conference first)

@@ -31,7 +31,7 @@ from callcenter.store.base import utcnow
 from callcenter.tickets.alerts import TICKET_ALERTS
 from callcenter.tickets.customers import customer_calls, customer_tickets, find_by_phone
 from callcenter.tickets.workflow import TicketError
-from console.api import ENGINE_PENDING, problem
+from console.api import problem
 from console.auth import db_session, role_required
 from console.sse import event_stream
 from console.supervisor import live_store
@@ -40,7 +40,7 @@ from console.wrapup import wrap_up_json
 bp = Blueprint("agent", __name__)
 
 CALL_STATES_WITH_POP = ("reserved", "ringing", "on_call", "on_hold", "wrap_up")
-NOT_AVAILABLE_YET: tuple[str, ...] = ENGINE_PENDING  # buttons the engine does not carry out
+NOT_AVAILABLE_YET: tuple[str, ...] = ()  # buttons the engine does not carry out (none now)
 
 
 def _settings() -> Any:

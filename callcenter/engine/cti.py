@@ -26,6 +26,7 @@ from gevent.event import Event
 
 from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.acd.routing import WaitingCall
+from callcenter.agent_actions import CTI_ACTIONS, check_digits, check_number
 from callcenter.config import RoutingSettings
 from callcenter.engine.agents import AgentBook
 from callcenter.engine.bus import AgentMissed, AgentOffered, Bus, CallQueued, utcnow
@@ -35,8 +36,6 @@ from callcenter.engine.cti_events import CallTransferred, DtmfSent, TransferFail
 from callcenter.engine.cti_legs import (
     CtiCall,
     Switch,
-    check_digits,
-    check_number,
     dial_customer,
     dial_string,
     originate_leg,
@@ -47,20 +46,10 @@ from callcenter.switch import commands
 
 log = get_logger(__name__)
 
-CTI_ACTIONS = (
-    "dial",
-    "transfer",
-    "consult",
-    "consult_complete",
-    "consult_cancel",
-    "conference",
-    "dtmf",
-)
 CALL_CONTROL = ("hangup", "hold", "unhold")
 TARGETS = ("agent", "queue", "number")
 __all__ = [
-    "CTI_ACTIONS", "Cti", "CtiCall", "Switch", "check_digits", "check_number", "dial_customer",
-    "dial_string", "originate_leg",
+    "Cti", "CtiCall", "Switch", "dial_customer", "dial_string", "originate_leg",
 ]  # fmt: skip
 
 

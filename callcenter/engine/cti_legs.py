@@ -1,12 +1,11 @@
-"""What the CTI modules share: the switch and call protocols, number and DTMF checks, and
-originating a leg to ``&park()`` (an agent's phone, a consulted number, a customer)."""
+"""What the CTI modules share: the switch and call protocols, and originating a leg to
+``&park()`` (an agent's phone, a consulted number, a customer)."""
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
-from callcenter.acd.agents import Agent, AgentStateError
+from callcenter.acd.agents import Agent
 from callcenter.config import RoutingSettings
 from callcenter.logs import get_logger
 from callcenter.switch import commands
@@ -15,8 +14,6 @@ from callcenter.switch.inbound import BackgroundJob
 
 log = get_logger(__name__)
 
-NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
-DTMF = re.compile(r"[0-9A-Da-d*#]{1,64}")
 JOB_GRACE_SECONDS = 10.0
 
 
@@ -39,24 +36,6 @@ class CtiCall(Protocol):
     def is_gone(self) -> bool: ...
 
     def connect_agent(self, agent: Agent, agent_leg_uuid: str) -> bool: ...
-
-
-def check_number(number: object) -> str:
-    """A dialable number: digits with an optional leading +, * and # (or a refusal)."""
-    text = str(number or "").strip().replace(" ", "").replace("-", "")
-    if not NUMBER.fullmatch(text):
-        raise AgentStateError(
-            f"number {number!r} must be 1-32 digits, optionally with a leading +, * or #"
-        )
-    return text
-
-
-def check_digits(digits: object) -> str:
-    """DTMF digits 0-9, *, #, A-D."""
-    text = str(digits or "").strip()
-    if not DTMF.fullmatch(text):
-        raise AgentStateError(f"DTMF digits {digits!r} must be 1-64 of 0-9, *, #, A-D")
-    return text
 
 
 def dial_string(routing: RoutingSettings, number: str) -> str:

@@ -22,10 +22,11 @@ import gevent
 from gevent.event import Event
 
 from callcenter.acd.agents import Agent, AgentStateError
+from callcenter.agent_actions import check_number
 from callcenter.config import RoutingSettings
 from callcenter.engine.agents import AgentBook
 from callcenter.engine.bus import AgentOffered, Bus, CallAnswered, CallEnded, utcnow
-from callcenter.engine.cti import check_number, dial_customer, originate_leg
+from callcenter.engine.cti import dial_customer, originate_leg
 from callcenter.engine.cti_events import OutboundCallArrived
 from callcenter.engine.dispatcher import Dispatcher
 from callcenter.engine.recording_start import recording_path, start_stereo_recording

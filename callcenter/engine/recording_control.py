@@ -22,9 +22,6 @@ from callcenter.switch.errors import SwitchError
 
 log = get_logger(__name__)
 
-RECORDING_ACTIONS = ("record_pause", "record_resume")
-"""Agent actions carried out here (not by the agent state machine)."""
-
 ALLOWED_STATES = (AgentState.ON_CALL, AgentState.ON_HOLD)
 
 

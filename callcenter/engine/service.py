@@ -9,6 +9,7 @@ from typing import Any
 import gevent
 
 from callcenter.acd.agents import Agent, AgentStateError
+from callcenter.agent_actions import RECORDING_ACTIONS, ActionError, AgentCommand
 from callcenter.config import Settings
 from callcenter.engine.agent_calls import AgentCalls
 from callcenter.engine.agents import AgentBook
@@ -30,7 +31,7 @@ from callcenter.engine.queue_config import load_policies
 from callcenter.engine.queue_stats import QueueStats
 from callcenter.engine.readopt import RedisSnapshots, TakeBack, owner_mark
 from callcenter.engine.record_buffer import RecordBuffer
-from callcenter.engine.recording_control import RECORDING_ACTIONS, RecordingControl
+from callcenter.engine.recording_control import RecordingControl
 from callcenter.engine.recording_jobs import PostProcessQueue
 from callcenter.engine.records import CallRecorder
 from callcenter.engine.screening import EngineLookups, FloodLimit, Screening
@@ -293,10 +294,11 @@ class Engine:
 
     # -- agent commands (console / CTI -> engine) ---------------------------------------------
 
-    def _run_command(self, data: dict) -> None:
-        agent_id = str(data.get("agent_id", ""))
-        action = str(data.get("action", ""))
+    def _run_command(self, message: dict) -> None:
+        agent_id = str(message.get("agent_id", ""))
+        action = str(message.get("action", ""))
         try:
+            data = AgentCommand.from_message(message).message()  # the console's rules again
             agent = self.agents.get(agent_id)
             if action in RECORDING_ACTIONS:
                 return self.recording_control.command(agent, action)
@@ -317,7 +319,7 @@ class Engine:
                 self._call_control(agent_id, action)
             else:
                 raise AgentStateError(f"agent action {action!r} is not carried out here")
-        except (AgentStateError, SwitchError) as exc:
+        except (ActionError, AgentStateError, SwitchError) as exc:
             log.info("agent command refused", agent_id=agent_id, action=action, error=str(exc))
             self._tell_agent(agent_id, {"error": str(exc), "action": action})
 

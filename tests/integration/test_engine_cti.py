@@ -255,7 +255,7 @@ def test_consult_complete_before_the_answer_is_refused_with_the_reason(center: d
     live: LiveStore = center["live"]
     switch: Switch = center["switch"]
     switch.add_softphone("1000", answer_after=0.5)
-    switch.add_softphone("1001", answer_after=8.0)  # rings on (ring timeout 4 s)
+    switch.add_softphone("1001", mode="noanswer")  # rings until the ring timeout (4 s)
     sign_in(center, "1000")
     caller = queue_call(center)
     sign_in(center, "1001")

@@ -1,16 +1,16 @@
 """ACD dispatch: time from "agent ready" / "caller enqueued" to "originate sent", engine code.
 
 What runs is the engine's own ACD, wired as ``engine/service.py`` does, gevent-patched: the
-``Dispatcher`` (callcenter.engine.dispatcher) over an ``AgentBook`` (callcenter.engine.agents)
-that mirrors every agent change to a real redis-server (started here on a free 127.0.0.1 port,
-no persistence) and reserves agents with the Lua script (``Reservations``,
-callcenter.live.reservation), and a ``Cluster`` (callcenter.engine.cluster) following other
-engines' agents over pub/sub. Only the dialer is a stub: ``ring`` notes t1 (where the engine
-sends the ESL originate), then the driver lets the agent answer ("+OK"), so the agent goes on
-a call through the dispatcher's own code. So t1 - t0 holds all the engine does before the
-originate: the agent's new state written and published, the wake, routing, the Lua
-reservation (which writes "reserved"), then the ring ("ringing" is written and published
-alongside the originate). Info logs are off.
+``Dispatcher`` (callcenter.engine.routing.dispatcher) over an ``AgentBook``
+(callcenter.engine.agents.book) that mirrors every agent change to a real redis-server (started
+here on a free 127.0.0.1 port, no persistence) and reserves agents with the Lua script
+(``Reservations``, callcenter.live.reservation), and a ``Cluster``
+(callcenter.engine.agents.cluster) following other engines' agents over pub/sub. Only the
+dialer is a stub: ``ring`` notes t1 (where the engine sends the ESL originate), then the driver
+lets the agent answer ("+OK"), so the agent goes on a call through the dispatcher's own code.
+So t1 - t0 holds all the engine does before the originate: the agent's new state written and
+published, the wake, routing, the Lua reservation (which writes "reserved"), then the ring
+("ringing" is written and published alongside the originate). Info logs are off.
 
 The centre: ``--queues`` queues, each needing its own skill (skills-based, minimum 8, widening
 ``(0, 8), (30, 5), (60, 1)``); each agent serves 3-5 queues (skill 1-10, tier level 1 in its
@@ -81,10 +81,10 @@ structlog.configure(
 from callcenter.acd.agents import Agent, AgentState, Tier
 from callcenter.acd.routing import WaitingCall
 from callcenter.acd.strategies import QueueConfig
-from callcenter.engine.agents import AgentBook
+from callcenter.engine.agents.book import AgentBook
+from callcenter.engine.agents.cluster import Cluster
 from callcenter.engine.bus import Bus
-from callcenter.engine.cluster import Cluster
-from callcenter.engine.dispatcher import Dispatcher, QueuePolicy
+from callcenter.engine.routing.dispatcher import Dispatcher, QueuePolicy
 from callcenter.live import LiveStore
 from callcenter.live.reservation import Outcome, Reservations
 
@@ -412,7 +412,7 @@ def main() -> None:
         "CPU only per event"
     )
     summary = {
-        "measured": "callcenter.engine.dispatcher.Dispatcher + AgentBook + Reservations",
+        "measured": "callcenter.engine.routing.dispatcher.Dispatcher + AgentBook + Reservations",
         **{k: v for k, v in last.items() if k.endswith(("_p50_ms", "_p99_ms"))},
         "target_p99_ms": 2.0,
         "target_met": max(last["offer_p99_ms"], last["enqueue_offer_p99_ms"]) <= 2.0,

@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from sim_load import call_records  # noqa: E402
 
 from callcenter.demo import RedisProcess, seed  # noqa: E402
-from callcenter.engine.unseen_calls import CDR_TEMPLATE  # noqa: E402
+from callcenter.engine.restart.unseen_calls import CDR_TEMPLATE  # noqa: E402
 from callcenter.live.names import AGENT_COMMANDS  # noqa: E402
 from callcenter.live.store import LiveStore  # noqa: E402
 from callcenter.sim import Switch  # noqa: E402

@@ -13,7 +13,7 @@ Everything is real and local (127.0.0.1 only):
   wallboard message is fanned out to every connected desktop and filtered there.
 
 The engine side is the engine's own code path: a :class:`callcenter.engine.bus.Bus` with
-:class:`callcenter.engine.call_mirror.CallMirror` subscribed, as the engine wires it (no
+:class:`callcenter.engine.desktop.call_mirror.CallMirror` subscribed, as the engine wires it (no
 FreeSWITCH needed). Each simulated call raises the events the engine raises
 for it (``CallArrived``, ``IvrInput``, ``CallQueued``, ``AgentOffered`` 4..1 s before the
 answer, ``CallAnswered``, ``CallEnded`` 3 s after): each writes the call hash to Redis and
@@ -86,7 +86,7 @@ from callcenter.engine.bus import (  # noqa: E402
     CallQueued,
     IvrInput,
 )
-from callcenter.engine.call_mirror import CallMirror  # noqa: E402
+from callcenter.engine.desktop.call_mirror import CallMirror  # noqa: E402
 from callcenter.live import LiveStore  # noqa: E402
 
 HOST = "127.0.0.1"

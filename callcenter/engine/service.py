@@ -11,33 +11,33 @@ import gevent
 from callcenter.acd.agents import Agent, AgentStateError
 from callcenter.agent_actions import RECORDING_ACTIONS, ActionError, AgentCommand
 from callcenter.config import Settings
-from callcenter.engine.agent_calls import AgentCalls
-from callcenter.engine.agents import AgentBook
+from callcenter.engine.agents.book import AgentBook
+from callcenter.engine.agents.calls import AgentCalls
+from callcenter.engine.agents.cluster import Cluster
 from callcenter.engine.bus import (
     Bus,
     utcnow,
 )
-from callcenter.engine.call import CallHandler, IvrConfig
-from callcenter.engine.call_mirror import CallMirror
-from callcenter.engine.callback import Callbacks
-from callcenter.engine.callback_store import PendingCallbacks
-from callcenter.engine.cluster import Cluster
-from callcenter.engine.cti import Cti
-from callcenter.engine.dialer import EslAgentDialer
-from callcenter.engine.dispatcher import Dispatcher, QueuePolicy
-from callcenter.engine.outbound_calls import OutboundCalls
-from callcenter.engine.persistence import EngineStore
-from callcenter.engine.queue_config import load_policies
-from callcenter.engine.queue_stats import QueueStats
-from callcenter.engine.readopt import RedisSnapshots, TakeBack, owner_mark
-from callcenter.engine.record_buffer import RecordBuffer
-from callcenter.engine.recording_control import RecordingControl
-from callcenter.engine.recording_jobs import PostProcessQueue
-from callcenter.engine.records import CallRecorder
-from callcenter.engine.screening import EngineLookups, FloodLimit, Screening
-from callcenter.engine.takeover import Takeover
-from callcenter.engine.unseen_calls import UnseenCalls
-from callcenter.engine.voicemail_tickets import VoicemailTickets
+from callcenter.engine.calls.handler import CallHandler, IvrConfig
+from callcenter.engine.calls.screening import EngineLookups, FloodLimit, Screening
+from callcenter.engine.cti.actions import Cti
+from callcenter.engine.cti.click_to_call import OutboundCalls
+from callcenter.engine.desktop.call_mirror import CallMirror
+from callcenter.engine.media.postprocess_jobs import PostProcessQueue
+from callcenter.engine.media.recording_control import RecordingControl
+from callcenter.engine.records.buffer import RecordBuffer
+from callcenter.engine.records.persistence import EngineStore
+from callcenter.engine.records.recorder import CallRecorder
+from callcenter.engine.records.voicemail_tickets import VoicemailTickets
+from callcenter.engine.restart.readopt import RedisSnapshots, TakeBack, owner_mark
+from callcenter.engine.restart.takeover import Takeover
+from callcenter.engine.restart.unseen_calls import UnseenCalls
+from callcenter.engine.routing.callback_store import PendingCallbacks
+from callcenter.engine.routing.dialer import EslAgentDialer
+from callcenter.engine.routing.dispatcher import Dispatcher, QueuePolicy
+from callcenter.engine.routing.queue_config import load_policies
+from callcenter.engine.routing.queue_stats import QueueStats
+from callcenter.engine.routing.queued_callbacks import Callbacks
 from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
 from callcenter.ivr.speech import recognizer_from_settings
@@ -174,7 +174,7 @@ class Engine:
     def stop(self) -> None:
         """Stop taking calls and disconnect. Callers in the IVR or a queue stay on FreeSWITCH
         (socket_resume: music) and calls in progress stay bridged: the next engine process of
-        this node takes them over (engine/readopt.py, engine/takeover.py)."""
+        this node takes them over (engine/restart/readopt.py, engine/restart/takeover.py)."""
         self.stopping = True
         gevent.killall(self._greenlets)
         self.dispatcher.stop()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.engine.unseen_calls import CDR_TEMPLATE
+from callcenter.engine.restart.unseen_calls import CDR_TEMPLATE
 from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait

@@ -17,8 +17,8 @@ import gevent
 import pytest
 from sqlalchemy import func, select
 
-from callcenter.engine.persistence import EngineStore
-from callcenter.engine.record_buffer import PENDING_STREAM, record_from_dict
+from callcenter.engine.records.buffer import PENDING_STREAM, record_from_dict
+from callcenter.engine.records.persistence import EngineStore
 from callcenter.live.messages import decode
 from callcenter.live.names import AGENT_COMMANDS, agent_channel
 from callcenter.sim import press, wait

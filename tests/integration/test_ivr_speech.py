@@ -15,7 +15,7 @@ from typing import Any
 import gevent
 import pytest
 
-from callcenter.engine.ivr_io import SessionCallIO
+from callcenter.engine.calls.ivr_io import SessionCallIO
 from callcenter.ivr.callio import RunnerHooks
 from callcenter.ivr.runner import FlowRunner
 from callcenter.ivr.speech import VoskRecognizer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from callcenter.acd.overflow import OverflowError, OverflowTarget, parse_overflow
-from callcenter.engine.queue_wait import announcement
+from callcenter.engine.routing.queue_wait import announcement
 
 
 @pytest.mark.parametrize(

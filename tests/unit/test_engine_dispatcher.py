@@ -8,9 +8,9 @@ import gevent
 
 from callcenter.acd.agents import Agent, MissDelays
 from callcenter.acd.routing import WaitingCall
-from callcenter.engine.agents import AgentBook
+from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import Bus
-from callcenter.engine.dispatcher import Dispatcher
+from callcenter.engine.routing.dispatcher import Dispatcher
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

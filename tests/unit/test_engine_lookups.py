@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from callcenter.engine.screening import EngineLookups
+from callcenter.engine.calls.screening import EngineLookups
 from callcenter.ivr.callio import LookupFailed
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from callcenter.acd.routing import WaitingCall
-from callcenter.engine.readopt import (
+from callcenter.engine.restart.readopt import (
     ivr_marks,
     left_by_earlier_process,
     owner_mark,

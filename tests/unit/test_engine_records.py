@@ -15,8 +15,8 @@ from callcenter.engine.bus import (
     CallQueued,
     IvrInput,
 )
-from callcenter.engine.cti_events import CallTransferred, ConsultStarted
-from callcenter.engine.records import CallRecorder
+from callcenter.engine.cti.events import CallTransferred, ConsultStarted
+from callcenter.engine.records.recorder import CallRecorder
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

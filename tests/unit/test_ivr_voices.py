@@ -47,7 +47,7 @@ def test_the_setting_reads_from_the_environment_and_refuses_bad_names(
 def test_the_engine_io_speaks_say_prompts_in_the_language_voice(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from callcenter.engine.ivr_io import SessionCallIO
+    from callcenter.engine.calls.ivr_io import SessionCallIO
 
     io = SessionCallIO(
         SimpleNamespace(uuid="u-1"),  # type: ignore[arg-type]  # media() needs no session

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from callcenter.acd.agents import Agent, AgentState
-from callcenter.engine.record_buffer import RecordBuffer, record_from_dict, record_to_dict
-from callcenter.engine.recording_control import paused_stretches
-from callcenter.engine.records import CallRecord
+from callcenter.engine.media.recording_control import paused_stretches
+from callcenter.engine.records.buffer import RecordBuffer, record_from_dict, record_to_dict
+from callcenter.engine.records.recorder import CallRecord
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

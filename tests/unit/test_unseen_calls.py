@@ -1,4 +1,4 @@
-"""Reading FreeSWITCH's CDR lines for calls no engine saw (engine/unseen_calls.py)."""
+"""Reading FreeSWITCH's CDR lines for calls no engine saw (engine/restart/unseen_calls.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
-from callcenter.engine.unseen_calls import CDR_TEMPLATE, never_served, parse_line
+from callcenter.engine.restart.unseen_calls import CDR_TEMPLATE, never_served, parse_line
 
 CONF = Path(__file__).resolve().parents[2] / "freeswitch-conf/autoload_configs/cdr_csv.conf.xml"
 

@@ -25,8 +25,8 @@ from gevent.event import Event
 from sqlalchemy import exc as sa_exc
 
 from callcenter.acd.agents import Agent
-from callcenter.engine.persistence import state_row
-from callcenter.engine.records import LATE_FIELDS, CallRecord
+from callcenter.engine.records.persistence import state_row
+from callcenter.engine.records.recorder import LATE_FIELDS, CallRecord
 from callcenter.live.errors import LiveError
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from callcenter.acd.agents import Agent, Tier
 from callcenter.engine.bus import utcnow
-from callcenter.engine.recording_control import paused_stretches
-from callcenter.engine.records import LATE_FIELDS, CallRecord
+from callcenter.engine.media.recording_control import paused_stretches
+from callcenter.engine.records.recorder import LATE_FIELDS, CallRecord
 from callcenter.logs import get_logger
 from callcenter.store import models
 from callcenter.store.enums import CallDirection
@@ -208,7 +208,7 @@ class EngineStore:
 
 
 def _add_agent_legs(session: Session, call_id: int, legs: list[dict[str, Any]]) -> None:
-    """The call's agent legs (engine/record_legs.py), in order."""
+    """The call's agent legs (engine/records/legs.py), in order."""
     numbers = {leg["agent_id"] for leg in legs}
     rows = session.execute(
         select(models.Agent.number, models.Agent.id).where(models.Agent.number.in_(numbers))

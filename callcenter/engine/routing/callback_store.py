@@ -3,7 +3,8 @@
 A callback waits in line with no channel on FreeSWITCH (the caller hung up), so nothing on the
 switch remembers it: the engine keeps each pending one in Redis (``pending-callback:<uuid>``:
 node, place in line, number, attempts so far) until it is connected or given up. The next
-process of the same node puts them back in line at their old places (engine/callback.py).
+process of the same node puts them back in line at their old places
+(engine/routing/queued_callbacks.py).
 """
 
 from __future__ import annotations

@@ -20,18 +20,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from callcenter.acd.agents import Agent, AgentStateError
-from callcenter.engine.cti_events import (
+from callcenter.engine.cti.events import (
     ConferenceEnded,
     ConferenceLeft,
     ConferenceStarted,
     ConsultEnded,
 )
-from callcenter.engine.cti_legs import CtiCall
+from callcenter.engine.cti.legs import CtiCall
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 
 if TYPE_CHECKING:
-    from callcenter.engine.cti import Cti
+    from callcenter.engine.cti.actions import Cti
 
 log = get_logger(__name__)
 
@@ -49,7 +49,7 @@ class CallConference:
 
 
 class ConferenceSteps:
-    """The conference half of :class:`~callcenter.engine.cti.Cti` (a mixin)."""
+    """The conference half of :class:`~callcenter.engine.cti.actions.Cti` (a mixin)."""
 
     def conference(self: Cti, agent: Agent) -> None:
         """Caller, agent and consulted party in one conference (S05c)."""

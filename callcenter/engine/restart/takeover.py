@@ -2,13 +2,14 @@
 
 A caller talking to an agent stays bridged on FreeSWITCH when the engine process dies (the
 outbound socket only controls the caller's channel). The agent's state says which call it was
-on (Redis, engine/agents.py) and the call's open record was kept (engine/readopt.py), so the
-new process takes the call over: the record goes on, the agent's desktop can still hang up and
-hold, and when the call ends - seen on the event socket, as no outbound session carries it any
-more - the record is written and the agent goes to wrap-up. The agent hanging up first hangs up
-the caller too (the shipped dialplan parks a caller after the bridge; nobody is left to serve
-it). Agents in wrap-up finish it on time; agents whose offer died are released. Records kept
-for calls that ended while no engine ran are written (``close_orphans``).
+on (Redis, engine/agents/book.py) and the call's open record was kept
+(engine/restart/readopt.py), so the new process takes the call over: the record goes on, the
+agent's desktop can still hang up and hold, and when the call ends - seen on the event socket,
+as no outbound session carries it any more - the record is written and the agent goes to
+wrap-up. The agent hanging up first hangs up the caller too (the shipped dialplan parks a
+caller after the bridge; nobody is left to serve it). Agents in wrap-up finish it on time;
+agents whose offer died are released. Records kept for calls that ended while no engine ran are
+written (``close_orphans``).
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from typing import Any
 import gevent
 
 from callcenter.acd.agents import Agent, AgentState
-from callcenter.engine.agents import AgentBook
+from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import Bus, CallEnded
-from callcenter.engine.cti_events import ConsultEnded
-from callcenter.engine.queue_events import EndedUnserved
-from callcenter.engine.readopt import RedisSnapshots
-from callcenter.engine.records import CallRecord, CallRecorder
+from callcenter.engine.cti.events import ConsultEnded
+from callcenter.engine.records.recorder import CallRecord, CallRecorder
+from callcenter.engine.restart.readopt import RedisSnapshots
+from callcenter.engine.routing.events import EndedUnserved
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
@@ -82,7 +83,7 @@ class Takeover:
         switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
 
     def run(self, held: list[Agent]) -> None:
-        """Take over each agent this node held (engine/agents.py ``restore``)."""
+        """Take over each agent this node held (engine/agents/book.py ``restore``)."""
         for agent in held:
             try:
                 if agent.state in MAYBE_TALKING and agent.call_uuid and self._adopt(agent):

@@ -23,9 +23,9 @@ from callcenter.acd.agents import Agent, AgentState, MissDelays
 from callcenter.acd.line import WaitingLine
 from callcenter.acd.routing import WaitingCall
 from callcenter.acd.strategies import QueueConfig, RoutingState, choose_for_queue, next_change_at
-from callcenter.engine.agents import AgentBook
+from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import AgentMissed, AgentOffered, Bus, utcnow
-from callcenter.engine.queue_wait import WaitRules
+from callcenter.engine.routing.queue_wait import WaitRules
 from callcenter.logs import get_logger
 
 log = get_logger(__name__)

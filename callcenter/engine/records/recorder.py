@@ -7,7 +7,7 @@ record is handed to the sink again, as a new ``revision`` with the late fields
 (:data:`LATE_FIELDS`) filled in, when it ends.
 
 Each agent's part of the call (offer, answer, leaving) is a leg of the record
-(:mod:`~callcenter.engine.record_legs`): the answer and the leaving come from the agents'
+(:mod:`~callcenter.engine.records.legs`): the answer and the leaving come from the agents'
 state changes too, so every way of joining or leaving a call counts.
 """
 
@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from callcenter.engine import record_legs
 from callcenter.engine.bus import (
     AgentMissed,
     AgentOffered,
@@ -37,8 +36,9 @@ from callcenter.engine.bus import (
     SurveyAnswered,
     VoicemailRecorded,
 )
-from callcenter.engine.post_call import AgentLeftCall
-from callcenter.engine.queue_events import (
+from callcenter.engine.calls.post_call import AgentLeftCall
+from callcenter.engine.records import legs as record_legs
+from callcenter.engine.routing.events import (
     CallbackRequested,
     CallReadopted,
     EndedUnserved,
@@ -138,7 +138,7 @@ RECENT_CALLS = 500
 
 
 class Snapshots(Protocol):
-    """Where open records are kept while their calls last (Redis: engine/readopt.py)."""
+    """Where open records are kept while their calls last (Redis: engine/restart/readopt.py)."""
 
     def save(self, record: CallRecord) -> None:
         """Keep the record as it is now."""

@@ -9,8 +9,8 @@ music; FreeSWITCH itself never hangs such a caller up (S09a-d).
 While the engine serves a caller, its channel also carries what a new engine process needs: the
 owner (node and process), the stage (``ivr`` or ``queue``) and for a queue the place in line
 (queue, enqueue time, priority, skills). Once the caller talks to an agent the marks are
-cleared and socket_resume is turned off (the bridge must not be cut; engine/takeover.py takes
-such calls over). The call's open record is kept in Redis (:class:`RedisSnapshots`).
+cleared and socket_resume is turned off (the bridge must not be cut; engine/restart/takeover.py
+takes such calls over). The call's open record is kept in Redis (:class:`RedisSnapshots`).
 
 On start, and every few seconds after, :func:`find_left_callers` lists the switch's callers
 that wait in the fallback (or that an earlier process of this node left), and :func:`send_back`
@@ -33,7 +33,7 @@ from typing import Any
 import gevent
 
 from callcenter.acd.routing import WaitingCall
-from callcenter.engine.records import CallRecord, record_from_json, record_to_json
+from callcenter.engine.records.recorder import CallRecord, record_from_json, record_to_json
 from callcenter.live.errors import LiveError
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger
@@ -202,7 +202,7 @@ def find_left_callers(
             continue
         stage = _var(switch, uuid, STAGE) if mark else ""
         if _var(switch, uuid, UNSERVED) != "true" and stage not in ("ivr", "queue"):
-            continue  # a new call on its way in, or talking to an agent (engine/takeover.py)
+            continue  # a new call on its way in, or talking to an agent (restart/takeover.py)
         queue = _var(switch, uuid, QUEUE) if stage == "queue" else ""
         found.append(LeftCaller(uuid, dest, row.get("context", ""), queue))
     return found

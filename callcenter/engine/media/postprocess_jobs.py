@@ -17,7 +17,7 @@ from gevent import subprocess
 from gevent.queue import Queue
 
 from callcenter.config import Settings
-from callcenter.engine.records import CallRecord
+from callcenter.engine.records.recorder import CallRecord
 from callcenter.logs import get_logger
 
 log = get_logger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from callcenter.acd.agents import Agent
-from callcenter.engine.dispatcher import OfferTarget
+from callcenter.engine.routing.dispatcher import OfferTarget
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import CommandFailed, SwitchError

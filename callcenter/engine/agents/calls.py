@@ -13,9 +13,9 @@ from collections.abc import Callable
 import gevent
 
 from callcenter.acd.agents import AgentStateError
-from callcenter.engine.agents import AgentBook
+from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import Bus, BusEvent, CallAnswered, CallEnded, CallQueued, utcnow
-from callcenter.engine.post_call import AgentLeftCall
+from callcenter.engine.calls.post_call import AgentLeftCall
 from callcenter.logs import get_logger
 
 log = get_logger(__name__)

@@ -1,5 +1,5 @@
 """Consultation: the caller holds with music while the agent talks to another agent or a
-number, then complete (attended transfer), cancel, or a conference (engine/conference.py).
+number, then complete (attended transfer), cancel, or a conference (engine/cti/conference.py).
 
 * consult: ``uuid_transfer <caller> -both park inline`` parks caller and agent without a
   hangup, the caller then gets music (another inline transfer, alone: nobody is hung up),
@@ -24,14 +24,14 @@ from gevent.event import Event
 
 from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.engine.bus import CallAnswered
-from callcenter.engine.cti_events import CallTransferred, ConsultEnded, ConsultStarted
-from callcenter.engine.cti_legs import CtiCall, dial_string, originate_leg
+from callcenter.engine.cti.events import CallTransferred, ConsultEnded, ConsultStarted
+from callcenter.engine.cti.legs import CtiCall, dial_string, originate_leg
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
 
 if TYPE_CHECKING:
-    from callcenter.engine.cti import Cti
+    from callcenter.engine.cti.actions import Cti
 
 log = get_logger(__name__)
 
@@ -56,7 +56,7 @@ class Consult:
 
 
 class ConsultSteps:
-    """The consultation half of :class:`~callcenter.engine.cti.Cti` (a mixin)."""
+    """The consultation half of :class:`~callcenter.engine.cti.actions.Cti` (a mixin)."""
 
     def consult(self: Cti, agent: Agent, target: str, to: str) -> None:
         """Call another agent or a number while the caller holds with music."""

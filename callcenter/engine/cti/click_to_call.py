@@ -8,7 +8,7 @@ and hold, transfer, consult, conference and DTMF work the same. The customer see
 of S07 does not apply); the agent's phone shows the customer's number.
 
 The agent hears silence while the customer rings (no ringback yet). The call is recorded from
-the customer's answer like a queue call (:mod:`~callcenter.engine.recording_start`).
+the customer's answer like a queue call (:mod:`~callcenter.engine.media.recording_start`).
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from gevent.event import Event
 from callcenter.acd.agents import Agent, AgentStateError
 from callcenter.agent_actions import check_number
 from callcenter.config import RoutingSettings
-from callcenter.engine.agents import AgentBook
+from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import AgentOffered, Bus, CallAnswered, CallEnded, utcnow
-from callcenter.engine.cti import dial_customer, originate_leg
-from callcenter.engine.cti_events import OutboundCallArrived
-from callcenter.engine.dispatcher import Dispatcher
-from callcenter.engine.recording_start import recording_path, start_stereo_recording
+from callcenter.engine.cti.actions import dial_customer, originate_leg
+from callcenter.engine.cti.events import OutboundCallArrived
+from callcenter.engine.media.recording_start import recording_path, start_stereo_recording
+from callcenter.engine.routing.dispatcher import Dispatcher
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError

@@ -12,7 +12,7 @@ from typing import Any
 
 import gevent
 
-from callcenter.engine.persistence import EngineStore
+from callcenter.engine.records.persistence import EngineStore
 from callcenter.ivr.callio import LookupFailed
 from callcenter.live.errors import LiveError
 from callcenter.live.store import LiveStore

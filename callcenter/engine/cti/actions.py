@@ -7,7 +7,7 @@ S05a/S05b):
   hung up (that is the point); the caller runs the inline apps: the bridge to a number, or
   music while the engine rings the target agent / re-enqueues it into a queue (the call
   record stays open, the caller keeps the outbound socket).
-* consultation: engine/consult.py; the conference it may turn into: engine/conference.py.
+* consultation: engine/cti/consult.py; the conference it may turn into: engine/cti/conference.py.
 * DTMF: ``uuid_send_dtmf <caller> <digits>`` (towards the caller / customer).
 
 Hang up / hold / unhold of an agent in a consultation or a conference are carried out here
@@ -28,19 +28,19 @@ from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.acd.routing import WaitingCall
 from callcenter.agent_actions import CTI_ACTIONS, check_digits, check_number
 from callcenter.config import RoutingSettings
-from callcenter.engine.agents import AgentBook
+from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import AgentMissed, AgentOffered, Bus, CallQueued, utcnow
-from callcenter.engine.conference import CallConference, ConferenceSteps
-from callcenter.engine.consult import Consult, ConsultSteps
-from callcenter.engine.cti_events import CallTransferred, DtmfSent, TransferFailed
-from callcenter.engine.cti_legs import (
+from callcenter.engine.cti.conference import CallConference, ConferenceSteps
+from callcenter.engine.cti.consult import Consult, ConsultSteps
+from callcenter.engine.cti.events import CallTransferred, DtmfSent, TransferFailed
+from callcenter.engine.cti.legs import (
     CtiCall,
     Switch,
     dial_customer,
     dial_string,
     originate_leg,
 )
-from callcenter.engine.dispatcher import Dispatcher
+from callcenter.engine.routing.dispatcher import Dispatcher
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 

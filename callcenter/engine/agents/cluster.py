@@ -8,9 +8,9 @@
   ``node``) is that engine's business: the command is passed on to that engine's own stream
   ``agent-commands:<node>``.
 * **Agent states** each engine writes are followed by the others from the wallboard channel
-  (:meth:`~callcenter.engine.agents.AgentBook.sync`), so an agent freed on one node is offered
+  (:meth:`~callcenter.engine.agents.book.AgentBook.sync`), so an agent freed on one node is offered
   callers waiting on every node; the offer itself is an atomic Redis reservation
-  (:meth:`~callcenter.engine.agents.AgentBook.claim`), so two engines never ring one agent.
+  (:meth:`~callcenter.engine.agents.book.AgentBook.claim`), so two engines never ring one agent.
 * **Reservations of a dead engine** expire: every engine sweeps them now and then and tells
   the others (the agent is available again).
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import gevent
 
-from callcenter.engine.agents import HELD, AgentBook
+from callcenter.engine.agents.book import HELD, AgentBook
 from callcenter.live.errors import LiveError
 from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, node_commands
 from callcenter.live.reservation import Reservations

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from callcenter.acd.overflow import OverflowError, parse_overflow
 from callcenter.acd.strategies import QueueConfig
-from callcenter.engine.dispatcher import QueuePolicy
-from callcenter.engine.queue_wait import WaitRules
+from callcenter.engine.routing.dispatcher import QueuePolicy
+from callcenter.engine.routing.queue_wait import WaitRules
 from callcenter.logs import get_logger
 from callcenter.store import models
 

@@ -5,7 +5,7 @@ the blacklist and the flood limit, then the flow for the dialled number runs
 (:class:`~callcenter.ivr.runner.FlowRunner` through :class:`SessionCallIO`) and its
 outcome is carried out: enqueue with music and wait for an agent (S02/S03), transfer, or
 hang up; with ``ivr.survey_flow`` set, a caller whose agent hangs up first is taken to the
-post-call survey (:mod:`~callcenter.engine.post_call`). Every step is a bus event, so the call
+post-call survey (:mod:`~callcenter.engine.calls.post_call`). Every step is a bus event, so the call
 record gets the IVR path.
 """
 
@@ -30,13 +30,12 @@ from callcenter.engine.bus import (
     VoicemailRecorded,
     utcnow,
 )
-from callcenter.engine.call_queue import CallbackDesk, QueueSteps
-from callcenter.engine.dispatcher import Dispatcher
-from callcenter.engine.ivr_io import SessionCallIO
-from callcenter.engine.post_call import PostCallSteps
-from callcenter.engine.queue_events import CallReadopted
-from callcenter.engine.queue_wait import QueueWait
-from callcenter.engine.readopt import (
+from callcenter.engine.calls.ivr_io import SessionCallIO
+from callcenter.engine.calls.post_call import PostCallSteps
+from callcenter.engine.calls.queue_steps import CallbackDesk, QueueSteps
+from callcenter.engine.calls.screening import EngineLookups, Screening
+from callcenter.engine.media.recording_start import recording_path, start_stereo_recording
+from callcenter.engine.restart.readopt import (
     ResumedWait,
     ivr_marks,
     left_by_earlier_process,
@@ -45,8 +44,9 @@ from callcenter.engine.readopt import (
     unserved_since,
     was_in_ivr,
 )
-from callcenter.engine.recording_start import recording_path, start_stereo_recording
-from callcenter.engine.screening import EngineLookups, Screening
+from callcenter.engine.routing.dispatcher import Dispatcher
+from callcenter.engine.routing.events import CallReadopted
+from callcenter.engine.routing.queue_wait import QueueWait
 from callcenter.ivr.callio import CallerGone, Outcome, RunnerHooks
 from callcenter.ivr.errors import IvrError
 from callcenter.ivr.model import Flow, Ref
@@ -94,7 +94,7 @@ class IvrConfig:
     speech_dir: Path | None = None
     speech_silence_seconds: int = 2
     speech_threshold: int = 200
-    owner: str = ""  # this engine process's mark on its callers (engine/readopt.py)
+    owner: str = ""  # this engine process's mark on its callers (engine/restart/readopt.py)
     voicemail_prompt: str = "say:Please leave a message after the tone."
     queue_closed_prompt: str = "say:We are sorry, nobody can take your call now. Goodbye."
     survey_flow: str = ""  # flow run when the agent hangs up first ("" = no post-call survey)

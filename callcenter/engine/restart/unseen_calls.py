@@ -22,7 +22,7 @@ from pathlib import Path
 import gevent
 
 from callcenter.engine.bus import Bus, CallArrived, CallEnded
-from callcenter.engine.queue_events import EndedUnserved
+from callcenter.engine.routing.events import EndedUnserved
 from callcenter.live.errors import LiveError
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger

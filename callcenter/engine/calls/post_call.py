@@ -3,7 +3,7 @@
 With ``ivr.survey_flow`` set, the caller leg gets ``park_after_bridge=true`` before it is
 bridged to an agent. FreeSWITCH then does not hang the caller up when the agent's leg ends:
 CHANNEL_UNBRIDGE, then CHANNEL_PARK, and the outbound socket can run applications on the
-caller again. Mixed into :class:`~callcenter.engine.call.CallHandler`, :meth:`_talk` waits
+caller again. Mixed into :class:`~callcenter.engine.calls.handler.CallHandler`, :meth:`_talk` waits
 until the caller is gone or parked:
 
 * parked, and the agent leg the call was bridged to is gone: the agent ended the conversation.
@@ -27,13 +27,13 @@ import gevent
 import gevent.queue
 
 from callcenter.engine.bus import BusEvent
-from callcenter.engine.ivr_io import SessionCallIO
+from callcenter.engine.calls.ivr_io import SessionCallIO
 from callcenter.ivr.errors import IvrError
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
 
 if TYPE_CHECKING:
-    from callcenter.engine.call import CallHandler
+    from callcenter.engine.calls.handler import CallHandler
 
 PARK_AFTER_BRIDGE = "park_after_bridge"
 _GONE = object()

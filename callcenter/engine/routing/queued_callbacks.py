@@ -23,11 +23,11 @@ from callcenter.acd.agents import Agent
 from callcenter.acd.routing import WaitingCall
 from callcenter.config import RoutingSettings
 from callcenter.engine.bus import Bus, CallAnswered, CallEnded, utcnow
-from callcenter.engine.callback_store import PendingCallbacks
-from callcenter.engine.cti import dial_customer
-from callcenter.engine.dispatcher import Dispatcher
-from callcenter.engine.queue_events import CallbackAttempted, CallbackRequested
-from callcenter.engine.recording_start import recording_path, start_stereo_recording
+from callcenter.engine.cti.actions import dial_customer
+from callcenter.engine.media.recording_start import recording_path, start_stereo_recording
+from callcenter.engine.routing.callback_store import PendingCallbacks
+from callcenter.engine.routing.dispatcher import Dispatcher
+from callcenter.engine.routing.events import CallbackAttempted, CallbackRequested
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
@@ -145,7 +145,7 @@ class Callbacks:
                 result = "SWITCH_ERROR"
             else:
                 callback.connected = True
-                if self.pending is not None:  # a call in progress now (engine/takeover.py)
+                if self.pending is not None:  # a call in progress now (engine/restart/takeover.py)
                     self.pending.drop(callback.call_uuid)
                 callback.agent_id, callback.agent_leg = agent.agent_id, agent_leg
                 self._attempted(callback, agent, "answered")

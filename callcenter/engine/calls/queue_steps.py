@@ -1,7 +1,7 @@
 """The queue part of a caller's life: waiting, and the ways out of the line.
 
-Mixed into :class:`~callcenter.engine.call.CallHandler`: wait for an agent (music,
-announcements, exits in :mod:`~callcenter.engine.queue_wait`), then on a way out resume the
+Mixed into :class:`~callcenter.engine.calls.handler.CallHandler`: wait for an agent (music,
+announcements, exits in :mod:`~callcenter.engine.routing.queue_wait`), then on a way out resume the
 flow at the queue node's ``next``, or go to the queue's overflow target (another queue, a flow,
 voicemail that becomes a ticket, a transfer, a queued callback, or an apology and hang up).
 """
@@ -14,24 +14,25 @@ from typing import TYPE_CHECKING, Protocol
 from callcenter.acd.overflow import OverflowTarget, parse_overflow
 from callcenter.acd.routing import WaitingCall
 from callcenter.engine.bus import CallQueued, IvrInput, VoicemailRecorded
-from callcenter.engine.ivr_io import SessionCallIO
-from callcenter.engine.queue_events import QueueLeft
-from callcenter.engine.queue_wait import QueueExit, QueueWait
-from callcenter.engine.readopt import ivr_marks, waiting_marks
+from callcenter.engine.calls.ivr_io import SessionCallIO
+from callcenter.engine.restart.readopt import ivr_marks, waiting_marks
+from callcenter.engine.routing.events import QueueLeft
+from callcenter.engine.routing.queue_wait import QueueExit, QueueWait
 from callcenter.ivr.callio import Outcome
 from callcenter.ivr.errors import IvrError
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
 
 if TYPE_CHECKING:
-    from callcenter.engine.call import CallHandler
+    from callcenter.engine.calls.handler import CallHandler
 
 BEEP = "tone_stream://%(500,0,800)"
 MAX_OVERFLOW_HOPS = 5  # queue -> overflow -> ... at most this often per call (no loops)
 
 
 class CallbackDesk(Protocol):
-    """Queues callbacks (the engine's :class:`~callcenter.engine.callback.Callbacks`)."""
+    """Queues callbacks (the engine's
+    :class:`~callcenter.engine.routing.queued_callbacks.Callbacks`)."""
 
     def request(self, entry: WaitingCall, number: str) -> object:
         """Put a callback to ``number`` in line in the caller's place."""
@@ -104,7 +105,7 @@ class QueueSteps:
 
     def _mark_waiting(self: CallHandler, entry: WaitingCall) -> None:
         """Keys do not stop the music; and the channel carries what a restarted engine needs
-        to take the caller back (engine/readopt.py)."""
+        to take the caller back (engine/restart/readopt.py)."""
         self._set_marks({"playback_terminators": "none", **waiting_marks(entry, self.ivr.owner)})
 
     def _set_marks(self: CallHandler, marks: dict[str, str]) -> None:

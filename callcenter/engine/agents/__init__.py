@@ -1,0 +1,1 @@
+"""Agents: their states (AgentBook), their calls, sharing them across engines."""

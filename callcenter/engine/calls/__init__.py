@@ -1,0 +1,1 @@
+"""One caller's life on the outbound socket: screening, IVR, queue steps, survey."""

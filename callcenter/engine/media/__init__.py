@@ -1,0 +1,1 @@
+"""A call's recording: stereo start on answer, pause / resume, post-processing jobs."""

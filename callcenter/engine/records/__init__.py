@@ -1,0 +1,1 @@
+"""Call records: folded from bus events, buffered through outages, written to SQL."""

@@ -1,0 +1,1 @@
+"""Queues: waiting in line, ACD dispatch, ringing agents, queued callbacks."""

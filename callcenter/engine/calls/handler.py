@@ -20,7 +20,6 @@ from typing import Protocol
 from callcenter.acd.agents import Agent
 from callcenter.engine.bus import (
     Bus,
-    CallAnswered,
     CallArrived,
     CallBlocked,
     CallEnded,
@@ -30,11 +29,12 @@ from callcenter.engine.bus import (
     VoicemailRecorded,
     utcnow,
 )
+from callcenter.engine.calls.bridge import bridge_to_agent
 from callcenter.engine.calls.ivr_io import SessionCallIO
-from callcenter.engine.calls.post_call import PostCallSteps
+from callcenter.engine.calls.post_call import PARK_AFTER_BRIDGE, PostCallSteps
 from callcenter.engine.calls.queue_steps import CallbackDesk, QueueSteps
 from callcenter.engine.calls.screening import EngineLookups, Screening
-from callcenter.engine.media.recording_start import recording_path, start_stereo_recording
+from callcenter.engine.media.recording_start import recording_path
 from callcenter.engine.restart.readopt import (
     ResumedWait,
     ivr_marks,
@@ -155,7 +155,6 @@ class CallHandler(QueueSteps, PostCallSteps):
         self.callbacks = callbacks
         self.average_handle = average_handle
         self.called_back = False  # a queued callback carries the call on after the caller left
-        self.survey_armed = False  # park_after_bridge is set on the caller leg
         self.agent_hung_up = False  # the agent ended the conversation (then the survey ran)
         self._wait: QueueWait | None = None
         self.waiting_since: datetime | None = None  # dialled while no engine ran: its place
@@ -170,27 +169,18 @@ class CallHandler(QueueSteps, PostCallSteps):
 
     def connect_agent(self, agent: Agent, agent_leg_uuid: str) -> bool:
         """Stop the music, start the stereo recording, bridge caller and agent."""
-        path = recording_path(self.recordings, self.call_uuid, self.clock())
         first = not self.recording  # re-queued after a transfer: the recording runs on
+        path = recording_path(self.recordings, self.call_uuid, self.clock()) if first else None
+        variables = talking_marks()
+        if self.ivr.survey_flow:  # the caller is parked, not hung up, when the agent leaves
+            variables[PARK_AFTER_BRIDGE] = "true"
         try:
-            self.switch.api(commands.uuid_break(self.call_uuid, all_queued=True))
-            self.switch.api(commands.uuid_setvar_multi(self.call_uuid, talking_marks()))
-            if first:
-                self.recording = start_stereo_recording(self.switch, self.call_uuid, path)
-            self._arm_survey()
-            self.switch.api(commands.uuid_bridge(self.call_uuid, agent_leg_uuid))
+            started = bridge_to_agent(self.switch, self.bus, self, agent.agent_id, agent_leg_uuid,
+                                      record_to=path, variables=variables)  # fmt: skip
         except SwitchError as exc:
             self.log.warning("bridge to agent failed", agent_id=agent.agent_id, error=str(exc))
             return False
-        self.agent_id, self.agent_leg = agent.agent_id, agent_leg_uuid
-        self.bus.publish(
-            CallAnswered(
-                call_uuid=self.call_uuid,
-                agent_id=agent.agent_id,
-                agent_leg_uuid=agent_leg_uuid,
-                recording_path=str(path) if first else "",
-            )
-        )
+        self.recording = self.recording or started
         if self._wait is not None:
             self._wait.connected()
         return True

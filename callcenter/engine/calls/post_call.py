@@ -52,12 +52,6 @@ class AgentLeftCall(BusEvent):
 class PostCallSteps:
     """A call handler's steps once an agent is connected (see the module docstring)."""
 
-    def _arm_survey(self: CallHandler) -> None:
-        """Before a bridge: park the caller, not hang up, when the agent leaves (if on)."""
-        if self.ivr.survey_flow and not self.survey_armed:
-            self.switch.api(commands.uuid_setvar(self.call_uuid, PARK_AFTER_BRIDGE, "true"))
-            self.survey_armed = True
-
     def _talk(self: CallHandler, io: SessionCallIO) -> None:
         """Connected to an agent: until the caller is gone, or the survey if the agent left."""
         session = self.session

@@ -25,10 +25,11 @@ from callcenter.acd.agents import Agent, AgentStateError
 from callcenter.agent_actions import check_number
 from callcenter.config import RoutingSettings
 from callcenter.engine.agents.book import AgentBook
-from callcenter.engine.bus import AgentOffered, Bus, CallAnswered, CallEnded, utcnow
+from callcenter.engine.bus import AgentOffered, Bus, CallEnded, utcnow
+from callcenter.engine.calls.bridge import bridge_to_agent
 from callcenter.engine.cti.actions import dial_customer, originate_leg
 from callcenter.engine.cti.events import OutboundCallArrived
-from callcenter.engine.media.recording_start import recording_path, start_stereo_recording
+from callcenter.engine.media.recording_start import recording_path
 from callcenter.engine.routing.dispatcher import Dispatcher
 from callcenter.logs import get_logger
 from callcenter.switch import commands
@@ -56,19 +57,14 @@ class OutboundCall:
         return self.gone.is_set()
 
     def connect_agent(self, agent: Agent, agent_leg_uuid: str) -> bool:
-        """Bridge the customer to an agent (after a transfer into a queue)."""
+        """Bridge the customer to an agent (after a transfer into a queue; recording runs)."""
+        outbound = self.outbound
         try:
-            self.outbound.switch.api(commands.uuid_break(self.call_uuid, all_queued=True))
-            self.outbound.switch.api(commands.uuid_bridge(self.call_uuid, agent_leg_uuid))
+            bridge_to_agent(outbound.switch, outbound.bus, self, agent.agent_id, agent_leg_uuid,
+                            record_to=None)  # fmt: skip
         except SwitchError as exc:
             log.warning("bridge to agent failed", call_uuid=self.call_uuid, error=str(exc))
             return False
-        self.agent_id, self.agent_leg = agent.agent_id, agent_leg_uuid
-        self.outbound.bus.publish(
-            CallAnswered(
-                call_uuid=self.call_uuid, agent_id=agent.agent_id, agent_leg_uuid=agent_leg_uuid
-            )  # fmt: skip
-        )
         return True
 
 
@@ -182,17 +178,9 @@ class OutboundCalls:
                                        "action": "dial"})  # fmt: skip
             self._fail(call, result, "system")
             return
-        path = start_stereo_recording(
-            self.switch, call.call_uuid, recording_path(self.recordings, call.call_uuid, utcnow())
-        )
-        self.switch.api(commands.uuid_bridge(call.call_uuid, leg))
-        call.agent_leg = leg
-        self.bus.publish(
-            CallAnswered(
-                call_uuid=call.call_uuid, agent_id=agent.agent_id, agent_leg_uuid=leg,
-                recording_path=path,
-            )
-        )  # fmt: skip
+        path = recording_path(self.recordings, call.call_uuid, utcnow())
+        bridge_to_agent(self.switch, self.bus, call, agent.agent_id, leg, record_to=path,
+                        break_media=False)  # both legs are parked: nothing plays  # fmt: skip
         self.tell(agent.agent_id, {"done": "dial", "call_uuid": call.call_uuid})
 
     def _fail(self, call: OutboundCall, cause: str, hangup_by: str) -> None:

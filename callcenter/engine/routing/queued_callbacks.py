@@ -22,9 +22,10 @@ import gevent
 from callcenter.acd.agents import Agent
 from callcenter.acd.routing import WaitingCall
 from callcenter.config import RoutingSettings
-from callcenter.engine.bus import Bus, CallAnswered, CallEnded, utcnow
+from callcenter.engine.bus import Bus, CallEnded, utcnow
+from callcenter.engine.calls.bridge import bridge_to_agent
 from callcenter.engine.cti.actions import dial_customer
-from callcenter.engine.media.recording_start import recording_path, start_stereo_recording
+from callcenter.engine.media.recording_start import recording_path
 from callcenter.engine.routing.callback_store import PendingCallbacks
 from callcenter.engine.routing.dispatcher import Dispatcher
 from callcenter.engine.routing.events import CallbackAttempted, CallbackRequested
@@ -137,26 +138,19 @@ class Callbacks:
         )  # fmt: skip
         if result == "+OK":
             try:
-                path = self._start_recording(callback)
-                self.switch.api(commands.uuid_bridge(callback.call_uuid, agent_leg))
+                path = None if callback.recording else self._recording_path(callback)
+                started = bridge_to_agent(self.switch, self.bus, callback, agent.agent_id,
+                                          agent_leg, record_to=path, break_media=False)  # fmt: skip
             except SwitchError as exc:
                 log.warning("callback bridge failed", call_uuid=callback.call_uuid, error=str(exc))
                 self.switch.api(commands.uuid_kill(callback.call_uuid), check=False)
                 result = "SWITCH_ERROR"
             else:
                 callback.connected = True
+                callback.recording = callback.recording or started
+                self._attempted(callback, agent, "answered")
                 if self.pending is not None:  # a call in progress now (engine/restart/takeover.py)
                     self.pending.drop(callback.call_uuid)
-                callback.agent_id, callback.agent_leg = agent.agent_id, agent_leg
-                self._attempted(callback, agent, "answered")
-                self.bus.publish(
-                    CallAnswered(
-                        call_uuid=callback.call_uuid,
-                        agent_id=agent.agent_id,
-                        agent_leg_uuid=agent_leg,
-                        recording_path=path,
-                    )
-                )
                 return True
         retry = result in RETRY_CAUSES and callback.attempts < self.routing.callback_attempts
         outcome = "no_answer" if result in RETRY_CAUSES else "failed"
@@ -188,13 +182,9 @@ class Callbacks:
             )
         )
 
-    def _start_recording(self, callback: QueuedCallback) -> str:
-        """Stereo recording on the customer leg (customer left, agent right), as inbound."""
-        if callback.recording:
-            return ""
-        path = recording_path(self.recordings, callback.call_uuid, self.clock())
-        callback.recording = start_stereo_recording(self.switch, callback.call_uuid, path)
-        return callback.recording
+    def _recording_path(self, callback: QueuedCallback) -> Path:
+        """Where the callback's stereo recording goes (customer left, agent right)."""
+        return recording_path(self.recordings, callback.call_uuid, self.clock())
 
     # -- the end ------------------------------------------------------------------------------
 

@@ -122,7 +122,7 @@ class _BusHooks(RunnerHooks):
         self.bus.publish(SurveyAnswered(call_uuid=self.call_uuid, score=score))
 
 
-class CallHandler(QueueSteps, PostCallSteps):
+class CallHandler:
     """Drives one inbound call (create one per call; call :meth:`run`)."""
 
     def __init__(
@@ -156,10 +156,12 @@ class CallHandler(QueueSteps, PostCallSteps):
         self.average_handle = average_handle
         self.called_back = False  # a queued callback carries the call on after the caller left
         self.agent_hung_up = False  # the agent ended the conversation (then the survey ran)
-        self._wait: QueueWait | None = None
+        self.queue_wait: QueueWait | None = None
         self.waiting_since: datetime | None = None  # dialled while no engine ran: its place
-        self._runner: FlowRunner | None = None
+        self.runner: FlowRunner | None = None
         self.log = log.bind(call_uuid=self.call_uuid)
+        self.queue_steps = QueueSteps(self)  # waiting in line and the ways out of it
+        self.post_call = PostCallSteps(self)  # the talk, and the survey after it
 
     # -- OfferTarget ----------------------------------------------------------------------------
 
@@ -181,8 +183,8 @@ class CallHandler(QueueSteps, PostCallSteps):
             self.log.warning("bridge to agent failed", agent_id=agent.agent_id, error=str(exc))
             return False
         self.recording = self.recording or started
-        if self._wait is not None:
-            self._wait.connected()
+        if self.queue_wait is not None:
+            self.queue_wait.connected()
         return True
 
     # -- the call -------------------------------------------------------------------------------
@@ -221,7 +223,7 @@ class CallHandler(QueueSteps, PostCallSteps):
                 self._resume(io, resumed)
                 return
             # From here on, an engine that dies leaves the caller to the next one.
-            self._set_marks(ivr_marks(self.ivr.owner))
+            self.queue_steps.set_marks(ivr_marks(self.ivr.owner))
             if readopted:  # ... or in the IVR: it starts again, under the same record
                 self.log.info("caller in the IVR taken back after a restart")
                 self.bus.publish(CallReadopted(call_uuid=self.call_uuid, queue=""))
@@ -233,7 +235,7 @@ class CallHandler(QueueSteps, PostCallSteps):
                     return
             io.prepare()
             outcome = self._run_flow(io)
-            self._carry_out(io, outcome)
+            self.carry_out(io, outcome)
         except (SessionGone, CallerGone):
             pass
         except Exception:
@@ -259,7 +261,7 @@ class CallHandler(QueueSteps, PostCallSteps):
         outcome = Outcome(
             "queue", queue=resumed.queue, priority=resumed.priority, skills=resumed.skills
         )
-        self._queue(io, outcome, 0, enqueued_at=resumed.enqueued_at)
+        self.queue_steps.queue(io, outcome, 0, enqueued_at=resumed.enqueued_at)
 
     def _refuse(self, io: SessionCallIO, reason: str) -> None:
         """Blacklisted or flooding: a message, then hang up (disposition ``blocked``)."""
@@ -277,12 +279,12 @@ class CallHandler(QueueSteps, PostCallSteps):
             self.log.error("no IVR flow for the call; using the default queue", error=str(exc))
             self.bus.publish(IvrInput(call_uuid=self.call_uuid, node="flow", value="missing"))
             return Outcome("queue", queue=self.ivr.default_queue, reason="no flow")
-        return self._run(io, flow)
+        return self.run_ivr(io, flow)
 
-    def _run(self, io: SessionCallIO, flow: Flow, start: Ref | None = None) -> Outcome:
+    def run_ivr(self, io: SessionCallIO, flow: Flow, start: Ref | None = None) -> Outcome:
         """Run ``flow`` (from ``start``, e.g. a queue node's next) and publish how it ended."""
         session = self.session
-        if self._runner is None or self._runner.flow is not flow:
+        if self.runner is None or self.runner.flow is not flow:
             variables = call_variables(
                 self.caller_number,
                 session.destination_number,
@@ -291,7 +293,7 @@ class CallHandler(QueueSteps, PostCallSteps):
                 call_uuid=self.call_uuid,
                 regions=self.ivr.regions,
             )
-            self._runner = FlowRunner(
+            self.runner = FlowRunner(
                 flow,
                 io,
                 variables=variables,
@@ -307,7 +309,7 @@ class CallHandler(QueueSteps, PostCallSteps):
                 speech_silence_seconds=self.ivr.speech_silence_seconds,
                 speech_threshold=self.ivr.speech_threshold,
             )
-        outcome = self._runner.run(start)
+        outcome = self.runner.run(start)
         self.bus.publish(
             IvrEnded(
                 call_uuid=self.call_uuid,
@@ -320,10 +322,10 @@ class CallHandler(QueueSteps, PostCallSteps):
         )
         return outcome
 
-    def _carry_out(self, io: SessionCallIO, outcome: Outcome, hops: int = 0) -> None:
+    def carry_out(self, io: SessionCallIO, outcome: Outcome, hops: int = 0) -> None:
         session = self.session
         if outcome.kind == "queue":
-            self._queue(io, outcome, hops)
+            self.queue_steps.queue(io, outcome, hops)
         elif outcome.kind == "transfer":
             try:
                 io.transfer(outcome.destination, outcome.transfer_kind)

@@ -3,8 +3,8 @@
 With ``ivr.survey_flow`` set, the caller leg gets ``park_after_bridge=true`` before it is
 bridged to an agent. FreeSWITCH then does not hang the caller up when the agent's leg ends:
 CHANNEL_UNBRIDGE, then CHANNEL_PARK, and the outbound socket can run applications on the
-caller again. Mixed into :class:`~callcenter.engine.calls.handler.CallHandler`, :meth:`_talk` waits
-until the caller is gone or parked:
+caller again. A part of :class:`~callcenter.engine.calls.handler.CallHandler` (its
+``post_call``): :meth:`PostCallSteps.talk` waits until the caller is gone or parked:
 
 * parked, and the agent leg the call was bridged to is gone: the agent ended the conversation.
   The agent's part of the call ends (:class:`AgentLeftCall` - the engine starts the agent's
@@ -52,9 +52,12 @@ class AgentLeftCall(BusEvent):
 class PostCallSteps:
     """A call handler's steps once an agent is connected (see the module docstring)."""
 
-    def _talk(self: CallHandler, io: SessionCallIO) -> None:
+    def __init__(self, call: CallHandler) -> None:
+        self.call = call
+
+    def talk(self, io: SessionCallIO) -> None:
         """Connected to an agent: until the caller is gone, or the survey if the agent left."""
-        session = self.session
+        session = self.call.session
         parks: gevent.queue.Queue = gevent.queue.Queue()
         subscription = session.on("CHANNEL_PARK", parks.put)
         watcher = gevent.spawn(lambda: (session.wait_gone(), parks.put(_GONE)))
@@ -62,8 +65,8 @@ class PostCallSteps:
             while not session.gone:
                 if parks.get() is _GONE:
                     return
-                leg = self.agent_leg
-                if leg and self._leg_up(leg):
+                leg = self.call.agent_leg
+                if leg and self.leg_up(leg):
                     continue  # a consultation parks the caller on its way to the music
                 break
         finally:
@@ -72,45 +75,47 @@ class PostCallSteps:
         if session.gone:
             return
         if not leg:
-            self.log.info("caller parked after a handed-on call ended; hanging up")
+            self.call.log.info("caller parked after a handed-on call ended; hanging up")
             io.hangup("NORMAL_CLEARING")
             return
-        if not self.ivr.survey_flow:
+        if not self.call.ivr.survey_flow:
             # The shipped dialplan sets park_after_bridge=true (transfers and consultations
             # need the caller kept): with no survey, the agent hanging up ends the call.
-            self.log.info("agent hung up first; hanging up the caller", agent_id=self.agent_id)
-            self.agent_hung_up = True
+            self.call.log.info(
+                "agent hung up first; hanging up the caller", agent_id=self.call.agent_id
+            )
+            self.call.agent_hung_up = True
             io.hangup("NORMAL_CLEARING")
             return
-        self._survey(io)
+        self.survey(io)
 
-    def _leg_up(self: CallHandler, leg: str) -> bool:
+    def leg_up(self, leg: str) -> bool:
         try:
-            value = self.switch.api(commands.uuid_getvar(leg, "uuid"), check=False)
+            value = self.call.switch.api(commands.uuid_getvar(leg, "uuid"), check=False)
         except SwitchError:
             return False
         return not value.startswith("-ERR")
 
-    def _survey(self: CallHandler, io: SessionCallIO) -> None:
+    def survey(self, io: SessionCallIO) -> None:
         """The agent hung up first: their part ends, the caller rates the call, then goes."""
-        agent_id, leg = self.agent_id, self.agent_leg
-        name = self.ivr.survey_flow
-        self.log.info("agent hung up first; post-call survey", agent_id=agent_id, flow=name)
-        self.agent_hung_up = True
-        self.agent_id, self.agent_leg = "", ""  # CTI actions on this call are refused now
-        if self.recording:
-            self.switch.api(
-                commands.uuid_record(self.call_uuid, "stop", self.recording), check=False
+        agent_id, leg = self.call.agent_id, self.call.agent_leg
+        name = self.call.ivr.survey_flow
+        self.call.log.info("agent hung up first; post-call survey", agent_id=agent_id, flow=name)
+        self.call.agent_hung_up = True
+        self.call.agent_id, self.call.agent_leg = "", ""  # CTI actions on this call are refused now
+        if self.call.recording:
+            self.call.switch.api(
+                commands.uuid_record(self.call.call_uuid, "stop", self.call.recording), check=False
             )
-        self.bus.publish(
-            AgentLeftCall(call_uuid=self.call_uuid, agent_id=agent_id, agent_leg_uuid=leg,
+        self.call.bus.publish(
+            AgentLeftCall(call_uuid=self.call.call_uuid, agent_id=agent_id, agent_leg_uuid=leg,
                           survey=name)
         )  # fmt: skip
         try:
-            flow = self.ivr.registry.get(name)
+            flow = self.call.ivr.registry.get(name)
         except IvrError as exc:
-            self.log.error("survey flow unavailable; hanging up", flow=name, error=str(exc))
+            self.call.log.error("survey flow unavailable; hanging up", flow=name, error=str(exc))
             io.hangup("NORMAL_CLEARING")
             return
-        self.session.execute("set", "playback_terminators=any")  # keys answer the survey
-        self._carry_out(io, self._run(io, flow))
+        self.call.session.execute("set", "playback_terminators=any")  # keys answer the survey
+        self.call.carry_out(io, self.call.run_ivr(io, flow))

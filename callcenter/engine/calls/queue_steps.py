@@ -1,9 +1,10 @@
 """The queue part of a caller's life: waiting, and the ways out of the line.
 
-Mixed into :class:`~callcenter.engine.calls.handler.CallHandler`: wait for an agent (music,
-announcements, exits in :mod:`~callcenter.engine.routing.queue_wait`), then on a way out resume the
-flow at the queue node's ``next``, or go to the queue's overflow target (another queue, a flow,
-voicemail that becomes a ticket, a transfer, a queued callback, or an apology and hang up).
+A part of :class:`~callcenter.engine.calls.handler.CallHandler` (its ``queue_steps``): wait for
+an agent (music, announcements, exits in :mod:`~callcenter.engine.routing.queue_wait`), then on
+a way out resume the flow at the queue node's ``next``, or go to the queue's overflow target
+(another queue, a flow, voicemail that becomes a ticket, a transfer, a queued callback, or an
+apology and hang up).
 """
 
 from __future__ import annotations
@@ -41,8 +42,11 @@ class CallbackDesk(Protocol):
 class QueueSteps:
     """A call handler's queue steps (see the module docstring)."""
 
-    def _queue(
-        self: CallHandler,
+    def __init__(self, call: CallHandler) -> None:
+        self.call = call
+
+    def queue(
+        self,
         io: SessionCallIO,
         outcome: Outcome,
         hops: int,
@@ -52,116 +56,125 @@ class QueueSteps:
 
         ``enqueued_at``: a caller re-adopted after an engine restart keeps its place; one
         who dialled while no engine ran takes its place by the time it dialled."""
-        session = self.session
-        enqueued_at, self.waiting_since = enqueued_at or self.waiting_since, None
-        rules = self.dispatcher.policy(outcome.queue).wait
+        session = self.call.session
+        enqueued_at, self.call.waiting_since = enqueued_at or self.call.waiting_since, None
+        rules = self.call.dispatcher.policy(outcome.queue).wait
         target = parse_overflow(rules.overflow_target)
         entry = WaitingCall(
-            self.call_uuid,
+            self.call.call_uuid,
             outcome.queue,
-            self.caller_number,
-            enqueued_at or self.clock(),
+            self.call.caller_number,
+            enqueued_at or self.call.clock(),
             priority=outcome.priority,
             skills=tuple((skill, 1) for skill in outcome.skills),
         )
-        self._mark_waiting(entry)
-        self.bus.publish(
-            CallQueued(call_uuid=self.call_uuid, queue=outcome.queue, priority=outcome.priority)
+        self.mark_waiting(entry)
+        self.call.bus.publish(
+            CallQueued(
+                call_uuid=self.call.call_uuid, queue=outcome.queue, priority=outcome.priority
+            )
         )
         while True:
-            music = rules.music or self.ivr.music
-            self._wait = QueueWait(
-                session, self.switch, self.dispatcher, queue=outcome.queue, rules=rules,
+            music = rules.music or self.call.ivr.music
+            self.call.queue_wait = QueueWait(
+                session, self.call.switch, self.call.dispatcher, queue=outcome.queue, rules=rules,
                 can_leave=outcome.resume is not None or target is not None, music=music,
-                media=io.media, average_handle=self.average_handle,
+                media=io.media, average_handle=self.call.average_handle,
             )  # fmt: skip
             session.execute_async("playback", music)
-            self.dispatcher.enqueue(entry, self)
-            left = self._wait.run()
-            self._wait = None
+            self.call.dispatcher.enqueue(entry, self.call)
+            left = self.call.queue_wait.run()
+            self.call.queue_wait = None
             if left is None:
-                self._talk(io)  # until the caller is gone (or the post-call survey ends)
+                # until the caller is gone (or the post-call survey ends)
+                self.call.post_call.talk(io)
                 return
             if left.reason == "callback" or (target and target.kind == "callback"):
-                if self._offer_callback(io, entry, left):
+                if self.offer_callback(io, entry, left):
                     return
                 continue  # declined: back in line, in the same place
             break
-        self._set_marks({"playback_terminators": "any", **ivr_marks(self.ivr.owner)})
+        self.set_marks({"playback_terminators": "any", **ivr_marks(self.call.ivr.owner)})
         where = "flow" if outcome.resume is not None else str(target)
-        self.bus.publish(
+        self.call.bus.publish(
             QueueLeft(
-                call_uuid=self.call_uuid, queue=outcome.queue, reason=left.reason, target=where,
-                waited_seconds=round(left.waited_seconds, 3),
+                call_uuid=self.call.call_uuid, queue=outcome.queue, reason=left.reason,
+                target=where, waited_seconds=round(left.waited_seconds, 3),
             )
         )  # fmt: skip
         if hops >= MAX_OVERFLOW_HOPS:
-            self.log.warning("too many queue overflows; hanging up", hops=hops)
+            self.call.log.warning("too many queue overflows; hanging up", hops=hops)
             io.hangup("NORMAL_CLEARING")
-        elif outcome.resume is not None and self._runner is not None:
-            self._carry_out(io, self._run(io, self._runner.flow, outcome.resume), hops + 1)
+        elif outcome.resume is not None and self.call.runner is not None:
+            self.call.carry_out(
+                io, self.call.run_ivr(io, self.call.runner.flow, outcome.resume), hops + 1
+            )
         elif target is not None:
-            self._overflow(io, outcome, target, hops)
+            self.overflow(io, outcome, target, hops)
 
-    def _mark_waiting(self: CallHandler, entry: WaitingCall) -> None:
+    def mark_waiting(self, entry: WaitingCall) -> None:
         """Keys do not stop the music; and the channel carries what a restarted engine needs
         to take the caller back (engine/restart/readopt.py)."""
-        self._set_marks({"playback_terminators": "none", **waiting_marks(entry, self.ivr.owner)})
+        self.set_marks(
+            {"playback_terminators": "none", **waiting_marks(entry, self.call.ivr.owner)}
+        )
 
-    def _set_marks(self: CallHandler, marks: dict[str, str]) -> None:
+    def set_marks(self, marks: dict[str, str]) -> None:
         try:
-            self.switch.api(commands.uuid_setvar_multi(self.call_uuid, marks))
+            self.call.switch.api(commands.uuid_setvar_multi(self.call.call_uuid, marks))
         except SwitchError as exc:
-            self.log.warning("could not set the caller's queue marks", error=str(exc))
+            self.call.log.warning("could not set the caller's queue marks", error=str(exc))
 
-    def _overflow(
+    def overflow(
         self, io: SessionCallIO, outcome: Outcome, target: OverflowTarget, hops: int
     ) -> None:
         if target.kind == "queue":
             moved = Outcome(
                 "queue", queue=target.value, priority=outcome.priority, skills=outcome.skills
             )
-            self._carry_out(io, moved, hops + 1)
+            self.call.carry_out(io, moved, hops + 1)
         elif target.kind == "flow":
             try:
-                flow = self.ivr.registry.get(target.value)
+                flow = self.call.ivr.registry.get(target.value)
             except IvrError as exc:
-                self.log.error("overflow flow unavailable; hanging up", error=str(exc))
+                self.call.log.error("overflow flow unavailable; hanging up", error=str(exc))
                 io.hangup("NORMAL_CLEARING")
                 return
-            self._carry_out(io, self._run(io, flow), hops + 1)
+            self.call.carry_out(io, self.call.run_ivr(io, flow), hops + 1)
         elif target.kind == "voicemail":
-            self._voicemail(io, target.value)
+            self.voicemail(io, target.value)
         elif target.kind == "transfer":
-            self._carry_out(io, Outcome("transfer", destination=target.value), hops + 1)
+            self.call.carry_out(io, Outcome("transfer", destination=target.value), hops + 1)
         else:
-            io.play(self.ivr.queue_closed_prompt)
+            io.play(self.call.ivr.queue_closed_prompt)
             io.hangup("NORMAL_CLEARING")
 
-    def _voicemail(self: CallHandler, io: SessionCallIO, mailbox: str) -> None:
+    def voicemail(self, io: SessionCallIO, mailbox: str) -> None:
         """Leave a message (it becomes a ticket, as the IVR's voicemail node), then hang up."""
-        io.play(self.ivr.voicemail_prompt)
+        io.play(self.call.ivr.voicemail_prompt)
         io.play(BEEP)
         # filed as the IVR's voicemail node files its messages: <mailbox>/<date>/<call>-<node>
-        folder = self.ivr.voicemail_dir / (mailbox or "general") / f"{self.clock():%Y/%m/%d}"
-        path = folder / f"{self.call_uuid}-overflow.wav"
+        folder = (
+            self.call.ivr.voicemail_dir / (mailbox or "general") / f"{self.call.clock():%Y/%m/%d}"
+        )
+        path = folder / f"{self.call.call_uuid}-overflow.wav"
         recorded = io.record(str(path), max_seconds=120, silence_seconds=5)
-        self.bus.publish(
+        self.call.bus.publish(
             VoicemailRecorded(
-                call_uuid=self.call_uuid, path=recorded.path,
+                call_uuid=self.call.call_uuid, path=recorded.path,
                 milliseconds=recorded.milliseconds, mailbox=mailbox,
             )
         )  # fmt: skip
         io.hangup("NORMAL_CLEARING")
 
-    def _offer_callback(
-        self: CallHandler, io: SessionCallIO, entry: WaitingCall, left: QueueExit
+    def offer_callback(
+        self, io: SessionCallIO, entry: WaitingCall, left: QueueExit
     ) -> bool:
         """Ask for a callback number; True when the caller took a callback (and is gone)."""
-        if self.callbacks is None:
+        if self.call.callbacks is None:
             return False
-        self.session.execute("set", "playback_terminators=any")  # keys answer the prompts
-        number = self.caller_number
+        self.call.session.execute("set", "playback_terminators=any")  # keys answer the prompts
+        number = self.call.caller_number
         spoken = " ".join(number)
         choice = io.collect(
             f"say:We can call you back at {spoken} and keep your place in line. Press 1 to "
@@ -175,12 +188,16 @@ class QueueSteps:
             )  # fmt: skip
             choice = "1" if number.isdigit() else ""
         if choice != "1":
-            self.bus.publish(IvrInput(call_uuid=self.call_uuid, node="callback", value="declined"))
-            self.session.execute("set", "playback_terminators=none")
+            self.call.bus.publish(
+                IvrInput(call_uuid=self.call.call_uuid, node="callback", value="declined")
+            )
+            self.call.session.execute("set", "playback_terminators=none")
             return False
-        self.bus.publish(IvrInput(call_uuid=self.call_uuid, node="callback", value=number))
-        self.called_back = True
-        self.callbacks.request(entry, number)
+        self.call.bus.publish(
+            IvrInput(call_uuid=self.call.call_uuid, node="callback", value=number)
+        )
+        self.call.called_back = True
+        self.call.callbacks.request(entry, number)
         try:
             io.play("say:Thank you. We will call you back. Goodbye.")
         finally:

@@ -53,7 +53,7 @@ __all__ = [
 ]  # fmt: skip
 
 
-class Cti(ConsultSteps, ConferenceSteps):
+class Cti:
     """Carries out CTI actions for agents (one per engine)."""
 
     def __init__(
@@ -84,7 +84,9 @@ class Cti(ConsultSteps, ConferenceSteps):
         self.domain = domain
         self.consults: dict[str, Consult] = {}  # by agent id
         self.conferences: dict[str, CallConference] = {}  # by call uuid
-        self._legs: dict[str, tuple[str, str]] = {}  # agent leg uuid -> (agent id, call uuid)
+        self.legs: dict[str, tuple[str, str]] = {}  # agent leg uuid -> (agent id, call uuid)
+        self.consulting = ConsultSteps(self)  # consult, complete, cancel
+        self.conferencing = ConferenceSteps(self)  # three-way calls
         switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
         self._unbridges: dict[str, Event] = {}  # caller uuid -> set at its CHANNEL_UNBRIDGE
         switch.on("CHANNEL_UNBRIDGE", self._on_unbridge)
@@ -98,8 +100,8 @@ class Cti(ConsultSteps, ConferenceSteps):
             return True
         return action in CALL_CONTROL and (
             agent_id in self.consults
-            or self.consulted_by(agent_id) is not None
-            or self.conference_of(agent_id) is not None
+            or self.consulting.consulted_by(agent_id) is not None
+            or self.conferencing.conference_of(agent_id) is not None
         )
 
     def run(self, agent_id: str, action: str, data: dict) -> None:
@@ -108,37 +110,37 @@ class Cti(ConsultSteps, ConferenceSteps):
         if action == "transfer":
             self.transfer(agent, str(data.get("target", "")), str(data.get("to", "")))
         elif action == "consult":
-            self.consult(agent, str(data.get("target", "")), str(data.get("to", "")))
+            self.consulting.consult(agent, str(data.get("target", "")), str(data.get("to", "")))
         elif action == "consult_complete":
-            self.consult_complete(agent)
+            self.consulting.consult_complete(agent)
         elif action in ("consult_cancel",):
-            self.consult_cancel(agent)
+            self.consulting.consult_cancel(agent)
         elif action == "conference":
-            self.conference(agent)
+            self.conferencing.conference(agent)
         elif action == "dtmf":
             self.dtmf(agent, data.get("digits"))
-        elif action in CALL_CONTROL and self.conference_of(agent_id) is not None:
-            self.conference_control(agent, action)
+        elif action in CALL_CONTROL and self.conferencing.conference_of(agent_id) is not None:
+            self.conferencing.conference_control(agent, action)
         elif action in CALL_CONTROL:
-            self.consult_control(agent, action)
+            self.consulting.consult_control(agent, action)
         else:
             raise AgentStateError(f"agent action {action!r} is not a CTI action")
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _call_of(self, agent: Agent) -> CtiCall:
+    def call_of(self, agent: Agent) -> CtiCall:
         call = self.find_call(agent.call_uuid) if agent.call_uuid else None
         if call is None or not call.agent_leg or call.agent_id != agent.agent_id:
             raise AgentStateError(f"agent {agent.agent_id} has no call this engine carries")
         return call
 
-    def _not_in_conference(self, agent: Agent) -> None:
-        if self.conference_of(agent.agent_id) is not None:
+    def not_in_conference(self, agent: Agent) -> None:
+        if self.conferencing.conference_of(agent.agent_id) is not None:
             raise AgentStateError(
                 f"agent {agent.agent_id} is in a conference; hang up to leave it first"
             )
 
-    def _target(self, agent: Agent, target: str, to: str, allowed: tuple[str, ...]) -> str:
+    def target(self, agent: Agent, target: str, to: str, allowed: tuple[str, ...]) -> str:
         if target not in allowed:
             raise AgentStateError(f"target must be one of: {', '.join(allowed)}")
         if target == "number":
@@ -163,12 +165,12 @@ class Cti(ConsultSteps, ConferenceSteps):
                 raise AgentStateError(f"no agent {to!r}") from None
             return other
 
-    def _unhold_first(self, agent: Agent, call: CtiCall) -> None:
+    def unhold_first(self, agent: Agent, call: CtiCall) -> None:
         if agent.state == AgentState.ON_HOLD:
             self.switch.api(commands.uuid_hold(call.agent_leg, "off"))
             self.agents.apply(agent.agent_id, "unhold")
 
-    def _ring_agent(self, target_id: str, call: CtiCall, leg: str, caller_id: str) -> str:
+    def ring_agent(self, target_id: str, call: CtiCall, leg: str, caller_id: str) -> str:
         """Reserve and ring another agent for ``call``; '+OK' (now on the call) or a cause."""
         self.agents.apply(target_id, "reserve", call.call_uuid)
         target = self.agents.apply(target_id, "ring")
@@ -205,13 +207,13 @@ class Cti(ConsultSteps, ConferenceSteps):
                 )  # fmt: skip
         return result
 
-    def _requeue(self, call: CtiCall, queue: str) -> None:
+    def requeue(self, call: CtiCall, queue: str) -> None:
         self.bus.publish(CallQueued(call_uuid=call.call_uuid, queue=queue))
         self.dispatcher.enqueue(
             WaitingCall(call.call_uuid, queue, call.caller_number, utcnow()), call
         )
 
-    def _fallback_queue(self, call: CtiCall) -> str:
+    def fallback_queue(self, call: CtiCall) -> str:
         return self.queue_of(call.call_uuid) or self.routing.default_queue
 
     def _hand_over(self, agent: Agent, call: CtiCall) -> None:
@@ -219,7 +221,7 @@ class Cti(ConsultSteps, ConferenceSteps):
         call.agent_id, call.agent_leg = "", ""
         self.end_agent_call(agent.agent_id, call.call_uuid)
 
-    def _expect_unbridge(self, leg: str) -> Event:
+    def expect_unbridge(self, leg: str) -> Event:
         """Arm a wait for ``leg``'s CHANNEL_UNBRIDGE (before the command that unbridges it)."""
         self._unbridges[leg] = Event()
         return self._unbridges[leg]
@@ -229,28 +231,28 @@ class Cti(ConsultSteps, ConferenceSteps):
         if unbridged is not None:
             unbridged.set()
 
-    def _wait_unbridged(self, leg: str, unbridged: Event, timeout: float = 2.0) -> None:
+    def wait_unbridged(self, leg: str, unbridged: Event, timeout: float = 2.0) -> None:
         """Until FreeSWITCH's bridge has let go of ``leg`` (its CHANNEL_UNBRIDGE)."""
         if not unbridged.wait(timeout):
             log.warning("no CHANNEL_UNBRIDGE in time", leg=leg)
         self._unbridges.pop(leg, None)
 
-    def _music(self) -> str:
+    def music(self) -> str:
         return f"playback:{self.routing.music}"
 
     # -- blind transfer -------------------------------------------------------------------------
 
     def transfer(self, agent: Agent, target: str, to: str) -> None:
         """Blind transfer of the agent's caller to an agent, a queue or a number."""
-        call = self._call_of(agent)
-        self._not_in_conference(agent)
+        call = self.call_of(agent)
+        self.not_in_conference(agent)
         if agent.agent_id in self.consults:
             raise AgentStateError("finish the consultation first")
-        to = self._target(agent, target, to, TARGETS)
+        to = self.target(agent, target, to, TARGETS)
         if target == "number":
             destination = "bridge:" + dial_string(self.routing, to)
         else:
-            destination = self._music()
+            destination = self.music()
         # The caller moves on; FreeSWITCH hangs up only the agent's (uuid_bridge'd) leg.
         self.switch.api(commands.uuid_transfer(call.call_uuid, destination, "inline"))
         self.bus.publish(
@@ -259,13 +261,13 @@ class Cti(ConsultSteps, ConferenceSteps):
         self._hand_over(agent, call)
         self.tell(agent.agent_id, {"done": "transfer", "call_uuid": call.call_uuid, "to": to})
         if target == "queue":
-            self._requeue(call, to)
+            self.requeue(call, to)
         elif target == "agent":
-            gevent.spawn(self._transfer_to_agent, call, to, self._fallback_queue(call))
+            gevent.spawn(self._transfer_to_agent, call, to, self.fallback_queue(call))
 
     def _transfer_to_agent(self, call: CtiCall, target_id: str, fallback: str) -> None:
         leg = str(uuid.uuid4())
-        result = self._ring_agent(target_id, call, leg, call.caller_number)
+        result = self.ring_agent(target_id, call, leg, call.caller_number)
         if (
             result == "+OK"
             and not call.is_gone()
@@ -284,13 +286,13 @@ class Cti(ConsultSteps, ConferenceSteps):
                 call_uuid=call.call_uuid, to=target_id, cause=result, fallback_queue=fallback
             )  # fmt: skip
         )
-        self._requeue(call, fallback)
+        self.requeue(call, fallback)
 
     # -- DTMF -----------------------------------------------------------------------------------
 
     def dtmf(self, agent: Agent, digits: object) -> None:
         """Send DTMF towards the caller (e.g. a customer's IVR on an outbound call)."""
-        call = self._call_of(agent)
+        call = self.call_of(agent)
         text = check_digits(digits)
         self.switch.api(commands.uuid_send_dtmf(call.call_uuid, text))
         self.bus.publish(DtmfSent(call_uuid=call.call_uuid, agent_id=agent.agent_id,
@@ -301,8 +303,8 @@ class Cti(ConsultSteps, ConferenceSteps):
 
     def _on_hangup(self, event: Any) -> None:
         leg = event.uuid
-        self._consult_leg_gone(leg)
-        self._conference_leg_gone(leg)
-        owner = self._legs.pop(leg, None)
+        self.consulting.consult_leg_gone(leg)
+        self.conferencing.conference_leg_gone(leg)
+        owner = self.legs.pop(leg, None)
         if owner and owner[1]:
             self.end_agent_call(owner[0], owner[1])

@@ -49,48 +49,55 @@ class CallConference:
 
 
 class ConferenceSteps:
-    """The conference half of :class:`~callcenter.engine.cti.actions.Cti` (a mixin)."""
+    """The conference half of :class:`~callcenter.engine.cti.actions.Cti` (``Cti.conferencing``)."""
 
-    def conference(self: Cti, agent: Agent) -> None:
+    def __init__(self, cti: Cti) -> None:
+        self.cti = cti
+
+    def conference(self, agent: Agent) -> None:
         """Caller, agent and consulted party in one conference (S05c)."""
-        consult = self._consult_of(agent, connected=True)
+        consult = self.cti.consulting.consult_of(agent, connected=True)
         call = consult.call
         room = CallConference(call, f"cc-{call.call_uuid}")
         target = f"conference:{room.name}@default"
         consult.over = True
-        self.consults.pop(agent.agent_id, None)
-        self.switch.api(commands.uuid_transfer(consult.agent_leg, target, "inline", leg="-both"))
-        self.switch.api(commands.uuid_transfer(call.call_uuid, target, "inline"))
-        self.switch.api(commands.uuid_setvar(consult.agent_leg, "park_after_bridge"), check=False)
+        self.cti.consults.pop(agent.agent_id, None)
+        self.cti.switch.api(
+            commands.uuid_transfer(consult.agent_leg, target, "inline", leg="-both")
+        )
+        self.cti.switch.api(commands.uuid_transfer(call.call_uuid, target, "inline"))
+        self.cti.switch.api(
+            commands.uuid_setvar(consult.agent_leg, "park_after_bridge"), check=False
+        )
         # The room, not the consultation, now decides what each leg's hangup means.
-        self._legs.pop(consult.agent_leg, None)
-        self._legs.pop(consult.leg, None)
+        self.cti.legs.pop(consult.agent_leg, None)
+        self.cti.legs.pop(consult.leg, None)
         room.agents[agent.agent_id] = consult.agent_leg
         if consult.target == "agent":
             room.agents[consult.to] = consult.leg
         else:
             room.others.append(consult.leg)
-        self.conferences[call.call_uuid] = room
-        self.agents.apply(agent.agent_id, "unhold")
-        self.bus.publish(
+        self.cti.conferences[call.call_uuid] = room
+        self.cti.agents.apply(agent.agent_id, "unhold")
+        self.cti.bus.publish(
             ConsultEnded(call_uuid=call.call_uuid, agent_id=agent.agent_id, outcome="conference")
         )
-        self.bus.publish(
+        self.cti.bus.publish(
             ConferenceStarted(
                 call_uuid=call.call_uuid, agent_id=agent.agent_id, conference=room.name
             )  # fmt: skip
         )
-        self.tell(agent.agent_id, {"done": "conference", "call_uuid": call.call_uuid,
+        self.cti.tell(agent.agent_id, {"done": "conference", "call_uuid": call.call_uuid,
                                    "conference": room.name})  # fmt: skip
 
-    def conference_of(self: Cti, agent_id: str) -> CallConference | None:
+    def conference_of(self, agent_id: str) -> CallConference | None:
         """The running conference ``agent_id`` is in, if any."""
-        for room in self.conferences.values():
+        for room in self.cti.conferences.values():
             if agent_id in room.agents and not room.closing:
                 return room
         return None
 
-    def conference_control(self: Cti, agent: Agent, action: str) -> None:
+    def conference_control(self, agent: Agent, action: str) -> None:
         """Hang up (the agent's own leg: they leave the room) or hold (refused)."""
         room = self.conference_of(agent.agent_id)
         if room is None:
@@ -100,46 +107,46 @@ class ConferenceSteps:
                 f"agent {agent.agent_id} is in a conference: {action} is not available there; "
                 "hang up to leave it"
             )
-        self.switch.api(commands.uuid_kill(room.agents[agent.agent_id], "NORMAL_CLEARING"))
-        self.tell(agent.agent_id, {"done": "hangup", "call_uuid": room.call.call_uuid})
+        self.cti.switch.api(commands.uuid_kill(room.agents[agent.agent_id], "NORMAL_CLEARING"))
+        self.cti.tell(agent.agent_id, {"done": "hangup", "call_uuid": room.call.call_uuid})
 
-    def _conference_leg_gone(self: Cti, leg: str) -> None:
+    def conference_leg_gone(self, leg: str) -> None:
         """A leg of a conference hung up: the caller, an agent or an outside party."""
-        for room in list(self.conferences.values()):
+        for room in list(self.cti.conferences.values()):
             call = room.call
             if leg == call.call_uuid:
                 room.caller_gone = True
-                self._close_conference(room, "caller left")
+                self.close_conference(room, "caller left")
             elif leg in room.agents.values():
                 agent_id = next(a for a, a_leg in room.agents.items() if a_leg == leg)
                 del room.agents[agent_id]
-                self.bus.publish(
+                self.cti.bus.publish(
                     ConferenceLeft(
                         call_uuid=call.call_uuid, agent_id=agent_id, remaining=len(room.agents)
                     )  # fmt: skip
                 )
-                self.end_agent_call(agent_id, call.call_uuid)
+                self.cti.end_agent_call(agent_id, call.call_uuid)
                 if room.agents and call.agent_id == agent_id:
                     call.agent_id, call.agent_leg = next(iter(room.agents.items()))
                 if not room.agents:  # the call keeps its last agent: hangup_by says agent
-                    self._close_conference(room, "no agent left")
+                    self.close_conference(room, "no agent left")
             elif leg in room.others:
                 room.others.remove(leg)
             else:
                 continue
             if room.caller_gone and not room.agents:
-                self.conferences.pop(call.call_uuid, None)
+                self.cti.conferences.pop(call.call_uuid, None)
             return
 
-    def _close_conference(self: Cti, room: CallConference, reason: str) -> None:
+    def close_conference(self, room: CallConference, reason: str) -> None:
         """Hang up whoever is left: the agents when the caller left, else the caller."""
         if room.closing:
             return
         room.closing = reason
         call = room.call
         log.info("closing the conference", call_uuid=call.call_uuid, reason=reason)
-        self.bus.publish(ConferenceEnded(call_uuid=call.call_uuid, reason=reason))
+        self.cti.bus.publish(ConferenceEnded(call_uuid=call.call_uuid, reason=reason))
         for leg in [*room.agents.values(), *room.others]:
-            self.switch.api(commands.uuid_kill(leg, "NORMAL_CLEARING"), check=False)
+            self.cti.switch.api(commands.uuid_kill(leg, "NORMAL_CLEARING"), check=False)
         if not room.caller_gone:
-            self.switch.api(commands.uuid_kill(call.call_uuid, "NORMAL_CLEARING"), check=False)
+            self.cti.switch.api(commands.uuid_kill(call.call_uuid, "NORMAL_CLEARING"), check=False)

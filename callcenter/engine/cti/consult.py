@@ -56,26 +56,30 @@ class Consult:
 
 
 class ConsultSteps:
-    """The consultation half of :class:`~callcenter.engine.cti.actions.Cti` (a mixin)."""
+    """The consultation half of :class:`~callcenter.engine.cti.actions.Cti` (``Cti.consulting``)."""
 
-    def consult(self: Cti, agent: Agent, target: str, to: str) -> None:
+    def __init__(self, cti: Cti) -> None:
+        self.cti = cti
+
+    def consult(self, agent: Agent, target: str, to: str) -> None:
         """Call another agent or a number while the caller holds with music."""
-        call = self._call_of(agent)
-        self._not_in_conference(agent)
-        if agent.agent_id in self.consults:
+        call = self.cti.call_of(agent)
+        self.cti.not_in_conference(agent)
+        if agent.agent_id in self.cti.consults:
             raise AgentStateError(f"agent {agent.agent_id} is already consulting")
-        to = self._target(agent, target, to, ("agent", "number"))
-        self._unhold_first(agent, call)
+        to = self.cti.target(agent, target, to, ("agent", "number"))
+        self.cti.unhold_first(agent, call)
         # Park both legs (no hangup with -both), then music for the caller alone.
-        unbridged = self._expect_unbridge(call.call_uuid)
-        self.switch.api(commands.uuid_transfer(call.call_uuid, "park", "inline", leg="-both"))
-        self._wait_unbridged(call.call_uuid, unbridged)  # else the next transfer hangs up the agent
-        self.switch.api(commands.uuid_transfer(call.call_uuid, self._music(), "inline"))
-        self.agents.apply(agent.agent_id, "hold")
+        unbridged = self.cti.expect_unbridge(call.call_uuid)
+        self.cti.switch.api(commands.uuid_transfer(call.call_uuid, "park", "inline", leg="-both"))
+        # else the next transfer hangs up the agent
+        self.cti.wait_unbridged(call.call_uuid, unbridged)
+        self.cti.switch.api(commands.uuid_transfer(call.call_uuid, self.cti.music(), "inline"))
+        self.cti.agents.apply(agent.agent_id, "hold")
         consult = Consult(agent.agent_id, call, target, to, str(uuid.uuid4()), call.agent_leg)
-        self.consults[agent.agent_id] = consult
-        self._legs[call.agent_leg] = (agent.agent_id, call.call_uuid)
-        self.bus.publish(
+        self.cti.consults[agent.agent_id] = consult
+        self.cti.legs[call.agent_leg] = (agent.agent_id, call.call_uuid)
+        self.cti.bus.publish(
             ConsultStarted(
                 call_uuid=call.call_uuid,
                 agent_id=agent.agent_id,
@@ -84,39 +88,39 @@ class ConsultSteps:
                 leg_uuid=consult.leg,
             )  # fmt: skip
         )
-        gevent.spawn(self._ring_consult, consult, agent)
+        gevent.spawn(self.ring_consult, consult, agent)
 
-    def _ring_consult(self: Cti, consult: Consult, agent: Agent) -> None:
+    def ring_consult(self, consult: Consult, agent: Agent) -> None:
         try:
-            self._reach_consulted(consult, agent)
+            self.reach_consulted(consult, agent)
         finally:
             consult.settled.set()
 
-    def _reach_consulted(self: Cti, consult: Consult, agent: Agent) -> None:
+    def reach_consulted(self, consult: Consult, agent: Agent) -> None:
         call = consult.call
         if consult.target == "agent":
-            result = self._ring_agent(consult.to, call, consult.leg, agent.extension)
+            result = self.cti.ring_agent(consult.to, call, consult.leg, agent.extension)
         else:
             result = originate_leg(
-                self.switch,
-                dial_string(self.routing, consult.to),
+                self.cti.switch,
+                dial_string(self.cti.routing, consult.to),
                 consult.leg,
                 {
-                    "origination_caller_id_number": self.routing.outbound_caller_id
+                    "origination_caller_id_number": self.cti.routing.outbound_caller_id
                     or agent.extension,
                     "callcenter_call_uuid": call.call_uuid,
                 },
-                self.routing.outbound_timeout,
+                self.cti.routing.outbound_timeout,
             )
         if consult.over:  # cancelled while it rang
             if result == "+OK":
-                self.switch.api(commands.uuid_kill(consult.leg, "NORMAL_CLEARING"), check=False)
+                self.cti.switch.api(commands.uuid_kill(consult.leg, "NORMAL_CLEARING"), check=False)
                 if consult.target == "agent":
-                    self.agents.apply(consult.to, "release")
+                    self.cti.agents.apply(consult.to, "release")
             return
         if result != "+OK":
-            self._back_to_caller(consult, "failed", result)
-            self.tell(
+            self.back_to_caller(consult, "failed", result)
+            self.cti.tell(
                 agent.agent_id,
                 {"error": f"{consult.to} did not answer ({result})", "action": "consult"},
             )
@@ -124,29 +128,31 @@ class ConsultSteps:
         consult.answered = True
         try:
             # If the consulted party hangs up, the agent's leg should park, not hang up.
-            self.switch.api(commands.uuid_setvar(consult.agent_leg, "park_after_bridge", "true"))
-            self.switch.api(commands.uuid_bridge(consult.agent_leg, consult.leg))
+            self.cti.switch.api(
+                commands.uuid_setvar(consult.agent_leg, "park_after_bridge", "true")
+            )
+            self.cti.switch.api(commands.uuid_bridge(consult.agent_leg, consult.leg))
         except SwitchError as exc:
             log.warning("consult bridge failed", agent_id=agent.agent_id, error=str(exc))
-            self.switch.api(commands.uuid_kill(consult.leg, "NORMAL_CLEARING"), check=False)
+            self.cti.switch.api(commands.uuid_kill(consult.leg, "NORMAL_CLEARING"), check=False)
             if consult.target == "agent":
-                self.agents.apply(consult.to, "release")
+                self.cti.agents.apply(consult.to, "release")
             if not consult.over:  # else cancelled while it was being bridged
-                self._back_to_caller(consult, "failed", "BRIDGE_FAILED")
+                self.back_to_caller(consult, "failed", "BRIDGE_FAILED")
             return
         consult.connected = True
         if consult.target == "agent":
-            self.agents.apply(consult.to, "answer")
-            self._legs[consult.leg] = (consult.to, call.call_uuid)
-        self.tell(agent.agent_id, {"done": "consult", "call_uuid": call.call_uuid})
+            self.cti.agents.apply(consult.to, "answer")
+            self.cti.legs[consult.leg] = (consult.to, call.call_uuid)
+        self.cti.tell(agent.agent_id, {"done": "consult", "call_uuid": call.call_uuid})
 
-    def _back_to_caller(self: Cti, consult: Consult, outcome: str, cause: str = "") -> None:
+    def back_to_caller(self, consult: Consult, outcome: str, cause: str = "") -> None:
         """The agent talks to the caller again (the consulted leg, if bridged, is hung up)."""
         consult.over = True
-        self.consults.pop(consult.agent_id, None)
-        self._legs.pop(consult.agent_leg, None)
+        self.cti.consults.pop(consult.agent_id, None)
+        self.cti.legs.pop(consult.agent_leg, None)
         call = consult.call
-        self.bus.publish(
+        self.cti.bus.publish(
             ConsultEnded(
                 call_uuid=call.call_uuid, agent_id=consult.agent_id, outcome=outcome, cause=cause
             )  # fmt: skip
@@ -154,25 +160,25 @@ class ConsultSteps:
         if call.is_gone():
             return
         try:
-            self.switch.api(commands.uuid_bridge(call.call_uuid, consult.agent_leg))
-            self.switch.api(commands.uuid_setvar(consult.agent_leg, "park_after_bridge"))
+            self.cti.switch.api(commands.uuid_bridge(call.call_uuid, consult.agent_leg))
+            self.cti.switch.api(commands.uuid_setvar(consult.agent_leg, "park_after_bridge"))
         except SwitchError as exc:  # the agent's leg is gone: the caller goes back in line
             log.warning("could not return to the caller", call_uuid=call.call_uuid, error=str(exc))
-            self._agent_leg_lost(consult)
+            self.agent_leg_lost(consult)
             return
-        agent = self.agents.get(consult.agent_id)
+        agent = self.cti.agents.get(consult.agent_id)
         if agent.state == AgentState.ON_HOLD and agent.call_uuid == call.call_uuid:
-            self.agents.apply(consult.agent_id, "unhold")
+            self.cti.agents.apply(consult.agent_id, "unhold")
 
-    def _agent_leg_lost(self: Cti, consult: Consult) -> None:
+    def agent_leg_lost(self, consult: Consult) -> None:
         call = consult.call
-        self.end_agent_call(consult.agent_id, call.call_uuid)
+        self.cti.end_agent_call(consult.agent_id, call.call_uuid)
         call.agent_id, call.agent_leg = "", ""
         if not call.is_gone():
-            self._requeue(call, self._fallback_queue(call))
+            self.cti.requeue(call, self.cti.fallback_queue(call))
 
-    def _consult_of(self: Cti, agent: Agent, *, connected: bool) -> Consult:
-        consult = self.consults.get(agent.agent_id)
+    def consult_of(self, agent: Agent, *, connected: bool) -> Consult:
+        consult = self.cti.consults.get(agent.agent_id)
         if consult is None:
             raise AgentStateError(f"agent {agent.agent_id} is not consulting anybody")
         if connected and not consult.connected:
@@ -187,33 +193,35 @@ class ConsultSteps:
                 )
         return consult
 
-    def consulted_by(self: Cti, agent_id: str) -> Consult | None:
+    def consulted_by(self, agent_id: str) -> Consult | None:
         """The connected consultation in which ``agent_id`` is the consulted agent, if any."""
-        for consult in self.consults.values():
+        for consult in self.cti.consults.values():
             if consult.target == "agent" and consult.to == agent_id and consult.connected:
                 return consult
         return None
 
-    def consult_cancel(self: Cti, agent: Agent) -> None:
+    def consult_cancel(self, agent: Agent) -> None:
         """Hang up the consulted party and talk to the caller again."""
-        consult = self._consult_of(agent, connected=False)
+        consult = self.consult_of(agent, connected=False)
         consult.over = True
         if consult.connected:
-            self._back_to_caller(consult, "cancelled")
-            self.switch.api(commands.uuid_kill(consult.leg, "NORMAL_CLEARING"), check=False)
+            self.back_to_caller(consult, "cancelled")
+            self.cti.switch.api(commands.uuid_kill(consult.leg, "NORMAL_CLEARING"), check=False)
             if consult.target == "agent":
-                self.end_agent_call(consult.to, consult.call.call_uuid, wrap_up=False)
+                self.cti.end_agent_call(consult.to, consult.call.call_uuid, wrap_up=False)
         else:  # still ringing: the ringing greenlet releases the agent
-            self.switch.api(commands.uuid_kill(consult.leg, "ORIGINATOR_CANCEL"), check=False)
-            self._back_to_caller(consult, "cancelled")
-        self.tell(agent.agent_id, {"done": "consult_cancel", "call_uuid": consult.call.call_uuid})
+            self.cti.switch.api(commands.uuid_kill(consult.leg, "ORIGINATOR_CANCEL"), check=False)
+            self.back_to_caller(consult, "cancelled")
+        self.cti.tell(
+            agent.agent_id, {"done": "consult_cancel", "call_uuid": consult.call.call_uuid}
+        )
 
-    def consult_complete(self: Cti, agent: Agent) -> None:
+    def consult_complete(self, agent: Agent) -> None:
         """Attended transfer: the caller talks to the consulted party; the agent leaves."""
-        consult = self._consult_of(agent, connected=True)
+        consult = self.consult_of(agent, connected=True)
         call = consult.call
         consult.over = True
-        self.consults.pop(agent.agent_id, None)
+        self.cti.consults.pop(agent.agent_id, None)
         # The call's agent is the consulted one before the bridge: the caller's handler must
         # never find the first agent's (dying) leg as the call's and take it for a hangup.
         if consult.target == "agent":
@@ -221,14 +229,14 @@ class ConsultSteps:
         else:
             call.agent_id, call.agent_leg = "", ""
         # FreeSWITCH hangs up the agent's leg (the consulted leg's old partner, S05b).
-        self.switch.api(commands.uuid_bridge(call.call_uuid, consult.leg))
-        self.switch.api(commands.uuid_kill(consult.agent_leg, "NORMAL_CLEARING"), check=False)
-        self._legs.pop(consult.agent_leg, None)
-        self._legs.pop(consult.leg, None)
-        self.bus.publish(
+        self.cti.switch.api(commands.uuid_bridge(call.call_uuid, consult.leg))
+        self.cti.switch.api(commands.uuid_kill(consult.agent_leg, "NORMAL_CLEARING"), check=False)
+        self.cti.legs.pop(consult.agent_leg, None)
+        self.cti.legs.pop(consult.leg, None)
+        self.cti.bus.publish(
             ConsultEnded(call_uuid=call.call_uuid, agent_id=agent.agent_id, outcome="completed")
         )
-        self.bus.publish(
+        self.cti.bus.publish(
             CallTransferred(
                 call_uuid=call.call_uuid,
                 agent_id=agent.agent_id,
@@ -237,23 +245,23 @@ class ConsultSteps:
                 attended=True,
             )  # fmt: skip
         )
-        self.end_agent_call(agent.agent_id, call.call_uuid)
+        self.cti.end_agent_call(agent.agent_id, call.call_uuid)
         if consult.target == "agent":
-            self.bus.publish(
+            self.cti.bus.publish(
                 CallAnswered(
                     call_uuid=call.call_uuid, agent_id=consult.to, agent_leg_uuid=consult.leg
                 )  # fmt: skip
             )
-        self.tell(agent.agent_id, {"done": "consult_complete", "call_uuid": call.call_uuid})
+        self.cti.tell(agent.agent_id, {"done": "consult_complete", "call_uuid": call.call_uuid})
 
-    def consult_control(self: Cti, agent: Agent, action: str) -> None:
+    def consult_control(self, agent: Agent, action: str) -> None:
         """Hang up / hold / unhold asked by either side of a consultation.
 
         The consulting agent hanging up hands the caller over (complete when connected, else
         cancel and leave); the consulted agent acts on their own leg only, so their hangup
         gives the caller back to the consulting agent.
         """
-        consult = self.consults.get(agent.agent_id)
+        consult = self.cti.consults.get(agent.agent_id)
         if consult is not None:
             if action != "hangup":
                 raise AgentStateError(
@@ -264,30 +272,32 @@ class ConsultSteps:
                 self.consult_complete(agent)
             else:
                 self.consult_cancel(agent)
-                self.switch.api(commands.uuid_kill(consult.agent_leg, "NORMAL_CLEARING"))
+                self.cti.switch.api(commands.uuid_kill(consult.agent_leg, "NORMAL_CLEARING"))
             return
         consulted = self.consulted_by(agent.agent_id)
         if consulted is None:
             raise AgentStateError(f"agent {agent.agent_id} has no call this engine carries")
         if action == "hangup":
-            self.switch.api(commands.uuid_kill(consulted.leg, "NORMAL_CLEARING"))
+            self.cti.switch.api(commands.uuid_kill(consulted.leg, "NORMAL_CLEARING"))
         else:
-            self.switch.api(commands.uuid_hold(consulted.leg, "on" if action == "hold" else "off"))
-            self.agents.apply(agent.agent_id, action)
-        self.tell(agent.agent_id, {"done": action, "call_uuid": consulted.call.call_uuid})
+            self.cti.switch.api(
+                commands.uuid_hold(consulted.leg, "on" if action == "hold" else "off")
+            )
+            self.cti.agents.apply(agent.agent_id, action)
+        self.cti.tell(agent.agent_id, {"done": action, "call_uuid": consulted.call.call_uuid})
 
-    def _consult_leg_gone(self: Cti, leg: str) -> None:
+    def consult_leg_gone(self, leg: str) -> None:
         """A leg of a consultation hung up (either agent's phone, or the consulted number)."""
-        for consult in list(self.consults.values()):
+        for consult in list(self.cti.consults.values()):
             if consult.over:
                 continue
             if leg == consult.agent_leg:  # the consulting agent hung up their phone
                 consult.over = True
-                self.consults.pop(consult.agent_id, None)
-                self.switch.api(commands.uuid_kill(consult.leg, "NORMAL_CLEARING"), check=False)
+                self.cti.consults.pop(consult.agent_id, None)
+                self.cti.switch.api(commands.uuid_kill(consult.leg, "NORMAL_CLEARING"), check=False)
                 if consult.target == "agent" and consult.connected:
-                    self.end_agent_call(consult.to, consult.call.call_uuid, wrap_up=False)
-                self.bus.publish(
+                    self.cti.end_agent_call(consult.to, consult.call.call_uuid, wrap_up=False)
+                self.cti.bus.publish(
                     ConsultEnded(
                         call_uuid=consult.call.call_uuid,
                         agent_id=consult.agent_id,
@@ -295,8 +305,8 @@ class ConsultSteps:
                         cause="agent hung up",
                     )  # fmt: skip
                 )
-                self._agent_leg_lost(consult)
+                self.agent_leg_lost(consult)
             elif leg == consult.leg and consult.connected:  # the consulted party hung up
                 if consult.target == "agent":
-                    self.end_agent_call(consult.to, consult.call.call_uuid, wrap_up=False)
-                self._back_to_caller(consult, "failed", "consulted party hung up")
+                    self.cti.end_agent_call(consult.to, consult.call.call_uuid, wrap_up=False)
+                self.back_to_caller(consult, "failed", "consulted party hung up")

@@ -30,6 +30,7 @@ from callcenter.engine.records.persistence import EngineStore
 from callcenter.engine.records.recorder import CallRecorder
 from callcenter.engine.records.voicemail_tickets import VoicemailTickets
 from callcenter.engine.restart.readopt import RedisSnapshots, TakeBack, owner_mark
+from callcenter.engine.restart.status import EngineStatus
 from callcenter.engine.restart.takeover import Takeover
 from callcenter.engine.restart.unseen_calls import UnseenCalls
 from callcenter.engine.routing.callback_store import PendingCallbacks
@@ -66,6 +67,7 @@ class Engine:
         self.stopping = False
         self.process_id = uuid.uuid4().hex[:12]  # tells this process's callers from the last's
         self.live = live or LiveStore.from_settings(settings)
+        self.status = EngineStatus(self.live, settings.node_id, self.process_id)
         self.store = EngineStore(session_factory(make_engine(settings.database.url)))
         self.bus = Bus()
         routing = settings.routing
@@ -157,6 +159,7 @@ class Engine:
                 esl=f"{self.settings.esl.host}:{self.settings.esl.port}",
             )
         self.outbound.start()
+        self.status.running()  # before the takeover, whose fields it clears, can begin
         self._greenlets.append(gevent.spawn(self._take_over, held))
         cluster = Cluster(
             self.live, self.settings.node_id, self.agents, self.reservations, self._run_command
@@ -180,6 +183,7 @@ class Engine:
         self.dispatcher.stop()
         self.outbound.stop()
         self.inbound.stop()
+        self.status.stopped()
 
     # -- calls --------------------------------------------------------------------------------
 
@@ -258,10 +262,12 @@ class Engine:
         restored = self.callbacks.restore(self.recorder.adopt)
         self.takeover.run(held)
         orphans = self.takeover.close_orphans(self.snapshots, self.settings.node_id)
-        log.info(
-            "previous process taken over", callers=adopted, callbacks=restored,
-            talking=len(self.takeover.calls), ended_meanwhile=orphans,
-        )  # fmt: skip
+        counts = {
+            "callers": adopted, "callbacks": restored,
+            "talking": len(self.takeover.calls), "ended_meanwhile": orphans,
+        }  # fmt: skip
+        self.status.taken_over(**counts)
+        log.info("previous process taken over", **counts)
         self._greenlets.append(gevent.spawn(self.take_back.sweep))
         self._greenlets.append(gevent.spawn(self.unseen.run, self.take_back.interval))
 

@@ -1,7 +1,8 @@
-"""Names of the Redis streams and pub/sub channels the engine and the console share."""
+"""Names of the Redis streams, pub/sub channels and hashes the engine and the console share."""
 
 AGENT_COMMANDS = "agent-commands"  # stream: console/CTI -> engine agent actions
 WALLBOARD = "wallboard"  # channel: every agent and call change, for supervisors
+ENGINE_STATUS = "engine"  # hash engine:<node_id>: the process running the node, its takeover
 
 
 def agent_channel(agent_id: str) -> str:

@@ -13,7 +13,7 @@ import redis
 from callcenter.live.errors import LiveError, LiveUnavailable
 from callcenter.live.messages import Command, Subscription, decode, encode
 
-__all__ = ["LiveStore", "safe_url"]
+__all__ = ["Field", "LiveStore", "safe_url"]
 
 Field = str | int | float | bool | None
 

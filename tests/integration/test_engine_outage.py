@@ -18,7 +18,7 @@ from callcenter.sim.cdr_csv import CdrCsv
 from tests.integration.test_engine_calls import call_rows, eventually, sign_in
 from tests.integration.test_engine_cti import agent_leg, partner_of
 from tests.support.center import Center, event_types
-from tests.support.engine_process import EngineProcess, free_port
+from tests.support.engine_process import EngineProcess, free_port, wait_taken_over
 from tests.support.flows import PLAIN_QUEUE_FLOW
 
 SWEEP = {"ROUTING__UNSERVED_SWEEP_SECONDS": "1"}
@@ -116,7 +116,7 @@ def test_a_call_that_came_and_went_while_no_engine_ran_is_recorded_from_the_cdr(
     dialled = datetime.now(UTC)
     caller.hangup()
     eventually(caller.ended.is_set, what="caller gone")
-    center["engine"]("first").wait_for_log("previous process taken over")
+    wait_taken_over(center["live"], center["engine"]("first"))
     (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
     assert row.uuid == caller.uuid and row.caller_number == "13800000651"
     assert row.disposition == "abandoned" and row.hangup_by == "caller"
@@ -139,7 +139,7 @@ def test_a_caller_who_hung_up_in_the_ivr_while_no_engine_ran_is_abandoned(
     assert _in_fallback(caller)
     caller.hangup()
     eventually(caller.ended.is_set, what="caller gone")
-    center["engine"]("second").wait_for_log("previous process taken over")
+    wait_taken_over(center["live"], center["engine"]("second"))
     (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
     assert row.uuid == caller.uuid and row.hangup_by == "caller"
     assert row.disposition == "abandoned"  # not ivr_completed: it waited for an engine
@@ -155,7 +155,11 @@ def test_a_caller_killed_in_its_first_prompt_hears_the_ivr_again(
     caller = switch.place_call("13800000801", "5000", [], hangup_after=120.0)
     eventually(caller.answered.is_set, what="answered by the engine")
     _crash(first)  # at once: the greeting has just started
-    center["engine"]("second").wait_for_log("caller in the IVR taken back")
+    center["engine"]("second")
+    eventually(
+        lambda: center["live"].get_call(caller.uuid).get("readopted_at"),
+        what="the caller in its first prompt taken back",
+    )
     switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
     sign_in(center, "1000")
     (row,) = eventually(
@@ -176,7 +180,7 @@ def test_a_waiting_caller_survives_two_restarts_in_a_row(center: dict) -> None:
     first_crash = datetime.now(UTC)
     _crash(first)
     second = center["engine"]("second")
-    second.wait_for_log("previous process taken over")
+    wait_taken_over(live, second)
     eventually(
         lambda: (
             caller.channel.vars.get("cc_unserved") == "false"
@@ -226,7 +230,7 @@ def test_a_call_on_hold_across_a_crash_can_be_taken_off_hold(center: dict) -> No
     live.send_command(AGENT_COMMANDS, {"agent_id": "1000", "action": "hold"})
     eventually(lambda: live.get_agent("1000").get("state") == "on_hold", what="on hold")
     _crash(first)
-    center["engine"]("second").wait_for_log("previous process taken over")
+    wait_taken_over(live, center["engine"]("second"))
     assert caller.channel.up and live.get_agent("1000")["state"] == "on_hold"
     live.send_command(AGENT_COMMANDS, {"agent_id": "1000", "action": "unhold"})
     eventually(lambda: live.get_agent("1000").get("state") == "on_call", what="off hold")
@@ -256,7 +260,7 @@ def test_a_crash_during_a_consult_gives_the_caller_back_to_its_agent(center: dic
         what="agent 1000 consults 1001 while the caller holds",
     )
     _crash(first)
-    center["engine"]("second").wait_for_log("previous process taken over")
+    wait_taken_over(live, center["engine"]("second"))
     # The consultation cannot go on without the engine that ran it: the caller is given back.
     eventually(lambda: partner_of(switch, caller.uuid) == first_leg, what="caller with 1000")
     eventually(lambda: consulted not in switch.channels, what="the consulted leg hung up")

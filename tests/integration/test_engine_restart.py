@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from callcenter.live.names import AGENT_COMMANDS
+from callcenter.live.names import AGENT_COMMANDS, ENGINE_STATUS
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
 from tests.integration.test_engine_calls import call_rows, eventually, sign_in
 from tests.support.center import Center, event_types
-from tests.support.engine_process import EngineProcess, free_port
+from tests.support.engine_process import EngineProcess, free_port, wait_taken_over
 from tests.support.flows import PLAIN_QUEUE_FLOW
 
 
@@ -113,7 +113,7 @@ def test_a_call_in_progress_goes_on_and_keeps_its_record_across_a_restart(
 ) -> None:
     live: LiveStore = center["live"]
     caller, _phone = _talking(center, how)
-    center["engine"]("second").wait_for_log("previous process taken over")
+    wait_taken_over(live, center["engine"]("second"))
     assert caller.channel.up and caller.channel.partner is not None  # still bridged
     assert live.get_agent("1000")["state"] == "on_call"  # the agent's state is kept
     caller.hangup()
@@ -127,10 +127,41 @@ def test_a_call_in_progress_goes_on_and_keeps_its_record_across_a_restart(
     eventually(lambda: live.get_agent("1000").get("state") == "available", what="ready again")
 
 
+def test_the_engine_status_shows_the_process_that_runs_and_what_it_took_over(
+    center: dict,
+) -> None:
+    switch: Switch = center["switch"]
+    live: LiveStore = center["live"]
+    first = center["engine"]("first")
+    fresh = wait_taken_over(live, first)  # nothing to take over: all counts 0
+    assert fresh["state"] == "running" and fresh["process"]
+    assert fresh["started_at"] <= fresh["taken_over_at"]
+    counts = ("callers", "callbacks", "talking", "ended_meanwhile")
+    assert [fresh[name] for name in counts] == ["0", "0", "0", "0"]
+    switch.add_softphone("1000", answer_after=0.5)
+    sign_in(center, "1000")
+    talking = switch.place_call("13800000311", "5000", [], hangup_after=None)
+    eventually(lambda: live.get_call(talking.uuid).get("state") == "talking", what="talking")
+    eventually(lambda: live.get_agent("1000").get("state") == "on_call", what="agent on call")
+    waiting = switch.place_call("13800000312", "5000", [], hangup_after=120.0)
+    eventually(lambda: live.get_call(waiting.uuid).get("state") == "queued", what="queued")
+    _end(first, "stop")
+    stopped = live.get(ENGINE_STATUS, "node1")
+    assert stopped["pid"] == str(first.process.pid) and stopped["state"] == "stopped"
+    assert stopped["stopped_at"] >= stopped["taken_over_at"]
+    second = center["engine"]("second")
+    status = wait_taken_over(live, second)
+    assert status["pid"] == str(second.process.pid) and status["state"] == "running"
+    assert status["process"] != fresh["process"] and "stopped_at" not in status
+    assert fresh["taken_over_at"] < status["started_at"] <= status["taken_over_at"]
+    assert [status[name] for name in counts] == ["1", "0", "1", "0"]  # the waiting, the talking
+    assert live.ids(ENGINE_STATUS) == {"node1"}
+
+
 def test_after_a_crash_the_agent_can_still_hang_up_and_the_caller_goes_too(center: dict) -> None:
     live: LiveStore = center["live"]
     caller, phone = _talking(center)
-    center["engine"]("second").wait_for_log("previous process taken over")
+    wait_taken_over(live, center["engine"]("second"))
     live.send_command(AGENT_COMMANDS, {"agent_id": "1000", "action": "hangup"})
     eventually(caller.ended.is_set, what="the caller hung up with the agent (not parked)")
     (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
@@ -143,7 +174,7 @@ def test_a_call_that_ended_while_no_engine_ran_is_still_recorded(center: dict) -
     caller, _phone = _talking(center)
     caller.hangup()
     eventually(caller.ended.is_set, what="caller gone")
-    center["engine"]("second").wait_for_log("previous process taken over")
+    wait_taken_over(live, center["engine"]("second"))
     (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
     assert row.uuid == caller.uuid and row.disposition == "answered"
     assert row.hangup_by == "system" and row.answered_at is not None
@@ -182,8 +213,11 @@ def test_a_caller_in_the_ivr_starts_it_again_after_a_crash(center: dict, tmp_pat
     first_engine.process.kill()
     first_engine.process.wait(10)
     eventually(lambda: playing("local_stream://"), what="music once the engine is gone")
-    second = center["engine"]("second")
-    second.wait_for_log("caller in the IVR taken back")
+    center["engine"]("second")
+    eventually(
+        lambda: center["live"].get_call(caller.uuid).get("readopted_at"),
+        what="the caller in the IVR taken back",
+    )
     eventually(lambda: playing("Press 1"), what="the menu again")
     caller.send_dtmf("1")
     (row,) = eventually(
@@ -208,7 +242,8 @@ def test_a_pending_callback_survives_a_restart(center: dict) -> None:
     )
     eventually(caller.ended.is_set, timeout=30, what="callback asked for, caller hung up")
     _end(first_engine, "crash")
-    center["engine"]("second").wait_for_log("previous process taken over")
+    status = wait_taken_over(center["live"], center["engine"]("second"))
+    assert status["callbacks"] == "1"
     switch.users.add("13900000001")  # the customer's phone, reached through user/<number>
     customer = switch.add_softphone("13900000001", answer_after=1.0, hangup_after=3.0, port=5099)
     switch.add_softphone("1000", answer_after=0.5)
@@ -230,7 +265,8 @@ def test_a_caller_who_hung_up_while_no_engine_ran_is_still_recorded(center: dict
     _end(first_engine, "crash")
     caller.hangup()
     eventually(caller.ended.is_set, what="caller gone")
-    center["engine"]("second").wait_for_log("previous process taken over")
+    status = wait_taken_over(live, center["engine"]("second"))
+    assert status["ended_meanwhile"] == "1"  # its record, kept in Redis, written now
     (row,) = eventually(lambda: call_rows(center["db_url"]), what="the record is written")
     assert row.uuid == caller.uuid and row.disposition == "abandoned"
     assert row.enqueued_at is not None and row.hangup_by == "caller"

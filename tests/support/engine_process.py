@@ -7,11 +7,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
 import gevent
+
+from callcenter.live.errors import LiveError
+from callcenter.live.names import ENGINE_STATUS
+from callcenter.live.store import LiveStore
 
 
 def free_port() -> int:
@@ -41,6 +46,26 @@ class EngineProcess:
                 raise AssertionError(f"engine exited {self.process.returncode}:\n{self.log()}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"{text!r} not logged within {timeout} s:\n{self.log()}")
+            gevent.sleep(0.05)
+
+    def wait_status(
+        self,
+        live: LiveStore,
+        done: Callable[[dict[str, str]], bool],
+        what: str,
+        node: str = "node1",
+        timeout: float = 15.0,
+    ) -> dict[str, str]:
+        """Wait (cooperatively) until this process's status hash of ``node`` satisfies ``done``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = live.get(ENGINE_STATUS, node)
+            if status.get("pid") == str(self.process.pid) and done(status):
+                return status
+            if self.process.poll() is not None:
+                raise AssertionError(f"engine exited {self.process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not {what} within {timeout} s ({status}):\n{self.log()}")
             gevent.sleep(0.05)
 
     def stop(self) -> None:
@@ -98,11 +123,37 @@ def start_engine(
         )
     engine = EngineProcess(process, outbound_port, log_path)
     try:
-        engine.wait_for_log('"engine started"')
+        with LiveStore(redis_url, redis_prefix) as live:
+            if _reachable(live):
+                engine.wait_status(live, _running, "running", settings.get("NODE_ID", "node1"))
+            else:  # a test of the engine without Redis: only its log tells
+                engine.wait_for_log('"engine started"')
     except AssertionError:
         engine.stop()
         raise
     return engine
+
+
+def _running(status: dict[str, str]) -> bool:
+    return status.get("state") == "running"
+
+
+def _reachable(live: LiveStore) -> bool:
+    try:
+        live.ping()
+    except LiveError:
+        return False
+    return True
+
+
+def wait_taken_over(
+    live: LiveStore, engine: EngineProcess, node: str = "node1", timeout: float = 15.0
+) -> dict[str, str]:
+    """Wait until ``engine`` took over what the last process of ``node`` left (its status hash
+    has its pid and ``taken_over_at``); returns the hash."""
+    return engine.wait_status(
+        live, lambda status: "taken_over_at" in status, "taken over", node, timeout
+    )
 
 
 HOTLINE_XML = Path(__file__).resolve().parents[2] / "dialplan/public/10_callcenter_hotline.xml"

@@ -1,9 +1,10 @@
 """The live view of calls: what the wallboard and the agent's desktop (screen-pop) receive.
 
 Every bus event of a call updates the call's hash in Redis (``call:<uuid>``: state, caller,
-queue, agent, IVR path so far) and publishes the whole hash as ``{"call": {...}}`` on the
-wallboard channel and, once an agent is known, on that agent's own channel: the desktop pops
-the caller's details from it. A call's hash goes when the call ends.
+queue, agent, IVR path so far, ``readopted_at`` once a restarted engine took it back) and
+publishes the whole hash as ``{"call": {...}}`` on the wallboard channel and, once an agent is
+known, on that agent's own channel: the desktop pops the caller's details from it. A call's
+hash goes when the call ends.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from callcenter.engine.bus import (
     CallQueued,
     IvrInput,
 )
+from callcenter.engine.routing.events import CallReadopted
 from callcenter.live.errors import LiveError
 from callcenter.live.names import WALLBOARD, agent_channel
 from callcenter.live.store import LiveStore
@@ -56,6 +58,8 @@ class CallMirror:
                 path = self._ivr_paths.setdefault(call_uuid, [])
                 path.append({"node": event.node, "value": event.value})
                 fields = {"ivr_path": json.dumps(path, ensure_ascii=False)}
+            case CallReadopted():  # a restarted engine took the caller back; its state follows
+                fields = {"readopted_at": event.at.isoformat()}
             case CallQueued():
                 fields.update(state="queued", queue=event.queue, enqueued_at=event.at.isoformat())
             case AgentOffered():

@@ -20,24 +20,26 @@ DTMF_KEYS = "0123456789*#ABCDabcdwW"
 DEFAULT_MS, MIN_MS, PAUSE_MS = 250, 50, 250  # core defaults; 250 ms pause after each digit
 
 
-def _split(arg: str) -> tuple[str, str] | None:
+def _target(a: Api, arg: str) -> tuple[Any, str, str] | str:
+    """``<uuid> <digits>``: the channel, its uuid and the digits, or the error reply."""
     words = arg.split(" ")  # switch_separate_string(' ', argv[2]): the rest is the digits
     if len(words) < 2 or not words[0] or not words[1]:
-        return None
-    return words[0], words[1]
+        return USAGE
+    ch = a.channel(words[0])
+    if ch is None:
+        return NO_SESSION
+    return ch, words[0], words[1]
 
 
 @api("uuid_send_dtmf")
 def _uuid_send_dtmf(a: Api, arg: str, conn: Any) -> str:
-    parts = _split(arg)
-    if parts is None:
-        return USAGE
-    ch = a.channel(parts[0])
-    if ch is None:
-        return NO_SESSION
+    target = _target(a, arg)
+    if isinstance(target, str):
+        return target
+    ch, uuid, dtmf = target
     digits = []
     total_ms = 0
-    for group in parts[1].split("+"):  # switch_core_session_send_dtmf_string
+    for group in dtmf.split("+"):  # switch_core_session_send_dtmf_string
         keys, _, ms = group.partition("@")
         length = int(ms) if ms.isdigit() and int(ms) > MIN_MS else DEFAULT_MS
         for key in (k for k in keys if k in DTMF_KEYS):
@@ -49,20 +51,18 @@ def _uuid_send_dtmf(a: Api, arg: str, conn: Any) -> str:
     received = getattr(ch.endpoint, "received_dtmf", None)
     if received is not None:
         received.extend(d for d in digits if d not in "wW")
-    return f"+OK {parts[0]} sent DTMF {parts[1]}.\n"
+    return f"+OK {uuid} sent DTMF {dtmf}.\n"
 
 
 @api("uuid_recv_dtmf")
 def _uuid_recv_dtmf(a: Api, arg: str, conn: Any) -> str:
-    parts = _split(arg)
-    if parts is None:
-        return USAGE
-    ch = a.channel(parts[0])
-    if ch is None:
-        return NO_SESSION
-    for digit in parts[1].split("@", 1)[0]:
+    target = _target(a, arg)
+    if isinstance(target, str):
+        return target
+    ch, uuid, dtmf = target
+    for digit in dtmf.split("@", 1)[0]:
         if digit in "wW":
             continue
         ch.dtmf.append((digit, APP_DURATION, "APP"))
     ch.poke()
-    return f"+OK {parts[0]} received DTMF {parts[1]}.\n"
+    return f"+OK {uuid} received DTMF {dtmf}.\n"

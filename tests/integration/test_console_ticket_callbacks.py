@@ -19,8 +19,8 @@ from callcenter.store.session import session_scope
 from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
 from console import create_app
-from tests.integration.test_engine_calls import call_rows, eventually
-from tests.integration.test_engine_cti import CUSTOMER, center, partner_of, wait_state  # noqa: F401
+from tests.integration.test_engine_cti import CUSTOMER, center  # noqa: F401 - the fixture
+from tests.support.calls import call_rows, eventually, partner_of, wait_state
 from tests.support.console import signed_in_client
 
 PASSWORD = "callback-pass-1"

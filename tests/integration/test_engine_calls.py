@@ -8,38 +8,20 @@ agents' softphones in the test process.
 from __future__ import annotations
 
 import json
-import time
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import gevent
 import pytest
 from sqlalchemy import select
 
-from callcenter.live.names import AGENT_COMMANDS
-from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
+from tests.support.calls import call_rows, eventually, sign_in
 from tests.support.center import RINGING, Center
 from tests.support.engine_process import hotline_actions
-
-
-def eventually(check: Callable[[], object], timeout: float = 15.0, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        gevent.sleep(0.05)
-
-
-def call_rows(db_url: str) -> list[models.Call]:
-    with session_scope(db_url) as session:
-        return list(session.scalars(select(models.Call).order_by(models.Call.id)).all())
 
 
 @pytest.fixture
@@ -51,16 +33,6 @@ def center(
         yield built.as_dict()
 
 
-def sign_in(center: dict, *extensions: str) -> None:
-    live: LiveStore = center["live"]
-    for extension in extensions:
-        live.send_command(AGENT_COMMANDS, {"agent_id": extension, "action": "login"})
-        live.send_command(AGENT_COMMANDS, {"agent_id": extension, "action": "ready"})
-    for extension in extensions:
-        eventually(
-            lambda e=extension: live.get_agent(e).get("state") == "available",
-            what=f"agent {extension} available",
-        )
 
 
 def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:

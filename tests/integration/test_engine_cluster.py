@@ -18,7 +18,7 @@ from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch
 from callcenter.store import models
-from tests.integration.test_engine_calls import call_rows, eventually
+from tests.support.calls import call_rows, eventually
 from tests.support.center import PASSWORD, SCALE, seed_agents
 from tests.support.engine_process import start_engine
 from tests.support.flows import QUEUES, plain_queue_flow

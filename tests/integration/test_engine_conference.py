@@ -19,14 +19,8 @@ from callcenter.sim import Switch
 from callcenter.sim.session import hangup as sim_hangup
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import call_rows, eventually
-from tests.integration.test_engine_cti import (
-    agent_leg,
-    command,
-    consulting,
-    state,
-    wait_state,
-)
+from tests.integration.test_engine_cti import consulting
+from tests.support.calls import agent_leg, call_rows, command, eventually, state, wait_state
 from tests.support.center import RINGING, Center, event_types
 
 A, B = "1000", "1001"  # A took the call and consulted B

@@ -14,12 +14,21 @@ import pytest
 from pydub import AudioSegment
 from sqlalchemy import select
 
-from callcenter.live.names import AGENT_COMMANDS, agent_channel
+from callcenter.live.names import agent_channel
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import call_rows, eventually, sign_in
+from tests.support.calls import (
+    agent_leg,
+    call_rows,
+    command,
+    eventually,
+    partner_of,
+    sign_in,
+    state,
+    wait_state,
+)
 from tests.support.center import RINGING, Center, event_types
 
 CUSTOMER = "13900139000"
@@ -35,32 +44,14 @@ def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> It
         yield built.as_dict()
 
 
-def command(center: dict, agent_id: str, action: str, **fields: str) -> None:
-    center["live"].send_command(AGENT_COMMANDS, {"agent_id": agent_id, "action": action, **fields})
 
 
-def state(center: dict, agent_id: str) -> str:
-    return center["live"].get_agent(agent_id).get("state", "")
 
 
-def wait_state(center: dict, agent_id: str, wanted: str, timeout: float = 15.0) -> None:
-    eventually(
-        lambda: state(center, agent_id) == wanted, timeout, what=f"agent {agent_id} {wanted}"
-    )
 
 
-def partner_of(switch: Switch, uuid: str) -> str:
-    channel = switch.channels.get(uuid)
-    partner = channel.partner if channel is not None else None
-    return partner.uuid if partner is not None else ""
 
 
-def agent_leg(switch: Switch, extension: str) -> str:
-    """The uuid of the live leg ringing/talking to ``extension``."""
-    for channel in switch.channels.values():
-        if channel.direction == "outbound" and f"/{extension}@" in (channel.name or ""):
-            return channel.uuid
-    return ""
 
 
 def queue_call(center: dict, agent: str = "1000", **kw: object):

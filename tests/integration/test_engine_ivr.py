@@ -17,7 +17,7 @@ from callcenter.sim import Switch, audio, press, wait, wait_for
 from callcenter.store import models
 from callcenter.store.session import session_scope
 from callcenter.store.ticket_links import TicketCallRef
-from tests.integration.test_engine_calls import call_rows, eventually, sign_in
+from tests.support.calls import call_rows, event_rows, eventually, sign_in
 from tests.support.center import Center
 
 
@@ -43,14 +43,6 @@ MENU = (
 )
 
 
-def event_rows(db_url: str, call_id: int) -> list[tuple[str, dict]]:
-    with session_scope(db_url) as session:
-        rows = session.scalars(
-            select(models.CallEvent)
-            .where(models.CallEvent.call_id == call_id)
-            .order_by(models.CallEvent.ts, models.CallEvent.id)
-        ).all()
-        return [(row.type, dict(row.data or {})) for row in rows]
 
 
 def test_vip_caller_walks_the_main_menu_and_reaches_sales(center: dict) -> None:

@@ -31,7 +31,7 @@ from callcenter.sim import Caller, hangup, press, wait, wait_for
 from callcenter.store import models
 from callcenter.store.migrate import upgrade
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import eventually
+from tests.support.calls import eventually
 from tests.support.center import Center
 from tests.support.engine_process import free_port
 from tests.support.flows import NODE_FLOWS, node_flows, write_flow

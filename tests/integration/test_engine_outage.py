@@ -15,8 +15,7 @@ from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.sim.cdr_csv import CdrCsv
-from tests.integration.test_engine_calls import call_rows, eventually, sign_in
-from tests.integration.test_engine_cti import agent_leg, partner_of
+from tests.support.calls import agent_leg, call_rows, eventually, partner_of, sign_in
 from tests.support.center import Center, event_types
 from tests.support.engine_process import EngineProcess, free_port, wait_taken_over
 from tests.support.flows import PLAIN_QUEUE_FLOW

@@ -18,8 +18,7 @@ from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, audio, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import call_rows, eventually, sign_in
-from tests.integration.test_engine_ivr import event_rows
+from tests.support.calls import call_rows, event_rows, eventually, sign_in
 from tests.support.center import Center
 from tests.support.flows import PLAIN_QUEUE_FLOW
 

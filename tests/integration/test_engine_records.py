@@ -24,7 +24,7 @@ from callcenter.live.names import AGENT_COMMANDS, agent_channel
 from callcenter.sim import press, wait
 from callcenter.store import models
 from callcenter.store.session import make_engine, session_factory, session_scope
-from tests.integration.test_engine_calls import call_rows, eventually
+from tests.support.calls import call_rows, eventually
 from tests.support.center import RINGING, event_types
 from tests.support.center import Center as SharedCenter
 

@@ -14,7 +14,7 @@ from callcenter.live.store import LiveStore
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import call_rows, eventually, sign_in
+from tests.support.calls import call_rows, eventually, sign_in
 from tests.support.center import Center, event_types
 from tests.support.engine_process import EngineProcess, free_port, wait_taken_over
 from tests.support.flows import PLAIN_QUEUE_FLOW

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from callcenter.sim import Switch, hangup, press, wait, wait_for
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import call_rows, eventually, sign_in
-from tests.integration.test_engine_ivr import event_rows
+from tests.support.calls import call_rows, event_rows, eventually, sign_in
 from tests.support.center import Center
 
 MENU = "flite|kal|For sales press 1. For support press 2. For complaints press 3. For the " \

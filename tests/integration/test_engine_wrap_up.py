@@ -23,7 +23,7 @@ from callcenter.store import models
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from console import create_app
-from tests.integration.test_engine_calls import eventually, sign_in
+from tests.support.calls import eventually, sign_in
 from tests.support.center import Center
 from tests.support.console import signed_in_client
 

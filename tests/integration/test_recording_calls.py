@@ -28,8 +28,7 @@ from callcenter.live.names import AGENT_COMMANDS
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_calls import call_rows, eventually
-from tests.integration.test_engine_cti import agent_leg, partner_of
+from tests.support.calls import agent_leg, call_rows, eventually, partner_of
 from tests.support.center import RINGING, Center
 
 TOLERANCE = 0.5  # seconds; see the module docstring

@@ -159,11 +159,12 @@ class Engine:
                 esl=f"{self.settings.esl.host}:{self.settings.esl.port}",
             )
         self.outbound.start()
-        self.status.running()  # before the takeover, whose fields it clears, can begin
-        self._greenlets.append(gevent.spawn(self._take_over, held))
         cluster = Cluster(
             self.live, self.settings.node_id, self.agents, self.reservations, self._run_command
         )
+        cluster.prepare()  # agent commands sent from now on are kept for this engine
+        self.status.running()  # before the takeover, whose fields it clears, can begin
+        self._greenlets.append(gevent.spawn(self._take_over, held))
         self._greenlets += cluster.start()
         self._greenlets.append(gevent.spawn(self._reload_queues))
         self._greenlets += [self.records.start(), *self.postprocess.start()]

@@ -81,7 +81,8 @@ def test_callers_who_dial_while_no_engine_runs_are_answered_by_the_next_one(cent
     eventually(lambda: _in_fallback(callers[0]), what="first caller kept with music")
     callers.append(switch.place_call("13800000602", "5000", keys, hangup_after=120.0))
     eventually(lambda: all(_in_fallback(c) for c in callers), what="both kept with music")
-    engine_started = datetime.now(UTC)
+    # the switch's own clock (the caller's creation time is on it; it runs time_scale-fast)
+    engine_started = datetime.fromtimestamp(switch.clock.now_us() / 1e6, UTC)
     center["engine"]("first")
     live: LiveStore = center["live"]
     eventually(
@@ -112,7 +113,7 @@ def test_a_call_that_came_and_went_while_no_engine_ran_is_recorded_from_the_cdr(
     switch: Switch = center["switch"]
     caller = switch.place_call("13800000651", "5000", [], hangup_after=None)
     eventually(lambda: _in_fallback(caller), what="kept with music")
-    dialled = datetime.now(UTC)
+    dialled = datetime.fromtimestamp(switch.clock.now_us() / 1e6, UTC)  # the CDR's clock
     caller.hangup()
     eventually(caller.ended.is_set, what="caller gone")
     wait_taken_over(center["live"], center["engine"]("first"))

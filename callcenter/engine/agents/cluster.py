@@ -55,6 +55,15 @@ class Cluster:
         self.reservations = reservations
         self.run_command = run_command
 
+    def prepare(self) -> None:
+        """Create the command streams' consumer group now, before anyone is told the engine
+        runs: a group made later (at ``$``) would drop the commands sent in between."""
+        for stream in (AGENT_COMMANDS, node_commands(self.node)):
+            try:
+                self.live.ensure_group(stream, GROUP)
+            except LiveError as exc:  # the consumer retries until Redis is back
+                log.warning("command stream not ready", stream=stream, error=str(exc))
+
     def start(self) -> list[gevent.Greenlet]:
         """The greenlets: shared and own command streams, agent following, sweeping."""
         return [

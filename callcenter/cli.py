@@ -54,12 +54,11 @@ def main(ctx: click.Context) -> None:
 @pass_context
 def check_config(ctx: Context) -> None:
     """Load and validate the settings, print them (secrets masked) and exit."""
-    data = ctx.settings.model_dump(mode="json")
-    data["esl"]["password"] = "***"
-    data["console"]["secret_key"] = "***" if data["console"]["secret_key"] else ""
     import yaml
 
-    click.echo(yaml.safe_dump(data, sort_keys=False))
+    from callcenter.config_display import mask_secrets
+
+    click.echo(yaml.safe_dump(mask_secrets(ctx.settings.model_dump(mode="json")), sort_keys=False))
 
 
 @main.command("serve")

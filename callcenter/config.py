@@ -53,7 +53,7 @@ class EslSettings(_Section):
     @field_validator("password")
     @classmethod
     def _not_stock_password(cls, value: str) -> str:
-        if value == "ClueCon":
+        if value.strip().casefold() == "cluecon":
             raise ValueError(
                 "the stock FreeSWITCH password 'ClueCon' is not allowed; set a password of your "
                 "own in event_socket.conf.xml and here"

@@ -240,10 +240,7 @@ def run_demo(
             f"{len(extensions)} agents, {calls_per_minute:g} calls/minute. Ctrl-C stops.",
             flush=True,
         )
-        if duration is None:
-            wait_for_signal()
-        else:
-            gevent.sleep(duration)
+        wait_for_signal(duration)
         return population.calls_placed
     finally:
         # The switch stops before the engine: it hangs up every call, so the engine writes

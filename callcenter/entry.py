@@ -13,5 +13,7 @@ def run() -> None:
 
     monkey.patch_all()
     from callcenter.cli import main
+    from callcenter.runner import terminate_like_interrupt
 
+    terminate_like_interrupt()
     main()

@@ -61,9 +61,23 @@ def start_escalations(app: Flask, settings: Settings, interval: float) -> Escala
     return job.start()
 
 
-def wait_for_signal() -> None:
-    """Block the main greenlet until SIGINT or SIGTERM."""
+def wait_for_signal(timeout: float | None = None) -> bool:
+    """Block the main greenlet until SIGINT or SIGTERM (or ``timeout`` s); True if signalled."""
     stop = Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        gevent.signal_handler(signum, stop.set)
-    stop.wait()
+    handlers = [gevent.signal_handler(signum, stop.set) for signum in STOP_SIGNALS]
+    try:
+        return stop.wait(timeout)
+    finally:
+        for handler in handlers:
+            handler.cancel()
+        terminate_like_interrupt()
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def terminate_like_interrupt() -> None:
+    """SIGTERM (a service manager, ``timeout``, ``kill``) stops this process as Ctrl-C does:
+    KeyboardInterrupt in the main greenlet, so every ``finally`` cleans up."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -61,3 +62,57 @@ def test_demo_runs_the_population_against_the_engine(tmp_path: Path) -> None:
         assert file.stem == call_uuid and file.stat().st_size > 0, (call_uuid, path)
     states = {state for (state,) in db.execute("select state from agent_state_log")}
     assert {"not_ready", "available"} <= states
+
+
+def _redis_servers_in(folder: Path) -> list[int]:
+    """Pids of redis-server processes whose working directory is ``folder`` (the demo's)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if "redis-server" in (proc / "comm").read_text() and (
+                (proc / "cwd").resolve() == folder.resolve()
+            ):
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+def test_demo_stopped_with_sigterm_cleans_up_like_ctrl_c(tmp_path: Path) -> None:
+    workdir = tmp_path / "demo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from callcenter.entry import run; run()", "demo",
+         "--duration", "300", "--agents", "2", "--port", "0", "--workdir", str(workdir)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        for line in process.stdout:
+            if "callcenter demo running" in line:
+                break
+        assert _redis_servers_in(workdir), "the demo's redis-server should be running"
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert "demo stopped after" in out
+    assert _redis_servers_in(workdir) == []
+
+
+def test_simulator_stopped_with_sigterm_exits_cleanly(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from callcenter.entry import run; run()", "sim", "serve",
+         "--port", "0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert "FreeSWITCH simulator: ESL on" in process.stdout.readline()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err

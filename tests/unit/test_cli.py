@@ -53,6 +53,18 @@ def test_check_config_masks_password(runner: CliRunner, monkeypatch) -> None:
     assert "very-secret" not in result.output and "***" in result.output
 
 
+def test_check_config_masks_passwords_inside_urls(runner: CliRunner, monkeypatch) -> None:
+    monkeypatch.setenv("CALLCENTER_DATABASE__URL", "postgresql+psycopg://cc:db-pass-1@db:5432/cc")
+    monkeypatch.setenv("CALLCENTER_REDIS__URL", "redis://:redis-pass-2@cache:6379/0")
+    monkeypatch.setenv("CALLCENTER_CONSOLE__SECRET_KEY", "cookie-key-3")
+    result = runner.invoke(main, ["check-config"])
+    assert result.exit_code == 0, result.output
+    for secret in ("db-pass-1", "redis-pass-2", "cookie-key-3"):
+        assert secret not in result.output
+    assert "postgresql+psycopg://cc:***@db:5432/cc" in result.output
+    assert "redis://:***@cache:6379/0" in result.output
+
+
 def test_freeswitch_conf_render_needs_password(runner: CliRunner, tmp_path) -> None:
     result = runner.invoke(main, ["freeswitch-conf", "render", "--out", str(tmp_path / "fs")])
     assert result.exit_code == 1

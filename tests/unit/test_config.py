@@ -61,8 +61,9 @@ def test_unknown_setting_in_yaml_is_refused(monkeypatch: pytest.MonkeyPatch, tmp
         load_settings()
 
 
-def test_stock_esl_password_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CALLCENTER_ESL__PASSWORD", "ClueCon")
+@pytest.mark.parametrize("stock", ["ClueCon", "cluecon", "CLUECON", " ClueCon\t"])
+def test_stock_esl_password_is_refused(monkeypatch: pytest.MonkeyPatch, stock: str) -> None:
+    monkeypatch.setenv("CALLCENTER_ESL__PASSWORD", stock)
     with pytest.raises(ConfigError, match="ClueCon"):
         load_settings()
 

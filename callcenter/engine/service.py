@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
 
 import gevent
 
@@ -19,9 +18,10 @@ from callcenter.engine.bus import (
     utcnow,
 )
 from callcenter.engine.calls.handler import CallHandler, IvrConfig
+from callcenter.engine.calls.live_calls import LiveCalls
 from callcenter.engine.calls.screening import EngineLookups, FloodLimit, Screening
 from callcenter.engine.cti.actions import Cti
-from callcenter.engine.cti.click_to_call import OutboundCalls
+from callcenter.engine.cti.click_to_call import OutboundCall, OutboundCalls
 from callcenter.engine.desktop.call_mirror import CallMirror
 from callcenter.engine.media.postprocess_jobs import PostProcessQueue
 from callcenter.engine.media.recording_control import RecordingControl
@@ -38,7 +38,7 @@ from callcenter.engine.routing.dialer import EslAgentDialer
 from callcenter.engine.routing.dispatcher import Dispatcher, QueuePolicy
 from callcenter.engine.routing.queue_config import load_policies
 from callcenter.engine.routing.queue_stats import QueueStats
-from callcenter.engine.routing.queued_callbacks import Callbacks
+from callcenter.engine.routing.queued_callbacks import Callbacks, QueuedCallback
 from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
 from callcenter.ivr.speech import recognizer_from_settings
@@ -57,6 +57,10 @@ log = get_logger(__name__)
 
 SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "ivr_flows"
 """The sample flows of a source checkout (used when the ivr.flows folder does not exist)."""
+
+
+CTI_CALLS = (CallHandler, OutboundCall, QueuedCallback)
+"""The kinds of call the CTI acts on (a call taken over after a restart: hang up / hold only)."""
 
 
 class Engine:
@@ -115,21 +119,22 @@ class Engine:
         )  # fmt: skip
         self.outbound = OutboundServer.from_settings(settings.outbound, self._handle_call)
         self._greenlets: list[gevent.Greenlet] = []
-        self._handlers: dict[str, CallHandler] = {}  # live calls by caller uuid
+        self.live_calls = LiveCalls()  # every call this engine carries, any kind
+        self._handlers = self.live_calls.view(CallHandler)
         self.outbound_calls = OutboundCalls(
             switch=self.inbound, bus=self.bus, agents=self.agents, dispatcher=self.dispatcher,
             routing=routing, end_agent_call=self.agent_calls.end, tell=self._tell_agent,
-            recordings=Path(settings.recording.path),
+            recordings=Path(settings.recording.path), live_calls=self.live_calls,
         )  # fmt: skip
         self.callbacks = Callbacks(
             switch=self.inbound, bus=self.bus, dispatcher=self.dispatcher, routing=routing,
             recordings=Path(settings.recording.path), tell=self._tell_agent,
-            pending=PendingCallbacks(self.live, settings.node_id),
+            pending=PendingCallbacks(self.live, settings.node_id), live_calls=self.live_calls,
         )  # fmt: skip
         self.cti = Cti(
             switch=self.inbound, bus=self.bus, agents=self.agents, dispatcher=self.dispatcher,
             routing=routing, domain=routing.domain, tell=self._tell_agent,
-            find_call=self._find_call,
+            find_call=lambda call_uuid: self.live_calls.get_of(call_uuid, CTI_CALLS),
             queue_of=self.agent_calls.queue_of, queue_names=self.store.queue_names,
             end_agent_call=self.agent_calls.end,
         )  # fmt: skip
@@ -144,7 +149,7 @@ class Engine:
         self.takeover = Takeover(
             switch=self.inbound, bus=self.bus, agents=self.agents, recorder=self.recorder,
             answered=self.agent_calls.answered, queues=self.agent_calls.queues,
-            finish_wrap_up=self.agent_calls.finish_wrap_up,
+            finish_wrap_up=self.agent_calls.finish_wrap_up, live_calls=self.live_calls,
         )  # fmt: skip
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -272,14 +277,6 @@ class Engine:
         self._greenlets.append(gevent.spawn(self.take_back.sweep))
         self._greenlets.append(gevent.spawn(self.unseen.run, self.take_back.interval))
 
-    def _find_call(self, call_uuid: str) -> Any:
-        """The live call with this uuid: inbound, click-to-call or queued callback."""
-        return (
-            self._handlers.get(call_uuid)
-            or self.outbound_calls.get(call_uuid)
-            or self.callbacks.get(call_uuid)
-        )
-
     def _reload_queues(self) -> None:
         """Queues are edited at run time: re-read their settings every few seconds."""
         routing = self.settings.routing
@@ -333,7 +330,7 @@ class Engine:
     def _call_control(self, agent_id: str, action: str) -> None:
         """Hang up / hold / unhold the agent's current call (the agent leg, S05a)."""
         agent = self.agents.get(agent_id)
-        handler = self._find_call(agent.call_uuid) or self.takeover.get(agent.call_uuid)
+        handler = self.live_calls.get(agent.call_uuid)
         if handler is None or not handler.agent_leg:
             raise AgentStateError(f"agent {agent_id} has no call this engine carries")
         leg = handler.agent_leg

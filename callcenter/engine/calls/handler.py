@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+import gevent.queue
+
 from callcenter.acd.agents import Agent
 from callcenter.engine.bus import (
     Bus,
@@ -30,6 +32,7 @@ from callcenter.engine.bus import (
     utcnow,
 )
 from callcenter.engine.calls.bridge import bridge_to_agent
+from callcenter.engine.calls.connect_request import ConnectRequest
 from callcenter.engine.calls.ivr_io import SessionCallIO
 from callcenter.engine.calls.post_call import PARK_AFTER_BRIDGE, PostCallSteps
 from callcenter.engine.calls.queue_steps import CallbackDesk, QueueSteps
@@ -157,6 +160,10 @@ class CallHandler:
         self.called_back = False  # a queued callback carries the call on after the caller left
         self.agent_hung_up = False  # the agent ended the conversation (then the survey ran)
         self.queue_wait: QueueWait | None = None
+        # Requests of other greenlets (ConnectRequest), keys and park events: only this call's
+        # greenlet reads it, while it waits in line or talks.
+        self.inbox: gevent.queue.Queue = gevent.queue.Queue()
+        self.finished = False
         self.waiting_since: datetime | None = None  # dialled while no engine ran: its place
         self.runner: FlowRunner | None = None
         self.log = log.bind(call_uuid=self.call_uuid)
@@ -170,6 +177,25 @@ class CallHandler:
         return self.session.gone
 
     def connect_agent(self, agent: Agent, agent_leg_uuid: str) -> bool:
+        """Ask this call's greenlet to bridge the agent who answered; True once bridged."""
+        if self.finished:
+            return False
+        request = ConnectRequest(agent, agent_leg_uuid)
+        self.inbox.put(request)
+        return request.wait()
+
+    def serve(self, request: object) -> bool:
+        """Carry out a connect request (this call's greenlet only); True once bridged."""
+        if not isinstance(request, ConnectRequest) or not request.take():
+            return False
+        connected = False
+        try:
+            connected = self._connect(request.agent, request.agent_leg)
+        finally:
+            request.answer(connected)
+        return connected
+
+    def _connect(self, agent: Agent, agent_leg_uuid: str) -> bool:
         """Stop the music, start the stereo recording, bridge caller and agent."""
         first = not self.recording  # re-queued after a transfer: the recording runs on
         path = recording_path(self.recordings, self.call_uuid, self.clock()) if first else None
@@ -183,8 +209,6 @@ class CallHandler:
             self.log.warning("bridge to agent failed", agent_id=agent.agent_id, error=str(exc))
             return False
         self.recording = self.recording or started
-        if self.queue_wait is not None:
-            self.queue_wait.connected()
         return True
 
     # -- the call -------------------------------------------------------------------------------
@@ -244,9 +268,17 @@ class CallHandler:
                                 check=False)  # fmt: skip
             raise
         finally:
+            self.finished = True
+            self._refuse_requests()
             if not self.called_back:
                 self.dispatcher.leave(self.call_uuid)
                 self._ended()
+
+    def _refuse_requests(self) -> None:
+        while not self.inbox.empty():
+            item = self.inbox.get_nowait()
+            if isinstance(item, ConnectRequest):
+                item.refuse()
 
     def _resume(self, io: SessionCallIO, resumed: ResumedWait) -> None:
         """Back in line at the old place, under the old record (kept in Redis)."""

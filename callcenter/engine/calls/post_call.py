@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import gevent
-import gevent.queue
 
 from callcenter.engine.bus import BusEvent
 from callcenter.engine.calls.ivr_io import SessionCallIO
@@ -37,6 +36,11 @@ if TYPE_CHECKING:
 
 PARK_AFTER_BRIDGE = "park_after_bridge"
 _GONE = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Parked:
+    event: object
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,13 +62,17 @@ class PostCallSteps:
     def talk(self, io: SessionCallIO) -> None:
         """Connected to an agent: until the caller is gone, or the survey if the agent left."""
         session = self.call.session
-        parks: gevent.queue.Queue = gevent.queue.Queue()
-        subscription = session.on("CHANNEL_PARK", parks.put)
-        watcher = gevent.spawn(lambda: (session.wait_gone(), parks.put(_GONE)))
+        inbox = self.call.inbox  # parks, the caller gone, an agent to connect (re-queued)
+        subscription = session.on("CHANNEL_PARK", lambda event: inbox.put(_Parked(event)))
+        watcher = gevent.spawn(lambda: (session.wait_gone(), inbox.put(_GONE)))
         try:
             while not session.gone:
-                if parks.get() is _GONE:
+                item = inbox.get()
+                if item is _GONE:
                     return
+                if not isinstance(item, _Parked):
+                    self.call.serve(item)  # a transfer or re-queue found an agent; else a key
+                    continue
                 leg = self.call.agent_leg
                 if leg and self.leg_up(leg):
                     continue  # a consultation parks the caller on its way to the music

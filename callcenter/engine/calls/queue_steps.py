@@ -80,6 +80,7 @@ class QueueSteps:
                 session, self.call.switch, self.call.dispatcher, queue=outcome.queue, rules=rules,
                 can_leave=outcome.resume is not None or target is not None, music=music,
                 media=io.media, average_handle=self.call.average_handle,
+                inbox=self.call.inbox, serve=self.call.serve,
             )  # fmt: skip
             session.execute_async("playback", music)
             self.call.dispatcher.enqueue(entry, self.call)

@@ -27,6 +27,7 @@ from callcenter.config import RoutingSettings
 from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import AgentOffered, Bus, CallEnded, utcnow
 from callcenter.engine.calls.bridge import bridge_to_agent
+from callcenter.engine.calls.live_calls import LiveCalls
 from callcenter.engine.cti.actions import dial_customer, originate_leg
 from callcenter.engine.cti.events import OutboundCallArrived
 from callcenter.engine.media.recording_start import recording_path
@@ -82,6 +83,7 @@ class OutboundCalls:
         end_agent_call: Callable[..., None],
         tell: Callable[[str, dict], None],
         recordings: Path = Path("recordings"),
+        live_calls: LiveCalls,
     ) -> None:
         self.switch = switch
         self.bus = bus
@@ -91,13 +93,9 @@ class OutboundCalls:
         self.end_agent_call = end_agent_call
         self.tell = tell
         self.recordings = recordings
-        self.calls: dict[str, OutboundCall] = {}
+        self.calls = live_calls.view(OutboundCall)
         self._agent_legs: dict[str, OutboundCall] = {}
         switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
-
-    def get(self, call_uuid: str) -> OutboundCall | None:
-        """The live outbound call with this (customer leg) uuid."""
-        return self.calls.get(call_uuid)
 
     def dial(self, agent_id: str, number: object, ticket: object = "") -> OutboundCall:
         """Start a click-to-call for the agent (refusals raise before anything rings)."""

@@ -23,6 +23,7 @@ import gevent
 from callcenter.acd.agents import Agent, AgentState
 from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import Bus, CallEnded
+from callcenter.engine.calls.live_calls import LiveCalls
 from callcenter.engine.cti.events import ConsultEnded
 from callcenter.engine.records.recorder import CallRecord, CallRecorder
 from callcenter.engine.restart.readopt import RedisSnapshots
@@ -71,6 +72,7 @@ class Takeover:
         answered: dict[str, str],
         queues: dict[str, str],
         finish_wrap_up: Callable[[str, str], None],
+        live_calls: LiveCalls,
     ) -> None:
         self.switch = switch
         self.bus = bus
@@ -79,7 +81,7 @@ class Takeover:
         self.answered = answered  # the engine's call uuid -> agent id (CallEnded ends it)
         self.queues = queues  # the engine's call uuid -> queue (wrap-up time)
         self.finish_wrap_up = finish_wrap_up
-        self.calls: dict[str, AdoptedCall] = {}  # by caller uuid
+        self.calls = live_calls.view(AdoptedCall)  # by caller uuid
         switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
 
     def run(self, held: list[Agent]) -> None:
@@ -156,10 +158,6 @@ class Takeover:
             self.bus.publish(CallEnded(call_uuid=call_uuid, hangup_cause="", hangup_by="caller"))
             closed += 1
         return closed
-
-    def get(self, call_uuid: str) -> AdoptedCall | None:
-        """A taken-over call still in progress."""
-        return self.calls.get(call_uuid)
 
     def _adopt(self, agent: Agent) -> bool:
         call_uuid = agent.call_uuid

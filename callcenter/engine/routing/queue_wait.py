@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import gevent
 import gevent.queue
@@ -35,7 +35,7 @@ from callcenter.switch.outbound import OutboundSession
 log = get_logger(__name__)
 
 NO_AGENT_CHECK_SECONDS = 5.0  # how often a queue's staffing is looked at while nobody is late
-_CONNECTED, _GONE = "connected", "gone"  # inbox items that are not keys
+_GONE = object()  # the caller hung up (keys are str; anything else goes to ``serve``)
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,8 @@ class QueueWait:
         music: str,
         media: Callable[[str], tuple[str, str]],
         average_handle: Callable[[str], float],
+        inbox: gevent.queue.Queue,
+        serve: Callable[[Any], bool],
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.session = session
@@ -120,12 +122,9 @@ class QueueWait:
         self.media = media
         self.average_handle = average_handle
         self.monotonic = monotonic
-        self._inbox: gevent.queue.Queue = gevent.queue.Queue()
+        self._inbox = inbox  # the call's: keys, the caller gone, connect requests
+        self.serve = serve  # carries out a connect request; True once bridged
         self.log = log.bind(call_uuid=session.uuid, queue=queue)
-
-    def connected(self) -> None:
-        """An agent was bridged to the caller: the wait is over."""
-        self._inbox.put(_CONNECTED)
 
     def run(self) -> QueueExit | None:
         """Wait; None once an agent is connected or the caller is gone, else the exit."""
@@ -183,8 +182,12 @@ class QueueWait:
                 )
             except gevent.queue.Empty:
                 continue
-            if item in (_CONNECTED, _GONE):
+            if item is _GONE:
                 return None
+            if not isinstance(item, str):  # e.g. an agent answered: the call bridges it here
+                if self.serve(item):
+                    return None
+                continue
             key_exit = self._on_key(item, self.monotonic() - start)
             if key_exit is not None:
                 return key_exit

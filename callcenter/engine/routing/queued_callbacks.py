@@ -24,6 +24,7 @@ from callcenter.acd.routing import WaitingCall
 from callcenter.config import RoutingSettings
 from callcenter.engine.bus import Bus, CallEnded, utcnow
 from callcenter.engine.calls.bridge import bridge_to_agent
+from callcenter.engine.calls.live_calls import LiveCalls
 from callcenter.engine.cti.actions import dial_customer
 from callcenter.engine.media.recording_start import recording_path
 from callcenter.engine.routing.callback_store import PendingCallbacks
@@ -79,6 +80,7 @@ class Callbacks:
         tell: Callable[[str, dict], None],
         clock: Callable[[], datetime] = utcnow,
         pending: PendingCallbacks | None = None,
+        live_calls: LiveCalls,
     ) -> None:
         self.switch = switch
         self.bus = bus
@@ -87,13 +89,9 @@ class Callbacks:
         self.recordings = recordings
         self.tell = tell
         self.clock = clock
-        self.calls: dict[str, QueuedCallback] = {}
+        self.calls = live_calls.view(QueuedCallback)
         self.pending = pending  # kept in Redis until connected or given up (restarts)
         switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
-
-    def get(self, call_uuid: str) -> QueuedCallback | None:
-        """The live callback of this call."""
-        return self.calls.get(call_uuid)
 
     def request(self, entry: WaitingCall, number: str) -> QueuedCallback:
         """Put a callback in line in the caller's place (same queue, priority, enqueue time)."""

@@ -301,7 +301,8 @@ def _fast_plain_headers(block: bytes) -> dict[str, str] | None:
     """Decode every header of a plain event at once, in C; ``None`` if the block is unusual.
 
     FreeSWITCH URL-encodes values (``switch_url_encode`` escapes ':', '=', newlines, ...), so
-    each line holds exactly one ``': '`` (checked: as many as lines, none with two). Lines and name/value pairs become NUL-separated,
+    each line holds exactly one ``': '`` (checked: as many as lines, none with two).
+    Lines and name/value pairs become NUL-separated,
     ``%XX`` becomes ``=XX`` and ``binascii.a2b_qp`` decodes every escape in one call. Gives
     the same dict as :func:`_plain_headers` (checked on every trace event by the tests).
     """

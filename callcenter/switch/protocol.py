@@ -22,7 +22,7 @@ import re
 from binascii import a2b_qp
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 __all__ = [
     "Event",
@@ -44,7 +44,21 @@ MAX_BODY_BYTES = 64 << 20
 
 
 class ProtocolError(Exception):
-    """Bytes on an ESL socket that cannot be a frame (garbage, bad length, oversize)."""
+    """Bytes on an ESL socket that cannot be a frame (garbage, bad length, oversize).
+
+    It is the only exception the parser and the event decoders raise, whatever the bytes.
+    """
+
+
+def _content_length(text: str, what: str, limit: int) -> int:
+    """A Content-Length value: ASCII digits only (no sign, ``_`` or other scripts' digits)."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 12:
+        raise ProtocolError(f"bad {what} {text[:40]!r}")
+    length = int(digits)
+    if length > limit:
+        raise ProtocolError(f"{what} out of range: {length}")
+    return length
 
 
 @dataclass(slots=True)
@@ -177,7 +191,15 @@ class FrameParser:
         self._pending: tuple[dict[str, str], int] | None = None
 
     def feed(self, data: bytes) -> Iterator[Frame]:
-        """Add received bytes and yield every frame they complete."""
+        """Add received bytes and yield every frame they complete (ProtocolError on garbage)."""
+        try:
+            yield from self._feed(data)
+        except ProtocolError:
+            raise
+        except Exception as exc:  # whatever the bytes, only ProtocolError leaves the parser
+            raise ProtocolError(f"unreadable ESL frame: {exc!r}") from exc
+
+    def _feed(self, data: bytes) -> Iterator[Frame]:
         buf = self._buffer
         buf += data
         pos = 0  # consumed bytes are dropped once, at the end, not per frame
@@ -201,12 +223,7 @@ class FrameParser:
                     if length_text is None:
                         yield Frame(headers)
                         continue
-                    try:
-                        length = int(length_text)
-                    except ValueError:
-                        raise ProtocolError(f"bad Content-Length {length_text!r}") from None
-                    if length < 0 or length > MAX_BODY_BYTES:
-                        raise ProtocolError(f"Content-Length out of range: {length}")
+                    length = _content_length(length_text, "Content-Length", MAX_BODY_BYTES)
                     self._pending = (headers, length)
                 headers, length = self._pending
                 if size - pos < length:
@@ -225,7 +242,16 @@ class FrameParser:
 
 
 def parse_event_plain(body: bytes) -> Event:
-    """Decode a ``text/event-plain`` body into an :class:`Event`."""
+    """Decode a ``text/event-plain`` body into an :class:`Event` (ProtocolError if garbled)."""
+    try:
+        return _parse_event_plain(body)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # whatever the bytes, only ProtocolError leaves the decoder
+        raise ProtocolError(f"unreadable event-plain body: {exc!r}") from exc
+
+
+def _parse_event_plain(body: bytes) -> Event:
     end = body.find(b"\n\n")
     if end < 0:
         block, rest = body, b""
@@ -237,31 +263,37 @@ def parse_event_plain(body: bytes) -> Event:
     event_body = None
     length_text = headers.pop("Content-Length", None)
     if length_text is not None:
-        try:
-            length = int(length_text)
-        except ValueError:
-            raise ProtocolError(f"bad inner Content-Length {length_text!r}") from None
+        length = _content_length(length_text, "inner Content-Length", MAX_BODY_BYTES)
         event_body = rest[:length].decode("utf-8", "replace")
     return Event(headers, event_body, "text/event-plain")
 
 
 def _plain_headers(block: bytes) -> dict[str, str]:
-    """Reference decoder: one ``name: url-encoded value`` per line (the slow, exact path)."""
+    """Reference decoder: one ``name: url-encoded value`` per line (the slow, exact path).
+
+    A line is split at its first ``': '``; the value's escapes are decoded to bytes and only
+    then to text, so an escape like ``%0A`` stays inside its own value.
+    """
     headers: dict[str, str] = {}
-    for line in block.decode("utf-8", "replace").split("\n"):
+    for line in block.split(b"\n"):
         if not line:
             continue
-        name, sep, value = line.partition(": ")
+        name, sep, value = line.partition(b": ")
         if not sep:
-            raise ProtocolError(f"event header line without ': ': {line[:80]!r}")
-        headers[name] = unquote(value) if "%" in value else value
+            text = line.decode("utf-8", "replace")
+            raise ProtocolError(f"event header line without ': ': {text[:80]!r}")
+        raw = unquote_to_bytes(value) if b"%" in value else value
+        headers[name.decode("utf-8", "replace")] = raw.decode("utf-8", "replace")
     return headers
 
 
 # A '%' that is not an escape: the fast path leaves such a block to the exact decoder, as it
-# does one with a literal '=' (quoted-printable would read it as an escape) or an encoded NUL
-# (the fast path's separator).
+# does one with a literal '=' (quoted-printable would read it as an escape), a NUL, literal or
+# encoded (the fast path's separator), or a line with a second ': ' (FreeSWITCH encodes ':'
+# in values, so only a malformed frame has one; counting alone would then pair names with
+# the wrong values).
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+_SECOND_SEPARATOR = re.compile(rb": [^\n]*: ")
 _QP_TABLE = bytes.maketrans(b"\n%", b"\x00=")
 
 
@@ -269,7 +301,8 @@ def _fast_plain_headers(block: bytes) -> dict[str, str] | None:
     """Decode every header of a plain event at once, in C; ``None`` if the block is unusual.
 
     FreeSWITCH URL-encodes values (``switch_url_encode`` escapes ':', '=', newlines, ...), so
-    each line holds exactly one ``': '``. Lines and name/value pairs become NUL-separated,
+    each line holds exactly one ``': '`` (checked: as many as lines, none with two).
+    Lines and name/value pairs become NUL-separated,
     ``%XX`` becomes ``=XX`` and ``binascii.a2b_qp`` decodes every escape in one call. Gives
     the same dict as :func:`_plain_headers` (checked on every trace event by the tests).
     """
@@ -278,8 +311,10 @@ def _fast_plain_headers(block: bytes) -> dict[str, str] | None:
     if (
         block.count(b": ") != block.count(b"\n") + 1
         or b"=" in block
+        or b"\x00" in block
         or b"%00" in block
         or _BAD_ESCAPE.search(block)
+        or _SECOND_SEPARATOR.search(block)
     ):
         return None
     raw = block.replace(b": ", b"\x00").translate(_QP_TABLE)
@@ -294,7 +329,16 @@ _scan_json = json.JSONDecoder().scan_once
 
 
 def parse_event_json(body: bytes) -> Event:
-    """Decode a ``text/event-json`` body into an :class:`Event`."""
+    """Decode a ``text/event-json`` body into an :class:`Event` (ProtocolError if garbled)."""
+    try:
+        return _parse_event_json(body)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # whatever the bytes, only ProtocolError leaves the decoder
+        raise ProtocolError(f"unreadable event-json body: {exc!r}") from exc
+
+
+def _parse_event_json(body: bytes) -> Event:
     # FreeSWITCH sends one compact object and nothing after it, so the C scanner is called
     # directly (json.loads adds encoding detection and two whitespace regexes per event).
     try:
@@ -305,13 +349,25 @@ def parse_event_json(body: bytes) -> Event:
                 raise ValueError("extra data after the JSON object")
         else:
             data = json.loads(text)
-    except (ValueError, StopIteration) as exc:
-        raise ProtocolError(f"event-json body is not JSON: {exc!r}") from None
+    except (ValueError, StopIteration, RecursionError) as exc:
+        raise ProtocolError(f"event-json body is not JSON: {exc!r}"[:200]) from None
     if not isinstance(data, dict):
         raise ProtocolError("event-json body is not an object")
     event_body = data.pop("_body", None)
+    if event_body is not None and not isinstance(event_body, str):
+        raise ProtocolError("event-json _body is not a string")
     data.pop("Content-Length", None)
+    for name, value in data.items():
+        if not isinstance(value, str):
+            data[name] = _json_array(name, value)
     return Event(data, event_body, "text/event-json")
+
+
+def _json_array(name: str, value: object) -> str:
+    """An array header (FreeSWITCH's JSON for ``ARRAY::a|:b``) back in its plain form."""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return "ARRAY::" + "|:".join(value)
+    raise ProtocolError(f"event-json header {name[:60]!r} is not a string")
 
 
 def decode_event(frame: Frame) -> Event | None:

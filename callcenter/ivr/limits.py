@@ -19,7 +19,9 @@ __all__ = ["FlowLimits", "SCAN_LOADER", "decode", "position_in", "screen_text"]
 # libyaml when installed for the first scan (25x faster); the composer stays pure Python
 SCAN_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # What YAML 1.1 (the pure-Python reader) refuses; reported here with a position and a name
-_NOT_ALLOWED = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_ALLOWED = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 MAX_NUMBER_DIGITS = 100  # an integer literal longer than this is refused (Python stops at 4300)
 
 

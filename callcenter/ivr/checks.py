@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callcenter.ivr.errors import FlowError, Pos, Problem
+from callcenter.ivr.limits import FlowLimits, decode
 from callcenter.ivr.loader import Draft, parse_flow
 from callcenter.ivr.model import (
     CollectNode,
@@ -26,7 +27,15 @@ from callcenter.ivr.model import (
 from callcenter.ivr.reader import suggest
 from callcenter.ivr.variables import BUILTIN_VARIABLES
 
-__all__ = ["CUSTOMER_FIELDS", "Checks", "check_draft", "load_flow", "read_draft", "validate"]
+__all__ = [
+    "CUSTOMER_FIELDS",
+    "Checks",
+    "check_draft",
+    "internal_problem",
+    "load_flow",
+    "read_draft",
+    "validate",
+]
 
 CUSTOMER_FIELDS = ("id", "name", "vip", "region", "tags", "notes")
 FlowNodes = Callable[[str], Collection[str] | None]
@@ -41,15 +50,31 @@ class Checks:
     flow_nodes: FlowNodes | None = None  # another flow's node ids, None if there is no such flow
 
 
-def read_draft(path: Path) -> Draft:
-    """Parse a file (an unreadable file becomes a problem)."""
+def read_draft(path: Path, limits: FlowLimits = FlowLimits()) -> Draft:
+    """Parse a file; an unreadable, too large or not UTF-8 file becomes a problem."""
+    draft = Draft(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        draft = Draft(str(path))
+        with path.open("rb") as handle:
+            data = handle.read(limits.max_bytes + 1)  # never more than the limit
+    except OSError as exc:
         draft.problems.append(Problem(str(path), 0, 0, f"cannot read the file: {exc}"))
         return draft
-    return parse_flow(text, str(path))
+    if len(data) > limits.max_bytes:
+        message = f"the file is larger than {limits.max_bytes} bytes (setting ivr.max_flow_bytes)"
+        draft.problems.append(Problem(str(path), 1, 1, message))
+        return draft
+    text, problem = decode(data, str(path))
+    if text is None:
+        draft.problems.append(problem)  # type: ignore[arg-type]
+        return draft
+    return parse_flow(text, str(path), limits)
+
+
+def internal_problem(file: str, exc: BaseException) -> Problem:
+    """A problem for an unexpected failure while checking ``file`` (so it is never loaded)."""
+    return Problem(
+        file, 1, 1, f"cannot check this file ({type(exc).__name__}: {str(exc)[:200]}); not loaded"
+    )
 
 
 def sibling_flows(folder: Path, known: dict[str, Draft] | None = None) -> FlowNodes:
@@ -174,26 +199,37 @@ def _check_loops(draft: Draft, out: list[Problem]) -> None:
     on_stack: set[str] = set()
     components: list[list[str]] = []
 
-    def visit(node_id: str) -> None:  # recursion depth is bounded by the number of nodes
-        index[node_id] = low[node_id] = len(index)
-        stack.append(node_id)
-        on_stack.add(node_id)
-        for nxt in graph[node_id]:
-            assert nxt is not None
-            if nxt not in index:
-                visit(nxt)
-                low[node_id] = min(low[node_id], low[nxt])
-            elif nxt in on_stack:
-                low[node_id] = min(low[node_id], index[nxt])
-        if low[node_id] == index[node_id]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node_id:
+    def visit(root: str) -> None:  # iterative: a long chain must not hit the recursion limit
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node_id, i = work.pop()
+            if i == 0:
+                index[node_id] = low[node_id] = len(index)
+                stack.append(node_id)
+                on_stack.add(node_id)
+            else:
+                low[node_id] = min(low[node_id], low[graph[node_id][i - 1]])
+            edges = graph[node_id]
+            while i < len(edges):
+                nxt = edges[i]
+                if nxt not in index:
                     break
-            components.append(component)
+                if nxt in on_stack:
+                    low[node_id] = min(low[node_id], index[nxt])
+                i += 1
+            if i < len(edges):
+                work.append((node_id, i + 1))
+                work.append((edges[i], 0))
+                continue
+            if low[node_id] == index[node_id]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node_id:
+                        break
+                components.append(component)
 
     for node_id in graph:
         if node_id not in index:
@@ -363,12 +399,16 @@ def load_flow(
     prompts_dir: Path | None = None,
     known_queues: Collection[str] | None = None,
     flow_nodes: FlowNodes | None = None,
+    limits: FlowLimits = FlowLimits(),
 ) -> Flow:
     """Load and check one flow file; :class:`FlowError` lists every problem."""
     path = Path(path)
     resolver = flow_nodes or sibling_flows(path.parent)
-    draft = read_draft(path)
-    problems = check_draft(draft, Checks(prompts_dir, known_queues, resolver))
+    try:
+        draft = read_draft(path, limits)
+        problems = check_draft(draft, Checks(prompts_dir, known_queues, resolver))
+    except Exception as exc:  # the last guard: every failure on a file is a FlowError
+        raise FlowError([internal_problem(str(path), exc)]) from None
     if problems:
         raise FlowError(problems)
     return draft.to_flow()
@@ -379,11 +419,17 @@ def validate(
     *,
     prompts_dir: Path | None = None,
     known_queues: Collection[str] | None = None,
+    limits: FlowLimits = FlowLimits(),
 ) -> list[Problem]:
     """Every problem in these flow files (cross-flow names resolve among them, then siblings)."""
-    drafts = [read_draft(Path(path)) for path in paths]
-    by_name: dict[str, Draft] = {}
+    drafts: list[Draft] = []
     out: list[Problem] = []
+    for path in paths:
+        try:
+            drafts.append(read_draft(Path(path), limits))
+        except Exception as exc:  # the last guard: reported, never raised
+            out.append(internal_problem(str(path), exc))
+    by_name: dict[str, Draft] = {}
     for draft in drafts:
         if draft.name is None:
             continue
@@ -403,7 +449,10 @@ def validate(
         by_name[draft.name] = draft
     for draft in drafts:
         resolver = sibling_flows(Path(draft.file).parent, by_name)
-        out.extend(check_draft(draft, Checks(prompts_dir, known_queues, resolver)))
+        try:
+            out.extend(check_draft(draft, Checks(prompts_dir, known_queues, resolver)))
+        except Exception as exc:  # the last guard: reported, never raised
+            out.append(internal_problem(draft.file, exc))
     return sorted(set(out), key=lambda p: (p.file, p.line, p.column, p.message))
 
 

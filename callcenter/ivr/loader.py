@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode
 from yaml.nodes import Node as YamlNode
 
 from callcenter.ivr.errors import Pos, Problem
 from callcenter.ivr.expr import Value
+from callcenter.ivr.limits import FlowLimits, position_in, screen_text
 from callcenter.ivr.model import NODE_TYPES, Flow, Node, Ref, yaml_key
 from callcenter.ivr.reader import BAD, FLOW_NAME, IDENT, NODE_ID, Reader, pos_of, suggest
 
@@ -55,17 +57,26 @@ class Draft:
         )
 
 
-def parse_flow(text: str, file: str) -> Draft:
+def parse_flow(text: str, file: str, limits: FlowLimits = FlowLimits()) -> Draft:
     """Read a flow file's text; structural problems are in ``draft.problems``."""
     draft = Draft(file)
     reader = Reader(file)
     draft.problems = reader.problems
+    refused = screen_text(text, file, limits)
+    if refused is not None:
+        reader.problems.append(refused)
+        return draft
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = Pos(mark.line + 1, mark.column + 1) if mark else Pos(1, 1)
         reader.problem(pos, f"not valid YAML: {exc.problem or exc.context}")
+        return draft
+    except yaml.YAMLError as exc:  # e.g. ReaderError: an offset instead of a mark
+        offset = getattr(exc, "position", 0)
+        where = position_in(text, offset) if isinstance(offset, int) else Pos(1, 1)
+        reader.problem(where, f"not valid YAML: {str(exc).splitlines()[0]}")
         return draft
     if root is None:
         reader.problem(Pos(1, 1), "the file is empty; a flow needs name, start and nodes")
@@ -106,6 +117,14 @@ def parse_flow(text: str, file: str) -> Draft:
             if value is not BAD:
                 draft.variables[key] = value
     if "nodes" in given:
+        nodes_node = given["nodes"][1]
+        if isinstance(nodes_node, MappingNode) and len(nodes_node.value) > limits.max_nodes:
+            reader.problem(
+                given["nodes"][0],
+                f"{len(nodes_node.value)} nodes; a flow may have at most {limits.max_nodes} "
+                "(setting ivr.max_flow_nodes); split it into flows joined by goto",
+            )
+            return draft
         for node_id, key_node, value_node in reader.items(given["nodes"][1], "nodes") or []:
             _read_node(draft, reader, node_id, key_node, value_node)
     return draft

@@ -12,6 +12,7 @@ from yaml.nodes import Node as YamlNode
 from callcenter.ivr import schedule as sched
 from callcenter.ivr.errors import ExpressionError, Pos, Problem
 from callcenter.ivr.expr import parse_expression
+from callcenter.ivr.limits import MAX_NUMBER_DIGITS
 from callcenter.ivr.model import PROMPT_SCHEMES, Expr, Prompt, Ref
 
 __all__ = ["BAD", "IDENT", "NODE_ID", "FLOW_NAME", "Reader", "expr_pos", "pos_of", "suggest"]
@@ -102,6 +103,8 @@ class Reader:
         if lowered in ("true", "false"):
             return lowered == "true"
         if _LITERAL_INT.fullmatch(raw):
+            if len(raw) > MAX_NUMBER_DIGITS:
+                return self.problem(node, f"{what}: a number of {len(raw)} digits is too long")
             return int(raw)
         if _LITERAL_FLOAT.fullmatch(raw):
             return float(raw)
@@ -161,6 +164,8 @@ class Reader:
         unit = "a whole number" if integer else "a number of seconds"
         if not pattern.fullmatch(raw.strip()):
             return self.problem(node, f"{what} must be {unit}, got {raw!r}")
+        if len(raw.strip()) > MAX_NUMBER_DIGITS:
+            return self.problem(node, f"{what}: a number of {len(raw.strip())} digits is too long")
         value: int | float = int(raw) if integer else float(raw)
         low, high = meta.get("min"), meta.get("max")
         if (low is not None and value < low) or (high is not None and value > high):

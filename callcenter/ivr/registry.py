@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from callcenter.ivr.checks import Checks, check_draft, read_draft, sibling_flows
+from callcenter.ivr.checks import Checks, check_draft, internal_problem, read_draft, sibling_flows
 from callcenter.ivr.errors import IvrError, Problem
 from callcenter.ivr.loader import Draft
 from callcenter.ivr.model import Flow
@@ -114,7 +114,7 @@ class FlowRegistry:
             if state.name is not None:
                 log.warning("ivr_flow_file_deleted", file=str(path), flow=state.name, kept=True)
         changed = [path for path, sig in found.items() if self._changed(path, sig)]
-        drafts = {path: read_draft(path) for path in changed}
+        drafts = {path: _read(path) for path in changed}
         by_name = {d.name: d for d in drafts.values() if d.name is not None}
         resolve = sibling_flows(self.folder, by_name)
 
@@ -126,7 +126,10 @@ class FlowRegistry:
         checks = Checks(self.prompts_dir, self.known_queues, flow_nodes)
         reported: list[Problem] = []
         for path, draft in drafts.items():
-            problems = check_draft(draft, checks) + self._name_clash(path, draft)
+            try:
+                problems = check_draft(draft, checks) + self._name_clash(path, draft)
+            except Exception as exc:  # the last guard: a file never stops a call's reload
+                problems = [internal_problem(str(path), exc)]
             reported.extend(problems)
             self._install(path, found[path], draft, problems)
         if changed or not self._flows:
@@ -176,3 +179,13 @@ class FlowRegistry:
         for problem in out:
             log.warning("ivr_flow_mapping", problem=str(problem))
         return out
+
+
+def _read(path: Path) -> Draft:
+    """The file's draft; an unexpected failure is the draft's one problem, never raised."""
+    try:
+        return read_draft(path)
+    except Exception as exc:  # the last guard
+        draft = Draft(str(path))
+        draft.problems.append(internal_problem(str(path), exc))
+        return draft

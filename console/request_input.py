@@ -67,7 +67,7 @@ def parse_json(data: bytes | str) -> Any:
     except RecursionError:
         raise InputError(f"the JSON body nests deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:  # also UnicodeDecodeError and ints beyond Python's digit limit
-        raise InputError(f"the body is not valid JSON: {exc}") from None
+        raise InputError(f"the body must be a JSON object (it is not valid JSON: {exc})") from None
     if _depth(value) > MAX_DEPTH:
         raise InputError(f"the JSON body nests deeper than {MAX_DEPTH} levels")
     return value

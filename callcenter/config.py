@@ -217,6 +217,9 @@ class ConsoleSettings(_Section):
     port: int = Field(8080, ge=0, le=65535)
     secret_key: str = Field("", description="Flask session key; generated per run if empty")
     secure_cookies: bool = False
+    max_request_bytes: int = Field(
+        1_048_576, ge=1024, le=1 << 30, description="largest request body (413 above it)"
+    )
 
 
 class RecordingSettings(_Section):

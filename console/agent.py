@@ -29,10 +29,12 @@ from callcenter.live.names import AGENT_COMMANDS, agent_channel
 from callcenter.store import models
 from callcenter.store.base import utcnow
 from callcenter.tickets.alerts import TICKET_ALERTS
+from callcenter.tickets.call_access import SEES_ALL_CALLS, calls_taken_by, may_see_call
 from callcenter.tickets.customers import customer_calls, customer_tickets, find_by_phone
 from callcenter.tickets.workflow import TicketError
 from console.api import problem
 from console.auth import db_session, role_required
+from console.request_input import json_body, parse_id, text
 from console.sse import event_stream
 from console.supervisor import live_store
 from console.wrapup import wrap_up_json
@@ -50,6 +52,14 @@ def _settings() -> Any:
 def _own_agent() -> models.Agent | None:
     with db_session() as session:
         return session.scalar(select(models.Agent).where(models.Agent.user_id == current_user.id))
+
+
+def visible_call_ids(session: Any, call_ids: list[int]) -> set[int]:
+    """Of ``call_ids``, those the signed-in user may open (all for supervisors and admins)."""
+    if current_user.role in SEES_ALL_CALLS:
+        return set(call_ids)
+    own = session.scalar(select(models.Agent).where(models.Agent.user_id == current_user.id))
+    return calls_taken_by(session, own, call_ids)
 
 
 def _agent_for(agent_id: str) -> tuple[models.Agent | None, tuple[Response, int] | None]:
@@ -165,17 +175,28 @@ def snapshot(agent_id: str) -> Response | tuple[Response, int]:
 @bp.get("/api/desktop/pop/<call_uuid>")
 @role_required("agent", "supervisor")
 def pop(call_uuid: str) -> Response | tuple[Response, int]:
-    """Screen-pop data for a call: caller, customer, IVR path, queue/wait, open tickets, calls."""
+    """Screen-pop data for a call: caller, customer, IVR path, queue/wait, open tickets, calls.
+
+    Agents get it only for the call offered to or connected with them now, or one they took;
+    anyone else's call (also one still waiting in the queue) is 403 with none of its data."""
+    if len(call_uuid) > 64:
+        return problem(404, "no such call")
     try:
+        live = live_store().get_call(call_uuid)
+        with db_session() as session:
+            allowed = may_see_call(session, current_user.role, _own_agent(), call_uuid, live)
+            exists = bool(live) or session.scalar(
+                select(models.Call.id).where(models.Call.uuid == call_uuid)
+            ) is not None
+        if not exists:
+            return problem(404, f"no live or recorded call {call_uuid!r}")
+        if not allowed:
+            return problem(403, "this call is not offered to you")
         data = _pop_for(call_uuid)
     except LiveError as exc:
         return problem(503, str(exc))
     if data is None:
         return problem(404, f"no live or recorded call {call_uuid!r}")
-    if current_user.role not in ("supervisor", "admin"):
-        own = _own_agent()
-        if own is None or data["call"].get("agent_id") not in ("", None, own.number):
-            return problem(403, "this call is not offered to you")
     return jsonify(data)
 
 
@@ -257,6 +278,7 @@ def _pop_for(call_uuid: str) -> dict[str, Any] | None:
         customer = find_by_phone(session, caller) if caller else None
         tickets = customer_tickets(session, customer, open_only=True) if customer else []
         calls = customer_calls(session, customer, limit=5) if customer else []
+        visible = visible_call_ids(session, [c.id for c in calls])
         settings = _settings().tickets
         return {
             "call": call,
@@ -264,7 +286,7 @@ def _pop_for(call_uuid: str) -> dict[str, Any] | None:
             "open_tickets": [ticket_json(t, settings, now) for t in tickets],
             "last_calls": [
                 {
-                    "call_uuid": c.uuid,
+                    "call_uuid": c.uuid if c.id in visible else None,
                     "started_at": c.started_at.isoformat(),
                     "disposition": str(c.disposition) if c.disposition else None,
                     "queue": c.queue.name if c.queue else None,
@@ -283,8 +305,11 @@ def sign_in(agent_id: str) -> tuple[Response, int]:
     row, error = _agent_for(agent_id)
     if error is not None:
         return error
-    body = request.get_json(silent=True) or {}
-    extension = str(body.get("extension", "")).strip() if isinstance(body, dict) else ""
+    body = json_body(empty_ok=True)
+    extension = body.get("extension", "")
+    if isinstance(extension, int) and not isinstance(extension, bool):
+        extension = str(extension)  # JSON clients send extensions as numbers
+    extension = text({"extension": extension}, "extension", 32)
     if not extension:
         return problem(400, 'sign in needs your extension, e.g. {"extension": "1001"}')
     if extension != row.sip_user:
@@ -308,21 +333,20 @@ def dial(agent_id: str) -> tuple[Response, int]:
     row, error = _agent_for(agent_id)
     if error is not None:
         return error
-    body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
-        return problem(400, "the body must be a JSON object")
+    body = json_body(empty_ok=True)
+    number = body.get("number", "")
+    if isinstance(number, int) and not isinstance(number, bool):
+        number = str(number)
     try:
-        number = normalise_number(str(body.get("number", "")))
+        number = normalise_number(number)
     except TicketError as exc:
         return problem(400, str(exc))
-    ticket = str(body.get("ticket", ""))[:32]
+    ticket = text(body, "ticket", 32)
     callback = body.get("callback")
     if callback is not None:
         from console.tickets import mark_callback_dialled
 
-        if isinstance(callback, bool) or not str(callback).isdigit():
-            return problem(400, f"callback must be the id of a ticket's callback, not {callback!r}")
-        failure = mark_callback_dialled(int(callback), ticket)
+        failure = mark_callback_dialled(parse_id(callback, "callback"), ticket)
         if failure is not None:
             return failure
     return _send(agent_id, {"action": "dial", "number": number, "ticket": ticket})

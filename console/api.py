@@ -8,9 +8,7 @@ desktop stream.
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,6 +24,7 @@ from callcenter.live.errors import LiveError
 from callcenter.live.names import AGENT_COMMANDS
 from callcenter.store import models
 from console.auth import db_session, role_required
+from console.request_input import json_body
 from console.supervisor import live_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -78,9 +77,7 @@ def agent_state(agent_id: str) -> Response | tuple[Response, int]:
 @role_required("agent", "supervisor")
 def agent_action(agent_id: str, action: str) -> tuple[Response, int]:
     """Ask the engine to carry out ``action`` for the agent."""
-    body: Any = request.get_json(silent=True) if request.data else {}
-    if not isinstance(body, dict):
-        return problem(400, "the body must be a JSON object")
+    body = json_body(empty_ok=True)
     try:
         command = command_from_body(agent_id, action, body, current_user.username)
     except UnknownAction as exc:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 import callcenter.store.models  # noqa: F401 - registers every mapped class before queries
 from callcenter.config import Settings, load_settings
 from callcenter.store.session import make_engine, session_factory
+from console import request_input
 from console.i18n import install_i18n
 
 csrf = CSRFProtect()
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         CALLCENTER_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.console.max_request_bytes,
     )
     app.config.update(config)
     db_engine = make_engine(settings.database.url)
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     install_i18n(app)
+    request_input.install(app)  # before the blueprints: their <int:> ids use its converter
 
     from console import admin, agent, api, auth, customers, supervisor, tickets
     from console import calls as calls_views

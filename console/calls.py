@@ -26,6 +26,7 @@ from callcenter.store.corrections import (
 from callcenter.store.enums import Disposition
 from callcenter.store.users import User
 from console.auth import db_session, role_required
+from console.request_input import json_body
 
 bp = Blueprint("calls", __name__)
 
@@ -106,9 +107,7 @@ def call_json(call_uuid: str) -> Response | tuple[Response, int]:
 @role_required("admin")
 def add_correction(call_uuid: str) -> tuple[Response, int]:
     """Correct one field: ``{"field", "value", "reason"}`` -> 201 with the correction."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _problem(400, 'send a JSON object like {"field", "value", "reason"}')
+    body = json_body()
     with db_session() as session:
         call = _load(session, call_uuid)
         if call is None:

@@ -21,6 +21,7 @@ from callcenter.tickets.customers import (
 from callcenter.tickets.workflow import TicketError
 from console.api import problem
 from console.auth import db_session, role_required
+from console.request_input import json_body
 
 bp = Blueprint("customers", __name__)
 
@@ -52,9 +53,7 @@ def _fields(data: Any) -> dict[str, Any]:
         out["vip"] = False  # an unchecked checkbox is absent from the form
     if "phones" in data:
         phones = getter("phones")
-        out["phones"] = (
-            phones if isinstance(phones, list) else str(phones).replace(",", "\n").split()
-        )
+        out["phones"] = phones.replace(",", "\n").split() if isinstance(phones, str) else phones
     return out
 
 
@@ -77,9 +76,7 @@ def api_search() -> Response:
 @role_required("agent", "supervisor")
 def api_create() -> tuple[Response, int]:
     """Create a customer from JSON {name, phones[], vip, region, tags, notes}."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return problem(400, "the body must be a JSON object")
+    body = json_body()
     with db_session() as session:
         try:
             fields = _fields(body)
@@ -114,9 +111,7 @@ def api_get(customer_id: int) -> Response | tuple[Response, int]:
 @role_required("agent", "supervisor")
 def api_update(customer_id: int) -> Response | tuple[Response, int]:
     """Change some fields of a customer (phones: the full new list)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return problem(400, "the body must be a JSON object")
+    body = json_body()
     with db_session() as session:
         customer = session.get(Customer, customer_id)
         if customer is None:
@@ -145,14 +140,17 @@ def _actor() -> str:
 def _with_history(session: Any, customer: Customer) -> dict[str, Any]:
     from flask import current_app
 
+    from console.agent import visible_call_ids
     from console.tickets import ticket_json
 
     settings = current_app.extensions["callcenter.settings"].tickets
+    calls = customer_calls(session, customer, limit=100)
+    visible = visible_call_ids(session, [c.id for c in calls])  # agents: only calls they took
     return {
         **customer_json(customer),
         "calls": [
             {
-                "call_uuid": c.uuid,
+                "call_uuid": c.uuid if c.id in visible else None,
                 "caller_number": c.caller_number,
                 "dialled_number": c.dialled_number,
                 "direction": str(c.direction),
@@ -160,7 +158,7 @@ def _with_history(session: Any, customer: Customer) -> dict[str, Any]:
                 "disposition": str(c.disposition) if c.disposition else None,
                 "talk_seconds": c.talk_seconds,
             }
-            for c in customer_calls(session, customer, limit=100)
+            for c in calls
         ],
         "tickets": [
             ticket_json(t, settings) for t in customer_tickets(session, customer, limit=200)

@@ -29,6 +29,7 @@ from callcenter.recording.query import (
     find_calls,
     transcripts_by_recording,
 )
+from callcenter.reports.csv_cells import safe_row
 from callcenter.store.calls import Recording
 from callcenter.store.corrections import effective_values
 from callcenter.store.enums import Disposition
@@ -184,12 +185,14 @@ def export_csv() -> Response:
     writer.writeheader()
     for row in rows:
         writer.writerow(
-            {
-                **row,
-                "ivr_path": json.dumps(row["ivr_path"], ensure_ascii=False),
-                "agents": " ".join(row["agents"]),  # in order: "1000 1001" after a transfer
-                "corrected": " ".join(row["corrected"]),
-            }
+            safe_row(
+                {
+                    **row,
+                    "ivr_path": json.dumps(row["ivr_path"], ensure_ascii=False),
+                    "agents": " ".join(row["agents"]),  # in order: "1000 1001" after a transfer
+                    "corrected": " ".join(row["corrected"]),
+                }
+            )
         )
     return Response(
         out.getvalue(),

@@ -24,19 +24,23 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from callcenter.store.base import utcnow
 from callcenter.store.enums import TicketPriority, TicketStatus
+from callcenter.store.routing import Agent
 from callcenter.store.ticket_links import TicketCallback
 from callcenter.store.tickets import Ticket
 from callcenter.store.users import User
 from callcenter.tickets import service as svc
 from callcenter.tickets.access import Viewer, can_open
+from callcenter.tickets.call_access import may_see_call
 from callcenter.tickets.call_links import link_call, linked_calls, materialise_call_links
 from callcenter.tickets.callbacks import record_callback_outcome, schedule_callback, start_callback
 from callcenter.tickets.dial_links import link_dialled_calls
 from callcenter.tickets.escalation import sla_state
+from callcenter.tickets.limits import FieldError, check_text
 from callcenter.tickets.search import search_tickets
 from callcenter.tickets.workflow import ACTIONS, TicketError, allowed_actions
 from console.api import problem
 from console.auth import db_session, role_required
+from console.request_input import InputError, json_body, parse_id
 
 bp = Blueprint("tickets", __name__)
 
@@ -115,11 +119,40 @@ def _detail(session: Any, ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _int(value: Any) -> int | None:
+class CallNotYours(TicketError):
+    """An agent named a call they did not take: refused (403), none of its data shown."""
+
+
+def _int(value: Any, name: str = "id") -> int | None:
+    """An optional id (ASCII digits within SQL's 64-bit range), or FieldError."""
     try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        raise TicketError(f"{value!r} is not a number") from None
+        return None if value in (None, "") else parse_id(value, name)
+    except InputError as exc:
+        raise FieldError(exc.reason) from None
+
+
+def _choice(data: Any, name: str) -> str | None:
+    """An optional choice field (category, priority, department, status) as text."""
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > 64:
+        raise FieldError(f"field {name} must be text of at most 64 characters")
+    return value
+
+
+def _own_agent(session: Any) -> Agent | None:
+    return session.scalar(select(Agent).where(Agent.user_id == current_user.id))
+
+
+def _call_for(session: Any, call_uuid: str) -> dict[str, str]:
+    """The live hash of a call the signed-in user may see, else CallNotYours."""
+    from console.supervisor import live_store
+
+    live = live_store().get_call(call_uuid)
+    if not may_see_call(session, current_user.role, _own_agent(session), call_uuid, live):
+        raise CallNotYours(f"call {call_uuid!r} is not one you took")
+    return live
 
 
 def _when(value: str) -> datetime:
@@ -138,11 +171,11 @@ def _filters(args: Any) -> dict[str, Any]:
     overdue = args.get("overdue") in ("1", "true", "on")
     mine = args.get("mine") in ("1", "true", "on")
     return {
-        "query": args.get("q", ""),
-        "status": args.get("status") or None,
-        "category": args.get("category") or None,
-        "priority": args.get("priority") or None,
-        "customer_id": _int(args.get("customer")),
+        "query": check_text(args.get("q", ""), "query"),
+        "status": _choice(args, "status"),
+        "category": _choice(args, "category"),
+        "priority": _choice(args, "priority"),
+        "customer_id": _int(args.get("customer"), "customer"),
         "assignee_id": current_user.id if mine else None,
         "overdue_at": utcnow() if overdue else None,
         "visible_to": viewer(),
@@ -151,24 +184,23 @@ def _filters(args: Any) -> dict[str, Any]:
 
 def _create(session: Any, data: Any) -> Ticket:
     call = None
-    call_uuid = (data.get("call_uuid") or "").strip()
+    call_uuid = check_text(data.get("call_uuid"), "call_uuid")
+    caller_number = check_text(data.get("caller_number"), "caller_number")
     if call_uuid:
-        from console.supervisor import live_store
-
-        call = {"call_uuid": call_uuid, **live_store().get_call(call_uuid)}
-        if data.get("caller_number"):
-            call.setdefault("caller_number", data.get("caller_number"))
+        call = {"call_uuid": call_uuid, **_call_for(session, call_uuid)}
+        if caller_number:
+            call.setdefault("caller_number", caller_number)
     return svc.create_ticket(
         session,
         _settings(),
         subject=data.get("subject", ""),
         actor_id=current_user.id,
-        customer_id=_int(data.get("customer_id")),
-        category=data.get("category") or None,
-        priority=data.get("priority") or None,
+        customer_id=_int(data.get("customer_id"), "customer_id"),
+        category=_choice(data, "category"),
+        priority=_choice(data, "priority"),
         description=data.get("description"),
-        department=data.get("department") or None,
-        assignee_id=_int(data.get("assignee_id")),
+        department=_choice(data, "department"),
+        assignee_id=_int(data.get("assignee_id"), "assignee_id"),
         call=call,
     )
 
@@ -177,36 +209,42 @@ def _change(session: Any, ticket: Ticket, what: str, data: Any) -> None:
     """Carry out one change named ``what`` on the ticket (shared by pages and API)."""
     actor = current_user.id
     if what in ACTIONS and what != "assign":
-        svc.apply_action(session, ticket, what, actor_id=actor, reason=data.get("reason", "") or "")
+        svc.apply_action(session, ticket, what, actor_id=actor, reason=data.get("reason") or "")
     elif what == "assign":
         svc.assign(
             session,
             ticket,
             _settings(),
-            assignee_id=_int(data.get("assignee_id")),
-            department=data.get("department") or None,
+            assignee_id=_int(data.get("assignee_id"), "assignee_id"),
+            department=_choice(data, "department"),
             actor_id=actor,
         )
     elif what == "comment":
         svc.add_comment(session, ticket, data.get("body", ""), actor_id=actor)
     elif what == "link_call":
-        link_call(
-            session, ticket, data.get("call_uuid", ""), actor, data.get("caller_number") or None
-        )
+        call_uuid = check_text(data.get("call_uuid"), "call_uuid")
+        caller_number = check_text(data.get("caller_number"), "caller_number") or None
+        if call_uuid:
+            _call_for(session, call_uuid)
+        link_call(session, ticket, call_uuid, actor, caller_number)
     elif what == "update":
-        fields = {k: data.get(k) for k in ("subject", "category", "priority") if data.get(k)}
+        subject = data.get("subject")
+        fields = {k: _choice(data, k) for k in ("category", "priority") if data.get(k)}
+        if subject:
+            fields["subject"] = subject
         svc.update_fields(session, ticket, _settings(), actor_id=actor, **fields)
     elif what == "callback":
         schedule_callback(
             session,
             ticket,
             data.get("number", ""),
-            _when(data.get("due_at", "")),
+            _when(check_text(data.get("due_at"), "query")),
             note=data.get("note"),
             actor_id=actor,
         )
     elif what == "callback_outcome":
-        callback = session.get(TicketCallback, _int(data.get("callback_id")))
+        callback_id = _int(data.get("callback_id"), "callback_id")
+        callback = session.get(TicketCallback, callback_id) if callback_id is not None else None
         if callback is None or callback.ticket_id != ticket.id:
             raise TicketError("no such callback on this ticket")
         record_callback_outcome(session, callback, data.get("outcome", ""), actor_id=actor)
@@ -261,12 +299,12 @@ def api_list() -> Response | tuple[Response, int]:
 def api_create() -> tuple[Response, int]:
     """Create a ticket: {subject, customer_id, category, priority, description, department,
     assignee_id, call_uuid} - with a call_uuid the call is linked and described."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return problem(400, "the body must be a JSON object")
+    body = json_body()
     with db_session() as session:
         try:
             ticket = _create(session, body)
+        except CallNotYours as exc:
+            return problem(403, str(exc))
         except TicketError as exc:
             return problem(400, str(exc))
         session.commit()
@@ -291,9 +329,7 @@ def api_get(number: str) -> Response | tuple[Response, int]:
 def api_change(number: str, what: str) -> Response | tuple[Response, int]:
     """A workflow action (start, wait_customer, resume, resolve, close, reopen), assign,
     comment, link_call, update, callback, callback_outcome. Refusals: 409 with the reason."""
-    body = request.get_json(silent=True) if request.data else {}
-    if not isinstance(body, dict):
-        return problem(400, "the body must be a JSON object")
+    body = json_body(empty_ok=True)
     with db_session() as session:
         ticket = svc.get_ticket(session, number)
         if ticket is None:
@@ -304,10 +340,19 @@ def api_change(number: str, what: str) -> Response | tuple[Response, int]:
             _change(session, ticket, what, body)
         except TicketError as exc:
             session.rollback()
-            status = 404 if str(exc).startswith("unknown change") else 409
-            return problem(status, str(exc))
+            return problem(_status(exc), str(exc))
         session.commit()
         return jsonify(_detail(session, ticket))
+
+
+def _status(error: TicketError) -> int:
+    """The HTTP status of a refused change: bad field 400, not your call 403, unknown 404,
+    not allowed in the ticket's state 409."""
+    if isinstance(error, FieldError):
+        return 400
+    if isinstance(error, CallNotYours):
+        return 403
+    return 404 if str(error).startswith("unknown change") else 409
 
 
 # -- pages --------------------------------------------------------------------------------

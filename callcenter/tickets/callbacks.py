@@ -12,6 +12,7 @@ from callcenter.store.ticket_links import TicketCallback
 from callcenter.store.tickets import Ticket
 from callcenter.tickets.common import record_history
 from callcenter.tickets.customers import normalise_number
+from callcenter.tickets.limits import check_text
 from callcenter.tickets.service import add_comment
 from callcenter.tickets.workflow import OPEN_STATUSES, TicketError
 
@@ -41,7 +42,7 @@ def schedule_callback(
         number=normalise_number(number),
         due_at=due_at,
         status="scheduled",
-        note=(note or "").strip() or None,
+        note=check_text(note, "note") or None,
         created_by_id=actor_id,
         created_at=now,
     )
@@ -99,7 +100,7 @@ def record_callback_outcome(
 ) -> TicketCallback:
     """Note what came of the callback; it is done and the outcome is a ticket comment."""
     now = now or utcnow()
-    outcome = (outcome or "").strip()
+    outcome = check_text(outcome, "outcome")
     if not outcome:
         raise TicketError("say what came of the callback (e.g. 'reached, problem solved')")
     if callback.status in ("done", "cancelled"):

@@ -13,6 +13,7 @@ from callcenter.store.calls import Call
 from callcenter.store.customers import Customer, CustomerPhone
 from callcenter.store.enums import CallDirection
 from callcenter.store.tickets import Ticket
+from callcenter.tickets.limits import FIELD_LIMITS, check_items, check_text
 from callcenter.tickets.workflow import OPEN_STATUSES, TicketError
 
 __all__ = [
@@ -31,7 +32,9 @@ _NUMBER = re.compile(r"^\+?[0-9]{2,32}$")
 
 def normalise_number(number: str) -> str:
     """``number`` without spaces, dashes, dots and brackets; raises TicketError if not a number."""
-    cleaned = re.sub(r"[\s\-().]", "", number or "")
+    if not isinstance(number, str) or len(number) > FIELD_LIMITS["phone"]:
+        raise TicketError(f"phone number {str(number)[:40]!r} is not valid: use digits")
+    cleaned = re.sub(r"[\s\-().]", "", number)
     if not _NUMBER.match(cleaned):
         raise TicketError(
             f"phone number {number!r} is not valid: use digits, optionally a leading +"
@@ -76,12 +79,13 @@ def find_by_phone(session: Session, number: str) -> Customer | None:
 
 def parse_tags(value: str | Iterable[str] | None) -> list[str]:
     """Tags from a comma-separated string or a list: trimmed, unique, in order."""
-    items = value.split(",") if isinstance(value, str) else list(value or [])
-    return list(dict.fromkeys(str(tag).strip() for tag in items if str(tag).strip()))
+    items = check_items(value or [], "tags", "tag")
+    return list(dict.fromkeys(tag for tag in items if tag))
 
 
 def _set_phones(session: Session, customer: Customer, numbers: Iterable[str]) -> None:
-    wanted = list(dict.fromkeys(normalise_number(n) for n in numbers if str(n).strip()))
+    numbers = check_items(numbers, "phones", "phone")
+    wanted = list(dict.fromkeys(normalise_number(n) for n in numbers if n))
     for number in wanted:
         owner = session.scalar(select(CustomerPhone).where(CustomerPhone.number == number))
         if owner is not None and owner.customer_id != customer.id:
@@ -105,15 +109,15 @@ def create_customer(
     notes: str | None = None,
 ) -> Customer:
     """Add a customer with its phone numbers; a number owned by another customer is refused."""
-    name = (name or "").strip()
+    name = check_text(name, "name")
     if not name:
         raise TicketError("a customer needs a name")
     customer = Customer(
-        name=name[:128],
+        name=name,
         vip=bool(vip),
-        region=(region or "").strip() or None,
+        region=check_text(region, "region") or None,
         tags=parse_tags(tags),
-        notes=(notes or "").strip() or None,
+        notes=check_text(notes, "notes") or None,
         phones=[],
     )
     session.add(customer)
@@ -126,18 +130,18 @@ def create_customer(
 def update_customer(session: Session, customer: Customer, **fields: Any) -> Customer:
     """Change name, vip, region, tags, notes and/or phones (the full list) of ``customer``."""
     if "name" in fields:
-        name = (fields["name"] or "").strip()
+        name = check_text(fields["name"], "name")
         if not name:
             raise TicketError("a customer needs a name")
-        customer.name = name[:128]
+        customer.name = name
     if "vip" in fields:
         customer.vip = bool(fields["vip"])
     if "region" in fields:
-        customer.region = (fields["region"] or "").strip() or None
+        customer.region = check_text(fields["region"], "region") or None
     if "tags" in fields:
         customer.tags = parse_tags(fields["tags"])
     if "notes" in fields:
-        customer.notes = (fields["notes"] or "").strip() or None
+        customer.notes = check_text(fields["notes"], "notes") or None
     if "phones" in fields:
         _set_phones(session, customer, fields["phones"])
     session.flush()
@@ -147,7 +151,7 @@ def update_customer(session: Session, customer: Customer, **fields: Any) -> Cust
 def search_customers(session: Session, query: str = "", *, limit: int = 50) -> list[Customer]:
     """Customers whose name, phone number, region or tags contain ``query`` (all if empty)."""
     stmt = select(Customer).options(selectinload(Customer.phones)).order_by(Customer.name)
-    query = (query or "").strip()
+    query = str(query or "").strip()[: FIELD_LIMITS["query"]]
     if query:
         like = f"%{query}%"
         phone_ids = select(CustomerPhone.customer_id).where(CustomerPhone.number.like(like))

@@ -23,6 +23,7 @@ from callcenter.store.tickets import Ticket, TicketComment
 from callcenter.store.users import User
 from callcenter.tickets.call_links import describe_call, link_call
 from callcenter.tickets.common import parse_priority, record_history
+from callcenter.tickets.limits import check_text
 from callcenter.tickets.sla import due_times, policy_for
 from callcenter.tickets.workflow import TicketError, next_status
 
@@ -82,9 +83,10 @@ def create_ticket(
     """Open a ticket with SLA due times; ``call`` (a live call hash with ``call_uuid``) is
     linked and its details written into the description. ``settings`` is ``tickets``."""
     now = now or utcnow()
-    subject = (subject or "").strip()
+    subject = check_text(subject, "subject")
     if not subject:
         raise TicketError("a ticket needs a subject")
+    description = check_text(description, "description")
     category = _check_choice(category, settings.categories, "category")
     department = _check_choice(department, settings.departments, "department")
     prio = parse_priority(priority)
@@ -92,7 +94,7 @@ def create_ticket(
         raise TicketError(f"no customer with id {customer_id}")
     policy = policy_for(settings.sla, category, prio.value)
     response_due, resolve_due = due_times(now, policy)
-    text = (description or "").strip()
+    text = description
     if call:
         text = (text + "\n\n" if text else "") + describe_call(call)
     ticket = Ticket(
@@ -146,6 +148,7 @@ def apply_action(
     """Move the ticket by workflow ``action`` (start, wait_customer, resume, resolve, close,
     reopen); a reason, when given, becomes a comment. Refusals raise WorkflowError."""
     now = now or utcnow()
+    reason = check_text(reason, "reason")
     if action == "assign":
         raise TicketError("use assign() with an agent or department")
     old = TicketStatus(ticket.status)
@@ -221,7 +224,10 @@ def update_fields(
         fields["category"] = _check_choice(fields["category"], settings.categories, "category")
     if "priority" in fields:
         fields["priority"] = parse_priority(fields["priority"])
-    if "subject" in fields and not (fields["subject"] or "").strip():
+    for name in ("subject", "description"):
+        if name in fields:
+            fields[name] = check_text(fields[name], name) or None
+    if "subject" in fields and not fields["subject"]:
         raise TicketError("a ticket needs a subject")
     for name in ("subject", "description", "category", "priority", "customer_id"):
         if name not in fields:
@@ -256,7 +262,7 @@ def add_comment(
 ) -> TicketComment:
     """Add a comment; the first one counts as the first response (stops escalation)."""
     now = now or utcnow()
-    body = (body or "").strip()
+    body = check_text(body, "comment")
     if not body:
         raise TicketError("a comment needs some text")
     comment = TicketComment(

@@ -245,11 +245,17 @@ EXTRA: list[tuple[str, str, Case]] = [
             values={"agent_id": "self"},
         ),
     ),
-    # a queued call no agent has taken: any agent's pop
+    # a queued call no agent has taken: supervisors' pop only (#14: no caller data to agents
+    # it is not offered to); agent 1007's recorded call: theirs and supervisors'
     (
         "GET",
         "/api/desktop/pop/<call_uuid>",
-        Case(everyone(200, anon=401), values={"call_uuid": "q1"}),
+        Case(who(401, 403, 403, 200, 200), values={"call_uuid": "q1"}),
+    ),
+    (
+        "GET",
+        "/api/desktop/pop/<call_uuid>",
+        Case(who(401, 200, 403, 200, 200), values={"call_uuid": "c1"}),
     ),
 ]
 

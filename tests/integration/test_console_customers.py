@@ -18,6 +18,7 @@ from tests.integration.test_console_desktop import PASSWORD, signed_in
 def app(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
     with session_scope(db_url) as session:
         create_user(session, "agent1", PASSWORD, "agent", language="en")
+        create_user(session, "sup", PASSWORD, "supervisor", language="en")
     settings = load_settings(
         database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix}
     )
@@ -119,10 +120,17 @@ def test_customer_notes_and_full_call_and_ticket_history(app: Flask, db_url: str
             "/api/tickets", json={"subject": subject, "customer_id": created["id"]}, headers=csrf
         )
     full = client.get(f"/api/customers/{created['id']}").get_json()
-    assert [c["call_uuid"] for c in full["calls"]] == ["h-3", "h-2", "h-1"]
+    # an agent who took none of these calls sees them without their uuids (#14)
+    assert [c["call_uuid"] for c in full["calls"]] == [None, None, None]
+    assert [c["caller_number"] for c in full["calls"]][1:] == ["+8613800138002", "13800138001"]
     assert sorted(t["subject"] for t in full["tickets"]) == ["First", "Second"]
     page = client.get(f"/customers/{created['id']}").get_data(as_text=True)
-    assert "deaf in the left ear" in page and "Second" in page
+    assert "deaf in the left ear" in page and "Second" in page and "data-call=" not in page
+    sup, _ = signed_in(app, "sup")
+    assert [
+        c["call_uuid"] for c in sup.get(f"/api/customers/{created['id']}").get_json()["calls"]
+    ] == ["h-3", "h-2", "h-1"]
+    page = sup.get(f"/customers/{created['id']}").get_data(as_text=True)
     for uuid in ("h-1", "h-2", "h-3"):
         assert f'data-call="{uuid}"' in page
     assert "&rarr; 13800138002" in page and 'data-call="h-4"' not in page

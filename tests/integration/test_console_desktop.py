@@ -85,7 +85,8 @@ def test_screen_pop_for_a_live_call(app: Flask, live: LiveStore) -> None:
     assert [t["subject"] for t in pop["open_tickets"]] == ["Router broken"]
     assert pop["call"]["ivr_path"] == ["welcome", "menu", "support"]
     assert pop["call"]["ivr_inputs"] == {"menu": "2"} and pop["call"]["queue"] == "support"
-    assert [c["call_uuid"] for c in pop["last_calls"]] == ["old-call"]
+    # the customer's earlier call was not agent 1007's: listed without its uuid (#14)
+    assert [c["call_uuid"] for c in pop["last_calls"]] == [None]
     snapshot = client.get("/api/desktop/1007").get_json()
     assert snapshot["agent"]["state"] == "on_call" and snapshot["pop"]["customer"]["id"]
     assert snapshot["stats"]["calls_today"] == 0 and snapshot["wrap_up"] is None

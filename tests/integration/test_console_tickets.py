@@ -10,6 +10,7 @@ from flask import Flask
 
 from callcenter.config import load_settings
 from callcenter.live.store import LiveStore
+from callcenter.store import models
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from console import create_app
@@ -20,7 +21,8 @@ from tests.integration.test_console_desktop import PASSWORD, signed_in
 def app(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
     with session_scope(db_url) as session:
         create_user(session, "sup", PASSWORD, "supervisor", language="zh")
-        create_user(session, "agent1", PASSWORD, "agent", language="en")
+        agent = create_user(session, "agent1", PASSWORD, "agent", language="en")
+        session.add(models.Agent(number="1001", sip_user="1001", user=agent, display_name="1001"))
     settings = load_settings(
         database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix}
     )
@@ -31,7 +33,7 @@ def test_ticket_from_call_through_the_workflow(
     app: Flask, redis_url: str, redis_prefix: str
 ) -> None:
     LiveStore(redis_url, redis_prefix).put_call(
-        "c-9", caller_number="13800138000", queue="support", state="talking"
+        "c-9", caller_number="13800138000", queue="support", state="talking", agent_id="1001"
     )
     client, csrf = signed_in(app, "agent1")
     created = client.post(

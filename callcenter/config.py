@@ -408,6 +408,29 @@ class LogSettings(_Section):
     format: Literal["console", "json"] = "console"
 
 
+class LoginSettings(_Section):
+    """Console sign-in: throttling of failed attempts and the password policy."""
+
+    max_failures_per_user: int = Field(
+        5, ge=1, le=1000, description="failed sign-ins for one user name per window before lockout"
+    )
+    max_failures_per_address: int = Field(
+        20, ge=1, le=100000, description="failed sign-ins from one client address per window"
+    )
+    window_minutes: float = Field(15.0, gt=0, le=1440, description="window failures count in")
+    lockout_minutes: float = Field(
+        15.0, gt=0, le=10080, description="how long a locked user name or address is refused"
+    )
+    password_min_length: int = Field(12, ge=8, le=256, description="shortest new password")
+    password_min_classes: int = Field(
+        1,
+        ge=1,
+        le=4,
+        description="kinds of character a new password needs (lower case, upper case, digits, "
+        "others)",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one engine or console process."""
 
@@ -428,6 +451,7 @@ class Settings(BaseSettings):
     ivr: IvrSettings = IvrSettings()
     tickets: TicketSettings = TicketSettings()
     log: LogSettings = LogSettings()
+    login: LoginSettings = LoginSettings()
 
     @field_validator("timezone")
     @classmethod

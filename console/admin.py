@@ -1,4 +1,5 @@
-"""Admin pages: console users (create, edit role, language, department, active, password).
+"""Admin pages: console users (create, edit role, language, department, active, password,
+lift a sign-in lockout).
 
 Admins only. The department is one of settings ``tickets.departments`` (or none): it decides
 which tickets an agent sees (callcenter.tickets.access).
@@ -15,9 +16,11 @@ from werkzeug.wrappers import Response
 
 from callcenter.store.base import StoreError
 from callcenter.store.enums import Language, Role
-from callcenter.store.repositories import audit, create_user, set_password
+from callcenter.store.passwords import PasswordPolicy, policy_problem
+from callcenter.store.repositories import audit, create_user, end_sessions, set_password
 from callcenter.store.users import User
 from console.auth import db_session, role_required
+from console.throttle import login_throttle
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -62,11 +65,28 @@ def _fields(form: Any) -> dict[str, Any]:
     }
 
 
-def _page(user: dict[str, Any], error: str | None, status: int = 200) -> tuple[str, int]:
+class PasswordRefused(StoreError):
+    """A new password the configured policy does not allow (shown next to the field)."""
+
+
+def check_new_password(password: str, username: str) -> None:
+    """PasswordRefused if ``password`` breaks the policy in settings ``login``."""
+    policy = PasswordPolicy.from_settings(current_app.extensions["callcenter.settings"])
+    problem = policy_problem(password, policy, username)
+    if problem:
+        raise PasswordRefused(problem)
+
+
+def _page(
+    user: dict[str, Any], error: StoreError | str | None, status: int = 200
+) -> tuple[str, int]:
+    lock = login_throttle().status(user["username"]) if user.get("id") else None
     return render_template(
         "user_form.html",
         user=user,
-        error=error,
+        error=None if isinstance(error, PasswordRefused) else error,
+        password_error=str(error) if isinstance(error, PasswordRefused) else None,
+        lock=lock,
         roles=[r.value for r in Role],
         languages=[x.value for x in Language],
         departments=departments(),
@@ -104,10 +124,12 @@ def new_user() -> Response | tuple[str, int]:
     form = request.form
     try:
         fields = _fields(form)
+        username = (form.get("username") or "").strip()
+        check_new_password(form.get("password") or "", username)
         with db_session() as session:
             user = create_user(
                 session,
-                (form.get("username") or "").strip(),
+                username,
                 form.get("password") or "",
                 fields["role"],
                 language=fields["language"],
@@ -117,7 +139,7 @@ def new_user() -> Response | tuple[str, int]:
             _audit(session, "user.create", user, fields)
             session.commit()
     except StoreError as exc:
-        return _page({**form.to_dict(), "id": None}, str(exc), 400)
+        return _page({**form.to_dict(), "id": None}, exc, 400)
     return redirect(url_for("admin.users_page"))
 
 
@@ -137,17 +159,42 @@ def edit_user(user_id: int) -> Response | tuple[str, int]:
             active = form.get("active") in ("on", "1", "true")
             if user.id == current_user.id and (not active or fields["role"] != "admin"):
                 raise StoreError("you cannot deactivate yourself or take away your own admin role")
+            if form.get("password"):
+                check_new_password(form["password"], user.username)
+                set_password(user, form["password"])  # ends the user's sessions
             for name, value in fields.items():
                 setattr(user, name, value)
+            if user.active and not active:
+                end_sessions(user)
             user.active = active
-            if form.get("password"):
-                set_password(user, form["password"])
             _audit(session, "user.update", user, {**fields, "active": active})
             session.commit()
         except StoreError as exc:
             session.rollback()
-            return _page({**_row(user), **form.to_dict(), "id": user_id}, str(exc), 400)
+            return _page({**_row(user), **form.to_dict(), "id": user_id}, exc, 400)
     return redirect(url_for("admin.users_page"))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@role_required()
+def unlock_user(user_id: int) -> Response:
+    """Lift the user's sign-in lockout (and of the addresses that failed with that name)."""
+    with db_session() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            abort(404)
+        addresses = login_throttle().lift(user.username)
+        actor = session.get(User, current_user.id)
+        audit(
+            session,
+            "user.unlock",
+            user=actor,
+            object_type="user",
+            object_id=user.id,
+            detail={"username": user.username, "addresses": addresses},
+        )
+        session.commit()
+    return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
 def _audit(session: Any, action: str, user: User, fields: dict[str, Any]) -> None:

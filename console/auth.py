@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -14,9 +15,11 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from callcenter.store.repositories import audit, authenticate
+from callcenter.store.repositories import audit, authenticate, end_sessions
 from callcenter.store.users import User
 from console.app import login_manager
+from console.redirects import safe_next
+from console.throttle import login_throttle
 
 bp = Blueprint("auth", __name__)
 
@@ -35,10 +38,11 @@ class ConsoleUser:
     is_active: bool = True
     is_authenticated: bool = True
     is_anonymous: bool = False
+    epoch: int = 0
 
     def get_id(self) -> str:
-        """Flask-Login's session key."""
-        return str(self.id)
+        """Flask-Login's session key: user id and session epoch ("12.3")."""
+        return f"{self.id}.{self.epoch}"
 
     @classmethod
     def from_row(cls, user: User) -> ConsoleUser:
@@ -50,6 +54,7 @@ class ConsoleUser:
             language=str(user.language),
             department=user.department,
             is_active=user.active,
+            epoch=user.session_epoch or 0,
         )
 
 
@@ -58,12 +63,21 @@ def db_session():  # noqa: ANN201 - a sqlalchemy Session
     return current_app.extensions["callcenter.sessions"]()
 
 
+_SESSION_KEY = re.compile(r"([0-9]{1,18})\.([0-9]{1,18})")
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> ConsoleUser | None:
-    """Reload the user on each request; a deactivated user is signed out."""
+    """Reload the user on each request; a deactivated user, or a session from before the
+    user's last logout or password change, is signed out."""
+    match = _SESSION_KEY.fullmatch(user_id or "")
+    if match is None:
+        return None
     with db_session() as session:
-        user = session.get(User, int(user_id)) if user_id.isdigit() else None
-        return ConsoleUser.from_row(user) if user is not None and user.active else None
+        user = session.get(User, int(match.group(1)))
+        if user is None or not user.active or user.session_epoch != int(match.group(2)):
+            return None
+        return ConsoleUser.from_row(user)
 
 
 def role_required(*roles: str) -> Callable[[F], F]:
@@ -93,28 +107,34 @@ class LoginForm(FlaskForm):
 def login() -> Response | str | tuple[str, int]:
     """Sign-in page."""
     form = LoginForm()
-    if form.validate_on_submit():
-        with db_session() as session:
-            user = authenticate(session, form.username.data or "", form.password.data or "")
-            if user is not None:
-                audit(session, "login", user=user, object_type="user", object_id=str(user.id))
-                session.commit()
-                login_user(ConsoleUser.from_row(user))
-                return redirect(_safe_next(request.args.get("next")))
-        return render_template("login.html", form=form, error=True), 401
-    return render_template("login.html", form=form, error=False)
+    if not form.validate_on_submit():
+        return render_template("login.html", form=form, error=None)
+    username, address = form.username.data or "", request.remote_addr or "unknown"
+    throttle = login_throttle()
+    if throttle.locked(username, address):
+        # Known and unknown names alike, so the answer tells nothing about who exists.
+        return render_template("login.html", form=form, error="locked"), 429
+    with db_session() as session:
+        user = authenticate(session, username, form.password.data or "")
+        if user is None:
+            throttle.failed(username, address)
+            return render_template("login.html", form=form, error="wrong"), 401
+        audit(session, "login", user=user, object_type="user", object_id=str(user.id))
+        session.commit()
+        login_user(ConsoleUser.from_row(user))
+    throttle.succeeded(username)
+    return redirect(safe_next(request.args.get("next"), url_for("index")))
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """Sign out (POST with the CSRF token)."""
+    """Sign out (POST with the CSRF token): every session of this user ends."""
+    with db_session() as session:
+        user = session.get(User, current_user.id)
+        if user is not None:
+            end_sessions(user)
+            audit(session, "logout", user=user, object_type="user", object_id=str(user.id))
+            session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: never redirect to another host after sign-in.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("index")

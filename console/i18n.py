@@ -12,6 +12,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "Username": {"zh": "用户名"},
     "Password": {"zh": "密码"},
     "Wrong username or password": {"zh": "用户名或密码错误"},
+    "Too many attempts, try again later": {"zh": "尝试次数过多，请稍后再试"},
+    "Sign-in locked for another %(minutes)s min (too many failed attempts)": {
+        "zh": "登录失败次数过多，仍将锁定 %(minutes)s 分钟"
+    },
+    "Lift lockout": {"zh": "解除锁定"},
+    "Failed sign-ins in the last window": {"zh": "本时段内登录失败次数"},
     "Wallboard": {"zh": "监控大屏"},
     "Agents": {"zh": "坐席"},
     "Calls": {"zh": "通话"},

@@ -6,6 +6,7 @@ import click
 
 from callcenter.store.base import StoreError
 from callcenter.store.enums import Language, Role
+from callcenter.store.passwords import PasswordPolicy
 
 __all__ = ["db", "users"]
 
@@ -94,6 +95,14 @@ def _department(value: str | None) -> str | None:
     return value
 
 
+def _password_policy() -> PasswordPolicy:
+    """The password policy in settings ``login`` (min length, kinds of character)."""
+    from callcenter.cli import Context
+
+    settings = click.get_current_context().ensure_object(Context).settings
+    return PasswordPolicy.from_settings(settings)
+
+
 @click.group()
 def users() -> None:
     """Console users (agents, supervisors, admins)."""
@@ -143,6 +152,7 @@ def users_create(
 
     department = _department(department)
     url = _database_url(url)
+    policy = _password_policy()
     try:
         if current(url) != head():
             raise StoreError(
@@ -158,6 +168,7 @@ def users_create(
                     Role(role),
                     language=Language(language),
                     display_name=display_name,
+                    policy=policy,
                 )
                 user.department = department
                 audit(

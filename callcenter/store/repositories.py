@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from callcenter.store import passwords
 from callcenter.store.base import StoreError, utcnow
 from callcenter.store.calls import Call, CallEvent
 from callcenter.store.enums import Language, Role
+from callcenter.store.passwords import MIN_PASSWORD_LENGTH, PasswordPolicy, hash_password
 from callcenter.store.users import AuditLog, User
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "audit",
     "authenticate",
     "create_user",
+    "end_sessions",
     "get_call",
     "get_user",
     "insert_call",
@@ -28,14 +30,7 @@ __all__ = [
     "verify_password",
 ]
 
-MIN_PASSWORD_LENGTH = 6
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-
-
-def _hash(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise StoreError(f"password too short: use at least {MIN_PASSWORD_LENGTH} characters")
-    return generate_password_hash(password)
 
 
 def create_user(
@@ -47,8 +42,13 @@ def create_user(
     language: Language | str = Language.ZH,
     display_name: str | None = None,
     active: bool = True,
+    policy: PasswordPolicy | None = None,
 ) -> User:
-    """Add a user with a hashed password; raise StoreError if the name is taken or invalid."""
+    """Add a user with a hashed password; StoreError if the name is taken or invalid.
+
+    ``policy`` is the configured password policy; without it only the floor
+    (MIN_PASSWORD_LENGTH) applies.
+    """
     if not _USERNAME.match(username):
         raise StoreError(f"invalid username {username!r}: use 1-64 letters, digits or . _ @ -")
     try:
@@ -67,7 +67,7 @@ def create_user(
         raise StoreError(f"user {username!r} already exists; pick another username")
     user = User(
         username=username,
-        password_hash=_hash(password),
+        password_hash=hash_password(password, policy, username),
         role=role,
         language=language,
         display_name=display_name,
@@ -83,20 +83,33 @@ def get_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def set_password(user: User, password: str) -> None:
-    """Replace the user's password hash."""
-    user.password_hash = _hash(password)
+def set_password(user: User, password: str, policy: PasswordPolicy | None = None) -> None:
+    """Replace the user's password hash and end every session the user has."""
+    user.password_hash = hash_password(password, policy, user.username)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Make every console session of ``user`` invalid (the next request must sign in)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def verify_password(user: User, password: str) -> bool:
     """Whether ``password`` matches the user's stored hash."""
-    return check_password_hash(user.password_hash, password)
+    return passwords.check_hash(user.password_hash, password)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with these credentials (and last login stamped), or None."""
+    """The active user with these credentials (and last login stamped), or None.
+
+    Unknown and inactive users cost the same hash check as known ones, so the answer's
+    timing does not tell whether a user name exists.
+    """
     user = get_user(session, username)
-    if user is None or not user.active or not verify_password(user, password):
+    if user is None:
+        passwords.dummy_check(password)
+        return None
+    if not verify_password(user, password) or not user.active:
         return None
     user.last_login_at = utcnow()
     return user

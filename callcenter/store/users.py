@@ -34,6 +34,11 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    session_epoch: Mapped[int] = mapped_column(
+        default=0,
+        server_default="0",
+        doc="raised to end every console session of the user (logout, new password, deactivation)",
+    )
 
     agent: Mapped[Agent | None] = relationship(back_populates="user")
 

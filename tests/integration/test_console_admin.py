@@ -53,7 +53,7 @@ def test_admin_creates_and_edits_a_user_with_a_department(app: Flask, db_url: st
         data={
             "csrf_token": token,
             "username": "li.lei",
-            "password": "li-pass-12",
+            "password": "li-pass-1234",
             "role": "agent",
             "language": "zh",
             "department": "technical",
@@ -87,10 +87,10 @@ def test_admin_creates_and_edits_a_user_with_a_department(app: Flask, db_url: st
             "language": "en",
             "department": "billing",
             "active": "on",
-            "password": "new-pass-99",
+            "password": "new-pass-9999",
         },
     )
-    agent, _ = signed_in_client(app, "li.lei", "new-pass-99")
+    agent, _ = signed_in_client(app, "li.lei", "new-pass-9999")
     assert agent.get("/agent/").status_code == 200
     assert user(db_url, "li.lei").department == "billing"
 
@@ -98,7 +98,7 @@ def test_admin_creates_and_edits_a_user_with_a_department(app: Flask, db_url: st
 def test_admin_forms_refuse_bad_input_with_a_reason(app: Flask, db_url: str) -> None:
     client, _ = signed_in_client(app, "boss", PASSWORD)
     token = form_token(client.get("/admin/users/new").get_data(as_text=True))
-    base = {"csrf_token": token, "username": "x1", "password": "x-pass-12", "role": "agent"}
+    base = {"csrf_token": token, "username": "x1", "password": "x-pass-123456", "role": "agent"}
     for data, reason in [
         ({**base, "department": "marketing"}, "unknown department &#39;marketing&#39;"),
         ({**base, "role": "root"}, "unknown role &#39;root&#39;"),
@@ -124,12 +124,12 @@ def test_admin_forms_refuse_bad_input_with_a_reason(app: Flask, db_url: str) -> 
 def test_cli_users_create_with_a_department(db_url: str, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.chdir(tmp_path)  # no callcenter.yaml: the default departments
     runner = CliRunner()
-    args = ["users", "create", "--url", db_url, "--username", "wang", "--password", "wang-pass-1"]
+    args = ["users", "create", "--url", db_url, "--username", "wang", "--password", "wang-pass-123"]
     done = runner.invoke(main, [*args, "--department", "billing"])
     assert done.exit_code == 0, done.output
     assert user(db_url, "wang").department == "billing"
     refused = runner.invoke(
-        main, [*args[:-3], "zhao", "--password", "zhao-pass-1", "--department", "sales"]
+        main, [*args[:-3], "zhao", "--password", "zhao-pass-123", "--department", "sales"]
     )
     assert refused.exit_code == 2
     assert "unknown department 'sales'; use one of: customer_service, technical, billing" in (

@@ -80,14 +80,14 @@ def test_duplicate_username_is_refused(db_session: Session) -> None:
 
 def test_cli_users_create_with_password_option(db_url: str, db_path: Path) -> None:
     args = ["users", "create", "--url", db_url, "--username", "admin", "--role", "admin"]
-    result = CliRunner().invoke(main, [*args, "--password", "admin-pass"])
+    result = CliRunner().invoke(main, [*args, "--password", "admin-pass-123"])
     assert result.exit_code == 0, result.output
     assert "created user 'admin'" in result.output
 
     [(username, stored, role)] = _stored_rows(db_path)
-    assert (username, role) == ("admin", "admin") and "admin-pass" not in stored
+    assert (username, role) == ("admin", "admin") and "admin-pass-123" not in stored
 
-    again = CliRunner().invoke(main, [*args, "--password", "admin-pass"])
+    again = CliRunner().invoke(main, [*args, "--password", "admin-pass-123"])
     assert again.exit_code != 0 and "already exists" in again.output
 
 
@@ -95,15 +95,15 @@ def test_cli_users_create_prompts_for_hidden_password(db_url: str, db_engine: En
     result = CliRunner().invoke(
         main,
         ["users", "create", "--url", db_url, "--username", "eve"],
-        input="hidden-pass\nhidden-pass\n",
+        input="hidden-pass-12\nhidden-pass-12\n",
     )
     assert result.exit_code == 0, result.output
-    assert "hidden-pass" not in result.output
+    assert "hidden-pass-12" not in result.output
 
     with Session(db_engine) as session:
         user = get_user(session, "eve")
         assert user is not None and user.role is Role.AGENT
-        assert verify_password(user, "hidden-pass")
+        assert verify_password(user, "hidden-pass-12")
         entry = session.query(AuditLog).one()
         assert (entry.action, entry.actor, entry.object_id) == ("user.create", "cli", str(user.id))
         assert entry.detail == {"username": "eve", "role": "agent"}

@@ -1,0 +1,28 @@
+"""Users' session epoch: raising it ends every console session of that user.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-06 00:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0008'
+down_revision: str | None = '0007'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_epoch')

@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from callcenter.switch.connection import EslConnection  # noqa: E402
+from callcenter.switch.encode import encode_event_json  # noqa: E402
 from callcenter.switch.handlers import ALL  # noqa: E402
 from callcenter.switch.protocol import (  # noqa: E402
     Event,
     FrameParser,
     decode_event,
-    encode_event_json,
 )
 
 TRACES = ROOT / "tests" / "fixtures" / "freeswitch-traces"

@@ -8,6 +8,7 @@ import gevent
 
 from callcenter.sim.channel import new_uuid
 from callcenter.sim.esl import GOODBYE
+from callcenter.switch.encode import encode_frame
 
 if TYPE_CHECKING:
     from callcenter.sim.esl import EslConnection
@@ -202,8 +203,6 @@ def _connect(conn: EslConnection, *_: object) -> None:
         ("Socket-Mode", "async" if ch.ctx.get("_socket_async") else "static"),
         ("Control", "full" if ch.ctx.get("_socket_full") else "single-channel"),
     ]
-    from callcenter.switch.protocol import encode_frame
-
     conn.send(encode_frame(pairs))
     conn.connected.set()
 

@@ -12,7 +12,7 @@ from gevent.event import Event as GEvent
 from gevent.lock import Semaphore
 
 from callcenter.sim.events import SimEvent
-from callcenter.switch.protocol import encode_frame, url_encode
+from callcenter.switch.encode import encode_frame, url_encode
 
 if TYPE_CHECKING:
     from callcenter.sim.channel import Channel

@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from callcenter.switch.protocol import encode_event_json, encode_event_plain
+from callcenter.switch.encode import encode_event_json, encode_event_plain
 
 if TYPE_CHECKING:
     from callcenter.sim.channel import Channel

@@ -150,7 +150,7 @@ class Switch:
 
     def channel_data(self, ch: Channel) -> list[tuple[str, str]]:
         """The CHANNEL_DATA headers of the outbound ``connect`` reply (URL-encoded)."""
-        from callcenter.switch.protocol import url_encode
+        from callcenter.switch.encode import url_encode
 
         ev = self.events.build("CHANNEL_DATA", func="parse_command", variables=False)
         core = ev.pairs

@@ -6,7 +6,8 @@
   ``socket`` app, one greenlet each;
 * :mod:`~callcenter.switch.commands`: builders for every command text we send;
 * :class:`ChannelRegistry`: the live channels, from events;
-* :mod:`~callcenter.switch.protocol`: the wire format.
+* :mod:`~callcenter.switch.protocol` / :mod:`~callcenter.switch.encode`: the wire format
+  (parsing / serialising).
 """
 
 from callcenter.switch import commands

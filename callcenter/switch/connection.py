@@ -23,6 +23,7 @@ import gevent.lock
 from gevent.event import AsyncResult
 
 from callcenter.logs import get_logger
+from callcenter.switch.encode import encode_command
 from callcenter.switch.errors import CommandFailed, CommandTimeout, NotConnected, SwitchError
 from callcenter.switch.handlers import Handler, HandlerTable, Subscription
 from callcenter.switch.protocol import (
@@ -30,7 +31,6 @@ from callcenter.switch.protocol import (
     Frame,
     FrameParser,
     ProtocolError,
-    encode_command,
     parse_event_json,
     parse_event_plain,
 )

@@ -1,9 +1,9 @@
-"""ESL wire format: incremental frame parser, event decoding and frame serialisers.
+"""ESL wire format: incremental frame parser and event decoding (serialisers: :mod:`.encode`).
 
-This is the only module that knows how Event Socket bytes look. Both sides use it: the
-engine's client connections parse what FreeSWITCH sends, and the simulator serialises what
-FreeSWITCH would send. The rules follow the captures in shared/freeswitch-traces (README,
-"Wire-level rules"):
+This module and :mod:`callcenter.switch.encode` are the only ones that know how Event Socket
+bytes look: the engine's client connections parse what FreeSWITCH sends here, and the
+simulator serialises what FreeSWITCH would send there. The rules follow the captures in
+shared/freeswitch-traces (README, "Wire-level rules"):
 
 * a frame is header lines, a blank line, then exactly ``Content-Length`` bytes of body
   (no Content-Length means no body);
@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import re
 from binascii import a2b_qp
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote, unquote_to_bytes
+from urllib.parse import unquote, unquote_to_bytes
 
 __all__ = [
     "Event",
@@ -30,13 +30,8 @@ __all__ = [
     "FrameParser",
     "ProtocolError",
     "decode_event",
-    "encode_command",
-    "encode_event_json",
-    "encode_event_plain",
-    "encode_frame",
     "parse_event_json",
     "parse_event_plain",
-    "url_encode",
 ]
 
 MAX_HEADER_BYTES = 1 << 20
@@ -378,69 +373,3 @@ def decode_event(frame: Frame) -> Event | None:
     if content_type == "text/event-json":
         return parse_event_json(frame.body)
     return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Serialisers (used by the simulator and by tests that play FreeSWITCH's part)
-
-# switch_url_encode escapes controls, non-ASCII and SWITCH_URL_UNSAFE
-# ("\r\n #%&+:;<=>?@[\\]^`{|}\""); the rest of printable ASCII stays as it is.
-_SAFE = "!$'()*,/"
-
-
-def url_encode(value: str) -> str:
-    """URL-encode a header value the way FreeSWITCH's ``switch_url_encode`` does."""
-    return quote(value, safe=_SAFE)
-
-
-def encode_frame(headers: HeaderItems, body: bytes | str = b"") -> bytes:
-    """Serialise an outer frame; headers are written in the given order, unencoded."""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    text = "".join(f"{name}: {value}\n" for name, value in _items(headers))
-    return text.encode("utf-8") + b"\n" + body
-
-
-HeaderItems = Mapping[str, str] | list[tuple[str, str]]
-
-
-def _items(headers: HeaderItems) -> Iterable[tuple[str, str]]:
-    return headers.items() if isinstance(headers, Mapping) else headers
-
-
-def encode_event_plain(headers: HeaderItems, body: str | None = None) -> bytes:
-    """Serialise an event as a complete ``text/event-plain`` frame (Content-Length first).
-
-    ``headers`` may be a list of pairs: real events repeat some headers (CODEC repeats
-    Channel-Write-Codec-Name, HANGUP_COMPLETE repeats Hangup-Cause).
-    """
-    lines = [f"{name}: {url_encode(value)}\n" for name, value in _items(headers)]
-    if body is not None:
-        body_bytes = body.encode("utf-8")
-        lines.append(f"Content-Length: {len(body_bytes)}\n\n")
-        inner = "".join(lines).encode("utf-8") + body_bytes
-    else:
-        lines.append("\n")
-        inner = "".join(lines).encode("utf-8")
-    return f"Content-Length: {len(inner)}\nContent-Type: text/event-plain\n\n".encode() + inner
-
-
-def encode_event_json(headers: HeaderItems, body: str | None = None) -> bytes:
-    """Serialise an event as a complete ``text/event-json`` frame (compact, no newline)."""
-    data = dict(_items(headers))
-    if body is not None:
-        data["Content-Length"] = str(len(body.encode("utf-8")))
-        data["_body"] = body
-    inner = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return f"Content-Length: {len(inner)}\nContent-Type: text/event-json\n\n".encode() + inner
-
-
-def encode_command(command: str, headers: Mapping[str, str] | None = None, body: str = "") -> bytes:
-    """Serialise a client command (``api status``, ``sendmsg <uuid>`` plus headers, ...)."""
-    text = command.rstrip("\n") + "\n"
-    if headers:
-        text += "".join(f"{name}: {value}\n" for name, value in headers.items())
-    if body:
-        data = body.encode("utf-8")
-        return (text + f"Content-Length: {len(data)}\n\n").encode("utf-8") + data
-    return (text + "\n").encode("utf-8")

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from callcenter.switch.encode import encode_event_json, encode_event_plain
 from callcenter.switch.protocol import (
     Frame,
     FrameParser,
@@ -14,8 +15,6 @@ from callcenter.switch.protocol import (
     _plain_headers,
     _split_header_block,
     decode_event,
-    encode_event_json,
-    encode_event_plain,
     parse_event_plain,
 )
 from tests.support.trace_replay import TRACES, load_trace

@@ -115,7 +115,7 @@ def _version(a: Api, arg: str, conn: Any) -> str:
 
 @api("strftime")
 def _strftime(a: Api, arg: str, conn: Any) -> str:
-    fmt = arg or "%Y-%m-%d %T"
+    fmt = arg.partition("\x00")[0] or "%Y-%m-%d %T"  # a C string ends at its first NUL
     return time.strftime(fmt.replace("%T", "%H:%M:%S"), time.gmtime(a.switch.clock.now()))
 
 

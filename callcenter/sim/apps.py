@@ -10,6 +10,7 @@ import gevent
 
 from callcenter.sim import media
 from callcenter.sim.channel import Channel
+from callcenter.sim.numbers import ascii_int
 from callcenter.sim.session import answer, hangup
 
 App = Callable[[Channel, str], None]
@@ -68,7 +69,7 @@ def _hangup(ch: Channel, arg: str) -> None:
 
 @app("sleep")
 def _sleep(ch: Channel, arg: str) -> None:
-    wait_for(ch, (int(arg) if arg.strip().isdigit() else 0) / 1000)
+    wait_for(ch, (ascii_int(arg) or 0) / 1000)
 
 
 @app("echo")

@@ -20,6 +20,7 @@ from callcenter.sim.channel import (
     new_uuid,
 )
 from callcenter.sim.events import TIME_FIELDS
+from callcenter.sim.numbers import ascii_int
 
 if TYPE_CHECKING:
     pass
@@ -304,7 +305,7 @@ def unbridge(a: Channel, b: Channel) -> None:
 def parks_after_bridge(ch: Channel) -> bool:
     """The leg has ``park_after_bridge`` set to a true value (switch_true)."""
     value = (ch.vars.get("park_after_bridge") or "").strip().lower()
-    return value in TRUE_WORDS or (value.isdigit() and int(value) > 0)
+    return value in TRUE_WORDS or (ascii_int(value) or 0) > 0
 
 
 def park_session(ch: Channel) -> Any:

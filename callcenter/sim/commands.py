@@ -8,10 +8,13 @@ import gevent
 
 from callcenter.sim.channel import new_uuid
 from callcenter.sim.esl import GOODBYE
+from callcenter.sim.numbers import ascii_int
 from callcenter.switch.encode import encode_frame
 
 if TYPE_CHECKING:
     from callcenter.sim.esl import EslConnection
+
+MAX_LINGER = 365 * 86400  # seconds; a longer linger time lingers forever
 
 
 def handle(
@@ -178,8 +181,9 @@ def _myevents(conn: EslConnection, rest: str, *_: object) -> None:
 
 
 def _linger(conn: EslConnection, rest: str, *_: object) -> None:
-    if rest.strip().lstrip("-").isdigit() and int(rest) > 0:
-        conn.linger = int(rest)
+    seconds = ascii_int(rest, signed=True) or 0
+    if 0 < seconds <= MAX_LINGER:
+        conn.linger = seconds
         conn.reply(f"+OK will linger {conn.linger} seconds")
     else:
         conn.linger = -1

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from callcenter.sim.api import Api, api
+from callcenter.sim.numbers import ascii_int
 
 NO_SESSION = "-ERR Cannot locate session!\n"
 USAGE = "-USAGE: <uuid> <dtmf_data>\n"
@@ -41,7 +42,8 @@ def _uuid_send_dtmf(a: Api, arg: str, conn: Any) -> str:
     total_ms = 0
     for group in dtmf.split("+"):  # switch_core_session_send_dtmf_string
         keys, _, ms = group.partition("@")
-        length = int(ms) if ms.isdigit() and int(ms) > MIN_MS else DEFAULT_MS
+        length = ascii_int(ms) or 0
+        length = length if length > MIN_MS else DEFAULT_MS
         for key in (k for k in keys if k in DTMF_KEYS):
             digits.append(key)
             total_ms += length + PAUSE_MS

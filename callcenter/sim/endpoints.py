@@ -11,6 +11,7 @@ from gevent.event import Event as GEvent
 from callcenter.sim import session, voice
 from callcenter.sim.channel import CS_INIT, CS_ROUTING, CallerProfile, Channel
 from callcenter.sim.events import data, fill
+from callcenter.sim.numbers import ascii_int
 
 if TYPE_CHECKING:
     from callcenter.sim.switch import Switch
@@ -310,7 +311,8 @@ class Softphone(SipLeg):
         self.answer_after = answer_after
         self.mode = mode
         self.hangup_after = hangup_after
-        offset = int(user) - 999 if user.isdigit() and 1000 <= int(user) < 1100 else 1
+        number = ascii_int(user) or 0
+        offset = number - 999 if 1000 <= number < 1100 else 1
         self.port = port or 5080 + offset
         self.rtp_port = rtp_port or 6090 + 10 * offset
         self.registered = False

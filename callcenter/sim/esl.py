@@ -12,6 +12,7 @@ from gevent.event import Event as GEvent
 from gevent.lock import Semaphore
 
 from callcenter.sim.events import SimEvent
+from callcenter.sim.numbers import ascii_int
 from callcenter.switch.encode import encode_frame, url_encode
 
 if TYPE_CHECKING:
@@ -26,7 +27,14 @@ MYEVENTS = {
     "CHANNEL_PARK", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_STATE",
     "CHANNEL_UNBRIDGE", "CHANNEL_UNPARK", "DETECTED_SPEECH", "DTMF", "NOTALK", "TALK",
 }  # fmt: skip
-MAX_COMMAND = 1 << 20
+RawCommand = tuple[str, list[tuple[str, str]], bytes, bytes]  # line, headers, body, block
+MAX_COMMAND = 1 << 20  # bytes of a command's header block, and of its body; more: disconnect
+
+
+def command_length(headers: list[tuple[str, str]]) -> int:
+    """A command's Content-Length: 0 unless it is ASCII digits (FreeSWITCH's ``atoi``)."""
+    value = next((v for k, v in headers if k.lower() == "content-length"), None)
+    return max(ascii_int(value) or 0, 0)
 
 
 def parse_command(block: bytes) -> tuple[str, list[tuple[str, str]]]:
@@ -187,9 +195,7 @@ class EslConnection:
     # -- input -----------------------------------------------------------------------------
     def serve(self) -> None:
         """Read and execute commands until the client or the switch closes the socket."""
-        from callcenter.sim.commands import handle
-
-        buf = b""
+        buf = bytearray()
         try:
             while not self.closed:
                 try:
@@ -200,25 +206,50 @@ class EslConnection:
                     break
                 buf += data
                 while not self.closed:
-                    buf = buf.lstrip(b"\r\n")
-                    end = buf.find(b"\n\n")
-                    if end < 0:
-                        if len(buf) > MAX_COMMAND:
-                            buf = b""
-                            self.reply("-ERR command not found")
+                    command = self._next_command(buf)
+                    if command is None:
                         break
-                    block, rest = buf[:end], buf[end + 2 :]
-                    cmd, headers = parse_command(block)
-                    body = b""
-                    length = dict((k.lower(), v) for k, v in headers).get("content-length")
-                    if length and length.isdigit() and int(length) > 0:
-                        if len(rest) < int(length):
-                            break
-                        body, rest = rest[: int(length)], rest[int(length) :]
-                    buf = rest
-                    handle(self, cmd, headers, body.decode("utf-8", "replace"), block)
+                    self._execute(*command)
         finally:
             self.close()
+
+    def _next_command(self, buf: bytearray) -> RawCommand | None:
+        """Take one complete command off ``buf`` (None: wait for more bytes, or refused)."""
+        skip = 0
+        while skip < len(buf) and buf[skip] in b"\r\n":
+            skip += 1
+        del buf[:skip]
+        end = buf.find(b"\n\n")
+        if end < 0:
+            if len(buf) > MAX_COMMAND:
+                self._refuse(f"command header block over {MAX_COMMAND} bytes")
+            return None
+        block = bytes(buf[:end])
+        cmd, headers = parse_command(block)
+        length = command_length(headers)
+        if length > MAX_COMMAND:
+            self._refuse(f"command Content-Length {length} over {MAX_COMMAND} bytes")
+            return None
+        if len(buf) - end - 2 < length:
+            return None
+        body = bytes(buf[end + 2 : end + 2 + length])
+        del buf[: end + 2 + length]
+        return cmd, headers, body, block
+
+    def _execute(self, cmd: str, headers: list[tuple[str, str]], body: bytes, block: bytes) -> None:
+        """Run one command; a failure in it answers ``-ERR`` and keeps the connection."""
+        from callcenter.sim.commands import handle
+
+        try:
+            handle(self, cmd, headers, body.decode("utf-8", "replace"), block)
+        except Exception:
+            self.switch.log.exception("esl command failed: %r", cmd[:80])
+            self.reply("-ERR command not found")
+
+    def _refuse(self, reason: str) -> None:
+        """Bytes that cannot be a command: log it and drop the connection."""
+        self.switch.log.warning("esl client sent an oversized command (%s); closing", reason)
+        self.close()
 
     def goodbye(self) -> None:
         """Reply ``+OK bye``, send the goodbye notice and close."""

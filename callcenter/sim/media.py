@@ -12,6 +12,8 @@ import wave
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from callcenter.sim.numbers import ascii_int
+
 if TYPE_CHECKING:
     from callcenter.sim.channel import Channel
 
@@ -44,7 +46,8 @@ def duration(path: str) -> float | None:
         return None if ms is None else ms / 1000
     if path.startswith("silence_stream://"):
         ms = path[len("silence_stream://") :].split(",")[0]
-        value = int(ms) if ms.lstrip("-").isdigit() else -1
+        value = ascii_int(ms, signed=True)
+        value = -1 if value is None else value
         return None if value < 0 else value / 1000
     if path.startswith("local_stream://"):
         return None

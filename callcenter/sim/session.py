@@ -16,6 +16,7 @@ from callcenter.sim.channel import (
     Channel,
     new_uuid,
 )
+from callcenter.sim.numbers import ascii_int
 
 if TYPE_CHECKING:
     pass
@@ -159,7 +160,8 @@ def _run_broadcast(ch: Channel, msg: dict[str, Any], lead: list[tuple[str, str]]
     app = msg.get("execute-app-name") or ""
     arg = msg.get("execute-app-arg") or ""
     total = str(msg.get("loops") or "1")
-    count = int(total) if total.lstrip("-").isdigit() else 1
+    count = ascii_int(total, signed=True)
+    count = 1 if count is None else count
     for name in MEDIA_FLOWS:
         ch.set_var(name, ch.vars.get(name))
     ch.ctx["_had_broadcast"] = True  # type: ignore[assignment]

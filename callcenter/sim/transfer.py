@@ -8,6 +8,7 @@ from callcenter.sim import session
 from callcenter.sim.bridge import push_transfer_history, step_profile
 from callcenter.sim.channel import CS_EXECUTE, CS_ROUTING, Channel, new_uuid
 from callcenter.sim.hold import MEDIA_FLOWS
+from callcenter.sim.numbers import ascii_int
 
 Job = Any
 
@@ -54,7 +55,8 @@ def transfer(
         for name in MEDIA_FLOWS:
             ch.set_var(name, ch.vars.get(name))
     hops = ch.vars.get("max_forwards")  # unset: 70 (S05c: 1001, originated with &park())
-    ch.set_var("max_forwards", str(max(int(hops) - 1, 0)) if hops and hops.isdigit() else "70")
+    count = ascii_int(hops)
+    ch.set_var("max_forwards", str(max(count - 1, 0)) if count is not None else "70")
     push_transfer_history(ch, source)
     ch.set_var("transfer_source", source)
     ch.set_var("current_loop", None)

@@ -22,6 +22,7 @@ import wave
 from callcenter.sim import media
 from callcenter.sim.apps import app, take_digit, terminators
 from callcenter.sim.channel import Channel
+from callcenter.sim.numbers import ascii_int
 from callcenter.sim.voice import overlay
 
 SPEAK_SECONDS_PER_CHAR = 0.06
@@ -84,9 +85,9 @@ def _record(ch: Channel, arg: str) -> None:
     if not words:
         return
     path = words[0]
-    limit = float(words[1]) if len(words) > 1 and words[1].isdigit() else None
+    limit = ascii_int(words[1]) if len(words) > 1 else None
     limit = limit or None  # 0: no limit
-    hits = float(words[3]) if len(words) > 3 and words[3].isdigit() else None
+    hits = ascii_int(words[3]) if len(words) > 3 else None
     started = ch.switch.clock.now()
     ch.fire("RECORD_START", post={"Record-File-Path": path})
     status = _wait(ch, limit, silence_after=hits)

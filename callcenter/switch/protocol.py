@@ -314,6 +314,8 @@ def _fast_plain_headers(block: bytes) -> dict[str, str] | None:
         return None
     raw = block.replace(b": ", b"\x00").translate(_QP_TABLE)
     if b"%" in block:
+        if b"=" in b"".join(raw.split(b"\x00")[::2]):
+            return None  # an escape in a name: names are literal (only values are encoded)
         raw = a2b_qp(raw)
     parts = raw.decode("utf-8", "replace").split("\x00")
     pairs = iter(parts)

@@ -48,3 +48,9 @@ def test_content_length_takes_ascii_digits_only(length: str) -> None:
     frame = f"Content-Type: api/response\nContent-Length: {length}\n\n".encode()
     with pytest.raises(ProtocolError):
         list(FrameParser().feed(frame + b"0123456789"))
+
+
+@pytest.mark.parametrize("name", [b"%0AEvent-Subclass", b"Event%2DName", b"A%41"])
+def test_escape_in_a_header_name_stays_literal(name: bytes) -> None:
+    event = parse_event_plain(b"Event-Name: X\n" + name + b": v%20w\n\n")
+    assert event.headers == {"Event-Name": "X", name.decode(): "v w"}

@@ -291,7 +291,8 @@ def _plain_headers(block: bytes) -> dict[str, str]:
 # does one with a literal '=' (quoted-printable would read it as an escape), a NUL, literal or
 # encoded (the fast path's separator), or a line with a second ': ' (FreeSWITCH encodes ':'
 # in values, so only a malformed frame has one; counting alone would then pair names with
-# the wrong values).
+# the wrong values), or a '%' in a header name (names are never encoded: decoding one could
+# turn "Unique%2DID" into a second Unique-ID).
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _SECOND_SEPARATOR = re.compile(rb": [^\n]*: ")
 _QP_TABLE = bytes.maketrans(b"\n%", b"\x00=")
@@ -319,6 +320,8 @@ def _fast_plain_headers(block: bytes) -> dict[str, str] | None:
         return None
     raw = block.replace(b": ", b"\x00").translate(_QP_TABLE)
     if b"%" in block:
+        if b"=" in b"".join(raw.split(b"\x00")[0::2]):  # an escape in a name
+            return None
         raw = a2b_qp(raw)
     parts = raw.decode("utf-8", "replace").split("\x00")
     pairs = iter(parts)

@@ -134,7 +134,7 @@ class ApiTarget:
         self.inputs, self.port, self.routes, self.findings = inputs, port, routes, findings
         self.identities = identities
         self.victims, self.call_uuids = victims, call_uuids
-        self.done = self.server_errors = self.timeouts = self.sessions_lost = 0
+        self.done = self.server_errors = self.timeouts = self.sessions_lost = self.resets = 0
         self.statuses: dict[int, int] = {}
         self.anonymous = Http(port, source="127.0.0.2")
         self.anonymous_token = csrf_token(self.anonymous)
@@ -184,8 +184,11 @@ class ApiTarget:
             self.done += 1
             return
         except (OSError, http.client.HTTPException) as exc:
-            self.findings.add("http_failure", f"{method} {path[:300]}: {exc!r}")
             status, answer, data = 0, None, b""
+            if len(path) > 8192 or len(body) > BIG_BODY // 2:
+                self.resets += 1  # the server refused an oversized request and hung up
+            else:
+                self.findings.add("http_failure", f"{method} {path[:300]}: {exc!r}")
         self.done += 1
         self.statuses[status] = self.statuses.get(status, 0) + 1
         if status >= 500:

@@ -39,6 +39,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
+import resource  # noqa: E402
 import secrets  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
@@ -54,8 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.fuzz_http import ApiTarget, Http, Identity, routes_of  # noqa: E402
-from benchmarks.fuzz_inputs import Inputs, console_vocabulary, trace_frames  # noqa: E402
-from benchmarks.fuzz_targets import Findings, FlowTarget, ParserTarget, run_local  # noqa: E402
+from benchmarks.fuzz_inputs import Inputs, console_vocabulary  # noqa: E402
+from benchmarks.fuzz_targets import Findings  # noqa: E402
 from callcenter.config import Settings  # noqa: E402
 from callcenter.demo import RedisProcess, free_port, seed  # noqa: E402
 from callcenter.live.names import AGENT_COMMANDS  # noqa: E402
@@ -63,7 +64,7 @@ from callcenter.live.store import LiveStore  # noqa: E402
 from callcenter.sim import Switch  # noqa: E402
 from callcenter.sim.endpoints import Caller  # noqa: E402
 from tests.support.engine_process import EngineProcess, start_engine  # noqa: E402
-from tests.support.flows import QUEUES, sample_flows  # noqa: E402
+from tests.support.flows import sample_flows  # noqa: E402
 
 HOTLINE = "5000"
 PREFIX = "soak"
@@ -83,6 +84,7 @@ nodes:
     queue: support
 """
 CRASH_LINE = re.compile(r"Traceback|unhandled", re.IGNORECASE)
+ERROR_LINE = re.compile(r'"level": "(error|critical)"|\[(error|critical)\s*\]')
 
 
 class Soak:
@@ -208,9 +210,9 @@ class Soak:
                     for action in ("login", "ready"):
                         self.live.send_command(AGENT_COMMANDS, {"agent_id": ext, "action": action})
 
-    def _broken_flow_call(self, flows: FlowTarget) -> bool:
-        """With the serving flow file broken, a new call still reaches an agent."""
-        (self.flows / SERVING).write_bytes(flows.inputs.broken_flow(FLOW.encode()))
+    def _broken_flow_call(self) -> bool:
+        """With the serving flow file broken (a NUL byte), a new call still reaches an agent."""
+        (self.flows / SERVING).write_text(FLOW.replace("support", "sup\x00port"), "utf-8")
         gevent.sleep(1.0)  # past the engine's reload interval
         caller = self._call()
         deadline = time.monotonic() + 30
@@ -233,33 +235,43 @@ class Soak:
         protected = {*self.serving, "admin", "supervisor"} | {f"agent{e}" for e in self.serving}
         protected.add(f"agent{CONSOLE_AGENT}")
         inputs = Inputs(self.rng, console_vocabulary(), protected)
-        commands = [c for c in trace_frames("send") if b"originate" not in c]
-        parser = ParserTarget(
-            inputs, trace_frames("recv"), commands, findings, (self.switch.port, self.password)
-        )
-        seeds = {p.name: p.read_bytes() for p in sorted(self.flows.glob("*.yaml"))}
-        flows = FlowTarget(
-            inputs, seeds, self.workdir / "scratch", self.flows, SERVING, QUEUES, findings
-        )
         api = ApiTarget(
             inputs, self.port, routes_of(app), self.identities, self.victims, self.call_uuids,
             findings,
         )  # fmt: skip
         api.sign_in_all()
+        job = {
+            "seed": args.seed + 1, "parser": parser_n, "flows": flow_n,
+            "protected": sorted(protected),
+            "esl_port": self.switch.port, "esl_password": self.password,
+            "flows_dir": str(self.flows), "scratch": str(self.workdir / "scratch"),
+            "serving": SERVING,
+        }  # fmt: skip
         started = time.monotonic()
+        local = subprocess.Popen(
+            [sys.executable, str(ROOT / "benchmarks" / "fuzz_local.py"), json.dumps(job)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
         placing = gevent.spawn(self._place_calls)
         keeper = gevent.spawn(self._agents_back)
         workers = [
             gevent.spawn(api.worker, api_n // args.workers + (i < api_n % args.workers))
             for i in range(args.workers)
         ]
-        local = gevent.spawn(run_local, [(parser, parser_n), (flows, flow_n)])
-        gevent.joinall([*workers, local], raise_error=True)
+        gevent.joinall(workers, raise_error=True)
+        api_seconds = time.monotonic() - started
+        out, _ = local.communicate()
+        if local.returncode != 0:
+            raise SystemExit(f"the parser/flow fuzz process failed ({local.returncode})")
+        here = json.loads(out.strip().splitlines()[-1])
+        for kind, count in here["counts"].items():
+            findings.counts[kind] += count
+            findings.examples.setdefault(kind, []).extend(here["examples"][kind])
         fuzz_seconds = time.monotonic() - started
         self.placing = False
         placing.join()
-        broken_ok = self._broken_flow_call(flows)
-        flows.restore()
+        broken_ok = self._broken_flow_call()
+        (self.flows / SERVING).write_text(FLOW, encoding="utf-8")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not all(done(c) for c in self.callers):
             gevent.sleep(0.5)
@@ -272,30 +284,36 @@ class Soak:
             findings.counts[k]
             for k in ("parser_crash", "flow_crash", "flow_internal_error", "esl_unanswered")
         )
-        engine_errors = [ln for ln in self.engine.log().splitlines() if '"level": "error"' in ln]
+        engine_errors = [ln for ln in self.engine.log().splitlines() if ERROR_LINE.search(ln)]
         for line in engine_errors:
             findings.add("engine_error_logged", line)
         return {
-            "inputs": parser.done + api.done + flows.done,
+            "inputs": here["parser"]["inputs"] + api.done + here["flows"]["inputs"],
             "server_errors": api.server_errors,
             "crashes": len(log_crashes) + in_process,
             "engine_calls_failed": len(failed),
             "seconds": round(time.monotonic() - started, 1),
             "fuzz_seconds": round(fuzz_seconds, 1),
+            "local_seconds": here["seconds"],
             "split": {"parser": parser_n, "api": api_n, "flows": flow_n},
             "seed": args.seed,
-            "parser": {"inputs": parser.done, "refused": parser.rejected,
-                       "socket_sent": parser.socket_sent, "socket_checks": parser.socket_checks},
-            "api": {"requests": api.done, "per_s": round(api.done / fuzz_seconds, 1),
+            "parser": here["parser"],
+            "api": {"requests": api.done, "per_s": round(api.done / api_seconds, 1),
                     "statuses": dict(sorted(api.statuses.items())), "timeouts": api.timeouts,
+                    "resets_on_oversize": api.resets,
                     "sessions_lost": api.sessions_lost, "routes": len(api.routes)},
-            "flows": {"inputs": flows.done, "refused": flows.refused, "loaded": flows.loaded,
-                      "engine_writes": flows.disk_writes, "serving_broken": flows.serving_broken},
+            "flows": here["flows"],
             "calls_placed": len(self.callers),
             "calls_bridged": len(self.callers) - len(failed),
             "broken_flow_call_reached_agent": broken_ok,
             "agents_reset": self.agents_reset,
+            "failed_calls": [call_story(c) for c in failed[:10]],
             "engine_errors_logged": len(engine_errors),
+            "cpu_seconds": {
+                "soak": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
+                "console": cpu_seconds(self.console.pid),
+                "engine": cpu_seconds(self.engine.process.pid),
+            },
             "findings": dict(findings.counts),
             "examples": {k: v[:5] for k, v in findings.examples.items()},
         }  # fmt: skip
@@ -325,6 +343,20 @@ def bridged(caller: Caller) -> bool:
 def done(caller: Caller) -> bool:
     """The caller reached an agent or its call is over."""
     return bridged(caller) or caller.ended.is_set()
+
+
+def call_story(caller: Caller) -> dict[str, Any]:
+    """What happened to a call that never reached an agent: its uuid, events, hang-up cause."""
+    names = [event.name for event in caller.events]
+    causes = [event.get("Hangup-Cause") for event in caller.events if event.get("Hangup-Cause")]
+    return {"uuid": caller.uuid, "ended": caller.ended.is_set(), "events": names[-12:],
+            "hangup_cause": causes[-1] if causes else None}  # fmt: skip
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running child (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
 
 
 def crash_lines(path: Path) -> list[str]:

@@ -14,8 +14,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import gevent
-
 from benchmarks.fuzz_inputs import Inputs
 from callcenter.ivr.checks import Checks, check_draft, read_draft, sibling_flows
 from callcenter.switch.protocol import (
@@ -206,19 +204,14 @@ class FlowTarget:
             path.unlink()
 
 
-def run_local(targets: list[tuple[Any, int]], pause_every: int = 10) -> float:
-    """Run ``count`` inputs of each in-process target, interleaved, yielding to gevent often
-    (the simulator shares this process); returns the seconds taken."""
+def run_local(targets: list[tuple[Any, int]]) -> float:
+    """Run ``count`` inputs of each target, interleaved; returns the seconds taken."""
     started = time.monotonic()
     left = [[target, count] for target, count in targets if count > 0]
-    step = 0
     while left:
         for item in list(left):
             item[0].one()
             item[1] -= 1
             if item[1] <= 0:
                 left.remove(item)
-        step += 1
-        if step % pause_every == 0:
-            gevent.sleep(0)
     return time.monotonic() - started

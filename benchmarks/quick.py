@@ -25,6 +25,8 @@ QUICK: dict[str, tuple[list[str], tuple[str, ...]]] = {
                   "--record-wait", "10"], ("calls_completed", "lost_calls")),
     "restart_chaos": (["--quick"], ("calls_placed", "calls_bridged", "calls_lost",
                                     "records_missing", "max_downtime_s")),
+    "fuzz_soak": (["--inputs", "2000"], ("inputs", "server_errors", "crashes",
+                                         "engine_calls_failed")),
 }  # fmt: skip
 
 

@@ -228,5 +228,10 @@ def flow_problems() -> tuple[str, int]:
             rows = json.loads(fields.get("problems") or "[]")
         except ValueError:
             rows = []
-        nodes.append({"node": node, "updated_at": fields.get("updated_at", ""), "problems": rows})
+        count = fields.get("count") or ""
+        count = int(count) if count.isdecimal() else 0
+        nodes.append(
+            {"node": node, "updated_at": fields.get("updated_at", ""), "problems": rows,
+             "more": max(0, count - len(rows))}
+        )  # fmt: skip
     return render_template("flow_problems.html", nodes=nodes, error=None), 200

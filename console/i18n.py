@@ -163,6 +163,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "File": {"zh": "文件"},
     "Line": {"zh": "行"},
     "Problem": {"zh": "问题"},
+    "%(count)s more problems: run callcenter ivr validate": {
+        "zh": "还有 %(count)s 个问题：请运行 callcenter ivr validate"
+    },
     "Role": {"zh": "角色"},
     "Language": {"zh": "语言"},
     "Active": {"zh": "启用"},

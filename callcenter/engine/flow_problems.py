@@ -24,6 +24,7 @@ from callcenter.logs import get_logger
 __all__ = ["FlowProblemsBoard"]
 
 log = get_logger(__name__)
+MAX_ROWS = 500  # problems kept in Redis (the count says how many there are)
 
 
 class FlowProblemsBoard:
@@ -60,9 +61,11 @@ class FlowProblemsBoard:
                 "file": p.file, "line": p.line, "column": p.column, "message": p.message,
                 "since": self._since[p.file].isoformat(),
             }
-            for p in problems
+            for p in problems[:MAX_ROWS]
         ]  # fmt: skip
-        fields = {"problems": json.dumps(rows), "count": len(rows), "updated_at": now.isoformat()}
+        fields = {
+            "problems": json.dumps(rows), "count": len(problems), "updated_at": now.isoformat()
+        }  # fmt: skip
         try:
             self.live.put(FLOW_PROBLEMS, self.node, fields)
         except LiveError as exc:

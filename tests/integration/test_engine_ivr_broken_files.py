@@ -52,6 +52,7 @@ nodes:
     max_seconds: 5
 """
 BROKEN_MAIN = "name: main\nstart: welcome\nnodes:\n  welcome: " + "[" * 200 + "]" * 200 + "\n"
+NEVER_GOOD = "name: never_good\0\nstart: a\nnodes:\n  a: {type: hangup}\n"  # broken from the start
 PASSWORD = "flows-pass-123"
 
 
@@ -65,8 +66,8 @@ def center(
         redis_url,
         redis_prefix,
         request=request,
-        flows={"main": MAIN, "leave_message": VOICEMAIL},
-        numbers={"5003": "leave_message"},
+        flows={"main": MAIN, "leave_message": VOICEMAIL, "never_good": NEVER_GOOD},
+        numbers={"5003": "leave_message", "5004": "never_good"},
         env={"IVR__RELOAD_INTERVAL": "0.5"},
     ) as built:
         yield built
@@ -137,8 +138,10 @@ def test_call_reaches_an_agent_while_broken_flow_files_sit_in_the_folder(center:
 
     (center.flows / "main.yaml").write_text(MAIN.lstrip(), encoding="utf-8")
     (center.flows / "evil.yaml").unlink()
-    eventually(lambda: not published(center.live), what="problems cleared once fixed")
-    assert "All flow files are valid." in admin.get("/admin/flows").get_data(as_text=True)
+    fixed = {"never_good.yaml", "setting ivr.numbers"}  # broken from the start, and its number
+    eventually(lambda: set(published(center.live)) == fixed, what="fixed files leave the list")
+    html = admin.get("/admin/flows").get_data(as_text=True)
+    assert "evil.yaml" not in html and "never_good.yaml" in html
 
 
 def test_flow_that_fails_while_running_sends_the_caller_to_the_default_queue(
@@ -160,3 +163,6 @@ def test_flow_that_fails_while_running_sends_the_caller_to_the_default_queue(
     log = center.engine.log_path.read_text(encoding="utf-8")
     assert "IVR flow failed; the caller goes on without it" in log
     assert '"flow": "leave_message"' in log and '"node": "message"' in log
+
+    record = answered_by_1001(center, "5004")  # its flow never loaded: the default queue too
+    assert record.ivr_path[0] == {"node": "flow", "value": "missing"}

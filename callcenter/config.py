@@ -275,6 +275,15 @@ class IvrSettings(_Section):
         "zh-CN falls back to zh, other languages to tts_engine/tts_voice",
     )
     max_steps: int = Field(200, ge=10, le=10000, description="nodes one call may visit")
+    max_flow_bytes: int = Field(
+        1_000_000, ge=1_000, le=100_000_000, description="a bigger flow file is refused"
+    )
+    max_flow_nodes: int = Field(
+        2_000, ge=1, le=100_000, description="nodes one flow file may have (split it by goto)"
+    )
+    max_flow_depth: int = Field(
+        64, ge=4, le=1_000, description="nested mappings and lists one flow file may have"
+    )
     input_margin: float = Field(
         60.0, gt=0, le=600, description="seconds a prompt may play beyond its input timeout"
     )

@@ -10,6 +10,7 @@ import click
 from callcenter.config import Settings
 from callcenter.ivr.checks import load_flow, validate
 from callcenter.ivr.errors import FlowError, IvrError
+from callcenter.ivr.limits import FlowLimits
 
 __all__ = ["ivr"]
 
@@ -83,7 +84,12 @@ def validate_command(
         known, why = queue_names_from_database(settings.database.url)
         if known is None:
             click.echo(f"note: queue names not checked: {why}", err=True)
-    problems = validate(paths, prompts_dir=prompts_dir or settings.ivr.prompts, known_queues=known)
+    problems = validate(
+        paths,
+        prompts_dir=prompts_dir or settings.ivr.prompts,
+        known_queues=known,
+        limits=FlowLimits.of(settings.ivr),
+    )
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:

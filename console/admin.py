@@ -1,5 +1,5 @@
 """Admin pages: console users (create, edit role, language, department, active, password,
-lift a sign-in lockout).
+lift a sign-in lockout) and the engines' flow problems.
 
 Admins only. The department is one of settings ``tickets.departments`` (or none): it decides
 which tickets an agent sees (callcenter.tickets.access).
@@ -7,6 +7,7 @@ which tickets an agent sees (callcenter.tickets.access).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -14,12 +15,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from callcenter.live.errors import LiveError
+from callcenter.live.names import FLOW_PROBLEMS
 from callcenter.store.base import StoreError
 from callcenter.store.enums import Language, Role
 from callcenter.store.passwords import PasswordPolicy, policy_problem
 from callcenter.store.repositories import audit, create_user, end_sessions, set_password
 from callcenter.store.users import User
 from console.auth import db_session, role_required
+from console.supervisor import live_store
 from console.throttle import login_throttle
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -208,3 +212,26 @@ def _audit(session: Any, action: str, user: User, fields: dict[str, Any]) -> Non
         object_id=user.id,
         detail={"username": user.username, **fields},
     )
+
+
+@bp.get("/flows")
+@role_required()
+def flow_problems() -> tuple[str, int]:
+    """Each engine's broken flow files (file, line:column, message, since), from Redis."""
+    try:
+        published = live_store().all(FLOW_PROBLEMS)
+    except LiveError as exc:
+        return render_template("flow_problems.html", nodes=[], error=str(exc)), 503
+    nodes = []
+    for node, fields in sorted(published.items()):
+        try:
+            rows = json.loads(fields.get("problems") or "[]")
+        except ValueError:
+            rows = []
+        count = fields.get("count") or ""
+        count = int(count) if count.isdecimal() else 0
+        nodes.append(
+            {"node": node, "updated_at": fields.get("updated_at", ""), "problems": rows,
+             "more": max(0, count - len(rows))}
+        )  # fmt: skip
+    return render_template("flow_problems.html", nodes=nodes, error=None), 200

@@ -150,6 +150,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "Users": {"zh": "用户"},
     "User": {"zh": "用户"},
     "New user": {"zh": "新建用户"},
+    "Flow problems": {"zh": "流程问题"},
+    "Broken flow files are not loaded: calls keep the last good version (or the default queue). "
+    "Fix the file and save it; the engine reloads it.": {
+        "zh": "有错误的流程文件不会加载：来电继续使用上一个正确版本（或默认队列）。"
+        "改好文件并保存，引擎会重新加载。"
+    },
+    "No engine has reported yet.": {"zh": "尚无引擎报告。"},
+    "All flow files are valid.": {"zh": "所有流程文件均有效。"},
+    "Engine": {"zh": "引擎"},
+    "checked": {"zh": "检查于"},
+    "File": {"zh": "文件"},
+    "Line": {"zh": "行"},
+    "Problem": {"zh": "问题"},
+    "%(count)s more problems: run callcenter ivr validate": {
+        "zh": "还有 %(count)s 个问题：请运行 callcenter ivr validate"
+    },
     "Role": {"zh": "角色"},
     "Language": {"zh": "语言"},
     "Active": {"zh": "启用"},

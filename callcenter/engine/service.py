@@ -23,6 +23,7 @@ from callcenter.engine.calls.screening import EngineLookups, FloodLimit, Screeni
 from callcenter.engine.cti.actions import Cti
 from callcenter.engine.cti.click_to_call import OutboundCall, OutboundCalls
 from callcenter.engine.desktop.call_mirror import CallMirror
+from callcenter.engine.flow_problems import FlowProblemsBoard
 from callcenter.engine.media.postprocess_jobs import PostProcessQueue
 from callcenter.engine.media.recording_control import RecordingControl
 from callcenter.engine.records.buffer import RecordBuffer
@@ -39,6 +40,7 @@ from callcenter.engine.routing.dispatcher import Dispatcher, QueuePolicy
 from callcenter.engine.routing.queue_config import load_policies
 from callcenter.engine.routing.queue_stats import QueueStats
 from callcenter.engine.routing.queued_callbacks import Callbacks, QueuedCallback
+from callcenter.ivr.limits import FlowLimits
 from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
 from callcenter.ivr.speech import recognizer_from_settings
@@ -76,6 +78,7 @@ class Engine:
         self.bus = Bus()
         routing = settings.routing
         self.ivr = self._ivr_config(settings)
+        self.flow_problems = FlowProblemsBoard(self.ivr.registry, self.live, settings.node_id)
         self.postprocess = PostProcessQueue(settings)
         self.records = RecordBuffer(
             self.store, self.live, node=settings.node_id, on_call_written=self.postprocess.submit
@@ -172,6 +175,9 @@ class Engine:
         self._greenlets.append(gevent.spawn(self._take_over, held))
         self._greenlets += cluster.start()
         self._greenlets.append(gevent.spawn(self._reload_queues))
+        self._greenlets.append(
+            gevent.spawn(self.flow_problems.run, self.settings.ivr.reload_interval)
+        )
         self._greenlets += [self.records.start(), *self.postprocess.start()]
         log.info(
             "engine started",
@@ -230,6 +236,7 @@ class Engine:
             numbers=ivr.numbers,
             default_flow=ivr.default_flow,
             check_interval=ivr.reload_interval,
+            limits=FlowLimits.of(ivr),
         )
         flood = FloodLimit(self.live, ivr.flood_max_calls, ivr.flood_window_minutes)
         return IvrConfig(

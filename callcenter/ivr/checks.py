@@ -77,7 +77,9 @@ def internal_problem(file: str, exc: BaseException) -> Problem:
     )
 
 
-def sibling_flows(folder: Path, known: dict[str, Draft] | None = None) -> FlowNodes:
+def sibling_flows(
+    folder: Path, known: dict[str, Draft] | None = None, limits: FlowLimits = FlowLimits()
+) -> FlowNodes:
     """Resolve another flow by name among ``known`` drafts, else from ``folder/<name>.yaml``."""
     cache: dict[str, Collection[str] | None] = {}
 
@@ -89,7 +91,7 @@ def sibling_flows(folder: Path, known: dict[str, Draft] | None = None) -> FlowNo
             for suffix in (".yaml", ".yml"):
                 path = folder / f"{name}{suffix}"
                 if path.is_file():
-                    draft = read_draft(path)
+                    draft = read_draft(path, limits)
                     cache[name] = draft.node_ids if draft.name == name else None
                     break
         return cache[name]
@@ -403,7 +405,7 @@ def load_flow(
 ) -> Flow:
     """Load and check one flow file; :class:`FlowError` lists every problem."""
     path = Path(path)
-    resolver = flow_nodes or sibling_flows(path.parent)
+    resolver = flow_nodes or sibling_flows(path.parent, limits=limits)
     try:
         draft = read_draft(path, limits)
         problems = check_draft(draft, Checks(prompts_dir, known_queues, resolver))
@@ -448,7 +450,7 @@ def validate(
             continue
         by_name[draft.name] = draft
     for draft in drafts:
-        resolver = sibling_flows(Path(draft.file).parent, by_name)
+        resolver = sibling_flows(Path(draft.file).parent, by_name, limits)
         try:
             out.extend(check_draft(draft, Checks(prompts_dir, known_queues, resolver)))
         except Exception as exc:  # the last guard: reported, never raised

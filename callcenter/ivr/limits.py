@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -27,11 +28,16 @@ MAX_NUMBER_DIGITS = 100  # an integer literal longer than this is refused (Pytho
 
 @dataclass(frozen=True)
 class FlowLimits:
-    """How big one flow file may be (settings ivr.max_flow_bytes / ivr.max_flow_nodes)."""
+    """How big one flow file may be (settings ivr.max_flow_bytes, _nodes and _depth)."""
 
     max_bytes: int = 1_000_000
     max_nodes: int = 2_000  # flow nodes under 'nodes:'
     max_depth: int = 64  # nested mappings and lists
+
+    @classmethod
+    def of(cls, ivr: Any) -> FlowLimits:
+        """The limits in the ``ivr`` settings section (max_flow_bytes, _nodes, _depth)."""
+        return cls(ivr.max_flow_bytes, ivr.max_flow_nodes, ivr.max_flow_depth)
 
     @property
     def max_yaml_nodes(self) -> int:
@@ -96,7 +102,10 @@ def _scan_events(text: str, file: str, limits: FlowLimits, loader: type) -> Prob
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > limits.max_depth:
-                return _at(file, event, f"nested deeper than {limits.max_depth} levels")
+                return _at(
+                    file, event,
+                    f"nested deeper than {limits.max_depth} levels (setting ivr.max_flow_depth)",
+                )  # fmt: skip
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
         if isinstance(event, yaml.NodeEvent):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from callcenter.ivr.checks import Checks, check_draft, internal_problem, read_draft, sibling_flows
 from callcenter.ivr.errors import IvrError, Problem
+from callcenter.ivr.limits import FlowLimits
 from callcenter.ivr.loader import Draft
 from callcenter.ivr.model import Flow
 from callcenter.logs import get_logger
@@ -48,6 +49,7 @@ class FlowRegistry:
         default_flow: str | None = None,
         check_interval: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        limits: FlowLimits = FlowLimits(),
     ) -> None:
         self.folder = Path(folder)
         self.prompts_dir = prompts_dir
@@ -56,9 +58,11 @@ class FlowRegistry:
         self.default_flow = default_flow
         self.check_interval = check_interval
         self.clock = clock
+        self.limits = limits
         self._flows: dict[str, Flow] = {}
         self._files: dict[Path, _FileState] = {}
         self._last_check: float | None = None
+        self._mapping: list[Problem] = []  # numbers mapped to flows that are not loaded
         self.reload()
 
     @property
@@ -66,14 +70,19 @@ class FlowRegistry:
         """Current problems by file (files whose newest version is invalid)."""
         return {str(path): state.problems for path, state in self._files.items() if state.problems}
 
+    @property
+    def all_problems(self) -> list[Problem]:
+        """Every current problem: those of the files, then those of ivr.numbers/default_flow."""
+        return [p for problems in self.problems.values() for p in problems] + self._mapping
+
     def names(self) -> list[str]:
         """Names of the flows in service."""
-        self._maybe_reload()
+        self.refresh()
         return sorted(self._flows)
 
     def get(self, name: str) -> Flow:
         """The flow in service under ``name``; :class:`UnknownFlowError` if there is none."""
-        self._maybe_reload()
+        self.refresh()
         try:
             return self._flows[name]
         except KeyError:
@@ -93,7 +102,8 @@ class FlowRegistry:
             )
         return self.get(name)
 
-    def _maybe_reload(self) -> None:
+    def refresh(self) -> None:
+        """Reload if ``check_interval`` has passed since the last check."""
         now = self.clock()
         if self._last_check is None or now - self._last_check >= self.check_interval:
             self.reload()
@@ -114,9 +124,9 @@ class FlowRegistry:
             if state.name is not None:
                 log.warning("ivr_flow_file_deleted", file=str(path), flow=state.name, kept=True)
         changed = [path for path, sig in found.items() if self._changed(path, sig)]
-        drafts = {path: _read(path) for path in changed}
+        drafts = {path: _read(path, self.limits) for path in changed}
         by_name = {d.name: d for d in drafts.values() if d.name is not None}
-        resolve = sibling_flows(self.folder, by_name)
+        resolve = sibling_flows(self.folder, by_name, self.limits)
 
         def flow_nodes(name: str) -> Collection[str] | None:
             if name in self._flows and name not in by_name:
@@ -133,7 +143,8 @@ class FlowRegistry:
             reported.extend(problems)
             self._install(path, found[path], draft, problems)
         if changed or not self._flows:
-            reported.extend(self._number_problems())  # logged when the flows change
+            self._mapping = self._number_problems()  # logged when the flows change
+            reported.extend(self._mapping)
         return reported
 
     def _changed(self, path: Path, signature: tuple[int, int]) -> bool:
@@ -181,10 +192,10 @@ class FlowRegistry:
         return out
 
 
-def _read(path: Path) -> Draft:
+def _read(path: Path, limits: FlowLimits) -> Draft:
     """The file's draft; an unexpected failure is the draft's one problem, never raised."""
     try:
-        return read_draft(path)
+        return read_draft(path, limits)
     except Exception as exc:  # the last guard
         draft = Draft(str(path))
         draft.problems.append(internal_problem(str(path), exc))

@@ -117,6 +117,7 @@ class FlowRunner:
         self.typed = ""  # keys pressed over a play prompt, for the next node that reads keys
         self.voicemail_path = ""
         self.survey_score: int | None = None
+        self.current: Node | None = None  # the node being run (for a log if it fails)
         self.log = log.bind(call_uuid=str(self.variables.get("call_uuid", "")))
 
     # -- the walk -------------------------------------------------------------------------------
@@ -132,6 +133,7 @@ class FlowRunner:
                     self.log.warning("ivr step limit reached", flow=self.flow.name, node=node.id)
                     self._visit(node, "step_limit")
                     return self._outcome("hangup", node, reason="step_limit")
+                self.current = node
                 next_ref = self._step(node)
                 node = self._resolve(next_ref)
         except _End as end:

@@ -3,6 +3,7 @@
 AGENT_COMMANDS = "agent-commands"  # stream: console/CTI -> engine agent actions
 WALLBOARD = "wallboard"  # channel: every agent and call change, for supervisors
 ENGINE_STATUS = "engine"  # hash engine:<node_id>: the process running the node, its takeover
+FLOW_PROBLEMS = "flow-problems"  # hash flow-problems:<node_id>: the node's broken flow files
 
 
 def agent_channel(agent_id: str) -> str:

@@ -31,8 +31,8 @@ The rules:
   still show a one-line summary of each of the customer's tickets (number, subject, status,
   assignee): the hotline flow needs to tell the caller their issue is being handled, and by
   whom. Supervisors and admins: all.
-* Admin pages (users: list, create, edit with department) are for admins only; agents and
-  supervisors get 403. A new route cannot be added without an entry in ``ROUTES``
+* Admin pages (users: list, create, edit with department; flow problems) are for admins
+  only; agents and supervisors get 403. A new route cannot be added without an entry in ``ROUTES``
   (``test_every_route_is_in_the_table``).
 """
 
@@ -179,6 +179,7 @@ ROUTES: dict[tuple[str, str], Case] = {
         form={"username": "made", "password": "made-pass-1", "department": "billing"},
     ),
     ("GET", "/admin/users/<int:user_id>"): Case(ADMINS),
+    ("GET", "/admin/flows"): Case(ADMINS),  # the engines' flow problems
     ("POST", "/admin/users/<int:user_id>"): Case(  # agent 1007, unchanged
         who(LOGIN, 403, 403, 403, Redirect("/admin/users/")),
         form={"role": "agent", "language": "en", "department": "customer_service", "active": "on"},

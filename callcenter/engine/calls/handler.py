@@ -27,12 +27,11 @@ from callcenter.engine.bus import (
     CallEnded,
     IvrEnded,
     IvrInput,
-    SurveyAnswered,
-    VoicemailRecorded,
     utcnow,
 )
 from callcenter.engine.calls.bridge import bridge_to_agent
 from callcenter.engine.calls.connect_request import ConnectRequest
+from callcenter.engine.calls.flow_guard import BusHooks, failed_flow_outcome
 from callcenter.engine.calls.ivr_io import SessionCallIO
 from callcenter.engine.calls.post_call import PARK_AFTER_BRIDGE, PostCallSteps
 from callcenter.engine.calls.queue_steps import CallbackDesk, QueueSteps
@@ -50,8 +49,7 @@ from callcenter.engine.restart.readopt import (
 from callcenter.engine.routing.dispatcher import Dispatcher
 from callcenter.engine.routing.events import CallReadopted
 from callcenter.engine.routing.queue_wait import QueueWait
-from callcenter.ivr.callio import CallerGone, Outcome, RunnerHooks
-from callcenter.ivr.errors import IvrError
+from callcenter.ivr.callio import CallerGone, Outcome
 from callcenter.ivr.model import Flow, Ref
 from callcenter.ivr.regions import RegionTable
 from callcenter.ivr.registry import FlowRegistry
@@ -101,28 +99,6 @@ class IvrConfig:
     voicemail_prompt: str = "say:Please leave a message after the tone."
     queue_closed_prompt: str = "say:We are sorry, nobody can take your call now. Goodbye."
     survey_flow: str = ""  # flow run when the agent hangs up first ("" = no post-call survey)
-
-
-class _BusHooks(RunnerHooks):
-    """Runner hooks that publish bus events for one call."""
-
-    def __init__(self, bus: Bus, call_uuid: str) -> None:
-        self.bus = bus
-        self.call_uuid = call_uuid
-
-    def visited(self, node: str, value: str) -> None:
-        self.bus.publish(IvrInput(call_uuid=self.call_uuid, node=node, value=value))
-
-    def voicemail(self, path: str, milliseconds: int, mailbox: str | None) -> None:
-        self.bus.publish(
-            VoicemailRecorded(
-                call_uuid=self.call_uuid, path=path, milliseconds=milliseconds,
-                mailbox=mailbox or "",
-            )
-        )  # fmt: skip
-
-    def survey(self, score: int) -> None:
-        self.bus.publish(SurveyAnswered(call_uuid=self.call_uuid, score=score))
 
 
 class CallHandler:
@@ -307,7 +283,7 @@ class CallHandler:
     def _run_flow(self, io: SessionCallIO) -> Outcome:
         try:
             flow = self.ivr.registry.flow_for_number(self.session.destination_number)
-        except IvrError as exc:
+        except Exception as exc:  # IvrError, or anything a flow file could cause
             self.log.error("no IVR flow for the call; using the default queue", error=str(exc))
             self.bus.publish(IvrInput(call_uuid=self.call_uuid, node="flow", value="missing"))
             return Outcome("queue", queue=self.ivr.default_queue, reason="no flow")
@@ -331,7 +307,7 @@ class CallHandler:
                 variables=variables,
                 flows=self.ivr.registry,
                 lookups=self.ivr.lookups,
-                hooks=_BusHooks(self.bus, self.call_uuid),
+                hooks=BusHooks(self.bus, self.call_uuid),
                 clock=self.clock,
                 timezone=self.ivr.timezone,
                 voicemail_dir=self.ivr.voicemail_dir,
@@ -341,7 +317,15 @@ class CallHandler:
                 speech_silence_seconds=self.ivr.speech_silence_seconds,
                 speech_threshold=self.ivr.speech_threshold,
             )
-        outcome = self.runner.run(start)
+        try:
+            outcome = self.runner.run(start)
+        except (SessionGone, CallerGone):
+            raise
+        except Exception as exc:  # a flow never ends the call handler (flow_guard.py)
+            outcome = failed_flow_outcome(
+                self.runner, exc, default_queue=self.ivr.default_queue,
+                post_call=self.agent_hung_up, log=self.log,
+            )  # fmt: skip
         self.bus.publish(
             IvrEnded(
                 call_uuid=self.call_uuid,

@@ -51,7 +51,7 @@ def test_a_bad_target_is_refused_at_the_api_and_never_reaches_the_stream(
     assert kind in reason or "target" in reason, reason
     assert live.stream_length(AGENT_COMMANDS) == before
     with pytest.raises(ActionError):  # the engine reading such a command refuses it the same way
-        AgentCommand.from_message({"agent_id": "1007", "action": action, "target": kind, "to": value})
+        AgentCommand.from_message({"agent_id": "1", "action": action, "target": kind, "to": value})
 
 
 def test_good_targets_are_accepted(app: Flask, live: LiveStore) -> None:  # noqa: F811

@@ -81,14 +81,16 @@ def checked(command: AgentCommand) -> AgentCommand:
     if action not in ACTIONS:
         raise UnknownAction(f"unknown action {action!r}; use one of: {', '.join(ACTIONS)}")
     reason = command.reason.strip()
-    if len(reason) > MAX_REASON:
-        raise ActionError(f"reason must be a string of at most {MAX_REASON} characters")
+    if len(reason) > MAX_REASON or not reason.isprintable():
+        raise ActionError(
+            f"reason must be a string of at most {MAX_REASON} characters without control characters"
+        )
     if action == "not_ready" and not reason:
         raise ActionError('not_ready needs a reason, e.g. {"reason": "break"}')
     command = replace(command, reason=reason)
     if action == "dial":
-        if len(command.ticket) > 32:
-            raise ActionError("ticket must be a ticket number of at most 32 characters")
+        if len(command.ticket) > 32 or not command.ticket.isprintable():
+            raise ActionError("ticket must be a ticket number of at most 32 printable characters")
         if not NUMBER.fullmatch(_dialable(command.number)):
             raise ActionError(DIAL_NEEDS)
         return replace(command, number=_dialable(command.number))

@@ -69,3 +69,26 @@ def test_good_targets_are_accepted(app: Flask, live: LiveStore) -> None:  # noqa
     assert [c["to"] for c in sent_commands(live)] == [
         "1008", "vip-support.en", "+4930123", "agent_1008@default", "*86#",
     ]  # fmt: skip
+
+
+def test_control_characters_in_a_reason_or_ticket_are_refused_on_both_dial_routes(
+    app: Flask,  # noqa: F811
+    live: LiveStore,  # noqa: F811
+) -> None:
+    client, csrf = signed_in(app, "agent1007")
+    live.put_agent("1007", state="not_ready", reason="break")
+    before = live.stream_length(AGENT_COMMANDS)
+    cases = [
+        ("/api/agents/1007/dial", {"number": "1390", "ticket": "T-1\nx"}, "ticket"),
+        ("/api/desktop/1007/dial", {"number": "1390", "ticket": "T-1\x1b"}, "ticket"),
+        ("/api/agents/1007/not_ready", {"reason": "lunch\r\nx"}, "reason"),
+    ]
+    for path, body, field in cases:
+        response = client.post(path, json=body, headers=csrf)
+        assert response.status_code == 400, (path, response.get_json())
+        assert field in response.get_json()["reason"]
+    assert live.stream_length(AGENT_COMMANDS) == before
+    ok = client.post(
+        "/api/desktop/1007/dial", json={"number": "1390", "ticket": "T-1"}, headers=csrf
+    )
+    assert ok.status_code == 202, ok.get_json()

@@ -364,3 +364,13 @@ def test_form_posts_never_give_a_server_error(center: Center, data: st.DataObjec
     form = data.draw(FORMS, label="form")
     response = client.post(url, data={**form, "csrf_token": csrf["X-CSRFToken"]})
     _check(response, f"POST {url} {form!r}")
+
+
+def test_a_page_number_beyond_the_calls_is_400_not_a_server_error(center: Center) -> None:
+    """Found by the sweep: ``?page=`` past SQLite's integers was an OverflowError (500)."""
+    client, _ = center.clients["boss"]
+    for page in ("9" * 25, "-5", "\u00b2", "0"):
+        response = client.get(f"/recordings/?page={quote(page)}")
+        assert response.status_code == 400, page
+        assert "page must be a whole number" in response.get_data(as_text=True)
+    assert client.get("/recordings/?page=2").status_code == 200

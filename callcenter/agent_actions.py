@@ -26,6 +26,11 @@ TARGETS = {"transfer": ("agent", "queue", "number"), "consult": ("agent", "numbe
 MAX_REASON = 64
 NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
 DIGITS = re.compile(r"[0-9A-Da-d*#]{1,64}")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}")  # agent id, extension, queue name
+NAME_NEEDS = (
+    "{kind} must be an agent id, extension or queue name: 1-64 letters, digits and _ . @ + - "
+    "(no spaces, quotes, ${{...}}, &, | or control characters), not {value!r}"
+)
 DIAL_NEEDS = 'dial needs a number: it must be 1-32 digits (+, *, #), e.g. {"number": "1390"}'
 DTMF_NEEDS = 'dtmf needs digits: 1-64 of 0-9, *, #, A-D, e.g. {"digits": "123#"}'
 
@@ -76,14 +81,16 @@ def checked(command: AgentCommand) -> AgentCommand:
     if action not in ACTIONS:
         raise UnknownAction(f"unknown action {action!r}; use one of: {', '.join(ACTIONS)}")
     reason = command.reason.strip()
-    if len(reason) > MAX_REASON:
-        raise ActionError(f"reason must be a string of at most {MAX_REASON} characters")
+    if len(reason) > MAX_REASON or not reason.isprintable():
+        raise ActionError(
+            f"reason must be a string of at most {MAX_REASON} characters without control characters"
+        )
     if action == "not_ready" and not reason:
         raise ActionError('not_ready needs a reason, e.g. {"reason": "break"}')
     command = replace(command, reason=reason)
     if action == "dial":
-        if len(command.ticket) > 32:
-            raise ActionError("ticket must be a ticket number of at most 32 characters")
+        if len(command.ticket) > 32 or not command.ticket.isprintable():
+            raise ActionError("ticket must be a ticket number of at most 32 printable characters")
         if not NUMBER.fullmatch(_dialable(command.number)):
             raise ActionError(DIAL_NEEDS)
         return replace(command, number=_dialable(command.number))
@@ -92,11 +99,7 @@ def checked(command: AgentCommand) -> AgentCommand:
         if command.target not in allowed:
             shapes = " or ".join(f'{{"{kind}": "..."}}' for kind in allowed)
             raise ActionError(f"{action} needs exactly one target: {shapes}")
-        if command.target == "number":
-            return replace(command, to=check_number(command.to))
-        if not command.to or len(command.to) > 64:
-            raise ActionError(f"{command.target} must be a name or number of 1-64 characters")
-        return command
+        return replace(command, to=check_target(command.target, command.to))
     if action == "extend_wrap_up" and not 1 <= command.seconds <= MAX_EXTEND_SECONDS:
         raise ActionError(f"seconds must be between 1 and {MAX_EXTEND_SECONDS}")
     if action == "dtmf":
@@ -138,7 +141,8 @@ def command_from_body(agent_id: str, action: str, body: Mapping[str, Any], by: s
 
 
 def _dialable(number: object) -> str:
-    return str(number if number is not None else "").strip().replace(" ", "").replace("-", "")
+    # Only spaces and dashes are dropped: a tab, newline or other control character is refused.
+    return str(number if number is not None else "").strip(" ").replace(" ", "").replace("-", "")
 
 
 def check_number(number: object) -> str:
@@ -146,6 +150,17 @@ def check_number(number: object) -> str:
     text = _dialable(number)
     if not NUMBER.fullmatch(text):
         raise ActionError(f"number {number!r} must be 1-32 digits (+, *, # allowed)")
+    return text
+
+
+def check_target(kind: str, to: object) -> str:
+    """A transfer / consult target: a dialable number for ``number``, else an agent id,
+    extension or queue name (the one rule the console and the engine both apply)."""
+    if kind == "number":
+        return check_number(to)
+    text = str(to if to is not None else "")
+    if not NAME.fullmatch(text):
+        raise ActionError(NAME_NEEDS.format(kind=kind, value=text[:70]))
     return text
 
 

@@ -23,6 +23,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from callcenter.agent_actions import ActionError, command_from_body
 from callcenter.live.errors import LiveError
 from callcenter.live.messages import Message
 from callcenter.live.names import AGENT_COMMANDS, agent_channel
@@ -342,6 +343,10 @@ def dial(agent_id: str) -> tuple[Response, int]:
     except TicketError as exc:
         return problem(400, str(exc))
     ticket = text(body, "ticket", 32)
+    try:  # the rules the engine applies to the command: refused here, not after a 202
+        command_from_body(agent_id, "dial", {"number": number, "ticket": ticket}, "")
+    except ActionError as exc:
+        return problem(400, str(exc))
     callback = body.get("callback")
     if callback is not None:
         from console.tickets import mark_callback_dialled

@@ -37,12 +37,14 @@ from callcenter.store.repositories import audit
 from callcenter.store.routing import Agent, Queue
 from callcenter.store.users import User
 from console.auth import db_session, role_required
+from console.request_input import query_int
 
 bp = Blueprint("recordings", __name__, url_prefix="/recordings")
 
 MIMETYPES = {"wav": "audio/wav", "ogg": "audio/ogg", "mp3": "audio/mpeg"}
 PAGE_SIZE = 100
 EXPORT_LIMIT = 100_000
+MAX_PAGE = 1_000_000  # pages of PAGE_SIZE calls: far beyond any call table
 
 
 def _settings() -> Settings:
@@ -130,7 +132,7 @@ def _filters() -> CallFilters:
 def index() -> str:
     """Calls with filters; each recorded one plays in the page."""
     filters = _filters()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = query_int("page", 1, 1, MAX_PAGE)
     with db_session() as session:
         calls = find_calls(
             session,

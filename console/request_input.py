@@ -126,6 +126,17 @@ def query_id(name: str) -> int | None:
     return optional_id(request.args, name)
 
 
+def query_int(name: str, default: int, lowest: int, highest: int) -> int:
+    """Query parameter ``name`` as a whole number from ``lowest`` to ``highest`` (absent or
+    empty: ``default``), e.g. a page number."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return default
+    if not ID.fullmatch(value) or not lowest <= int(value) <= highest:
+        raise InputError(f"{name} must be a whole number from {lowest} to {highest}")
+    return int(value)
+
+
 def query_text(name: str, limit: int, default: str = "") -> str:
     """Query parameter ``name`` as text of at most ``limit`` characters."""
     return text(request.args, name, limit, default=default)

@@ -176,7 +176,10 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/admin/users/new"): Case(ADMINS),
     ("POST", "/admin/users/new"): Case(
         who(LOGIN, 403, 403, 403, Redirect("/admin/users/")),
-        form={"username": "made", "password": "made-pass-1", "department": "billing"},
+        form={"username": "made", "password": "made-pass-1234", "department": "billing"},
+    ),
+    ("POST", "/admin/users/<int:user_id>/unlock"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/admin/users/"))
     ),
     ("GET", "/admin/users/<int:user_id>"): Case(ADMINS),
     ("GET", "/admin/flows"): Case(ADMINS),  # the engines' flow problems

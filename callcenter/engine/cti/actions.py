@@ -26,7 +26,7 @@ from gevent.event import Event
 
 from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.acd.routing import WaitingCall
-from callcenter.agent_actions import CTI_ACTIONS, check_digits, check_number
+from callcenter.agent_actions import CTI_ACTIONS, check_digits, check_target
 from callcenter.config import RoutingSettings
 from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import AgentMissed, AgentOffered, Bus, CallQueued, utcnow
@@ -143,8 +143,9 @@ class Cti:
     def target(self, agent: Agent, target: str, to: str, allowed: tuple[str, ...]) -> str:
         if target not in allowed:
             raise AgentStateError(f"target must be one of: {', '.join(allowed)}")
+        to = check_target(target, to)  # the console's rule: ActionError for a bad name
         if target == "number":
-            return check_number(to)
+            return to
         if target == "queue":
             if to not in self.queue_names():
                 raise AgentStateError(f"no queue {to!r}")

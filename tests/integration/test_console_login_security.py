@@ -138,6 +138,27 @@ def test_failures_over_many_names_lock_the_address_and_not_others(app: Flask) ->
     assert sign_in(client_at(app, "10.0.0.67"), "sup").status_code == 302
 
 
+def test_forwarded_for_is_ignored_without_a_proxy(app: Flask) -> None:
+    attacker = client_at(app, "10.0.0.66")
+    for i in range(20):
+        attacker.environ_base["HTTP_X_FORWARDED_FOR"] = f"198.51.100.{i}"
+        sign_in(attacker, f"user{i}", "wrong-password")
+    assert sign_in(attacker, "sup").status_code == 429  # a made-up header changes nothing
+
+
+def test_behind_a_proxy_each_forwarded_client_counts_on_its_own(
+    db_url: str, redis_url: str, redis_prefix: str
+) -> None:
+    app = make_app(db_url, redis_url, redis_prefix, console={"proxy_hops": 1})
+    attacker, colleague = client_at(app, "127.0.0.1"), client_at(app, "127.0.0.1")
+    attacker.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+    colleague.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.10"
+    for i in range(20):
+        sign_in(attacker, f"user{i}", "wrong-password")
+    assert sign_in(attacker, "sup").status_code == 429
+    assert sign_in(colleague, "sup").status_code == 302  # the proxy's own address is not locked
+
+
 def test_a_lock_expires(db_url: str, redis_url: str, redis_prefix: str) -> None:
     app = make_app(db_url, redis_url, redis_prefix, lockout_minutes=1 / 60)  # one second
     client = client_at(app, "10.0.0.1")

@@ -20,14 +20,22 @@ PASSWORD = "correct-horse-1"
 USERS = {"sup": "supervisor", "agent7": "agent", "boss": "admin"}
 
 
-def make_app(db_url: str, redis_url: str, redis_prefix: str, **login: Any) -> Flask:
-    """The console with users sup, agent7 and boss (all PASSWORD) and ``login`` settings."""
+def make_app(
+    db_url: str,
+    redis_url: str,
+    redis_prefix: str,
+    console: dict[str, Any] | None = None,
+    **login: Any,
+) -> Flask:
+    """The console with users sup, agent7 and boss (all PASSWORD), ``console`` and ``login``
+    settings."""
     with session_scope(db_url) as session:
         for name, role in USERS.items():
             create_user(session, name, PASSWORD, role, language="en")
     settings = load_settings(
         database={"url": db_url},
         redis={"url": redis_url, "prefix": redis_prefix},
+        console=console or {},
         login=login,
     )
     return create_app(settings, TESTING=True)

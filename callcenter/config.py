@@ -220,6 +220,13 @@ class ConsoleSettings(_Section):
     max_request_bytes: int = Field(
         1_048_576, ge=1024, le=1 << 30, description="largest request body (413 above it)"
     )
+    proxy_hops: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="reverse proxies in front of the console whose X-Forwarded-For/-Proto are "
+        "trusted for the client address (sign-in throttling); 0 = none, headers ignored",
+    )
 
 
 class RecordingSettings(_Section):

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -22,7 +22,7 @@ from callcenter.store.enums import Language, Role
 from callcenter.store.passwords import PasswordPolicy, policy_problem
 from callcenter.store.repositories import audit, create_user, end_sessions, set_password
 from callcenter.store.users import User
-from console.auth import db_session, role_required
+from console.auth import ConsoleUser, db_session, role_required
 from console.supervisor import live_store
 from console.throttle import login_throttle
 
@@ -173,6 +173,8 @@ def edit_user(user_id: int) -> Response | tuple[str, int]:
             user.active = active
             _audit(session, "user.update", user, {**fields, "active": active})
             session.commit()
+            if form.get("password") and user.id == current_user.id:
+                login_user(ConsoleUser.from_row(user))  # other sessions end, this one goes on
         except StoreError as exc:
             session.rollback()
             return _page({**_row(user), **form.to_dict(), "id": user_id}, exc, 400)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, jsonify, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 import callcenter.store.models  # noqa: F401 - registers every mapped class before queries
@@ -38,6 +39,9 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         MAX_CONTENT_LENGTH=settings.console.max_request_bytes,
     )
     app.config.update(config)
+    if settings.console.proxy_hops:  # else X-Forwarded-For is ignored: clients cannot pick it
+        hops = settings.console.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     db_engine = make_engine(settings.database.url)
     app.extensions["callcenter.sessions"] = session_factory(db_engine)
     app.extensions["callcenter.settings"] = settings

@@ -104,7 +104,7 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Sign-in page."""
     form = LoginForm()
     if not form.validate_on_submit():
@@ -113,7 +113,9 @@ def login() -> Response | str | tuple[str, int]:
     throttle = login_throttle()
     if throttle.locked(username, address):
         # Known and unknown names alike, so the answer tells nothing about who exists.
-        return render_template("login.html", form=form, error="locked"), 429
+        minutes = -(-throttle.lockout // 60)
+        page = render_template("login.html", form=form, error="locked", minutes=minutes)
+        return page, 429, {"Retry-After": str(throttle.lockout)}
     with db_session() as session:
         user = authenticate(session, username, form.password.data or "")
         if user is None:

@@ -12,7 +12,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "Username": {"zh": "用户名"},
     "Password": {"zh": "密码"},
     "Wrong username or password": {"zh": "用户名或密码错误"},
-    "Too many attempts, try again later": {"zh": "尝试次数过多，请稍后再试"},
+    "Too many failed sign-ins: sign-in is locked for up to %(minutes)s min. "
+    "Try again later or ask an administrator to lift the lock.": {
+        "zh": "登录失败次数过多，登录已锁定（最长 %(minutes)s 分钟）。"
+        "请稍后再试，或请管理员解除锁定。"
+    },
     "Sign-in locked for another %(minutes)s min (too many failed attempts)": {
         "zh": "登录失败次数过多，仍将锁定 %(minutes)s 分钟"
     },

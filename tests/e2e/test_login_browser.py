@@ -1,0 +1,54 @@
+"""Sign-in in a real browser: hostile next= values never leave the site, lockout is explained."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from callcenter.store.repositories import create_user
+from callcenter.store.session import session_scope
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "browser-pass-1"
+
+# Values Chromium normalises to another host if they reach a Location header unchanged.
+HOSTILE_NEXT = ["//evil.example/", "/\t/evil.example/", "/\r\n/evil.example/", "/\\evil.example/"]
+
+
+@pytest.fixture
+def users(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        create_user(session, "sup", PASSWORD, "supervisor", language="en")
+
+
+def test_hostile_next_values_stay_on_the_site(browser, console_url: str, users: None) -> None:  # noqa: ANN001
+    page = browser.new_page()
+    left_site: list[str] = []
+
+    def elsewhere(route) -> None:  # noqa: ANN001
+        left_site.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<p id=evil>evil</p>")
+
+    page.route(lambda url: urlsplit(url).netloc != urlsplit(console_url).netloc, elsewhere)
+    for target in HOSTILE_NEXT:
+        page.context.clear_cookies()
+        page.goto(f"{console_url}/login?next={quote(target, safe='')}")
+        page.fill("input[name=username]", "sup")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-testid=who]")  # a signed-in page of the console
+        assert urlsplit(page.url).netloc == urlsplit(console_url).netloc, (target, page.url)
+    assert left_site == []
+
+
+def test_locked_sign_in_says_why_and_what_to_do(browser, console_url: str, users: None) -> None:  # noqa: ANN001
+    page = browser.new_page()
+    for attempt in range(6):
+        page.goto(console_url + "/login")
+        page.fill("input[name=username]", "sup")
+        page.fill("input[name=password]", PASSWORD if attempt == 5 else "not-the-password")
+        page.click("button[type=submit]")
+        page.wait_for_selector("p.error")
+    message = page.inner_text("[data-testid=locked]")
+    assert "Too many failed sign-ins" in message and "administrator" in message

@@ -163,3 +163,31 @@ def test_a_caller_who_never_comes_back_holds_the_queue_only_until_the_timeout() 
     gevent.sleep(0.3)
     assert dialer.rung == [("a1", "back")]
     dispatcher.stop()
+
+
+class BridgeFailsOnceCaller(Caller):
+    """The first agent's leg is gone by the time of the bridge (hung up right after answering)."""
+
+    def __init__(self, call_uuid: str) -> None:
+        super().__init__(call_uuid)
+        self.bridged_to: list[str] = []
+
+    def connect_agent(self, agent: Agent, leg: str) -> bool:
+        self.bridged_to.append(agent.agent_id)
+        return len(self.bridged_to) > 1
+
+
+def test_a_caller_whose_bridge_failed_goes_back_in_line_and_reaches_an_agent() -> None:
+    bus, dialer = Bus(), AnsweringDialer()
+    book = AgentBook(bus, None, [Agent("a1", "1001")])
+    dispatcher = Dispatcher(bus, book, dialer)
+    caller = BridgeFailsOnceCaller("c1")
+    _ready_agent(book, "a1", ("support",))
+    dispatcher.enqueue(WaitingCall("c1", "support", "138", T0), caller)
+    with gevent.Timeout(5, AssertionError("the caller was lost after the failed bridge")):
+        while len(caller.bridged_to) < 2:
+            gevent.sleep(0.02)
+    assert dialer.rung == [("a1", "c1"), ("a1", "c1")]  # offered again, not stranded
+    assert str(book.get("a1").state) == "on_call"
+    assert dispatcher.waiting() == []
+    dispatcher.stop()

@@ -39,6 +39,11 @@ class ConnectRequest:
         self._state = "taken"
         return True
 
+    @property
+    def taken(self) -> bool:
+        """Whether the call started carrying the request out."""
+        return self._state == "taken"
+
     def answer(self, connected: bool) -> None:
         """The call's answer: bridged or not."""
         self._result.set(connected)

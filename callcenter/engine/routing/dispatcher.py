@@ -322,9 +322,16 @@ class Dispatcher:
                 and call.connect_agent(self._agents.get(agent_id), leg_uuid)
             ):
                 self._agents.apply(agent_id, "answer")
-            else:  # the caller left while the agent picked up
-                self._dialer.cancel(leg_uuid)
-                self._agents.apply(agent_id, "release")
+                return
+            # The caller left while the agent picked up, or the bridge failed (the agent's leg
+            # was gone by then): a caller still here goes back in line in the old place.
+            self._dialer.cancel(leg_uuid)
+            self._agents.apply(agent_id, "release")
+            if still_waiting and not call.is_gone() and call_uuid not in self._calls:
+                offer.leg_uuid = ""
+                self._calls[call_uuid] = offer
+                self._line.join(offer.entry)
+                self.wake((offer.entry.queue,))
             return
         if not still_waiting or call.is_gone():
             self._agents.apply(agent_id, "release")  # cancelled because the caller left

@@ -187,11 +187,19 @@ class QueueWait:
             if not isinstance(item, str):  # e.g. an agent answered: the call bridges it here
                 if self.serve(item):
                     return None
+                if getattr(item, "taken", False):  # the bridge failed after the music stopped
+                    self._resume_music()
                 continue
             key_exit = self._on_key(item, self.monotonic() - start)
             if key_exit is not None:
                 return key_exit
         return None
+
+    def _resume_music(self) -> None:
+        try:
+            self.session.execute_async("playback", self.music)
+        except (SessionGone, SwitchError) as exc:
+            self.log.warning("could not restart the music", error=str(exc))
 
     def _on_key(self, key: str, waited: float) -> QueueExit | None:
         if key and key == self.rules.callback_key:

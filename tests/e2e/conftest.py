@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.engine_process import free_port
+from tests.support.engine_process import child_env, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,7 +42,7 @@ def browser() -> Iterator[object]:
 def console_url(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[str]:
     """``callcenter serve --no-engine`` on a free port; yields its base URL."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env = child_env()
     env.update(
         {
             "CALLCENTER_DATABASE__URL": db_url,

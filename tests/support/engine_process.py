@@ -18,6 +18,17 @@ from callcenter.live.errors import LiveError
 from callcenter.live.names import ENGINE_STATUS
 from callcenter.live.store import LiveStore
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def child_env() -> dict[str, str]:
+    """This process's environment for a child callcenter: no CALLCENTER_ settings, and
+    this checkout's code first on the path (not whatever an editable install points at)."""
+    env = child_env()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
@@ -91,7 +102,7 @@ def start_engine(
 ) -> EngineProcess:
     """Start ``callcenter serve --no-console`` with env settings; returns once it listens."""
     outbound_port = outbound_port or free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env = child_env()
     env.update(
         {
             "CALLCENTER_ESL__PORT": str(esl_port),

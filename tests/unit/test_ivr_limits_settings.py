@@ -16,6 +16,7 @@ from callcenter.cli import main
 from callcenter.config import ConfigError, load_settings
 from callcenter.ivr.limits import FlowLimits
 from callcenter.ivr.registry import FlowRegistry
+from tests.support.engine_process import child_env
 from tests.unit.test_ivr_bad_files import CASES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +100,7 @@ def test_validate_command_line_no_traceback_exit_1_then_0(workdir: Path) -> None
         (workdir / f"{case}.yaml").write_bytes(data)
         names.append(f"{case}.yaml")
     (workdir / "good.yaml").write_text(GOOD)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env = child_env()
     env["PYTHONPATH"] = str(ROOT)  # this checkout's code
     command = [sys.executable, "-c", "from callcenter.entry import run; run()", "ivr", "validate"]
     bad = subprocess.run(

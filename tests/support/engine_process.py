@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def child_env() -> dict[str, str]:
     """This process's environment for a child callcenter: no CALLCENTER_ settings, and
     this checkout's code first on the path (not whatever an editable install points at)."""
-    env = child_env()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     return env
 

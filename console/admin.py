@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import redis
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 from sqlalchemy import select
@@ -189,7 +190,10 @@ def unlock_user(user_id: int) -> Response:
         user = session.get(User, user_id)
         if user is None:
             abort(404)
-        addresses = login_throttle().lift(user.username)
+        try:
+            addresses = login_throttle().lift(user.username)
+        except redis.RedisError as exc:
+            abort(503, description=f"the lockout was not lifted: Redis is unreachable ({exc})")
         actor = session.get(User, current_user.id)
         audit(
             session,

@@ -49,7 +49,7 @@ def create_user(
     ``policy`` is the configured password policy; without it only the floor
     (MIN_PASSWORD_LENGTH) applies.
     """
-    if not _USERNAME.match(username):
+    if not _USERNAME.fullmatch(username):
         raise StoreError(f"invalid username {username!r}: use 1-64 letters, digits or . _ @ -")
     try:
         role = Role(role)

@@ -251,6 +251,17 @@ def test_sign_in_still_works_when_redis_is_down(
     assert "login throttle: cannot count a failed sign-in in Redis" in caplog.text
 
 
+def test_lifting_a_lockout_while_redis_is_down_says_so(db_url: str) -> None:
+    app = make_app(db_url, "redis://127.0.0.1:1/0", "down")  # nothing listens on port 1
+    admin = signed_in(app, "boss")
+    sup_id = user_row(db_url, "sup").id
+    token = csrf_token(admin, "/admin/users/")
+    answer = admin.post(f"/admin/users/{sup_id}/unlock", data={"csrf_token": token})
+    assert answer.status_code == 503
+    assert "Redis is unreachable" in answer.get_data(as_text=True)
+    assert audit_rows(db_url, "user.unlock") == []
+
+
 # -- unknown user names ----------------------------------------------------------------------
 
 

@@ -62,6 +62,7 @@ def test_authenticate_checks_password_and_active(db_session: Session) -> None:
     [
         ("carol", "short", "agent", "password too short"),
         ("bad name", "password1", "agent", "invalid username"),
+        ("carol\n", "password1", "agent", "invalid username"),  # $ would allow a newline
         ("carol", "password1", "boss", "unknown role"),
     ],
 )

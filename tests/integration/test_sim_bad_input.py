@@ -6,20 +6,13 @@ import gevent
 import pytest
 
 from callcenter.sim import Switch
-from tests.integration.test_sim_support import Client
+from tests.integration.test_sim_support import Client, authed
 
 
 @pytest.fixture
 def fs():
     with Switch(time_scale=0.05, dialplan={"6000": [("answer", ""), ("park", "")]}) as sw:
         yield sw
-
-
-def authed(fs: Switch) -> Client:
-    c = Client.connect(fs.port)
-    assert c.reply().content_type == "auth/request"
-    assert c.command("auth ClueCon").reply_text == "+OK accepted"
-    return c
 
 
 def test_wrong_password_gets_err_invalid_and_goodbye(fs):

@@ -13,20 +13,13 @@ from hypothesis import strategies as st
 from callcenter.sim import Switch
 from callcenter.sim.commands import COMMANDS
 from callcenter.sim.esl import MAX_COMMAND
-from tests.integration.test_sim_support import Client
+from tests.integration.test_sim_support import Client, authed
 
 
 @pytest.fixture(scope="module")
 def fs():
     with Switch(time_scale=0.05, dialplan={"6000": [("answer", ""), ("park", "")]}) as sw:
         yield sw
-
-
-def authed(fs: Switch) -> Client:
-    c = Client.connect(fs.port)
-    assert c.reply().content_type == "auth/request"
-    assert c.command("auth ClueCon").reply_text == "+OK accepted"
-    return c
 
 
 def still_answers(c: Client) -> None:

@@ -6,6 +6,7 @@ import time
 
 from gevent import socket
 
+from callcenter.sim import Switch
 from callcenter.switch.protocol import Frame, FrameParser, decode_event
 
 
@@ -79,3 +80,11 @@ class Client:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def authed(fs: Switch) -> Client:
+    """A client connected to ``fs`` and signed in with the stock password."""
+    c = Client.connect(fs.port)
+    assert c.reply().content_type == "auth/request"
+    assert c.command("auth ClueCon").reply_text == "+OK accepted"
+    return c

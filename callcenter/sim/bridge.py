@@ -263,6 +263,10 @@ def unbridge(a: Channel, b: Channel) -> None:
         b.ended.wait(a.switch.clock.real(FRAME))
     elif not a.up and b.up and not b_moves:
         _join_b_side(a, b)
+    elif a.up and not b.up and not b_moves:
+        # B hung up on its own: A's bridge thread lets go after B's CHANNEL_HANGUP_COMPLETE
+        # (S05b), which a loaded simulator must not overtake
+        b.ended.wait(a.switch.clock.real(25 * FRAME))
     if b_moves and a.switch_requested():
         # uuid_transfer -both: B's session routes and starts its new application before A's
         # bridge thread notices at its next frame (S05c: the agent joins the conference first)

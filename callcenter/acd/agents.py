@@ -25,12 +25,22 @@ class AgentStateError(Exception):
     """An action the agent's current state does not allow; the message says why."""
 
 
+# While a call is offered or up, not_ready and logout are remembered as the agent's next
+# state ("pending") and carried out when the agent's part of the call is over: after wrap-up
+# when the queue has one, at call end (or a failed / withdrawn offer) when it has none - as
+# Amazon Connect's "next status". Ready in these states cancels what is pending.
+DEFERRING = frozenset(
+    {AgentState.RESERVED, AgentState.RINGING, AgentState.ON_CALL, AgentState.ON_HOLD}
+)
+
 # action -> states it may start from
 _ALLOWED: dict[str, frozenset[AgentState]] = {
     "login": frozenset({AgentState.LOGGED_OUT}),
-    "logout": frozenset({AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.WRAP_UP}),
+    "logout": frozenset({AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.WRAP_UP})
+    | DEFERRING,
     "ready": frozenset({AgentState.NOT_READY, AgentState.WRAP_UP, AgentState.AVAILABLE}),
-    "not_ready": frozenset({AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.WRAP_UP}),
+    "not_ready": frozenset({AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.WRAP_UP})
+    | DEFERRING,
     "reserve": frozenset({AgentState.AVAILABLE}),
     "ring": frozenset({AgentState.RESERVED}),
     "answer": frozenset({AgentState.RINGING, AgentState.RESERVED}),
@@ -52,6 +62,8 @@ _ALLOWED: dict[str, frozenset[AgentState]] = {
     "dtmf": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
     # more wrap-up time before the agent is offered calls again
     "extend_wrap_up": frozenset({AgentState.WRAP_UP}),
+    # the wrap-up time is up (the engine's timer): the pending state, or available
+    "finish_wrap_up": frozenset({AgentState.WRAP_UP}),
 }
 
 MAX_EXTEND_SECONDS = 600
@@ -127,6 +139,7 @@ class Agent:
     answered_at: datetime | None = None
     wrap_up_until: datetime | None = None  # wrap-up with a deadline: when it ends
     available_after: datetime | None = None  # after a missed offer: no offers before this
+    pending: str = ""  # next state after this call: "not_ready:<reason>" or "logout" ("" none)
 
     def __post_init__(self) -> None:
         if not isinstance(self.skills, tuple):
@@ -150,6 +163,8 @@ class Agent:
         self._check(action)
 
     def _check(self, action: str) -> None:
+        if action == "ready" and self.pending and self.state in DEFERRING:
+            return  # cancels the pending not_ready / logout
         if self.state not in _ALLOWED[action]:
             raise AgentStateError(
                 f"agent {self.agent_id} cannot {action.replace('_', ' ')} while {self.state}"
@@ -158,6 +173,15 @@ class Agent:
     def _to(self, state: AgentState, now: datetime, **changes: object) -> Agent:
         changes.setdefault("wrap_up_until", None)  # only end_call sets a wrap-up deadline
         return replace(self, state=state, since=now, **changes)  # type: ignore[arg-type]
+
+    def _settle(self, now: datetime) -> Agent:
+        """The agent's part of the call is over: the pending state, if any, takes effect."""
+        kind, _, reason = self.pending.partition(":")
+        if kind == "logout":
+            return self._to(AgentState.LOGGED_OUT, now, reason="", call_uuid="", pending="")
+        if kind == "not_ready":
+            return self._to(AgentState.NOT_READY, now, reason=reason, call_uuid="", pending="")
+        return self
 
     def offerable(self, now: datetime) -> bool:
         """Whether a queue call may be offered now: available and past any delay after a miss."""
@@ -175,24 +199,33 @@ class Agent:
             queues=queues,
             missed_in_a_row=0,
             available_after=None,
+            pending="",
         )
 
     def logout(self, now: datetime) -> Agent:
-        """Sign out (not while a call is offered or in progress)."""
+        """Sign out; while a call is offered or up: once the agent's part of it is over."""
         self._check("logout")
-        return self._to(AgentState.LOGGED_OUT, now, reason="", call_uuid="")
+        if self.state in DEFERRING:
+            return replace(self, pending="logout")
+        return self._to(AgentState.LOGGED_OUT, now, reason="", call_uuid="", pending="")
 
     def ready(self, now: datetime) -> Agent:
-        """Become available for calls (also ends wrap-up early)."""
+        """Become available for calls (also ends wrap-up early); while a call is offered or
+        up it cancels the pending not_ready / logout."""
         self._check("ready")
-        return self._to(AgentState.AVAILABLE, now, reason="", call_uuid="")
+        if self.state in DEFERRING:
+            return replace(self, pending="")
+        return self._to(AgentState.AVAILABLE, now, reason="", call_uuid="", pending="")
 
     def not_ready(self, now: datetime, reason: str) -> Agent:
-        """Stop taking calls for a reason (break, lunch, training, missed, ...)."""
+        """Stop taking calls for a reason (break, lunch, training, missed, ...); while a call
+        is offered or up: once the agent's part of it is over ("not ready after this call")."""
         self._check("not_ready")
         if not reason:
             raise AgentStateError("a not-ready reason is required")
-        return self._to(AgentState.NOT_READY, now, reason=reason)
+        if self.state in DEFERRING:
+            return replace(self, pending=f"not_ready:{reason}")
+        return self._to(AgentState.NOT_READY, now, reason=reason, pending="")
 
     def reserve(self, now: datetime, call_uuid: str) -> Agent:
         """Hold the agent for one offered call, before the phone rings."""
@@ -246,15 +279,16 @@ class Agent:
                 call_uuid="",
                 missed_in_a_row=missed,
                 available_after=after,
-            )
+            )._settle(now)
         return self._to(
             AgentState.AVAILABLE, now, call_uuid="", missed_in_a_row=missed, available_after=after
-        )
+        )._settle(now)
 
     def release(self, now: datetime) -> Agent:
-        """The offer was withdrawn (the caller left first): available again, no miss counted."""
+        """The offer was withdrawn (the caller left first): available again, no miss counted
+        (or the pending state)."""
         self._check("release")
-        return self._to(AgentState.AVAILABLE, now, call_uuid="")
+        return self._to(AgentState.AVAILABLE, now, call_uuid="")._settle(now)
 
     def hold(self, now: datetime) -> Agent:
         """The agent put the caller on hold."""
@@ -267,16 +301,17 @@ class Agent:
         return self._to(AgentState.ON_CALL, now)
 
     def end_call(self, now: datetime, wrap_up: bool, seconds: float = 0.0) -> Agent:
-        """The call ended: wrap-up if the queue has wrap-up time, else available again.
+        """The call ended: wrap-up if the queue has wrap-up time, else available again (or
+        the pending state at once, so the next caller does not ring).
 
         ``seconds`` > 0 sets the wrap-up deadline (``wrap_up_until``); without it wrap-up
-        lasts until the agent finishes it.
+        lasts until the agent finishes it. A pending state waits for :meth:`finish_wrap_up`.
         """
         self._check("end_call")
         state = AgentState.WRAP_UP if wrap_up else AgentState.AVAILABLE
         talked = (now - self.answered_at).total_seconds() if self.answered_at else 0.0
         until = now + timedelta(seconds=seconds) if wrap_up and seconds > 0 else None
-        return self._to(
+        ended = self._to(
             state,
             now,
             last_call_end=now,
@@ -285,6 +320,14 @@ class Agent:
             answered_at=None,
             wrap_up_until=until,
         )
+        return ended if wrap_up else ended._settle(now)
+
+    def finish_wrap_up(self, now: datetime) -> Agent:
+        """The wrap-up time is up: the pending not_ready / logout, else available."""
+        self._check("finish_wrap_up")
+        if self.pending:
+            return self._settle(now)
+        return self._to(AgentState.AVAILABLE, now, reason="", call_uuid="")
 
     def extend_wrap_up(self, now: datetime, seconds: int) -> Agent:
         """More wrap-up time: the deadline becomes max(deadline, now) + ``seconds`` (1-600).

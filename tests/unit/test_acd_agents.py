@@ -41,8 +41,8 @@ def test_full_call_cycle_with_wrap_up() -> None:
 
 def test_refused_actions_say_why() -> None:
     agent = ready_agent("a1", 1).reserve(at(2), "call-1").ring(at(2)).answer(at(3))
-    with pytest.raises(AgentStateError, match="cannot logout while on_call"):
-        agent.logout(at(4))
+    with pytest.raises(AgentStateError, match="cannot ready while on_call"):
+        agent.ready(at(4))  # nothing pending to cancel
     with pytest.raises(AgentStateError, match="reason is required"):
         ready_agent("a2", 1).not_ready(at(2), "")
 

@@ -135,6 +135,7 @@ class AgentBook:
             call_uuid=fields.get("call_uuid", "") or "",
             wrap_up_until=_moment(fields.get("wrap_up_until")),
             available_after=_moment(fields.get("available_after")),
+            pending=fields.get("pending", "") or "",
         )
         if new == agent:
             return
@@ -211,6 +212,8 @@ class AgentBook:
             # when wrap-up ends / when offers resume after a miss (ISO UTC, empty: none)
             "wrap_up_until": _iso(agent.wrap_up_until),
             "available_after": _iso(agent.available_after),
+            # what the agent asked for after this call: "not_ready:<reason>", "logout" or ""
+            "pending": agent.pending,
             # the engine holding the agent's offer or call (commands are carried out there)
             "node": self.node if agent.state in HELD else "",
         }

@@ -3,7 +3,8 @@
 When the call ends (or the agent hangs up while the caller stays for the survey, or a CTI
 action hands the call on) the agent goes to wrap-up for the queue's time - or straight back
 to available without one - and a timer makes it ready again when the time is up; the agent
-may finish wrap-up early or extend it.
+may finish wrap-up early or extend it. A not_ready / logout the agent asked for during the
+call (``pending``) takes the place of "ready" at that point.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class AgentCalls:
             gevent.spawn_later(seconds, self.finish_wrap_up, agent_id, call_uuid)
 
     def finish_wrap_up(self, agent_id: str, call_uuid: str) -> None:
-        """Wrap-up time is up: ready again, unless the agent extended it (then wait more)."""
+        """Wrap-up time is up: ready again (or the pending state), unless the agent extended
+        it (then wait more)."""
         agent = self.agents.get(agent_id)
         if str(agent.state) != "wrap_up" or agent.call_uuid != call_uuid:
             return  # finished by hand, logged out, ... : nothing to do
@@ -69,7 +71,7 @@ class AgentCalls:
         if left > 0:  # extended (or the timer fired a little early): re-arm for the rest
             gevent.spawn_later(left, self.finish_wrap_up, agent_id, call_uuid)
             return
-        self.agents.apply(agent_id, "ready")
+        self.agents.apply(agent_id, "finish_wrap_up")
 
     def extend_wrap_up(self, agent_id: str, data: dict) -> None:
         """More wrap-up time; the pending finish timer then waits for the new deadline."""

@@ -165,6 +165,7 @@ def snapshot(agent_id: str) -> Response | tuple[Response, int]:
             "reason": fields.get("reason", ""),
             "since": fields.get("since", ""),
             "call_uuid": fields.get("call_uuid", ""),
+            "pending": fields.get("pending", ""),  # not_ready:<reason> / logout after the call
         },
         stats=personal_stats(row, fields, now),
         wrap_up=wrap_up,

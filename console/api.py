@@ -47,7 +47,10 @@ def _may_act_for(row: models.Agent) -> bool:
 def _live_agent(agent_id: str, extension: str) -> tuple[Agent, dict[str, str]]:
     fields = live_store().get_agent(agent_id)
     state = AgentState(fields.get("state") or AgentState.LOGGED_OUT)
-    return Agent(agent_id, extension, state=state, reason=fields.get("reason", "")), fields
+    pending = fields.get("pending", "")  # a ready then cancels it (not ready after this call)
+    return Agent(
+        agent_id, extension, state=state, reason=fields.get("reason", ""), pending=pending
+    ), fields
 
 
 @bp.get("/agents/<agent_id>")

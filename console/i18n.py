@@ -185,6 +185,23 @@ TEXTS: dict[str, dict[str, str]] = {
     "Alerts": {"zh": "告警"},
     "sensitive words": {"zh": "敏感词"},
     "escalated to": {"zh": "已升级至"},
+    # agent desktop: controls by state, shortcuts, "not ready after this call" (H5)
+    "After this call": {"zh": "本通话结束后"},
+    "sign out": {"zh": "签出"},
+    "Not ready after this call": {"zh": "本通话后未就绪"},
+    "Sign out after this call": {"zh": "本通话后签出"},
+    "Stay ready after this call": {"zh": "通话后保持就绪"},
+    "Keyboard": {"zh": "快捷键"},
+    "Not-ready reason": {"zh": "未就绪原因"},
+    "Agent state": {"zh": "坐席状态"},
+    "Call controls": {"zh": "通话控制"},
+    "Ringing - answer on your phone": {"zh": "振铃中，请在话机上接听"},
+    "Target": {"zh": "目标"},
+    "Agent, queue or number": {"zh": "坐席、队列或号码"},
+    "Pause recording": {"zh": "暂停录音"},
+    "Resume recording": {"zh": "恢复录音"},
+    "Wrap-up": {"zh": "话后处理"},
+    "All this customer's tickets": {"zh": "该客户的全部工单"},
 }
 
 

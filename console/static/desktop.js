@@ -1,5 +1,8 @@
 // Agent desktop: snapshot on load and after every (re)connect, then server-sent events.
 // Screen-pop: when the agent's state carries a call_uuid the pop data is fetched and shown.
+// Only the controls the agent's state allows are shown (CONTROLS); Alt+<key> shortcuts
+// (data-key) click the visible control; a call ringing in a hidden tab is announced by a
+// browser notification and a short tone.
 (function () {
   "use strict";
   const root = document.querySelector(".desktop");
@@ -11,10 +14,111 @@
   let popUuid = "";
   let wrapDeadline = null; // Date.now() value when wrap-up ends (from the snapshot)
 
+  // The controls each state allows (element ids); every other control is hidden.
+  const CALL = ["btn-hangup", "cti-form", "dtmf-form", "notready-form", "btn-logout"];
+  const CONTROLS = {
+    logged_out: ["signin-form"],
+    not_ready: ["btn-ready", "notready-form", "btn-logout", "dial-form"],
+    available: ["notready-form", "btn-logout", "dial-form"],
+    // offered: answering is the phone's job; the desktop shows who rings
+    reserved: ["ringing", "notready-form", "btn-logout"],
+    ringing: ["ringing", "notready-form", "btn-logout"],
+    on_call: CALL.concat(["btn-hold", "btn-record-pause", "btn-record-resume"]),
+    on_hold: CALL.concat(["btn-unhold", "btn-consult-complete", "btn-consult-cancel", "btn-conference"]),
+    wrap_up: ["wrapup", "notready-form", "btn-logout", "dial-form"],
+  };
+  // States in which not ready / sign out wait for the end of the call (the engine's "pending").
+  const OFFERED = ["reserved", "ringing"];
+  const DEFERRING = OFFERED.concat(["on_call", "on_hold"]);
+  const MANAGED = new Set(Object.values(CONTROLS).flat().concat(["btn-cancel-pending"]));
+
   function say(text, isError) {
     const el = $("message");
     el.textContent = text || "";
     el.className = isError ? "note error" : "note";
+  }
+
+  function showControls(state, pending) {
+    const shown = new Set(CONTROLS[state] || []);
+    const deferring = DEFERRING.includes(state);
+    if (pending && deferring) shown.add("btn-cancel-pending");
+    MANAGED.forEach((id) => { $(id).hidden = !shown.has(id); });
+    // asked while a call is offered or up, these take effect after it
+    [["btn-not-ready", root.dataset.tNotReadyAfter], ["btn-logout", root.dataset.tLogoutAfter]].forEach(([id, after]) => {
+      $(id).textContent = deferring ? after : $(id).dataset.label;
+    });
+    const box = $("agent-pending");
+    box.hidden = !pending;
+    if (pending) {
+      const [kind, reason] = [pending.split(":")[0], pending.slice(pending.indexOf(":") + 1)];
+      const what = kind === "logout" ? root.dataset.tSignout : $("btn-not-ready").dataset.label + " (" + reason + ")";
+      box.textContent = root.dataset.tAfterCall + ": " + what;
+    }
+    labelShortcuts();
+  }
+
+  // Alt+<data-key> clicks the visible control with that key; titles and the help line say so.
+  function visible(el) { return !el.closest("[hidden]"); }
+
+  function labelShortcuts() {
+    const help = new Map();
+    document.querySelectorAll("[data-key]").forEach((el) => {
+      const combo = "Alt+" + el.dataset.key;
+      el.title = el.textContent.trim() + " (" + combo + ")";
+      el.setAttribute("aria-keyshortcuts", combo);
+      if (visible(el)) help.set(combo, (help.has(combo) ? help.get(combo) + " / " : "") + el.textContent.trim());
+    });
+    $("shortcut-help").textContent = help.size
+      ? root.dataset.tKeys + ": " + Array.from(help, ([combo, label]) => combo + " " + label).join(" · ")
+      : "";
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey) return;
+    const key = (event.code || "").replace(/^Key/, "");
+    const target = Array.from(document.querySelectorAll("[data-key]")).find((el) => el.dataset.key === key && visible(el));
+    if (!target) return;
+    event.preventDefault();
+    if (target.id === "btn-transfer" && !$("cti-to").value.trim()) { $("cti-to").focus(); return; }
+    target.click();
+  });
+
+  // A call offered while the tab is hidden: a notification (permission asked on sign-in) and a tone.
+  let audio = null;
+  let announced = "";
+  const wakeAudio = () => {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) audio = new Context();
+    if (audio && audio.state === "suspended") audio.resume();
+  };
+  document.addEventListener("pointerdown", wakeAudio, { once: true });
+  document.addEventListener("keydown", wakeAudio, { once: true });
+
+  function askNotifications() {
+    wakeAudio();
+    if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
+  }
+
+  function tone() {
+    if (!audio) wakeAudio();
+    if (!audio) return;
+    const oscillator = audio.createOscillator();
+    const gain = audio.createGain();
+    oscillator.frequency.value = 880;
+    gain.gain.value = 0.2;
+    oscillator.connect(gain).connect(audio.destination);
+    oscillator.start();
+    oscillator.stop(audio.currentTime + 0.4);
+  }
+
+  function announce(uuid, caller) {
+    if (!document.hidden || announced === uuid || !OFFERED.includes(agent.state)) return;
+    announced = uuid;
+    if ("Notification" in window && Notification.permission === "granted") {
+      const note = new Notification(root.dataset.tRinging + (caller ? ": " + caller : ""), { body: caller || "", tag: uuid });
+      note.onclick = () => { window.focus(); note.close(); };
+    }
+    tone();
   }
 
   async function post(url, body) {
@@ -37,7 +141,7 @@
     $("agent-state").textContent = agent.state || "logged_out";
     $("agent-state").className = "state-" + (agent.state || "logged_out");
     $("agent-reason").textContent = agent.reason ? "(" + agent.reason + ")" : "";
-    $("wrapup").hidden = agent.state !== "wrap_up";
+    showControls(agent.state || "logged_out", agent.pending || "");
     if (agent.state !== "wrap_up") wrapDeadline = null;
     tick();
     const uuid = agent.call_uuid || "";
@@ -69,8 +173,10 @@
   async function loadPop(uuid) {
     popUuid = uuid;
     const response = await fetch(root.dataset.popApi + encodeURIComponent(uuid), { credentials: "same-origin" });
-    if (!response.ok) return;
-    showPop(await response.json());
+    if (!response.ok) { announce(uuid, ""); return; }
+    const data = await response.json();
+    showPop(data);
+    announce(uuid, data.call.caller_number || "");
   }
 
   function showPop(p) {
@@ -79,6 +185,7 @@
     $("pop").hidden = false;
     $("pop").dataset.call = call.call_uuid;
     $("pop-caller").textContent = call.caller_number || "?";
+    $("ringing-caller").textContent = call.caller_number || "?";
     $("pop-queue").textContent = call.queue || "-";
     $("pop-wait").textContent = call.wait_seconds == null ? "-" : Math.round(call.wait_seconds);
     $("pop-state").textContent = call.state || "";
@@ -90,8 +197,10 @@
     const box = $("pop-customer");
     box.replaceChildren();
     root.dataset.customer = "";
+    $("pop-all-tickets").hidden = !p.customer;
     if (p.customer) {
       root.dataset.customer = p.customer.id;
+      $("pop-all-tickets").href = root.dataset.customerTickets + encodeURIComponent(p.customer.id);
       const a = document.createElement("a");
       a.href = "/customers/" + p.customer.id;
       a.textContent = p.customer.name;
@@ -161,6 +270,7 @@
       else loadPop(popUuid);
     }
     if (message.channel === "agent") {
+      if (message.error && window.toast) window.toast(message.action + ": " + message.error, "error");
       if (message.error) say(message.action + ": " + message.error, true);
       else if (message.done) say(message.done + " ✓");
     }
@@ -234,6 +344,7 @@
   });
   $("signin-form").addEventListener("submit", async (event) => {
     event.preventDefault();
+    askNotifications();
     const r = await post(root.dataset.desktopApi + "/sign_in", { extension: $("extension").value });
     if (r.ok) say("login …");
   });

@@ -54,6 +54,7 @@ def test_agent_ready_pop_and_ticket(
 
     agent = {"extension": "1007", "state": "not_ready", "reason": "login", "call_uuid": ""}
     live.put_agent("1007", **agent, since="2026-01-01T09:00:00+00:00")
+    live.publish("agent:1007", {"agent": {"agent_id": "1007", **agent}})  # Ready shows
     page.click("#btn-ready")
     page.locator("#message", has_text="ready").wait_for()
     live.put_agent("1007", state="available", reason="")

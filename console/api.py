@@ -73,6 +73,7 @@ def agent_state(agent_id: str) -> Response | tuple[Response, int]:
         reason=fields.get("reason", ""),
         since=fields.get("since", ""),
         call_uuid=fields.get("call_uuid", ""),
+        pending=fields.get("pending", ""),
     )
 
 

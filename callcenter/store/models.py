@@ -19,6 +19,7 @@ from callcenter.store.ticket_links import TicketCallback, TicketCallRef
 from callcenter.store.tickets import Ticket, TicketCall, TicketComment, TicketHistory
 from callcenter.store.transcripts import Transcript, TranscriptSegment
 from callcenter.store.users import AuditLog, User
+from callcenter.store.wrapups import CallWrapUp
 
 __all__ = [
     "Agent",
@@ -32,6 +33,7 @@ __all__ = [
     "CallAgentLeg",
     "CallCorrection",
     "CallEvent",
+    "CallWrapUp",
     "Customer",
     "CustomerPhone",
     "Queue",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callcenter.store.base import Base, utcnow
@@ -67,6 +67,12 @@ class Queue(Base):
         String(128), doc="where callers go after max wait, e.g. 'queue:sales' or 'voicemail:100'"
     )
     wrap_up_seconds: Mapped[int] = mapped_column(default=10)
+    wrap_up_codes: Mapped[str | None] = mapped_column(
+        Text, doc="disposition codes an agent picks in wrap-up, one per line"
+    )
+    wrap_up_code_required: Mapped[bool] = mapped_column(
+        default=False, doc="a code must be saved before the agent finishes wrap-up"
+    )
     announce_position: Mapped[bool] = mapped_column(default=True)
     announce_wait_time: Mapped[bool] = mapped_column(default=False)
     announce_interval_seconds: Mapped[int] = mapped_column(default=60)

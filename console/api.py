@@ -26,6 +26,7 @@ from callcenter.store import models
 from console.auth import db_session, role_required
 from console.request_input import json_body
 from console.supervisor import live_store
+from console.wrapup import ready_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -51,6 +52,14 @@ def _live_agent(agent_id: str, extension: str) -> tuple[Agent, dict[str, str]]:
     return Agent(
         agent_id, extension, state=state, reason=fields.get("reason", ""), pending=pending
     ), fields
+
+
+def _wrap_up_done(row: models.Agent, fields: dict[str, str]) -> None:
+    """Refuse finishing wrap-up while the queue's required wrap-up code is not saved."""
+    with db_session() as session:
+        refusal = ready_refusal(session, row, fields)
+    if refusal:
+        raise AgentStateError(f"agent {row.number} cannot finish wrap-up yet: {refusal}")
 
 
 @bp.get("/agents/<agent_id>")
@@ -94,7 +103,7 @@ def agent_action(agent_id: str, action: str) -> tuple[Response, int]:
     if not _may_act_for(row):
         return problem(403, "agents may only act for themselves")
     try:
-        agent, _ = _live_agent(agent_id, row.sip_user)
+        agent, fields = _live_agent(agent_id, row.sip_user)
         if action in WRAP_UP_ACTIONS:
             if agent.state != AgentState.WRAP_UP:
                 raise AgentStateError(
@@ -102,6 +111,8 @@ def agent_action(agent_id: str, action: str) -> tuple[Response, int]:
                 )
         elif action not in RECORDING_ACTIONS:
             agent.check(action)
+            if action == "ready" and agent.state == AgentState.WRAP_UP:
+                _wrap_up_done(row, fields)
         elif agent.state not in (AgentState.ON_CALL, AgentState.ON_HOLD):
             raise AgentStateError(
                 f"agent {agent_id} can pause or resume the recording only on a call, "

@@ -202,6 +202,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "Resume recording": {"zh": "恢复录音"},
     "Wrap-up": {"zh": "话后处理"},
     "All this customer's tickets": {"zh": "该客户的全部工单"},
+    "Save wrap-up": {"zh": "保存话后记录"},
+    "saved": {"zh": "已保存"},
+    "A disposition is required before you finish wrap-up": {"zh": "结束话后处理前须选择处理结果"},
 }
 
 

@@ -160,6 +160,7 @@
   function showWrapUp(w) {
     wrapDeadline = w && agent.state === "wrap_up" ? Date.now() + w.seconds_left * 1000 : null;
     tick();
+    root.dispatchEvent(new CustomEvent("wrapup", { detail: w || null })); // desktop_wrapup.js
   }
 
   function showStats(s) {

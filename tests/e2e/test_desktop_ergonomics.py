@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import select
 
 from callcenter.config import load_settings
 from callcenter.live.names import AGENT_COMMANDS
@@ -239,3 +240,33 @@ def test_the_callers_tickets_are_one_click_from_the_pop(desktop, seeded: str) ->
     page.locator(f"[data-testid=pop-tickets] li[data-ticket='{seeded}'] a").click()
     expect(page.locator("body")).to_contain_text("Router broken")
     assert page.url.endswith(f"/tickets/{seeded}")
+
+
+def test_wrap_up_panel_saves_a_required_code_before_finish(desktop, db_url: str) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    page, live = desktop
+    with session_scope(db_url) as session:
+        queue = models.Queue(
+            name="sales", wrap_up_codes="sold\nno interest", wrap_up_code_required=True
+        )
+        agent = session.scalar(select(models.Agent).where(models.Agent.number == "1007"))
+        session.add_all([queue, models.AgentQueue(agent=agent, queue=queue)])
+    engine_says(
+        page, live, "wrap_up", call_uuid="c-4", since="2026-12-06T10:00:00+00:00",
+        wrap_up_until="2099-01-01T00:00:00+00:00",
+    )  # fmt: skip
+    expect(page.locator("#wrapup-code option")).to_have_text(["—", "sold", "no interest"])
+    expect(page.locator("#btn-finish")).to_be_disabled()  # the queue requires a code
+    expect(page.get_by_test_id("wrapup-saved")).to_contain_text("required")
+    page.select_option("#wrapup-code", "no interest")
+    page.fill("#wrapup-notes", "has a contract until May")
+    page.click("#btn-wrapup-save")
+    expect(page.get_by_test_id("wrapup-saved")).to_have_text("saved")
+    expect(page.locator("#btn-finish")).to_be_enabled()
+    with session_scope(db_url) as session:
+        row = session.scalar(select(models.CallWrapUp))
+        assert (row.call_uuid, row.code, row.notes) == ("c-4", "no interest",
+                                                        "has a contract until May")  # fmt: skip
+    page.keyboard.press("Alt+R")  # finish wrap-up
+    assert next_command(live)["action"] == "ready"

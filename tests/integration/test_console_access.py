@@ -137,6 +137,11 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/desktop/<agent_id>/stream"): Case(OWN_API, stream=True),
     ("POST", "/api/desktop/<agent_id>/sign_in"): Case(OWN_ACTION, json={"extension": "1007"}),
     ("POST", "/api/desktop/<agent_id>/dial"): Case(OWN_ACTION, json={"number": "13800138000"}),
+    # wrap-up code and notes: agent 1007 has no call to wrap up (409) - but only they and
+    # supervisors get that far
+    ("POST", "/api/desktop/<agent_id>/wrap_up"): Case(
+        who(401, 409, 403, 409, 409), json={"code": "x"}
+    ),
     ("GET", "/api/desktop/pop/<call_uuid>"): Case(OWN_API),
     ("GET", "/api/agents/<agent_id>"): Case(OWN_API),
     ("POST", "/api/agents/<agent_id>/<action>"): Case(OWN_ACTION),

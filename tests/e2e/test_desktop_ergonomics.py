@@ -144,7 +144,10 @@ def offer(live: LiveStore, call_uuid: str) -> None:
 
 
 def test_each_state_shows_only_its_controls(desktop) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
     page, live = desktop
+    expect(page.get_by_test_id("agent-state")).to_have_text("logged_out")  # the snapshot
     assert shown(page) == EXPECTED["logged_out"]  # no live state yet: signed out
     offer(live, "c-1")
     for state, expected in EXPECTED.items():

@@ -41,10 +41,8 @@ import random  # noqa: E402
 import re  # noqa: E402
 import resource  # noqa: E402
 import secrets  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -54,6 +52,7 @@ import gevent  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import cpu_seconds, make_workdir, report, run_harness  # noqa: E402
 from benchmarks.fuzz_http import ApiTarget, Http, Identity, routes_of  # noqa: E402
 from benchmarks.fuzz_inputs import Inputs, console_vocabulary  # noqa: E402
 from benchmarks.fuzz_targets import Findings  # noqa: E402
@@ -311,8 +310,8 @@ class Soak:
             "engine_errors_logged": len(engine_errors),
             "cpu_seconds": {
                 "soak": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
-                "console": cpu_seconds(self.console.pid),
-                "engine": cpu_seconds(self.engine.process.pid),
+                "console": round(cpu_seconds(self.console.pid), 1),
+                "engine": round(cpu_seconds(self.engine.process.pid), 1),
             },
             "findings": dict(findings.counts),
             "examples": {k: v[:5] for k, v in findings.examples.items()},
@@ -353,12 +352,6 @@ def call_story(caller: Caller) -> dict[str, Any]:
             "hangup_cause": causes[-1] if causes else None}  # fmt: skip
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a running child (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
-
-
 def crash_lines(path: Path) -> list[str]:
     """Lines of a log that show an unhandled exception."""
     text = path.read_text(errors="replace") if path.exists() else ""
@@ -381,27 +374,19 @@ def main() -> None:
     if args.inputs < 1 or args.workers < 1 or args.rate <= 0 or args.agents < 1:
         parser.error("--inputs, --workers, --rate and --agents must be positive")
     print(f"fuzz soak: seed {args.seed}, {args.inputs} inputs split {args.split}", flush=True)
-    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="fuzz_soak-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    soak = Soak(args, workdir)
-    result: dict[str, Any] = {}
-    try:
-        soak.start()
-        result = soak.run()
-    finally:
-        soak.stop()
-    bad = result["server_errors"] or result["crashes"] or result["engine_calls_failed"]
-    if args.workdir or bad:
-        print(f"run files kept in {workdir}", flush=True)
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(
+    workdir = make_workdir(args.workdir, "fuzz_soak-")
+    result = run_harness(
+        Soak(args, workdir),
+        workdir,
+        kept=bool(args.workdir),
+        faulty=lambda r: r["server_errors"] or r["crashes"] or r["engine_calls_failed"],
+    )
+    report(
         f"{result['inputs']} inputs in {result['seconds']} s: {result['server_errors']} server "
         f"errors, {result['crashes']} crashes, {result['engine_calls_failed']} calls failed "
         f"of {result['calls_placed']}",
-        flush=True,
+        result,
     )
-    print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

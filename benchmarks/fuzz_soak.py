@@ -36,7 +36,6 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import resource  # noqa: E402
@@ -53,7 +52,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._common import cpu_seconds, make_workdir, report, run_harness  # noqa: E402
-from benchmarks.fuzz_http import ApiTarget, Http, Identity, routes_of  # noqa: E402
+from benchmarks.console_process import start_console, stop_console  # noqa: E402
+from benchmarks.fuzz_http import ApiTarget, Identity, routes_of  # noqa: E402
 from benchmarks.fuzz_inputs import Inputs, console_vocabulary  # noqa: E402
 from benchmarks.fuzz_targets import Findings  # noqa: E402
 from callcenter.config import Settings  # noqa: E402
@@ -160,31 +160,13 @@ class Soak:
 
     def _start_console(self) -> int:
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
-        env.update({
+        settings = {
             "CALLCENTER_DATABASE__URL": self.db_url, "CALLCENTER_REDIS__URL": self.redis.url,
-            "CALLCENTER_REDIS__PREFIX": PREFIX, "CALLCENTER_CONSOLE__HOST": "127.0.0.1",
-            "CALLCENTER_CONSOLE__PORT": str(port), "CALLCENTER_LOG__FORMAT": "json",
+            "CALLCENTER_REDIS__PREFIX": PREFIX, "CALLCENTER_LOG__FORMAT": "json",
             "CALLCENTER_CONSOLE__SECRET_KEY": secrets.token_hex(16),
-            "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
-        })  # fmt: skip
-        self.console_log = self.workdir / "console.log"
-        with self.console_log.open("wb") as log_file:
-            self.console = subprocess.Popen(
-                [sys.executable, "-c", "from callcenter.entry import run; run()", "serve",
-                 "--no-engine"], cwd=self.workdir, env=env, stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                Http(port).request("GET", "/login", timeout=1)
-                return port
-            except OSError:
-                if self.console.poll() is not None or time.monotonic() > deadline:
-                    log = self.console_log.read_text()
-                    raise SystemExit("console did not start:\n" + log) from None
-                gevent.sleep(0.1)
+        }  # fmt: skip
+        self.console, self.console_log = start_console(self.workdir, port, settings)
+        return port
 
     # -- calls -------------------------------------------------------------------------------
     def _place_calls(self) -> None:
@@ -320,11 +302,7 @@ class Soak:
     def stop(self) -> None:
         """Stop the console, the engine, the switch and Redis."""
         if self.console is not None:
-            self.console.terminate()
-            try:
-                self.console.wait(10)
-            except subprocess.TimeoutExpired:
-                self.console.kill()
+            stop_console(self.console)
         if self.engine is not None:
             self.engine.stop()
         if self.switch is not None:

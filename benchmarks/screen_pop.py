@@ -50,7 +50,6 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
-import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -70,6 +69,7 @@ sys.path.insert(0, str(ROOT))
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from benchmarks._common import keep_or_remove, make_workdir  # noqa: E402
+from benchmarks.console_process import CONSOLE_MAIN, start_console, stop_console  # noqa: E402
 from benchmarks.screen_pop_desktop import HOST, PASSWORD, Desktop  # noqa: E402
 from benchmarks.screen_pop_step import EngineSide, RedisProbe, run_step  # noqa: E402
 from callcenter.demo import RedisProcess, free_port  # noqa: E402
@@ -77,7 +77,6 @@ from callcenter.live import LiveStore  # noqa: E402
 
 PREFIX = "bench"
 TARGET_P99_MS = 50.0
-CONSOLE_MAIN = "from callcenter.entry import run; run()"  # the `callcenter` console script
 
 
 # -- set-up ------------------------------------------------------------------------------------
@@ -119,50 +118,24 @@ def seed_agents(db_url: str, count: int) -> list[str]:
     return numbers
 
 
-def start_console(
+def serve_console(
     workdir: Path, db_url: str, redis_url: str, profile: str = ""
 ) -> tuple[subprocess.Popen, str]:
-    """``callcenter serve --no-engine`` on a free port, like tests/e2e's ``console_url``."""
+    """``callcenter serve --no-engine`` on a free port (under cProfile if ``profile``)."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
-    env.update(
-        {
-            "CALLCENTER_DATABASE__URL": db_url,
-            "CALLCENTER_REDIS__URL": redis_url,
-            "CALLCENTER_REDIS__PREFIX": PREFIX,
-            "CALLCENTER_CONSOLE__HOST": HOST,
-            "CALLCENTER_CONSOLE__PORT": str(port),
-            "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
-        }
-    )
     main = CONSOLE_MAIN
     if profile:  # cProfile writes its stats when the console stops (SIGTERM: clean stop)
         main = (
             "import cProfile, sys; sys.argv[0] = 'callcenter'; "
-            f"cProfile.run('from callcenter.entry import run; run()', {profile!r})"
+            f"cProfile.run({CONSOLE_MAIN!r}, {profile!r})"
         )
-    log_path = workdir / "console.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-c", main, "serve", "--no-engine"],
-            cwd=workdir,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=1)
-            conn.request("GET", "/login")
-            conn.getresponse().read()
-            conn.close()
-            return process, f"http://{HOST}:{port}"
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise SystemExit("console did not start:\n" + log_path.read_text()) from None
-            time.sleep(0.1)
+    settings = {
+        "CALLCENTER_DATABASE__URL": db_url,
+        "CALLCENTER_REDIS__URL": redis_url,
+        "CALLCENTER_REDIS__PREFIX": PREFIX,
+    }
+    process, _log = start_console(workdir, port, settings, main=main)
+    return process, f"http://{HOST}:{port}"
 
 
 def main() -> None:
@@ -212,7 +185,7 @@ def main() -> None:
         if not args.default_pool:
             console_redis += f"?max_connections={total + 100}"
         profile = str(Path(args.profile_console).resolve()) if args.profile_console else ""
-        console, url = start_console(workdir, db_url, console_redis, profile)
+        console, url = serve_console(workdir, db_url, console_redis, profile)
         port = int(url.rsplit(":", 1)[1])
         print(f"console {url} (pid {console.pid}), redis {redis_server.url}", flush=True)
 
@@ -298,12 +271,7 @@ def main() -> None:
             desk.close()
         gevent.killall(greenlets, timeout=5)
         if console is not None:
-            console.terminate()
-            try:
-                console.wait(60 if args.profile_console else 10)
-            except subprocess.TimeoutExpired:
-                console.kill()
-                console.wait()
+            stop_console(console, 60 if args.profile_console else 10)
         if redis_server is not None:
             redis_server.stop()
         keep_or_remove(workdir, keep=False)

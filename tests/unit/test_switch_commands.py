@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callcenter.switch import commands as c
+from callcenter.switch.escaping import braces_balanced
 from tests.support.trace_replay import load_trace
 
 # -- a port of the FreeSWITCH parsers the api arguments go through -----------------------------
@@ -341,7 +342,7 @@ def test_plain_arguments_survive_the_space_split(value: str) -> None:
 
 
 _text = st.text(alphabet=st.sampled_from(list("ab ,'\"\\=;{}^%ns\t")), max_size=12).filter(
-    lambda v: c._braces_balanced(v)
+    lambda v: braces_balanced(v)
 )
 
 

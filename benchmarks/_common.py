@@ -76,6 +76,17 @@ def run_harness(
     return result
 
 
+def stop_center(engine: Any, switch: Any, live: Any, redis: Any) -> None:
+    """Stop the engine, the simulator, the live store and Redis (each that was started)."""
+    if engine is not None:
+        engine.stop()
+    if switch is not None:
+        switch.stop()
+    if live is not None:
+        live.close()
+    redis.stop()
+
+
 def report(summary: str, result: dict[str, Any]) -> None:
     """Print the human summary, then the figures as the last line (one JSON object)."""
     print(summary, flush=True)

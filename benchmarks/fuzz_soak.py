@@ -51,7 +51,7 @@ import gevent  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import cpu_seconds, make_workdir, report, run_harness  # noqa: E402
+from benchmarks._common import cpu_seconds, make_workdir, report, run_harness, stop_center  # noqa: E402
 from benchmarks.console_process import start_console, stop_console  # noqa: E402
 from benchmarks.fuzz_http import ApiTarget, Identity, routes_of  # noqa: E402
 from benchmarks.fuzz_inputs import Inputs, console_vocabulary  # noqa: E402
@@ -303,13 +303,7 @@ class Soak:
         """Stop the console, the engine, the switch and Redis."""
         if self.console is not None:
             stop_console(self.console)
-        if self.engine is not None:
-            self.engine.stop()
-        if self.switch is not None:
-            self.switch.stop()
-        if self.live is not None:
-            self.live.close()
-        self.redis.stop()
+        stop_center(self.engine, self.switch, self.live, self.redis)
 
 
 def bridged(caller: Caller) -> bool:

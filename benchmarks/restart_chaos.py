@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from benchmarks._common import make_workdir, report, run_harness  # noqa: E402
+from benchmarks._common import make_workdir, report, run_harness, stop_center  # noqa: E402
 from benchmarks.sim_load import call_records  # noqa: E402
 from callcenter.demo import RedisProcess, seed  # noqa: E402
 from callcenter.engine.restart.unseen_calls import CDR_TEMPLATE  # noqa: E402
@@ -256,13 +256,7 @@ class Chaos:
 
     def stop(self) -> None:
         """Stop the engine, the switch, Redis."""
-        if self.engine is not None:
-            self.engine.stop()
-        if self.switch is not None:
-            self.switch.stop()
-        if self.live is not None:
-            self.live.close()
-        self.redis.stop()
+        stop_center(self.engine, self.switch, self.live, self.redis)
 
 
 def main() -> None:

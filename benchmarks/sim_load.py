@@ -56,7 +56,7 @@ import gevent  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import keep_or_remove, make_workdir, report  # noqa: E402
+from benchmarks._common import keep_or_remove, make_workdir, report, stop_center  # noqa: E402
 from benchmarks.load_callers import LoadPopulation, caller_up, reached_engine  # noqa: E402
 from benchmarks.load_meters import EngineMeter, HubLag  # noqa: E402
 from callcenter.demo import DEMO_FLOW, RedisProcess, seed  # noqa: E402
@@ -265,13 +265,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             population.stop()
         if meter is not None:
             meter.stop()
-        if engine is not None:
-            engine.stop()
-        if switch is not None:
-            switch.stop()
-        if live is not None:
-            live.close()
-        redis.stop()
+        stop_center(engine, switch, live, redis)
         keep_or_remove(workdir, keep)
 
 

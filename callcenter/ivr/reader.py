@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -188,6 +189,24 @@ class Reader:
             return self.problem(node, f"{what} {raw!r} is not valid; {hint}")
         return raw
 
+    def checked(
+        self,
+        node: YamlNode,
+        what: str,
+        check: Callable[[str], object],
+        errors: type[Exception],
+        label: str = "",
+    ) -> Any:
+        """Text that ``check`` accepts; an ``errors`` exception it raises becomes a problem."""
+        raw = self.text(node, what)
+        if raw is BAD:
+            return BAD
+        try:
+            check(raw)
+        except errors as exc:
+            return self.problem(node, f"{what}: {label}{exc}")
+        return raw
+
     def field(self, kind: str, node: YamlNode, what: str, meta: dict[str, Any]) -> Any:
         """Read one node field of ``kind`` (see the specs in model.py)."""
         if kind == "prompt":
@@ -238,14 +257,7 @@ class Reader:
                 )
             return raw
         if kind == "regex":
-            raw = self.text(node, what)
-            if raw is BAD:
-                return BAD
-            try:
-                re.compile(raw)
-            except re.error as exc:
-                return self.problem(node, f"{what}: bad regex: {exc}")
-            return raw
+            return self.checked(node, what, re.compile, re.error, "bad regex: ")
         if kind == "url":
             return self.matching(node, what, _URL, "it must start with http:// or https://")
         if kind == "phone":
@@ -260,14 +272,7 @@ class Reader:
                 node, what, _CAUSE, "use a FreeSWITCH cause such as NORMAL_CLEARING"
             )
         if kind == "timezone":
-            raw = self.text(node, what)
-            if raw is BAD:
-                return BAD
-            try:
-                sched.check_timezone(raw)
-            except ValueError as exc:
-                return self.problem(node, f"{what}: {exc}")
-            return raw
+            return self.checked(node, what, sched.check_timezone, ValueError)
         if kind == "expr":
             return self.expression(node, what)
         if kind == "hours":

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from callcenter.ivr.errors import Problem
 from callcenter.ivr.loader import Draft
 from callcenter.ivr.model import Ref
-from callcenter.ivr.reader import suggest
+from callcenter.ivr.yaml_text import suggest
 
 if TYPE_CHECKING:
     from callcenter.ivr.checks import FlowNodes

@@ -21,8 +21,8 @@ from callcenter.ivr.model import (
     SurveyNode,
     TransferNode,
 )
-from callcenter.ivr.reader import suggest
 from callcenter.ivr.variables import BUILTIN_VARIABLES
+from callcenter.ivr.yaml_text import suggest
 
 if TYPE_CHECKING:
     from callcenter.ivr.checks import Checks

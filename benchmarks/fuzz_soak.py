@@ -36,15 +36,12 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import resource  # noqa: E402
 import secrets  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -54,7 +51,9 @@ import gevent  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.fuzz_http import ApiTarget, Http, Identity, routes_of  # noqa: E402
+from benchmarks._common import cpu_seconds, make_workdir, report, run_harness, stop_center  # noqa: E402
+from benchmarks.console_process import start_console, stop_console  # noqa: E402
+from benchmarks.fuzz_http import ApiTarget, Identity, routes_of  # noqa: E402
 from benchmarks.fuzz_inputs import Inputs, console_vocabulary  # noqa: E402
 from benchmarks.fuzz_targets import Findings  # noqa: E402
 from callcenter.config import Settings  # noqa: E402
@@ -161,31 +160,13 @@ class Soak:
 
     def _start_console(self) -> int:
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
-        env.update({
+        settings = {
             "CALLCENTER_DATABASE__URL": self.db_url, "CALLCENTER_REDIS__URL": self.redis.url,
-            "CALLCENTER_REDIS__PREFIX": PREFIX, "CALLCENTER_CONSOLE__HOST": "127.0.0.1",
-            "CALLCENTER_CONSOLE__PORT": str(port), "CALLCENTER_LOG__FORMAT": "json",
+            "CALLCENTER_REDIS__PREFIX": PREFIX, "CALLCENTER_LOG__FORMAT": "json",
             "CALLCENTER_CONSOLE__SECRET_KEY": secrets.token_hex(16),
-            "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
-        })  # fmt: skip
-        self.console_log = self.workdir / "console.log"
-        with self.console_log.open("wb") as log_file:
-            self.console = subprocess.Popen(
-                [sys.executable, "-c", "from callcenter.entry import run; run()", "serve",
-                 "--no-engine"], cwd=self.workdir, env=env, stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                Http(port).request("GET", "/login", timeout=1)
-                return port
-            except OSError:
-                if self.console.poll() is not None or time.monotonic() > deadline:
-                    log = self.console_log.read_text()
-                    raise SystemExit("console did not start:\n" + log) from None
-                gevent.sleep(0.1)
+        }  # fmt: skip
+        self.console, self.console_log = start_console(self.workdir, port, settings)
+        return port
 
     # -- calls -------------------------------------------------------------------------------
     def _place_calls(self) -> None:
@@ -311,8 +292,8 @@ class Soak:
             "engine_errors_logged": len(engine_errors),
             "cpu_seconds": {
                 "soak": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
-                "console": cpu_seconds(self.console.pid),
-                "engine": cpu_seconds(self.engine.process.pid),
+                "console": round(cpu_seconds(self.console.pid), 1),
+                "engine": round(cpu_seconds(self.engine.process.pid), 1),
             },
             "findings": dict(findings.counts),
             "examples": {k: v[:5] for k, v in findings.examples.items()},
@@ -321,18 +302,8 @@ class Soak:
     def stop(self) -> None:
         """Stop the console, the engine, the switch and Redis."""
         if self.console is not None:
-            self.console.terminate()
-            try:
-                self.console.wait(10)
-            except subprocess.TimeoutExpired:
-                self.console.kill()
-        if self.engine is not None:
-            self.engine.stop()
-        if self.switch is not None:
-            self.switch.stop()
-        if self.live is not None:
-            self.live.close()
-        self.redis.stop()
+            stop_console(self.console)
+        stop_center(self.engine, self.switch, self.live, self.redis)
 
 
 def bridged(caller: Caller) -> bool:
@@ -351,12 +322,6 @@ def call_story(caller: Caller) -> dict[str, Any]:
     causes = [event.get("Hangup-Cause") for event in caller.events if event.get("Hangup-Cause")]
     return {"uuid": caller.uuid, "ended": caller.ended.is_set(), "events": names[-12:],
             "hangup_cause": causes[-1] if causes else None}  # fmt: skip
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a running child (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
 
 
 def crash_lines(path: Path) -> list[str]:
@@ -381,27 +346,19 @@ def main() -> None:
     if args.inputs < 1 or args.workers < 1 or args.rate <= 0 or args.agents < 1:
         parser.error("--inputs, --workers, --rate and --agents must be positive")
     print(f"fuzz soak: seed {args.seed}, {args.inputs} inputs split {args.split}", flush=True)
-    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="fuzz_soak-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    soak = Soak(args, workdir)
-    result: dict[str, Any] = {}
-    try:
-        soak.start()
-        result = soak.run()
-    finally:
-        soak.stop()
-    bad = result["server_errors"] or result["crashes"] or result["engine_calls_failed"]
-    if args.workdir or bad:
-        print(f"run files kept in {workdir}", flush=True)
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(
+    workdir = make_workdir(args.workdir, "fuzz_soak-")
+    result = run_harness(
+        Soak(args, workdir),
+        workdir,
+        kept=bool(args.workdir),
+        faulty=lambda r: r["server_errors"] or r["crashes"] or r["engine_calls_failed"],
+    )
+    report(
         f"{result['inputs']} inputs in {result['seconds']} s: {result['server_errors']} server "
         f"errors, {result['crashes']} crashes, {result['engine_calls_failed']} calls failed "
         f"of {result['calls_placed']}",
-        flush=True,
+        result,
     )
-    print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -40,9 +40,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import secrets  # noqa: E402
-import shutil  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -51,10 +49,10 @@ import gevent  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from sim_load import call_records  # noqa: E402
 
+from benchmarks._common import make_workdir, report, run_harness, stop_center  # noqa: E402
+from benchmarks.sim_load import call_records  # noqa: E402
 from callcenter.demo import RedisProcess, seed  # noqa: E402
 from callcenter.engine.restart.unseen_calls import CDR_TEMPLATE  # noqa: E402
 from callcenter.live.names import AGENT_COMMANDS  # noqa: E402
@@ -258,13 +256,7 @@ class Chaos:
 
     def stop(self) -> None:
         """Stop the engine, the switch, Redis."""
-        if self.engine is not None:
-            self.engine.stop()
-        if self.switch is not None:
-            self.switch.stop()
-        if self.live is not None:
-            self.live.close()
-        self.redis.stop()
+        stop_center(self.engine, self.switch, self.live, self.redis)
 
 
 def main() -> None:
@@ -274,8 +266,12 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=10, help="agents signed in")
     parser.add_argument("--kills", type=int, default=2, help="times the engine is killed")
     parser.add_argument("--downtime", type=float, default=2.0, help="seconds without engine")
-    parser.add_argument("--long-downtime", type=float, default=3.0,
-                        help="seconds without engine at the second kill (callers keep dialling)")
+    parser.add_argument(
+        "--long-downtime",
+        type=float,
+        default=3.0,
+        help="seconds without engine at the second kill (callers keep dialling)",
+    )
     parser.add_argument("--between", type=float, default=8.0, help="seconds between kills")
     parser.add_argument("--drain", type=float, default=90.0, help="seconds for calls to end")
     parser.add_argument("--record-wait", type=float, default=30.0, help="seconds for records")
@@ -285,26 +281,19 @@ def main() -> None:
     args = parser.parse_args()  # fmt: skip
     if args.quick:
         args.calls, args.rate, args.agents, args.between = 20, 2.0, 6, 3.0
-    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="chaos-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    chaos = Chaos(args, workdir)
-    try:
-        chaos.start()
-        result = chaos.run()
-    finally:
-        chaos.stop()
-    keep = bool(args.workdir) or result["calls_lost"] or result["records_missing"]
-    if keep:
-        print(f"run files kept in {workdir}", flush=True)
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(
+    workdir = make_workdir(args.workdir, "chaos-")
+    result = run_harness(
+        Chaos(args, workdir),
+        workdir,
+        kept=bool(args.workdir),
+        faulty=lambda r: r["calls_lost"] or r["records_missing"],
+    )
+    report(
         f"{result['calls_placed']} calls, {result['calls_bridged']} bridged, "
         f"{result['calls_lost']} lost, {result['records_missing']} records missing; "
         f"{result['kills']} kills, longest downtime {result['max_downtime_s']} s",
-        flush=True,
+        result,
     )
-    print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

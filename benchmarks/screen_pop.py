@@ -50,20 +50,13 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
-import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import re  # noqa: E402
 import resource  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
-import urllib.parse  # noqa: E402
-import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
@@ -75,27 +68,15 @@ sys.path.insert(0, str(ROOT))
 
 from werkzeug.security import generate_password_hash  # noqa: E402
 
+from benchmarks._common import keep_or_remove, make_workdir  # noqa: E402
+from benchmarks.console_process import CONSOLE_MAIN, start_console, stop_console  # noqa: E402
+from benchmarks.screen_pop_desktop import HOST, PASSWORD, Desktop  # noqa: E402
+from benchmarks.screen_pop_step import EngineSide, RedisProbe, run_step  # noqa: E402
 from callcenter.demo import RedisProcess, free_port  # noqa: E402
-from callcenter.engine.bus import (  # noqa: E402
-    AgentOffered,
-    Bus,
-    BusEvent,
-    CallAnswered,
-    CallArrived,
-    CallEnded,
-    CallQueued,
-    IvrInput,
-)
-from callcenter.engine.desktop.call_mirror import CallMirror  # noqa: E402
 from callcenter.live import LiveStore  # noqa: E402
 
-HOST = "127.0.0.1"
 PREFIX = "bench"
-PASSWORD = "screen-pop-bench"
 TARGET_P99_MS = 50.0
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-USER_AGENT = "screen-pop-bench/1"
-CONSOLE_MAIN = "from callcenter.entry import run; run()"  # the `callcenter` console script
 
 
 # -- set-up ------------------------------------------------------------------------------------
@@ -137,366 +118,24 @@ def seed_agents(db_url: str, count: int) -> list[str]:
     return numbers
 
 
-def start_console(
+def serve_console(
     workdir: Path, db_url: str, redis_url: str, profile: str = ""
 ) -> tuple[subprocess.Popen, str]:
-    """``callcenter serve --no-engine`` on a free port, like tests/e2e's ``console_url``."""
+    """``callcenter serve --no-engine`` on a free port (under cProfile if ``profile``)."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
-    env.update(
-        {
-            "CALLCENTER_DATABASE__URL": db_url,
-            "CALLCENTER_REDIS__URL": redis_url,
-            "CALLCENTER_REDIS__PREFIX": PREFIX,
-            "CALLCENTER_CONSOLE__HOST": HOST,
-            "CALLCENTER_CONSOLE__PORT": str(port),
-            "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
-        }
-    )
     main = CONSOLE_MAIN
     if profile:  # cProfile writes its stats when the console stops (SIGTERM: clean stop)
         main = (
             "import cProfile, sys; sys.argv[0] = 'callcenter'; "
-            f"cProfile.run('from callcenter.entry import run; run()', {profile!r})"
+            f"cProfile.run({CONSOLE_MAIN!r}, {profile!r})"
         )
-    log_path = workdir / "console.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-c", main, "serve", "--no-engine"],
-            cwd=workdir,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=1)
-            conn.request("GET", "/login")
-            conn.getresponse().read()
-            conn.close()
-            return process, f"http://{HOST}:{port}"
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise SystemExit("console did not start:\n" + log_path.read_text()) from None
-            time.sleep(0.1)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-# -- one desktop -------------------------------------------------------------------------------
-
-
-def _cookies(headers: list[tuple[str, str]], jar: dict[str, str]) -> None:
-    for name, value in headers:
-        if name.lower() == "set-cookie":
-            pair = value.split(";", 1)[0]
-            key, _, val = pair.partition("=")
-            jar[key.strip()] = val.strip()
-
-
-def _cookie_header(jar: dict[str, str]) -> str:
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
-
-
-class Desktop:
-    """One agent's browser: signs in through the form, then reads its SSE stream."""
-
-    def __init__(self, port: int, agent_id: str, pending: dict[str, float], sink: list) -> None:
-        self.port = port
-        self.agent_id = agent_id
-        self.pending = pending  # call uuid -> t0 (perf_counter), shared by all desktops
-        self.sink = sink  # (agent_id, latency seconds) per received answer
-        self.cookies: dict[str, str] = {}
-        self.connected = gevent.event.Event()
-        self.sock: socket.socket | None = None
-        self.error = ""
-
-    def login(self) -> None:
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
-        try:
-            conn.request("GET", "/login", headers={"User-Agent": USER_AGENT})
-            page = conn.getresponse()
-            html = page.read().decode()
-            _cookies(page.getheaders(), self.cookies)
-            match = CSRF_RE.search(html)
-            if match is None:
-                raise RuntimeError("no csrf_token on /login")
-            body = urllib.parse.urlencode(
-                {
-                    "csrf_token": match.group(1),
-                    "username": f"agent{self.agent_id}",
-                    "password": PASSWORD,
-                }
-            )
-            conn.request(
-                "POST",
-                "/login",
-                body=body,
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": _cookie_header(self.cookies),
-                    "User-Agent": USER_AGENT,
-                },
-            )
-            reply = conn.getresponse()
-            reply.read()
-            _cookies(reply.getheaders(), self.cookies)
-            if reply.status != 302:
-                raise RuntimeError(f"login of agent{self.agent_id} answered {reply.status}")
-        finally:
-            conn.close()
-
-    def run(self) -> None:
-        """Open the stream and read events until the socket is closed."""
-        try:
-            self._stream()
-        except OSError as exc:
-            if self.sock is not None:  # not closed by us
-                self.error = repr(exc)
-        except Exception as exc:  # noqa: BLE001 - reported in the summary
-            self.error = repr(exc)
-        finally:
-            self.connected.set()
-
-    def _stream(self) -> None:
-        sock = socket.create_connection((HOST, self.port), timeout=None)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = sock
-        request = (
-            f"GET /api/desktop/{self.agent_id}/stream HTTP/1.1\r\n"
-            f"Host: {HOST}:{self.port}\r\nAccept: text/event-stream\r\n"
-            f"User-Agent: {USER_AGENT}\r\nCookie: {_cookie_header(self.cookies)}\r\n\r\n"
-        )
-        sock.sendall(request.encode())
-        buffer = b""
-        while b"\r\n\r\n" not in buffer:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise RuntimeError("stream closed before headers")
-            buffer += chunk
-        head, _, buffer = buffer.partition(b"\r\n\r\n")
-        status = head.split(b"\r\n", 1)[0]
-        if b" 200 " not in status:
-            raise RuntimeError(f"stream answered {status.decode()!r}: {buffer[:300]!r}")
-        chunked = b"transfer-encoding: chunked" in head.lower()
-        raw, text = buffer, b""
-        while True:
-            if chunked:
-                while True:  # decode complete chunks from raw
-                    line_end = raw.find(b"\r\n")
-                    if line_end < 0:
-                        break
-                    size = int(raw[:line_end].split(b";")[0], 16)
-                    if size == 0:
-                        return
-                    if len(raw) < line_end + 2 + size + 2:
-                        break
-                    text += raw[line_end + 2 : line_end + 2 + size]
-                    raw = raw[line_end + 2 + size + 2 :]
-            else:
-                text, raw = text + raw, b""
-            while b"\n\n" in text:
-                event, _, text = text.partition(b"\n\n")
-                self._event(event)
-            chunk = sock.recv(65536)
-            if not chunk:
-                return
-            raw += chunk
-
-    def _event(self, event: bytes) -> None:
-        now = time.perf_counter()
-        if event.startswith(b"retry:"):
-            self.connected.set()  # the console subscribed before it sent the first line
-            return
-        for line in event.split(b"\n"):
-            if not line.startswith(b"data: "):
-                continue
-            data = json.loads(line[6:])
-            call = data.get("call")
-            if isinstance(call, dict) and call.get("state") == "talking":
-                t0 = self.pending.pop(call.get("call_uuid", ""), None)
-                if t0 is not None:
-                    self.sink.append((self.agent_id, now - t0, call.get("agent_id")))
-
-    def close(self) -> None:
-        sock, self.sock = self.sock, None
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-
-
-# -- the engine side ---------------------------------------------------------------------------
-
-
-class EngineSide:
-    """The engine's bus with its own call mirror (:class:`CallMirror`) onto Redis."""
-
-    def __init__(self, live: LiveStore) -> None:
-        self.bus = Bus()
-        CallMirror(self.bus, live, agent_of=lambda call_uuid: "")  # agents come on the events
-
-    def publish(self, event: BusEvent) -> None:
-        self.bus.publish(event)
-
-
-# Seconds from a call's answer to its other events (jittered by +-25 %): arrived, IVR input,
-# queued, offered (agent's phone rings), answered, ended. Each is one wallboard message.
-LIFECYCLE = (("arrived", -4.0), ("ivr", -3.0), ("queued", -2.0), ("offered", -1.0), ("ended", 3.0))
-
-
-def call_events(call_uuid: str, agent_id: str, caller: str) -> dict[str, BusEvent]:
-    """The engine's bus events of one call, by lifecycle step."""
-    leg = str(uuid.uuid4())
-    return {
-        "arrived": CallArrived(call_uuid=call_uuid, caller_number=caller, dialled_number="4000"),
-        "ivr": IvrInput(call_uuid=call_uuid, node="menu", value="2"),
-        "queued": CallQueued(call_uuid=call_uuid, queue="support"),
-        "offered": AgentOffered(call_uuid=call_uuid, agent_id=agent_id, agent_leg_uuid=leg),
-        "answered": CallAnswered(call_uuid=call_uuid, agent_id=agent_id, agent_leg_uuid=leg),
-        "ended": CallEnded(call_uuid=call_uuid, hangup_cause="NORMAL_CLEARING", hangup_by="caller"),
+    settings = {
+        "CALLCENTER_DATABASE__URL": db_url,
+        "CALLCENTER_REDIS__URL": redis_url,
+        "CALLCENTER_REDIS__PREFIX": PREFIX,
     }
-
-
-class RedisProbe:
-    """A plain subscriber to the wallboard (raw socket, no parsing beyond the call uuid).
-
-    Its latency is what Redis pub/sub alone costs; the rest of a pop is the console.
-    """
-
-    def __init__(self, port: int, channel: str) -> None:
-        self.pending: dict[str, float] = {}
-        self.latencies: list[float] = []
-        self.sock = socket.create_connection((HOST, port))
-        name = channel.encode()
-        self.sock.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$%d\r\n%s\r\n" % (len(name), name))
-        self.greenlet = gevent.spawn(self._read)
-
-    def _read(self) -> None:
-        buffer = b""
-        while True:
-            chunk = self.sock.recv(262144)
-            if not chunk:
-                return
-            now = time.perf_counter()
-            buffer += chunk
-            lines = buffer.split(b"\r\n")
-            buffer = lines.pop()
-            for line in lines:
-                if b'"state":"talking"' not in line:
-                    continue
-                match = re.search(rb'"call_uuid":"([0-9a-f-]{36})"', line)
-                if match:
-                    t0 = self.pending.pop(match.group(1).decode(), None)
-                    if t0 is not None:
-                        self.latencies.append((now - t0) * 1000)
-
-    def close(self) -> None:
-        self.greenlet.kill()
-        self.sock.close()
-
-
-# -- one step ----------------------------------------------------------------------------------
-
-
-def run_step(
-    desktops: list[Desktop],
-    engine: EngineSide,
-    pending: dict[str, float],
-    sink: list,
-    answers: int,
-    rate: float,
-    lifecycle: bool,
-    pids: dict[str, int],
-    rng: random.Random,
-    probe: RedisProbe | None = None,
-) -> dict:
-    sink.clear()
-    pending.clear()
-    publish_ms: list[float] = []
-    if probe is not None:
-        probe.pending.clear()
-        probe.latencies.clear()
-    # The timeline: answers are a Poisson process at ``rate``; with ``lifecycle`` each call's
-    # other events are placed around its answer, so wallboard traffic is 6 x rate, spread out.
-    timeline: list[tuple[float, int, str, str, BusEvent]] = []
-    at = 0.0
-    for index in range(answers):
-        at += rng.expovariate(rate) if rate > 0 else 0.0
-        desk = rng.choice(desktops)
-        call_uuid = str(uuid.uuid4())
-        events = call_events(call_uuid, desk.agent_id, f"1380000{rng.randrange(10000):04d}")
-        timeline.append((at, index, "answered", call_uuid, events["answered"]))
-        if lifecycle:
-            for step, offset in LIFECYCLE:
-                when = at + offset * rng.uniform(0.75, 1.25)
-                timeline.append((when, index, step, call_uuid, events[step]))
-    timeline.sort(key=lambda item: (item[0], item[1]))
-    origin = timeline[0][0]
-    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-    started = time.perf_counter()
-    for when, _index, step, call_uuid, event in timeline:
-        delay = started + (when - origin) - time.perf_counter()
-        if delay > 0:
-            gevent.sleep(delay)
-        if step != "answered":
-            engine.publish(event)
-            continue
-        t0 = time.perf_counter()  # the answer event is raised on the engine's bus
-        pending[call_uuid] = t0
-        if probe is not None:
-            probe.pending[call_uuid] = t0
-        engine.publish(event)
-        publish_ms.append((time.perf_counter() - t0) * 1000)
-    deadline = time.monotonic() + 10
-    while pending and time.monotonic() < deadline:
-        gevent.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
-    latencies = [lat * 1000 for _agent, lat, _ in sink]
-    wrong = sum(1 for agent, _lat, target in sink if target != agent)
-    messages = len(timeline)
-    return {
-        "clients": len(desktops),
-        "answers": answers,
-        "received": len(latencies),
-        "lost": len(pending),
-        "wrong_desktop": wrong,
-        "p50_ms": round(percentile(latencies, 50), 2),
-        "p90_ms": round(percentile(latencies, 90), 2),
-        "p99_ms": round(percentile(latencies, 99), 2),
-        "max_ms": round(max(latencies, default=float("nan")), 2),
-        "engine_publish_p50_ms": round(percentile(publish_ms, 50), 2),
-        "engine_publish_p99_ms": round(percentile(publish_ms, 99), 2),
-        "redis_probe_p50_ms": round(percentile(probe.latencies, 50), 2) if probe else None,
-        "redis_probe_p99_ms": round(percentile(probe.latencies, 99), 2) if probe else None,
-        "answer_rate_per_s": round(answers / (at or 1), 1),
-        "wallboard_msgs_per_s": round(messages / elapsed, 1),
-        "wallboard_msgs": messages,
-        "console_deliveries": messages * len(desktops),
-        "console_cpu_pct": round(100 * cpu["console"] / elapsed, 1),
-        "console_cpu_ms_per_answer": round(1000 * cpu["console"] / answers, 2),
-        "console_cpu_us_per_delivery": round(1e6 * cpu["console"] / (messages * len(desktops)), 1),
-        "redis_cpu_ms_per_answer": round(1000 * cpu["redis"] / answers, 3),
-        "bench_cpu_ms_per_answer": round(1000 * cpu["bench"] / answers, 3),
-    }
+    process, _log = start_console(workdir, port, settings, main=main)
+    return process, f"http://{HOST}:{port}"
 
 
 def main() -> None:
@@ -529,7 +168,7 @@ def main() -> None:
     if fd_limit < 2 * total + 200:
         raise SystemExit(f"open-file limit {fd_limit} is too low for {total} desktops")
 
-    workdir = Path(tempfile.mkdtemp(prefix="screen-pop-"))
+    workdir = make_workdir(None, "screen-pop-")
     redis_server: RedisProcess | None = None
     console: subprocess.Popen | None = None
     desktops: list[Desktop] = []
@@ -546,7 +185,7 @@ def main() -> None:
         if not args.default_pool:
             console_redis += f"?max_connections={total + 100}"
         profile = str(Path(args.profile_console).resolve()) if args.profile_console else ""
-        console, url = start_console(workdir, db_url, console_redis, profile)
+        console, url = serve_console(workdir, db_url, console_redis, profile)
         port = int(url.rsplit(":", 1)[1])
         print(f"console {url} (pid {console.pid}), redis {redis_server.url}", flush=True)
 
@@ -632,15 +271,10 @@ def main() -> None:
             desk.close()
         gevent.killall(greenlets, timeout=5)
         if console is not None:
-            console.terminate()
-            try:
-                console.wait(60 if args.profile_console else 10)
-            except subprocess.TimeoutExpired:
-                console.kill()
-                console.wait()
+            stop_console(console, 60 if args.profile_console else 10)
         if redis_server is not None:
             redis_server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        keep_or_remove(workdir, keep=False)
 
 
 if __name__ == "__main__":

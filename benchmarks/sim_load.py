@@ -41,14 +41,11 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import resource  # noqa: E402
 import secrets  # noqa: E402
-import shutil  # noqa: E402
 import sqlite3  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -59,141 +56,19 @@ import gevent  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import keep_or_remove, make_workdir, report, stop_center  # noqa: E402
+from benchmarks.load_callers import LoadPopulation, caller_up, reached_engine  # noqa: E402
+from benchmarks.load_meters import EngineMeter, HubLag  # noqa: E402
 from callcenter.demo import DEMO_FLOW, RedisProcess, seed  # noqa: E402
 from callcenter.engine.service import SHIPPED_FLOWS  # noqa: E402
 from callcenter.live.names import AGENT_COMMANDS  # noqa: E402
 from callcenter.live.store import LiveStore  # noqa: E402
 from callcenter.sim import Switch  # noqa: E402
-from callcenter.sim.endpoints import Caller, press, wait  # noqa: E402
-from callcenter.sim.population import Population, PopulationConfig  # noqa: E402
+from callcenter.sim.population import PopulationConfig  # noqa: E402
 from tests.support.engine_process import EngineProcess, start_engine  # noqa: E402
 
 HOTLINE = "5000"
 PREFIX = "simload"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-# -- the engine process, measured from /proc ------------------------------------------------
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` (fields 14 and 15 of /proc/<pid>/stat)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "; field 3 is fields[0]
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def proc_memory_mb(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM of ``pid`` in MB."""
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out[key] = int(value.split()[0]) / 1024
-    return out
-
-
-class EngineMeter:
-    """Samples the engine's RSS every second; CPU seconds on demand."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.rss_max = 0.0
-        self.rss_samples: list[float] = []
-        self._greenlet = gevent.spawn(self._sample)
-
-    def _sample(self) -> None:
-        while True:
-            try:
-                rss = proc_memory_mb(self.pid)["VmRSS"]
-            except (OSError, KeyError):
-                return
-            self.rss_samples.append(rss)
-            self.rss_max = max(self.rss_max, rss)
-            gevent.sleep(1.0)
-
-    def cpu(self) -> float:
-        return proc_cpu_seconds(self.pid)
-
-    def memory(self) -> dict[str, float]:
-        return proc_memory_mb(self.pid)
-
-    def stop(self) -> None:
-        self._greenlet.kill(block=False)
-
-
-class HubLag:
-    """Largest oversleep of a 0.1 s timer in this process: the simulator stalling (overload)."""
-
-    def __init__(self) -> None:
-        self.max_lag = 0.0
-        self._greenlet = gevent.spawn(self._run)
-
-    def _run(self) -> None:
-        while True:
-            start = time.monotonic()
-            gevent.sleep(0.1)
-            self.max_lag = max(self.max_lag, time.monotonic() - start - 0.1)
-
-    def stop(self) -> None:
-        self._greenlet.kill(block=False)
-
-
-# -- callers: the population's callers, kept at N on the line ---------------------------------
-
-
-class LoadPopulation(Population):
-    """The demo population's agents; callers from ``callers`` slots that redial when done."""
-
-    def __init__(
-        self, switch: Switch, config: PopulationConfig, agent_action: Any, callers: int
-    ) -> None:
-        super().__init__(switch, config, agent_action)
-        self.slots = callers
-        self.callers: list[Caller] = []
-        self.placing = True
-
-    def _arrivals(self) -> None:
-        for index in range(self.slots):
-            self._greenlets.append(gevent.spawn(self._slot, index))
-
-    def _slot(self, index: int) -> None:
-        # Spread the first calls over a few seconds, as a real ramp-up would.
-        self._sleep(self.random.uniform(0.0, 5.0))
-        while self.placing:
-            caller = self._place()
-            while not caller.ended.wait(1.0):
-                pass
-            self._sleep(self.random.uniform(0.5, 2.0))
-
-    def _place(self) -> Caller:
-        """One caller as Population._arrivals makes them (menu key, patience, repeat)."""
-        config = self.config
-        choices = list(config.menu_weights)
-        digit = self.random.choices(choices, list(config.menu_weights.values()))[0]
-        if self.random.random() < config.early_hangup_rate:
-            patience = self._pick(config.patience_seconds)
-        else:
-            patience = config.talk_seconds[1] + 120.0
-        number = "138" + "".join(self.random.choices("0123456789", k=8))
-        script = [wait(1.0), press(digit)]
-        if digit == "9":
-            others = [c for c in choices if c != "9"] or ["0"]
-            script += [wait(3.0), press(self.random.choice(others))]
-        caller = self.switch.place_call(number, config.hotline, script, hangup_after=patience)
-        self.callers.append(caller)
-        self.calls_placed += 1
-        return caller
-
-
-def reached_engine(caller: Caller) -> bool:
-    """The caller's channel got to the engine: the socket app's connection was accepted."""
-    ch = caller.channel
-    return ch is not None and ch.outbound is not None and ch.outbound.connected.is_set()
-
-
-def caller_up(caller: Caller) -> bool:
-    return caller.channel is not None and caller.channel.up
 
 
 # -- call records ------------------------------------------------------------------------------
@@ -230,8 +105,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="sim_load-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = make_workdir(args.workdir, "sim_load-")
     extensions = [str(1000 + n) for n in range(args.agents)]
     password = secrets.token_urlsafe(12)
     db_path = workdir / "load.db"
@@ -391,17 +265,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             population.stop()
         if meter is not None:
             meter.stop()
-        if engine is not None:
-            engine.stop()
-        if switch is not None:
-            switch.stop()
-        if live is not None:
-            live.close()
-        redis.stop()
-        if keep:
-            print(f"run files kept in {workdir}", flush=True)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        stop_center(engine, switch, live, redis)
+        keep_or_remove(workdir, keep)
 
 
 def main() -> None:
@@ -427,14 +292,13 @@ def main() -> None:
     if args.callers < 1 or args.agents < 1 or args.duration <= 0 or args.time_scale <= 0:
         parser.error("--callers, --agents, --duration and --time-scale must be positive")
     result = run(args)
-    print(
+    report(
         f"{result['calls_completed']} calls completed, ASA {result['asa_s']} s, "
         f"{result['abandoned']} abandoned, {result['lost_calls']} lost; engine CPU "
         f"{result['cpu_percent']} %, RSS {result['rss_mb']} MB "
         f"({args.callers} callers, {args.agents} agents, {args.duration:g} s)",
-        flush=True,
+        result,
     )
-    print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from callcenter.ivr.errors import EvaluationError, ExpressionError
@@ -206,11 +206,7 @@ class _Parser:
 
     def not_expr(self) -> Ast:
         if self.at("kw", "not"):
-            token = self.take()
-            self.nest()
-            operand = self.not_expr()
-            self.depth -= 1
-            return Op("not", (operand,), token.column)
+            return self.prefix("not", self.not_expr)
         return self.comparison()
 
     def comparison(self) -> Ast:
@@ -243,12 +239,16 @@ class _Parser:
 
     def unary(self) -> Ast:
         if self.at("op", "-"):
-            token = self.take()
-            self.nest()
-            operand = self.unary()
-            self.depth -= 1
-            return Op("neg", (operand,), token.column)
+            return self.prefix("neg", self.unary)
         return self.primary()
+
+    def prefix(self, name: str, operand: Callable[[], Ast]) -> Ast:
+        """A prefix operator (the current token) applied to ``operand``, one level deeper."""
+        token = self.take()
+        self.nest()
+        value = operand()
+        self.depth -= 1
+        return Op(name, (value,), token.column)
 
     def primary(self) -> Ast:
         value = self.atom()

@@ -13,7 +13,8 @@ from callcenter.ivr.errors import Pos, Problem
 from callcenter.ivr.expr import Value
 from callcenter.ivr.limits import FlowLimits, position_in, screen_text
 from callcenter.ivr.model import NODE_TYPES, Flow, Node, Ref, yaml_key
-from callcenter.ivr.reader import BAD, FLOW_NAME, IDENT, NODE_ID, Reader, pos_of, suggest
+from callcenter.ivr.reader import Reader
+from callcenter.ivr.yaml_text import BAD, FLOW_NAME, IDENT, NODE_ID, pos_of, suggest
 
 __all__ = ["Draft", "parse_flow"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -13,18 +13,32 @@ from callcenter.ivr import schedule as sched
 from callcenter.ivr.errors import ExpressionError, Pos, Problem
 from callcenter.ivr.expr import parse_expression
 from callcenter.ivr.limits import MAX_NUMBER_DIGITS
+from callcenter.ivr.mapping_fields import (
+    read_holidays,
+    read_hours,
+    read_results,
+    read_targets,
+    read_values,
+)
 from callcenter.ivr.model import PROMPT_SCHEMES, Expr, Prompt, Ref
+from callcenter.ivr.yaml_text import (
+    BAD,
+    FLOW_NAME,
+    IDENT,
+    NODE_ID,
+    expr_pos,
+    one_line,
+    pos_of,
+    shape,
+    suggest,
+)
 
 __all__ = ["BAD", "IDENT", "NODE_ID", "FLOW_NAME", "Reader", "expr_pos", "pos_of", "suggest"]
 
-IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-NODE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-FLOW_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _LANGUAGE = re.compile(r"[a-z]{2,3}([-_][A-Za-z]{2,4})?")
 _PHONE = re.compile(r"\+?[0-9*#]{1,24}")
 _VAR_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
-_FIELD_PATH = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
 _URL = re.compile(r"https?://\S+")
 _CAUSE = re.compile(r"[A-Z_]+")
 _INT = re.compile(r"[-+]?[0-9]+")
@@ -32,18 +46,6 @@ _FLOAT = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)")
 _LITERAL_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _LITERAL_FLOAT = re.compile(r"[-+]?(0|[1-9][0-9]*)\.[0-9]+")
 _NULL_TAG = "tag:yaml.org,2002:null"
-BAD: Any = object()  # marks a value that could not be read (a Problem was recorded)
-
-
-def pos_of(node: YamlNode) -> Pos:
-    """The 1-based position where a YAML node starts."""
-    return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def suggest(word: str, choices: Any) -> str:
-    """'; did you mean X?' for the closest choice, or ''."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 class Reader:
@@ -55,6 +57,7 @@ class Reader:
         self.partial: list[Ref] = []  # refs read so far in the current node
 
     def problem(self, where: YamlNode | Pos, message: str) -> object:
+        """Record a problem at ``where``; returns :data:`BAD` for the value."""
         pos = where if isinstance(where, Pos) else pos_of(where)
         self.problems.append(Problem.at(self.file, pos, message))
         return BAD
@@ -82,10 +85,11 @@ class Reader:
         return out
 
     def text(self, node: YamlNode, what: str, *, allow_empty: bool = False) -> Any:
+        """A scalar's text; null, a list or a mapping (or empty text) is a problem."""
         if isinstance(node, ScalarNode) and node.tag == _NULL_TAG and node.style is None:
             return self.problem(node, f"{what} has no value; give one or remove the line")
         if not isinstance(node, ScalarNode):
-            return self.problem(node, f"{what} must be text, not a {_shape(node)}")
+            return self.problem(node, f"{what} must be text, not a {shape(node)}")
         if not node.value.strip() and not allow_empty:
             return self.problem(node, f"{what} is empty")
         return node.value
@@ -93,7 +97,7 @@ class Reader:
     def literal(self, node: YamlNode, what: str) -> Any:
         """A scalar as a value, YAML 1.2 style: 0755 and 'no' stay text, true is a boolean."""
         if not isinstance(node, ScalarNode):
-            return self.problem(node, f"{what} must be a single value, not a {_shape(node)}")
+            return self.problem(node, f"{what} must be a single value, not a {shape(node)}")
         raw = node.value
         if node.style is not None:
             return raw
@@ -111,6 +115,7 @@ class Reader:
         return raw
 
     def ref(self, node: YamlNode, what: str, cross_flow: bool = False) -> Any:
+        """A node id, or ``flow:node`` where ``cross_flow`` allows leaving the flow."""
         target = self.text(node, what)
         if target is BAD:
             return BAD
@@ -131,6 +136,7 @@ class Reader:
         return Ref(target, pos_of(node))
 
     def prompt(self, node: YamlNode, what: str) -> Any:
+        """A prompt: a known scheme, ``say:`` with text, or a file name."""
         text = self.text(node, what)
         if text is BAD:
             return BAD
@@ -145,18 +151,20 @@ class Reader:
         return Prompt(text, pos_of(node))
 
     def expression(self, node: YamlNode, what: str) -> Any:
+        """A parsed expression; a syntax error is reported at its column."""
         text = self.text(node, what)
         if text is BAD:
             return BAD
         try:
             start = expr_pos(node, 1)
-            return Expr(parse_expression(text), start, exact=_one_line(node))
+            return Expr(parse_expression(text), start, exact=one_line(node))
         except ExpressionError as exc:
             return self.problem(
                 expr_pos(node, exc.column), f"{what}: bad expression: {exc.message}"
             )
 
     def number(self, node: YamlNode, what: str, meta: dict[str, Any], integer: bool) -> Any:
+        """A whole number or seconds within the field's ``min``/``max``."""
         raw = self.text(node, what)
         if raw is BAD:
             return BAD
@@ -173,11 +181,30 @@ class Reader:
         return value
 
     def matching(self, node: YamlNode, what: str, pattern: re.Pattern[str], hint: str) -> Any:
+        """Text that matches ``pattern``; else a problem with ``hint``."""
         raw = self.text(node, what)
         if raw is BAD:
             return BAD
         if not pattern.fullmatch(raw):
             return self.problem(node, f"{what} {raw!r} is not valid; {hint}")
+        return raw
+
+    def checked(
+        self,
+        node: YamlNode,
+        what: str,
+        check: Callable[[str], object],
+        errors: type[Exception],
+        label: str = "",
+    ) -> Any:
+        """Text that ``check`` accepts; an ``errors`` exception it raises becomes a problem."""
+        raw = self.text(node, what)
+        if raw is BAD:
+            return BAD
+        try:
+            check(raw)
+        except errors as exc:
+            return self.problem(node, f"{what}: {label}{exc}")
         return raw
 
     def field(self, kind: str, node: YamlNode, what: str, meta: dict[str, Any]) -> Any:
@@ -187,7 +214,7 @@ class Reader:
         if kind == "target":
             return self.ref(node, what, bool(meta.get("cross_flow")))
         if kind == "targets":
-            return self.targets(node, what, meta["keys"])
+            return read_targets(self, node, what, meta["keys"])
         if kind in ("int", "seconds"):
             return self.number(node, what, meta, kind == "int")
         if kind == "str":
@@ -230,18 +257,9 @@ class Reader:
                 )
             return raw
         if kind == "regex":
-            raw = self.text(node, what)
-            if raw is BAD:
-                return BAD
-            try:
-                re.compile(raw)
-            except re.error as exc:
-                return self.problem(node, f"{what}: bad regex: {exc}")
-            return raw
+            return self.checked(node, what, re.compile, re.error, "bad regex: ")
         if kind == "url":
-            return self.matching(
-                node, what, re.compile(r"https?://\S+"), "it must start with http:// or https://"
-            )
+            return self.matching(node, what, _URL, "it must start with http:// or https://")
         if kind == "phone":
             raw = self.text(node, what)
             if raw is not BAD and not (_PHONE.fullmatch(raw) or _VAR_REF.fullmatch(raw)):
@@ -251,164 +269,18 @@ class Reader:
             return raw
         if kind == "cause":
             return self.matching(
-                node, what, re.compile(r"[A-Z_]+"), "use a FreeSWITCH cause such as NORMAL_CLEARING"
+                node, what, _CAUSE, "use a FreeSWITCH cause such as NORMAL_CLEARING"
             )
         if kind == "timezone":
-            raw = self.text(node, what)
-            if raw is BAD:
-                return BAD
-            try:
-                sched.check_timezone(raw)
-            except ValueError as exc:
-                return self.problem(node, f"{what}: {exc}")
-            return raw
+            return self.checked(node, what, sched.check_timezone, ValueError)
         if kind == "expr":
             return self.expression(node, what)
         if kind == "hours":
-            return self.hours(node, what)
+            return read_hours(self, node, what)
         if kind == "holidays":
-            return self.holidays(node, what)
+            return read_holidays(self, node, what)
         if kind == "results":
-            return self.results(node, what)
+            return read_results(self, node, what)
         if kind == "values":
-            return self.values(node, what)
+            return read_values(self, node, what)
         raise AssertionError(f"unknown field kind {kind}")  # pragma: no cover
-
-    def targets(self, node: YamlNode, what: str, keys: str) -> Any:
-        items = self.items(node, what)
-        if items is None:
-            return BAD
-        out: dict[str, Ref] = {}
-        ok = True
-        for key, key_node, value_node in items:
-            if keys == "digit" and (len(key) != 1 or key not in "0123456789*#"):
-                self.problem(
-                    key_node, f"{what}: '{key}' is not one DTMF key (0-9, * or #; quote * and #)"
-                )
-                ok = False
-            ref = self.ref(value_node, f"{what} '{key}'")
-            if ref is BAD:
-                ok = False
-            else:
-                out[key] = ref
-        if not out and ok:
-            return self.problem(node, f"{what} is empty; map at least one {keys} to a node")
-        self.partial.extend(out.values())
-        return out if ok else BAD
-
-    def hours(self, node: YamlNode, what: str) -> Any:
-        items = self.items(node, what)
-        if items is None:
-            return BAD
-        week: list[list[tuple[int, int]]] = [[] for _ in range(7)]
-        seen: dict[int, int] = {}
-        ok = True
-        for key, key_node, value_node in items:
-            try:
-                days = sched.parse_day_key(key)
-            except ValueError as exc:
-                self.problem(key_node, f"{what}: {exc}")
-                ok = False
-                continue
-            for day in days:
-                if day in seen:
-                    day_name = sched.WEEKDAYS[day]
-                    self.problem(key_node, f"{what}: {day_name} is given twice (line {seen[day]})")
-                    ok = False
-                seen[day] = key_node.start_mark.line + 1
-            entries = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-            for entry in entries:
-                raw = self.text(entry, f"{what} {key}")
-                if raw is BAD:
-                    ok = False
-                    continue
-                try:
-                    for day in days:
-                        week[day].extend(sched.parse_ranges(raw))
-                except ValueError as exc:
-                    self.problem(entry, f"{what} {key}: {exc}")
-                    ok = False
-        return tuple(tuple(sorted(day)) for day in week) if ok else BAD
-
-    def holidays(self, node: YamlNode, what: str) -> Any:
-        if not isinstance(node, SequenceNode):
-            return self.problem(
-                node, f"{what} must be a list of dates, e.g. [2025-10-01..2025-10-07, 01-01]"
-            )
-        out = []
-        for entry in node.value:
-            raw = self.text(entry, what)
-            if raw is BAD:
-                out.append(BAD)
-                continue
-            try:
-                out.append(sched.parse_holiday(raw))
-            except ValueError as exc:
-                out.append(self.problem(entry, f"{what}: {exc}"))
-        return BAD if BAD in out else tuple(out)
-
-    def results(self, node: YamlNode, what: str) -> Any:
-        items = self.items(node, what)
-        if items is None:
-            return BAD
-        out: dict[str, str] = {}
-        for key, key_node, value_node in items:
-            if not IDENT.fullmatch(key):
-                self.problem(key_node, f"{what}: '{key}' is not a variable name")
-                continue
-            value = self.matching(
-                value_node,
-                f"{what} {key}",
-                _FIELD_PATH,
-                "write a field name, e.g. name or data.level",
-            )
-            if value is not BAD:
-                out[key] = value
-        return out if len(out) == len(items) else BAD
-
-    def values(self, node: YamlNode, what: str) -> Any:
-        items = self.items(node, what)
-        if items is None:
-            return BAD
-        out: dict[str, Any] = {}
-        for key, key_node, value_node in items:
-            if not IDENT.fullmatch(key):
-                self.problem(key_node, f"{what}: '{key}' is not a variable name")
-                continue
-            if isinstance(value_node, MappingNode):
-                inner = self.items(value_node, f"{what} {key}")
-                if inner is None or [k for k, _, _ in inner] != ["expr"]:
-                    self.problem(
-                        value_node, f"{what} {key}: write a value, or {{expr: 'an expression'}}"
-                    )
-                    continue
-                value = self.expression(inner[0][2], f"{what} {key}")
-            else:
-                value = self.literal(value_node, f"{what} {key}")
-            if value is not BAD:
-                out[key] = value
-        return out if len(out) == len(items) else BAD
-
-
-def expr_pos(node: YamlNode, column: int) -> Pos:
-    """Where column ``column`` of an expression scalar is in the file (exact on one line)."""
-    start = pos_of(node)
-    if not _one_line(node):
-        return start
-    quote = 1 if getattr(node, "style", None) in ("'", '"') else 0
-    return Pos(start.line, start.column + quote + column - 1)
-
-
-def _one_line(node: YamlNode) -> bool:
-    style = getattr(node, "style", None)
-    return node.start_mark.line == node.end_mark.line and style not in ("|", ">")
-
-
-def _shape(node: YamlNode) -> str:
-    return (
-        "mapping"
-        if isinstance(node, MappingNode)
-        else "list"
-        if isinstance(node, SequenceNode)
-        else "value"
-    )

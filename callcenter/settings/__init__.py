@@ -1,0 +1,1 @@
+"""The settings sections, one module per feature; ``callcenter.config`` assembles them."""

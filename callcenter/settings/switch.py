@@ -1,0 +1,70 @@
+"""Settings of the FreeSWITCH side: the event socket, the outbound socket, rendered config."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from callcenter.settings.base import ConfigError, Section
+
+
+class EslSettings(Section):
+    """Inbound Event Socket connection to FreeSWITCH (mod_event_socket)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8021, ge=1, le=65535)
+    password: str = Field("", description="required to talk to FreeSWITCH; no default")
+    command_timeout: float = Field(10.0, gt=0, description="seconds to wait for any api reply")
+    connect_timeout: float = Field(5.0, gt=0)
+    reconnect_min: float = Field(0.5, gt=0, description="first reconnect delay, seconds")
+    reconnect_max: float = Field(30.0, gt=0, description="longest reconnect delay, seconds")
+
+    def required_password(self) -> str:
+        """The password, or :class:`ConfigError` if none is set (there is no default)."""
+        if not self.password:
+            raise ConfigError(
+                "setting esl.password (env CALLCENTER_ESL__PASSWORD) is empty; set the "
+                "password of FreeSWITCH's event socket (event_socket.conf.xml)"
+            )
+        return self.password
+
+    @field_validator("password")
+    @classmethod
+    def _not_stock_password(cls, value: str) -> str:
+        if value.strip().casefold() == "cluecon":
+            raise ValueError(
+                "the stock FreeSWITCH password 'ClueCon' is not allowed; set a password of your "
+                "own in event_socket.conf.xml and here"
+            )
+        return value
+
+
+class OutboundSettings(Section):
+    """The engine's server for the dialplan ``socket <host:port> async full`` application."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8084, ge=0, le=65535)
+    app_timeout: float = Field(
+        300.0, gt=0, description="longest wait for one dialplan application to complete"
+    )
+
+
+class FreeswitchSettings(Section):
+    """What `callcenter freeswitch-conf render` writes into a real FreeSWITCH's config."""
+
+    hotline_numbers: list[str] = Field(["5000"], min_length=1)
+    agent_extensions: str = Field(
+        "1000-1019", pattern=r"^\d+-\d+$", description="range of SIP users for agents"
+    )
+    cdr_dir: str = Field(
+        "/var/log/freeswitch",
+        description="mod_cdr_csv's log-base on this host: the engine reads cdr-csv/Master.csv "
+        "there to record calls that began and ended while no engine ran (empty: off)",
+    )
+
+    @field_validator("hotline_numbers")
+    @classmethod
+    def _digits_only(cls, value: list[str]) -> list[str]:
+        for number in value:
+            if not number.isdigit():
+                raise ValueError(f"hotline number {number!r} must be digits only")
+        return value

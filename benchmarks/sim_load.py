@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from callcenter.demo import DEMO_FLOW, RedisProcess, seed  # noqa: E402
-from callcenter.engine.service import SHIPPED_FLOWS  # noqa: E402
+from callcenter.engine.calls.ivr_setup import SHIPPED_FLOWS  # noqa: E402
 from callcenter.live.names import AGENT_COMMANDS  # noqa: E402
 from callcenter.live.store import LiveStore  # noqa: E402
 from callcenter.sim import Switch  # noqa: E402

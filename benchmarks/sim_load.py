@@ -60,7 +60,7 @@ from benchmarks._common import keep_or_remove, make_workdir, report, stop_center
 from benchmarks.load_callers import LoadPopulation, caller_up, reached_engine  # noqa: E402
 from benchmarks.load_meters import EngineMeter, HubLag  # noqa: E402
 from callcenter.demo import DEMO_FLOW, RedisProcess, seed  # noqa: E402
-from callcenter.engine.service import SHIPPED_FLOWS  # noqa: E402
+from callcenter.engine.calls.ivr_setup import SHIPPED_FLOWS  # noqa: E402
 from callcenter.live.names import AGENT_COMMANDS  # noqa: E402
 from callcenter.live.store import LiveStore  # noqa: E402
 from callcenter.sim import Switch  # noqa: E402

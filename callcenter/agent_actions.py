@@ -164,14 +164,6 @@ def check_target(kind: str, to: object) -> str:
     return text
 
 
-def check_digits(digits: object) -> str:
-    """DTMF digits: 1-64 of 0-9, *, #, A-D."""
-    text = str(digits if digits is not None else "").strip()
-    if not DIGITS.fullmatch(text):
-        raise ActionError(f"DTMF digits {digits!r} must be 1-64 of 0-9, *, #, A-D")
-    return text
-
-
 def _text(value: object, message: str) -> str:
     """A body value that must be text (or a whole number, as JSON clients send ids)."""
     if isinstance(value, bool) or not isinstance(value, str | int):

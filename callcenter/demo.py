@@ -128,7 +128,7 @@ def seed(db_url: str, extensions: list[str]) -> DemoLogins:
 
 def demo_flows(base: Settings) -> Path:
     """The configured flow folder if it has the demo flow, else the shipped ivr_flows/."""
-    from callcenter.engine.service import SHIPPED_FLOWS
+    from callcenter.engine.calls.ivr_setup import SHIPPED_FLOWS
 
     configured = Path(base.ivr.flows).resolve()
     if (configured / f"{DEMO_FLOW}.yaml").is_file():

@@ -1,5 +1,7 @@
-"""Agent desktop: the page, its live state + stats snapshot, the screen-pop data, sign-in with
-an extension, the dial action, and a server-sent event stream fed from Redis pub/sub.
+"""Agent desktop: the page, its live state + stats snapshot, the screen-pop (its data is built
+in console/screen_pop.py), sign-in with an extension, the dial action (both sent to the engine
+as :class:`~callcenter.agent_actions.AgentCommand`), and a server-sent event stream fed from
+Redis pub/sub.
 
 JSON under /api/desktop mirrors what the page shows. Agents reach only their own agent;
 supervisors and admins any agent.
@@ -7,7 +9,6 @@ supervisors and admins any agent.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,19 +24,19 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from callcenter.agent_actions import ActionError, command_from_body
+from callcenter.agent_actions import ActionError, AgentCommand, command_from_body
 from callcenter.live.errors import LiveError
 from callcenter.live.messages import Message
 from callcenter.live.names import AGENT_COMMANDS, agent_channel
 from callcenter.store import models
 from callcenter.store.base import utcnow
 from callcenter.tickets.alerts import TICKET_ALERTS
-from callcenter.tickets.call_access import SEES_ALL_CALLS, calls_taken_by, may_see_call
-from callcenter.tickets.customers import customer_calls, customer_tickets, find_by_phone
+from callcenter.tickets.call_access import may_see_call
 from callcenter.tickets.workflow import TicketError
 from console.api import problem
 from console.auth import db_session, role_required
 from console.request_input import json_body, parse_id, text
+from console.screen_pop import pop_for
 from console.sse import event_stream
 from console.supervisor import live_store
 from console.wrapup import wrap_up_json
@@ -53,14 +54,6 @@ def _settings() -> Any:
 def _own_agent() -> models.Agent | None:
     with db_session() as session:
         return session.scalar(select(models.Agent).where(models.Agent.user_id == current_user.id))
-
-
-def visible_call_ids(session: Any, call_ids: list[int]) -> set[int]:
-    """Of ``call_ids``, those the signed-in user may open (all for supervisors and admins)."""
-    if current_user.role in SEES_ALL_CALLS:
-        return set(call_ids)
-    own = session.scalar(select(models.Agent).where(models.Agent.user_id == current_user.id))
-    return calls_taken_by(session, own, call_ids)
 
 
 def _agent_for(agent_id: str) -> tuple[models.Agent | None, tuple[Response, int] | None]:
@@ -149,7 +142,7 @@ def snapshot(agent_id: str) -> Response | tuple[Response, int]:
         return error
     try:
         fields = live_store().get_agent(agent_id)
-        pop = _pop_for(fields.get("call_uuid", "")) if fields.get("call_uuid") else None
+        pop = pop_for(fields.get("call_uuid", "")) if fields.get("call_uuid") else None
     except LiveError as exc:
         return problem(503, str(exc))
     now = utcnow()
@@ -187,117 +180,21 @@ def pop(call_uuid: str) -> Response | tuple[Response, int]:
         live = live_store().get_call(call_uuid)
         with db_session() as session:
             allowed = may_see_call(session, current_user.role, _own_agent(), call_uuid, live)
-            exists = bool(live) or session.scalar(
-                select(models.Call.id).where(models.Call.uuid == call_uuid)
-            ) is not None
+            exists = (
+                bool(live)
+                or session.scalar(select(models.Call.id).where(models.Call.uuid == call_uuid))
+                is not None
+            )
         if not exists:
             return problem(404, f"no live or recorded call {call_uuid!r}")
         if not allowed:
             return problem(403, "this call is not offered to you")
-        data = _pop_for(call_uuid)
+        data = pop_for(call_uuid)
     except LiveError as exc:
         return problem(503, str(exc))
     if data is None:
         return problem(404, f"no live or recorded call {call_uuid!r}")
     return jsonify(data)
-
-
-def _split(value: str) -> list[str]:
-    if not value:
-        return []
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return [part for part in value.split(",") if part]
-    return parsed if isinstance(parsed, list) else [str(parsed)]
-
-
-def _inputs(value: str) -> dict[str, Any]:
-    try:
-        parsed = json.loads(value) if value else {}
-    except ValueError:
-        return {"value": value}
-    return parsed if isinstance(parsed, dict) else {"value": parsed}
-
-
-def _path_inputs(path: list[Any]) -> dict[str, Any]:
-    """What the caller entered, by node, from the engine's path entries ``{node, value}``."""
-    return {
-        str(step["node"]): step.get("value")
-        for step in path
-        if isinstance(step, dict) and step.get("node") and step.get("value") not in (None, "")
-    }
-
-
-def _live_wait(live: dict[str, str], now: datetime) -> float | None:
-    """Seconds in the queue: until now while queued / offered, until the answer after it."""
-    queued = live.get("enqueued_at") or (live.get("since") if live.get("state") == "queued" else "")
-    if not queued:
-        return None
-    answered = live.get("state") not in ("queued", "offering", "ringing") and live.get("since")
-    try:
-        end = datetime.fromisoformat(answered) if answered else now
-        return round(max(0.0, (end - datetime.fromisoformat(queued)).total_seconds()), 1)
-    except ValueError:
-        return None
-
-
-def _pop_for(call_uuid: str) -> dict[str, Any] | None:
-    from console.customers import customer_json
-    from console.tickets import ticket_json
-
-    live = live_store().get_call(call_uuid)
-    now = utcnow()
-    with db_session() as session:
-        record = session.scalar(select(models.Call).where(models.Call.uuid == call_uuid))
-        if not live and record is None:
-            return None
-        caller = live.get("caller_number") or (record.caller_number if record else "") or ""
-        ivr_path = _split(live.get("ivr_path", "")) or (
-            list(record.ivr_path or []) if record else []
-        )
-        wait = None
-        if record is not None and record.wait_seconds is not None:
-            wait = record.wait_seconds
-        elif live.get("wait_seconds"):
-            wait = float(live["wait_seconds"])
-        else:
-            wait = _live_wait(live, now)
-        call = {
-            "call_uuid": call_uuid,
-            "caller_number": caller,
-            "dialled_number": live.get("dialled_number")
-            or (record.dialled_number if record else ""),
-            "queue": live.get("queue") or (record.queue.name if record and record.queue else ""),
-            "state": live.get("state", "ended" if record else ""),
-            "agent_id": live.get("agent_id")
-            or (record.agent.number if record and record.agent else ""),
-            "since": live.get("since", ""),
-            "wait_seconds": wait,
-            "ivr_path": ivr_path,
-            "ivr_inputs": _inputs(live.get("ivr_inputs", "")) or _path_inputs(ivr_path),
-        }
-        customer = find_by_phone(session, caller) if caller else None
-        tickets = customer_tickets(session, customer, open_only=True) if customer else []
-        calls = customer_calls(session, customer, limit=5) if customer else []
-        visible = visible_call_ids(session, [c.id for c in calls])
-        settings = _settings().tickets
-        return {
-            "call": call,
-            "customer": customer_json(customer) if customer else None,
-            "open_tickets": [ticket_json(t, settings, now) for t in tickets],
-            "last_calls": [
-                {
-                    "call_uuid": c.uuid if c.id in visible else None,
-                    "started_at": c.started_at.isoformat(),
-                    "disposition": str(c.disposition) if c.disposition else None,
-                    "queue": c.queue.name if c.queue else None,
-                    "talk_seconds": c.talk_seconds,
-                }
-                for c in calls
-                if c.uuid != call_uuid
-            ],
-        }
 
 
 @bp.post("/api/desktop/<agent_id>/sign_in")
@@ -318,7 +215,8 @@ def sign_in(agent_id: str) -> tuple[Response, int]:
         return problem(
             409, f"extension {extension} is not agent {agent_id}'s phone; use {row.sip_user}"
         )
-    return _send(agent_id, {"action": "login", "extension": extension})
+    command = command_from_body(agent_id, "login", {}, current_user.username)
+    return _send(command, extension=extension)
 
 
 @bp.post("/api/desktop/<agent_id>/dial")
@@ -345,7 +243,9 @@ def dial(agent_id: str) -> tuple[Response, int]:
         return problem(400, str(exc))
     ticket = text(body, "ticket", 32)
     try:  # the rules the engine applies to the command: refused here, not after a 202
-        command_from_body(agent_id, "dial", {"number": number, "ticket": ticket}, "")
+        command = command_from_body(
+            agent_id, "dial", {"number": number, "ticket": ticket}, current_user.username
+        )
     except ActionError as exc:
         return problem(400, str(exc))
     callback = body.get("callback")
@@ -355,17 +255,19 @@ def dial(agent_id: str) -> tuple[Response, int]:
         failure = mark_callback_dialled(parse_id(callback, "callback"), ticket)
         if failure is not None:
             return failure
-    return _send(agent_id, {"action": "dial", "number": number, "ticket": ticket})
+    return _send(command, number=number, ticket=ticket)
 
 
-def _send(agent_id: str, command: dict[str, Any]) -> tuple[Response, int]:
+def _send(command: AgentCommand, **shown: str) -> tuple[Response, int]:
+    """Put the command on the engine's stream; the answer echoes ``shown``."""
     try:
-        command_id = live_store().send_command(
-            AGENT_COMMANDS, {"agent_id": agent_id, **command, "by": current_user.username}
-        )
+        command_id = live_store().send_command(AGENT_COMMANDS, command.message())
     except LiveError as exc:
         return problem(503, str(exc))
-    return jsonify(accepted=True, agent_id=agent_id, command_id=command_id, **command), 202
+    return jsonify(
+        accepted=True, agent_id=command.agent_id, command_id=command_id, action=command.action,
+        **shown,
+    ), 202  # fmt: skip
 
 
 @bp.get("/api/desktop/<agent_id>/stream")

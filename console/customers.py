@@ -140,7 +140,7 @@ def _actor() -> str:
 def _with_history(session: Any, customer: Customer) -> dict[str, Any]:
     from flask import current_app
 
-    from console.agent import visible_call_ids
+    from console.screen_pop import visible_call_ids
     from console.tickets import ticket_json
 
     settings = current_app.extensions["callcenter.settings"].tickets

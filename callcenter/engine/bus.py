@@ -169,15 +169,24 @@ class Bus:
         """Call ``handler`` for every event of ``event_type`` (or a subclass)."""
         self._handlers[event_type].append(handler)
 
+    def consumers(self, event_type: type[BusEvent]) -> list[Handler]:
+        """The handlers an event of ``event_type`` reaches, in delivery order: the subscribers
+        of its own type first, then those of its base types up to ``BusEvent`` (every event),
+        each in subscription order."""
+        return [
+            handler
+            for base in event_type.__mro__
+            for handler in self._handlers.get(base, ())  # type: ignore[arg-type]
+        ]
+
     def publish(self, event: BusEvent) -> None:
-        """Deliver ``event`` to its subscribers, in subscription order."""
-        for event_type in type(event).__mro__:
-            for handler in self._handlers.get(event_type, ()):  # type: ignore[arg-type]
-                try:
-                    handler(event)
-                except Exception:
-                    log.exception(
-                        "bus consumer failed",
-                        bus_event=event.kind,
-                        consumer=getattr(handler, "__qualname__", repr(handler)),
-                    )
+        """Deliver ``event`` to its :meth:`consumers`, in their order."""
+        for handler in self.consumers(type(event)):
+            try:
+                handler(event)
+            except Exception:
+                log.exception(
+                    "bus consumer failed",
+                    bus_event=event.kind,
+                    consumer=getattr(handler, "__qualname__", repr(handler)),
+                )

@@ -6,6 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from callcenter.agent_actions import ACTIONS
 from callcenter.config import load_settings
 from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
@@ -103,3 +104,17 @@ def test_api_needs_a_login(app: Flask) -> None:
     client = app.test_client()
     response = client.get("/api/agents/1007")
     assert response.status_code == 401 and response.get_json()["reason"] == "sign in first"
+
+
+def test_the_api_accepts_exactly_the_actions_the_engine_carries_out(
+    app: Flask, live: LiveStore
+) -> None:
+    # the engine's side: tests/unit/test_engine_wiring.py (one handler per action of ACTIONS)
+    client, csrf = signed_in(app, "sup")
+    live.put_agent("1007", state="available")
+    for action in ACTIONS:
+        response = client.post(f"/api/agents/1007/{action}", json={}, headers=csrf)
+        assert response.status_code != 404, (action, response.get_json())
+    unknown = client.post("/api/agents/1007/fly", json={}, headers=csrf)
+    assert unknown.status_code == 404
+    assert unknown.get_json()["reason"].endswith("use one of: " + ", ".join(ACTIONS))

@@ -167,7 +167,7 @@ def test_sign_in_with_extension_and_dial(app: Flask, live: LiveStore) -> None:
     assert dial.status_code == 202
     commands = [c.data for c in live.read_commands(AGENT_COMMANDS, "test", "t", block=None)]
     assert commands == [
-        {"agent_id": "1007", "action": "login", "extension": "1007", "by": "agent1007"},
+        {"agent_id": "1007", "action": "login", "by": "agent1007"},  # the engine's AgentCommand
         {
             "agent_id": "1007",
             "action": "dial",

@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import gevent
 
-from callcenter.acd.agents import AgentStateError
 from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import Bus, BusEvent, CallAnswered, CallEnded, CallQueued, utcnow
 from callcenter.engine.calls.post_call import AgentLeftCall
@@ -73,13 +72,8 @@ class AgentCalls:
             return
         self.agents.apply(agent_id, "finish_wrap_up")
 
-    def extend_wrap_up(self, agent_id: str, data: dict) -> None:
+    def extend_wrap_up(self, agent_id: str, seconds: int) -> None:
         """More wrap-up time; the pending finish timer then waits for the new deadline."""
-        raw = data.get("seconds", "")
-        try:
-            seconds = int(str(raw).strip())
-        except ValueError:
-            raise AgentStateError(f"extend wrap-up needs whole seconds, not {raw!r}") from None
         agent = self.agents.apply(agent_id, "extend_wrap_up", seconds)
         until = agent.wrap_up_until.isoformat() if agent.wrap_up_until else ""
         self.tell(agent_id, {"done": "extend_wrap_up", "seconds": seconds, "wrap_up_until": until})

@@ -26,7 +26,7 @@ from gevent.event import Event
 
 from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.acd.routing import WaitingCall
-from callcenter.agent_actions import CTI_ACTIONS, check_digits, check_target
+from callcenter.agent_actions import AgentCommand
 from callcenter.config import RoutingSettings
 from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import AgentMissed, AgentOffered, Bus, CallQueued, utcnow
@@ -47,7 +47,6 @@ from callcenter.switch import commands
 log = get_logger(__name__)
 
 CALL_CONTROL = ("hangup", "hold", "unhold")
-TARGETS = ("agent", "queue", "number")
 __all__ = [
     "Cti", "CtiCall", "Switch", "dial_customer", "dial_string", "originate_leg",
 ]  # fmt: skip
@@ -87,44 +86,60 @@ class Cti:
         self.legs: dict[str, tuple[str, str]] = {}  # agent leg uuid -> (agent id, call uuid)
         self.consulting = ConsultSteps(self)  # consult, complete, cancel
         self.conferencing = ConferenceSteps(self)  # three-way calls
+        self.table: dict[str, Callable[[Agent, AgentCommand], None]] = {
+            "transfer": self._transfer,
+            "consult": self._consult,
+            "consult_complete": self._consult_complete,
+            "consult_cancel": self._consult_cancel,
+            "conference": self._conference,
+            "dtmf": self._dtmf,
+            **dict.fromkeys(CALL_CONTROL, self._call_control),  # in a consultation / conference
+        }  # the actions carried out here, each with its one handler
         switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
         self._unbridges: dict[str, Event] = {}  # caller uuid -> set at its CHANNEL_UNBRIDGE
         switch.on("CHANNEL_UNBRIDGE", self._on_unbridge)
 
     # -- entry ----------------------------------------------------------------------------------
 
-    def handles(self, agent_id: str, action: str) -> bool:
-        """Whether this module carries out ``action`` (call control of an agent in a
-        consultation or a conference, too: on that agent's own leg)."""
-        if action in CTI_ACTIONS and action != "dial":
-            return True
-        return action in CALL_CONTROL and (
+    def in_cti_call(self, agent_id: str) -> bool:
+        """Whether the agent is in a consultation or a conference: then hang up / hold /
+        unhold are carried out here, on that agent's own leg."""
+        return (
             agent_id in self.consults
             or self.consulting.consulted_by(agent_id) is not None
             or self.conferencing.conference_of(agent_id) is not None
         )
 
-    def run(self, agent_id: str, action: str, data: dict) -> None:
+    def run(self, agent: Agent, command: AgentCommand) -> None:
         """Carry out one action (state already checked by the domain); raise to refuse."""
-        agent = self.agents.get(agent_id)
-        if action == "transfer":
-            self.transfer(agent, str(data.get("target", "")), str(data.get("to", "")))
-        elif action == "consult":
-            self.consulting.consult(agent, str(data.get("target", "")), str(data.get("to", "")))
-        elif action == "consult_complete":
-            self.consulting.consult_complete(agent)
-        elif action in ("consult_cancel",):
-            self.consulting.consult_cancel(agent)
-        elif action == "conference":
-            self.conferencing.conference(agent)
-        elif action == "dtmf":
-            self.dtmf(agent, data.get("digits"))
-        elif action in CALL_CONTROL and self.conferencing.conference_of(agent_id) is not None:
-            self.conferencing.conference_control(agent, action)
-        elif action in CALL_CONTROL:
-            self.consulting.consult_control(agent, action)
+        handler = self.table.get(command.action)
+        if handler is None:
+            raise AgentStateError(f"agent action {command.action!r} is not a CTI action")
+        handler(agent, command)
+
+    def _transfer(self, agent: Agent, command: AgentCommand) -> None:
+        self.transfer(agent, command.target, command.to)
+
+    def _consult(self, agent: Agent, command: AgentCommand) -> None:
+        self.consulting.consult(agent, command.target, command.to)
+
+    def _consult_complete(self, agent: Agent, command: AgentCommand) -> None:
+        self.consulting.consult_complete(agent)
+
+    def _consult_cancel(self, agent: Agent, command: AgentCommand) -> None:
+        self.consulting.consult_cancel(agent)
+
+    def _conference(self, agent: Agent, command: AgentCommand) -> None:
+        self.conferencing.conference(agent)
+
+    def _dtmf(self, agent: Agent, command: AgentCommand) -> None:
+        self.dtmf(agent, command.digits)
+
+    def _call_control(self, agent: Agent, command: AgentCommand) -> None:
+        if self.conferencing.conference_of(agent.agent_id) is not None:
+            self.conferencing.conference_control(agent, command.action)
         else:
-            raise AgentStateError(f"agent action {action!r} is not a CTI action")
+            self.consulting.consult_control(agent, command.action)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -140,10 +155,9 @@ class Cti:
                 f"agent {agent.agent_id} is in a conference; hang up to leave it first"
             )
 
-    def target(self, agent: Agent, target: str, to: str, allowed: tuple[str, ...]) -> str:
-        if target not in allowed:
-            raise AgentStateError(f"target must be one of: {', '.join(allowed)}")
-        to = check_target(target, to)  # the console's rule: ActionError for a bad name
+    def target(self, agent: Agent, target: str, to: str) -> str:
+        """The checked command's target as the engine dials it (a queue must exist, an agent
+        must be another one and available)."""
         if target == "number":
             return to
         if target == "queue":
@@ -249,7 +263,7 @@ class Cti:
         self.not_in_conference(agent)
         if agent.agent_id in self.consults:
             raise AgentStateError("finish the consultation first")
-        to = self.target(agent, target, to, TARGETS)
+        to = self.target(agent, target, to)
         if target == "number":
             destination = "bridge:" + dial_string(self.routing, to)
         else:
@@ -291,13 +305,12 @@ class Cti:
 
     # -- DTMF -----------------------------------------------------------------------------------
 
-    def dtmf(self, agent: Agent, digits: object) -> None:
+    def dtmf(self, agent: Agent, digits: str) -> None:
         """Send DTMF towards the caller (e.g. a customer's IVR on an outbound call)."""
         call = self.call_of(agent)
-        text = check_digits(digits)
-        self.switch.api(commands.uuid_send_dtmf(call.call_uuid, text))
+        self.switch.api(commands.uuid_send_dtmf(call.call_uuid, digits))
         self.bus.publish(DtmfSent(call_uuid=call.call_uuid, agent_id=agent.agent_id,
-                                  digits=len(text)))  # fmt: skip
+                                  digits=len(digits)))  # fmt: skip
         self.tell(agent.agent_id, {"done": "dtmf", "call_uuid": call.call_uuid})
 
     # -- legs that end on their own ---------------------------------------------------------------

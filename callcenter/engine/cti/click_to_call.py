@@ -22,7 +22,6 @@ import gevent
 from gevent.event import Event
 
 from callcenter.acd.agents import Agent, AgentStateError
-from callcenter.agent_actions import check_number
 from callcenter.config import RoutingSettings
 from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import AgentOffered, Bus, CallEnded, utcnow
@@ -97,23 +96,23 @@ class OutboundCalls:
         self._agent_legs: dict[str, OutboundCall] = {}
         switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
 
-    def dial(self, agent_id: str, number: object, ticket: object = "") -> OutboundCall:
-        """Start a click-to-call for the agent (refusals raise before anything rings)."""
+    def dial(self, agent_id: str, number: str, ticket: str = "") -> OutboundCall:
+        """Start a click-to-call for the agent to a checked ``number`` (a dial command's;
+        refusals raise before anything rings)."""
         agent = self.agents.get(agent_id)
         agent.check("dial")
-        text = check_number(number)
         if not agent.extension:
             raise AgentStateError(f"agent {agent_id} has no extension to ring")
-        call = OutboundCall(self, agent, text)
+        call = OutboundCall(self, agent, number)
         self.agents.apply(agent_id, "dial", call.call_uuid)
         self.calls[call.call_uuid] = call
         self.bus.publish(
             OutboundCallArrived(
                 call_uuid=call.call_uuid,
                 caller_number=self.routing.outbound_caller_id or agent.extension,
-                dialled_number=text,
+                dialled_number=number,
                 agent_id=agent_id,
-                ticket=str(ticket or "")[:32],
+                ticket=ticket,
             )
         )
         gevent.spawn(self._run, call, agent)

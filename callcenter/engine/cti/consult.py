@@ -67,7 +67,7 @@ class ConsultSteps:
         self.cti.not_in_conference(agent)
         if agent.agent_id in self.cti.consults:
             raise AgentStateError(f"agent {agent.agent_id} is already consulting")
-        to = self.cti.target(agent, target, to, ("agent", "number"))
+        to = self.cti.target(agent, target, to)
         self.cti.unhold_first(agent, call)
         # Park both legs (no hangup with -both), then music for the caller alone.
         unbridged = self.cti.expect_unbridge(call.call_uuid)

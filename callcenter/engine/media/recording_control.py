@@ -112,8 +112,49 @@ class RecordingControl:
         rec = self._calls.get(call_uuid)
         return rec is not None and rec.paused_at is not None
 
-    def command(self, agent: Agent, action: str) -> None:
-        """Pause or resume; raises AgentStateError saying why not (told to the agent)."""
+    def pause(self, agent: Agent) -> None:
+        """``record_pause``: mask the agent's call's recording; AgentStateError saying why not
+        (told to the agent)."""
+        rec = self._recording_of(agent, "record_pause")
+        if rec.paused_at is not None:
+            raise AgentStateError("the recording is already paused")
+        call_uuid, offset = agent.call_uuid, self._offset(rec)
+        masked = True
+        try:
+            self._switch.api(commands.uuid_record(call_uuid, "mask", rec.path))
+        except SwitchError as exc:
+            # The stretch is still marked: post-processing silences it in the file.
+            masked = False
+            log.warning(
+                "switch did not mask the recording; post-processing will silence it",
+                call_uuid=call_uuid,
+                agent_id=agent.agent_id,
+                error=str(exc),
+            )
+        rec.paused_at, rec.masked = offset, masked
+        self._bus.publish(
+            RecordingPaused(
+                call_uuid=call_uuid, agent_id=agent.agent_id, offset=offset, masked=masked
+            )
+        )
+        self._done(agent, "record_pause", offset)
+
+    def resume(self, agent: Agent) -> None:
+        """``record_resume``: unmask the agent's call's recording; AgentStateError saying why
+        not."""
+        rec = self._recording_of(agent, "record_resume")
+        if rec.paused_at is None:
+            raise AgentStateError("the recording is not paused")
+        call_uuid, offset = agent.call_uuid, self._offset(rec)
+        if rec.masked:  # a refused unmask leaves the recording paused (the safe side)
+            self._switch.api(commands.uuid_record(call_uuid, "unmask", rec.path))
+        rec.paused_at = None
+        self._bus.publish(
+            RecordingResumed(call_uuid=call_uuid, agent_id=agent.agent_id, offset=offset)
+        )
+        self._done(agent, "record_resume", offset)
+
+    def _recording_of(self, agent: Agent, action: str) -> _Recording:
         if agent.state not in ALLOWED_STATES:
             raise AgentStateError(
                 f"agent {agent.agent_id} cannot {action.replace('_', ' ')} while {agent.state}"
@@ -121,39 +162,13 @@ class RecordingControl:
         rec = self._calls.get(agent.call_uuid)
         if rec is None:
             raise AgentStateError(f"agent {agent.agent_id} has no recorded call on this engine")
-        call_uuid = agent.call_uuid
-        offset = round((self._clock() - rec.started).total_seconds(), 3)
-        if action == "record_pause":
-            if rec.paused_at is not None:
-                raise AgentStateError("the recording is already paused")
-            masked = True
-            try:
-                self._switch.api(commands.uuid_record(call_uuid, "mask", rec.path))
-            except SwitchError as exc:
-                # The stretch is still marked: post-processing silences it in the file.
-                masked = False
-                log.warning(
-                    "switch did not mask the recording; post-processing will silence it",
-                    call_uuid=call_uuid,
-                    agent_id=agent.agent_id,
-                    error=str(exc),
-                )
-            rec.paused_at, rec.masked = offset, masked
-            self._bus.publish(
-                RecordingPaused(
-                    call_uuid=call_uuid, agent_id=agent.agent_id, offset=offset, masked=masked
-                )
-            )
-        elif action == "record_resume":
-            if rec.paused_at is None:
-                raise AgentStateError("the recording is not paused")
-            if rec.masked:  # a refused unmask leaves the recording paused (the safe side)
-                self._switch.api(commands.uuid_record(call_uuid, "unmask", rec.path))
-            rec.paused_at = None
-            self._bus.publish(
-                RecordingResumed(call_uuid=call_uuid, agent_id=agent.agent_id, offset=offset)
-            )
-        else:
-            raise AgentStateError(f"agent action {action!r} is not a recording action")
-        log.info("recording " + action[7:] + "d", call_uuid=call_uuid, agent_id=agent.agent_id)
-        self._tell(agent.agent_id, {"done": action, "call_uuid": call_uuid, "offset": offset})
+        return rec
+
+    def _offset(self, rec: _Recording) -> float:
+        return round((self._clock() - rec.started).total_seconds(), 3)
+
+    def _done(self, agent: Agent, action: str, offset: float) -> None:
+        log.info(
+            "recording " + action[7:] + "d", call_uuid=agent.call_uuid, agent_id=agent.agent_id
+        )
+        self._tell(agent.agent_id, {"done": action, "call_uuid": agent.call_uuid, "offset": offset})

@@ -253,9 +253,17 @@ class IvrSettings(_Section):
     """IVR flows: where they are, which dialled number runs which flow, prompts, reloading."""
 
     flows: Path = Field(Path("ivr_flows"), description="folder of flow files (*.yaml)")
+    source: Literal["folder", "database"] = Field(
+        "folder",
+        description="where the engine reads flows: the ivr.flows folder, or the published "
+        "versions in the database (the folder is imported there on first start; hotline "
+        "numbers then come from the database, seeded from ivr.numbers)",
+    )
     prompts: Path = Field(Path("prompts"), description="folder that prompt file names are under")
     numbers: dict[str, str] = Field(
-        default_factory=dict, description="dialled number -> flow name, e.g. {'5000': main}"
+        default_factory=dict,
+        description="dialled number -> flow name, e.g. {'5000': main}; with ivr.source "
+        "database it only seeds the hotline numbers table while that table is empty",
     )
     default_flow: str = Field("main", description="flow for numbers not in ivr.numbers")
     survey_flow: str = Field(

@@ -40,6 +40,7 @@ from callcenter.engine.routing.dispatcher import Dispatcher, QueuePolicy
 from callcenter.engine.routing.queue_config import load_policies
 from callcenter.engine.routing.queue_stats import QueueStats
 from callcenter.engine.routing.queued_callbacks import Callbacks, QueuedCallback
+from callcenter.flows.setup import flow_source
 from callcenter.ivr.limits import FlowLimits
 from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
@@ -230,7 +231,7 @@ class Engine:
             folder = SHIPPED_FLOWS
         queues = self.store.queue_names()
         registry = FlowRegistry(
-            folder,
+            flow_source(ivr, folder, self.store.sessions),  # the folder or the database
             prompts_dir=Path(ivr.prompts),
             known_queues=queues or None,  # no queues yet: the check is skipped
             numbers=ivr.numbers,

@@ -3,13 +3,17 @@ invalid, rollback, audit rows, hotline numbers; and the registry serving publish
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
+from callcenter.config import load_settings
 from callcenter.flows.errors import FlowNotFound, FlowStoreError, PublishRefused
 from callcenter.flows.numbers import hotline_numbers, replace_numbers, seed_numbers
 from callcenter.flows.publish import publish, rollback
+from callcenter.flows.setup import flow_source
 from callcenter.flows.source import DatabaseSource
 from callcenter.flows.versions import diff_versions, list_flows, list_versions, save_version
 from callcenter.ivr import FlowRegistry
@@ -138,3 +142,40 @@ def test_registry_serves_published_versions_and_keeps_a_running_flow(db_engine: 
     assert newer.node("hello").prompt.text == "say:v2"  # type: ignore[attr-defined]
     assert running.node("hello").prompt.text == "say:hello"  # type: ignore[attr-defined]
     assert registry.problems == {}
+
+
+def test_a_check_with_nothing_changed_is_one_query(db_engine: Engine) -> None:
+    sessions = session_factory(db_engine)
+    with sessions() as session:
+        save_version(session, "main", GOOD, author="ann")
+        publish(session, "main", 1, actor="ann")
+        session.commit()
+    registry = FlowRegistry(DatabaseSource(sessions), check_interval=0)
+    statements: list[str] = []
+    event.listen(db_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert registry.names() == ["main"]
+    assert len(statements) == 1 and "UNION ALL" in statements[0]
+
+
+def test_first_start_imports_the_folder_and_seeds_the_numbers(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    sessions = session_factory(db_engine)
+    (tmp_path / "main.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(BROKEN.replace("name: main", "name: bad"), encoding="utf-8")
+    settings = load_settings(ivr={"source": "database", "numbers": {"5001": "main"}})
+    assert flow_source(load_settings().ivr, tmp_path, sessions) == tmp_path  # folder: as is
+    source = flow_source(settings.ivr, tmp_path, sessions)
+    registry = FlowRegistry(source, check_interval=0)
+    assert registry.names() == ["main"] and registry.numbers == {"5001": "main"}
+    with sessions() as session:
+        assert [(f["name"], f["published"], f["newest"]) for f in list_flows(session)] == [
+            ("bad", None, 1),
+            ("main", 1, 1),
+        ]
+    (tmp_path / "main.yaml").write_text(GOOD.replace("say:hello", "say:v2"), encoding="utf-8")
+    later = load_settings(ivr={"source": "database", "numbers": {"6000": "main"}})
+    flow_source(later.ivr, tmp_path, sessions)  # not empty any more: nothing imported
+    with sessions() as session:
+        assert [v.number for v in list_versions(session, "main")] == [1]
+        assert [n["number"] for n in hotline_numbers(session)] == ["5001"]

@@ -112,6 +112,8 @@ def test_publish_while_a_caller_is_inside_the_old_version(center: Center) -> Non
     third = at_menu(center, "13800000003")
     assert finish(center, third) == ["Version two. Press 1.", "Goodbye from version two."]
     rows = eventually(lambda: len(rows := call_rows(center.db_url)) == 3 and rows, what="records")
-    assert [[step["node"] for step in row.ivr_path] for row in rows] == [["menu", "goodbye", "bye"]] * 3
+    assert [[step["node"] for step in row.ivr_path] for row in rows] == [
+        ["menu", "goodbye", "bye"]
+    ] * 3
     with session_scope(center.db_url) as session:
         assert session.query(models.IvrFlow).one().published == 2

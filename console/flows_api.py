@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from callcenter.flows.checking import FlowChecks, check_text, parse_text
 from callcenter.flows.errors import FlowNotFound, FlowStoreError, PublishRefused
@@ -108,7 +109,10 @@ def save(flow: str) -> tuple[Response, int]:
         except FlowStoreError as exc:
             return problem(400, str(exc))
         answer = version_dict(saved.version) | {"problems": _problems(saved.problems)}
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # another save took the same number
+            return problem(409, "another version was saved at the same time; save again")
     return jsonify(answer), 201
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.flows.checking import FlowChecks
@@ -26,10 +27,14 @@ def flow_source(ivr: Any, folder: Path, sessions: sessionmaker[Session]) -> Path
     if ivr.source != "database":
         return folder
     checks = FlowChecks(Path(ivr.prompts), FlowLimits.of(ivr))
-    with sessions() as session:
-        imported = import_on_first_start(session, folder, checks)
-        seeded = seed_numbers(session, ivr.numbers)
-        session.commit()
+    try:
+        with sessions() as session:
+            imported = import_on_first_start(session, folder, checks)
+            seeded = seed_numbers(session, ivr.numbers)
+            session.commit()
+    except IntegrityError:  # another engine starting at the same time imported them first
+        log.info("ivr_flows_imported_by_another_engine")
+        return DatabaseSource(sessions)
     if imported is not None:
         log.info("ivr_flows_imported", folder=str(folder), published=imported.published)
         for problem in imported.problems:

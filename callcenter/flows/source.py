@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from sqlalchemy import String, cast, literal, select, union_all
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.flows.checking import parse_text
@@ -13,9 +14,12 @@ from callcenter.ivr.errors import Problem
 from callcenter.ivr.limits import FlowLimits
 from callcenter.ivr.loader import Draft
 from callcenter.ivr.sources import FlowNodes, Signature
+from callcenter.logs import get_logger
 from callcenter.store.flows import FlowVersion, HotlineNumber, IvrFlow
 
 __all__ = ["DatabaseSource"]
+
+log = get_logger(__name__)
 
 
 class DatabaseSource:
@@ -24,6 +28,7 @@ class DatabaseSource:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
         self._numbers: dict[str, str] = {}
+        self._last: dict[str, Signature] = {}
 
     def scan(self) -> dict[str, Signature]:
         """Published flows by name and the hotline numbers, in one query."""
@@ -33,12 +38,17 @@ class DatabaseSource:
         numbers = select(
             literal("number"), HotlineNumber.number, HotlineNumber.flow_name, literal("")
         )
-        with self.sessions() as session:
-            rows = session.execute(union_all(flows, numbers)).all()
+        try:
+            with self.sessions() as session:
+                rows = session.execute(union_all(flows, numbers)).all()
+        except SQLAlchemyError as exc:  # the flows in service stay; the next check retries
+            log.warning("ivr_flow_source_unreachable", error=f"{type(exc).__name__}: {exc}"[:300])
+            return dict(self._last)
         self._numbers = {key: value for kind, key, value, _ in rows if kind == "number"}
-        return {
+        self._last = {
             key: (int(value), int(row_id)) for kind, key, value, row_id in rows if kind == "flow"
         }
+        return dict(self._last)
 
     def read(self, key: str, limits: FlowLimits) -> Draft:
         """The draft of the published version of flow ``key``; problems name the flow."""

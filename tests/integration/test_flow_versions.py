@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from callcenter.config import load_settings
@@ -179,3 +179,16 @@ def test_first_start_imports_the_folder_and_seeds_the_numbers(
     with sessions() as session:
         assert [v.number for v in list_versions(session, "main")] == [1]
         assert [n["number"] for n in hotline_numbers(session)] == ["5001"]
+
+
+def test_flows_stay_in_service_while_the_database_cannot_be_read(db_engine: Engine) -> None:
+    sessions = session_factory(db_engine)
+    with sessions() as session:
+        save_version(session, "main", GOOD, author="ann")
+        publish(session, "main", 1, actor="ann")
+        session.commit()
+    registry = FlowRegistry(DatabaseSource(sessions), check_interval=0)
+    with db_engine.begin() as conn:
+        conn.execute(text("DROP TABLE hotline_numbers"))  # every scan fails from now on
+    assert registry.get("main").node("hello").prompt.text == "say:hello"  # type: ignore[attr-defined]
+    assert registry.problems == {}

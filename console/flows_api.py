@@ -1,11 +1,12 @@
-"""Admin JSON API of the IVR flows kept in the database: versions, diff, publish (and roll
-back), validation as you type, and the hotline numbers."""
+"""Admin JSON API of the IVR flows kept in the database: versions, diff, graph, publish (and
+roll back), validation as you type, and the hotline numbers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import graphviz
 from flask import Blueprint, Response, current_app, jsonify
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,7 @@ from callcenter.flows.versions import (
     version_dict,
 )
 from callcenter.ivr.errors import Problem
+from callcenter.ivr.graph import flow_graph
 from callcenter.ivr.limits import FlowLimits
 from callcenter.store.users import User
 from console.api import problem
@@ -125,6 +127,28 @@ def one_version(flow: str, version: int) -> tuple[Response, int]:
             return jsonify(version_dict(get_version(session, flow, version), text=True)), 200
         except FlowNotFound as exc:
             return problem(404, str(exc))
+
+
+@bp.get("/api/admin/flows/<flow>/versions/<int:version>/graph")
+@role_required("admin")
+def graph(flow: str, version: int) -> tuple[Response, int]:
+    """The version drawn as a graph (``ivr graph``): ``{"dot": DOT text, "svg": picture}``
+    (``svg`` is null when graphviz's dot program is missing); 409 while it has problems."""
+    with db_session() as session:
+        try:
+            source = get_version(session, flow, version).yaml
+        except FlowNotFound as exc:
+            return problem(404, str(exc))
+        found = check_text(session, flow, source, _checks())
+    if found:
+        reason = "the version has problems; fix them to draw it"
+        return jsonify(error=True, reason=reason, problems=_problems(found)), 409
+    dot = flow_graph(parse_text(flow, source, _checks().limits).to_flow())
+    try:
+        svg: str | None = dot.pipe(format="svg", encoding="utf-8")
+    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
+        svg = None
+    return jsonify(dot=dot.source, svg=svg), 200
 
 
 @bp.get("/api/admin/flows/<flow>/diff")

@@ -206,6 +206,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/admin/flows/<flow>/versions/<int:version>"): Case(
         ADMIN_API, values={"flow": "main", "version": "1"}
     ),
+    ("GET", "/api/admin/flows/<flow>/versions/<int:version>/graph"): Case(
+        ADMIN_API, values={"flow": "main", "version": "1"}
+    ),
     ("GET", "/api/admin/flows/<flow>/diff"): Case(
         ADMIN_API, query="?from=1&to=1", values={"flow": "main"}
     ),

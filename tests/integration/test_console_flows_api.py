@@ -166,3 +166,15 @@ def test_unknown_flow_and_version_are_404(admin: Client) -> None:
         client.post("/api/admin/flows/main/publish", json={"version": 9}, headers=csrf).status_code
         == 404
     )
+
+
+def test_a_valid_version_is_drawn_and_an_invalid_one_is_refused(admin: Client) -> None:
+    client, csrf = admin
+    client.post("/api/admin/flows/main/versions", json={"yaml": GOOD}, headers=csrf)
+    client.post("/api/admin/flows/main/versions", json={"yaml": BROKEN}, headers=csrf)
+    drawn = client.get("/api/admin/flows/main/versions/1/graph")
+    assert drawn.status_code == 200
+    assert "hello -> bye" in drawn.json["dot"] and "__start__ -> hello" in drawn.json["dot"]
+    assert drawn.json["svg"].lstrip().startswith("<?xml") and "</svg>" in drawn.json["svg"]
+    refused = client.get("/api/admin/flows/main/versions/2/graph")
+    assert refused.status_code == 409 and refused.json["problems"][0]["line"] == 7

@@ -26,6 +26,8 @@ from callcenter.engine.desktop.call_mirror import CallMirror
 from callcenter.engine.flow_problems import FlowProblemsBoard
 from callcenter.engine.media.postprocess_jobs import PostProcessQueue
 from callcenter.engine.media.recording_control import RecordingControl
+from callcenter.engine.monitoring.audit import MonitorAudit
+from callcenter.engine.monitoring.service import Monitoring
 from callcenter.engine.records.buffer import RecordBuffer
 from callcenter.engine.records.persistence import EngineStore
 from callcenter.engine.records.recorder import CallRecorder
@@ -141,6 +143,10 @@ class Engine:
             queue_of=self.agent_calls.queue_of, queue_names=self.store.queue_names,
             end_agent_call=self.agent_calls.end,
         )  # fmt: skip
+        self.monitoring = Monitoring(
+            self.inbound, self.bus, self.live, settings.node_id, routing.domain
+        )
+        self.monitor_audit = MonitorAudit(self.bus, self.store.sessions)
         self.take_back = TakeBack(
             self.inbound, owner=self.ivr.owner, context=settings.ivr.transfer_context,
             expect=self.dispatcher.expect, adopt=self.recorder.adopt,
@@ -171,9 +177,10 @@ class Engine:
             self.live, self.settings.node_id, self.agents, self.reservations, self._run_command
         )
         cluster.prepare()  # agent commands sent from now on are kept for this engine
+        self.monitoring.prepare()
         self.status.running()  # before the takeover, whose fields it clears, can begin
         self._greenlets.append(gevent.spawn(self._take_over, held))
-        self._greenlets += cluster.start()
+        self._greenlets += [*cluster.start(), self.monitoring.start()]
         self._greenlets.append(gevent.spawn(self._reload_queues))
         self._greenlets.append(
             gevent.spawn(self.flow_problems.run, self.settings.ivr.reload_interval)

@@ -1,0 +1,123 @@
+"""Supervisors monitoring a live call end to end: console API -> Redis -> engine process ->
+simulator. The supervisor's phone eavesdrops on the caller (S05b: MEDIA_BUG_START on the
+caller, no bridge change); modes switch on the running leg by uuid_recv_dtmf (S11), which the
+simulator's eavesdrop reads into the flags of who hears the supervisor; leaving hangs the
+phone up (MEDIA_BUG_STOP). The audit row has start, end and modes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from callcenter.config import load_settings
+from callcenter.sim import Switch, press, wait
+from callcenter.store.monitoring import MonitorSession
+from callcenter.store.repositories import create_user
+from callcenter.store.session import session_scope
+from console import create_app
+from tests.support.calls import eventually, partner_of, sign_in, wait_state
+from tests.support.center import RINGING, Center
+from tests.support.console import signed_in_client
+
+PASSWORD = "monitor-pass-123"
+
+
+@pytest.fixture
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+    with Center(tmp_path, db_url, redis_url, redis_prefix, env=RINGING) as built:
+        yield built.as_dict()
+
+
+@pytest.fixture
+def app(center: dict, redis_url: str, redis_prefix: str) -> Flask:
+    """The console on the engine's SQL and Redis: supervisor 'sup' (phone 1002), agent 'ann'."""
+    with session_scope(center["db_url"]) as session:
+        create_user(session, "sup", PASSWORD, "supervisor", language="en").extension = "1002"
+        create_user(session, "ann", PASSWORD, "agent", language="en")
+    settings = load_settings(
+        database={"url": center["db_url"]}, redis={"url": redis_url, "prefix": redis_prefix}
+    )
+    return create_app(settings, TESTING=True)
+
+
+def session_row(db_url: str, session_id: int) -> MonitorSession:
+    with session_scope(db_url) as session:
+        row = session.scalar(select(MonitorSession).where(MonitorSession.id == session_id))
+        session.expunge(row)
+        return row
+
+
+def whisper_flags(switch: Switch, leg: str) -> tuple[bool, bool]:
+    """(the a-leg hears the supervisor, the b-leg does) as the simulator's eavesdrop keeps it."""
+    channel = switch.channel(leg)
+    mode = channel.media.get("eavesdrop") if channel is not None else None
+    return (bool(mode["mux_read"]), bool(mode["mux_write"])) if mode else (None, None)
+
+
+def test_supervisor_listens_whispers_barges_and_leaves(center: dict, app: Flask) -> None:
+    switch: Switch = center["switch"]
+    db_url = center["db_url"]
+    seen: list[tuple[str, str, str]] = []
+    switch.subscribe(lambda ev: seen.append((ev.name, ev.uuid, ev.get("DTMF-Digit") or "")))
+    switch.add_softphone("1000", answer_after=0.5)
+    switch.add_softphone("1002", answer_after=0.5)  # the supervisor's own phone
+    sign_in(center, "1000")
+    caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
+    wait_state(center, "1000", "on_call", 20)
+    agent = eventually(lambda: partner_of(switch, caller.uuid), what="caller bridged")
+    client, headers = signed_in_client(app, "sup", PASSWORD)
+
+    started = client.post(
+        "/api/monitor", json={"call_uuid": caller.uuid, "mode": "listen"}, headers=headers
+    )
+    assert started.status_code == 202, started.get_json()
+    session_id = started.get_json()["session_id"]
+    row = eventually(
+        lambda: session_row(db_url, session_id).answered_at and session_row(db_url, session_id),
+        what="the supervisor's phone answered",
+    )
+    leg = row.leg_uuid
+    eventually(lambda: ("MEDIA_BUG_START", caller.uuid, "") in seen, what="media bug on caller")
+    assert whisper_flags(switch, leg) == (False, False)  # listen: nobody hears the supervisor
+
+    for mode, flags, key in (
+        ("whisper", (False, True), "2"),  # the agent (b-leg) hears the supervisor
+        ("barge", (True, True), "3"),  # both do
+        ("listen", (False, False), "0"),
+    ):
+        changed = client.post(
+            f"/api/monitor/{session_id}/mode", json={"mode": mode}, headers=headers
+        )
+        assert changed.status_code == 202, changed.get_json()
+        eventually(lambda f=flags: whisper_flags(switch, leg) == f, what=f"{mode} flags")
+        assert ("DTMF", leg, key) in seen  # injected with uuid_recv_dtmf and read by eavesdrop
+    assert partner_of(switch, caller.uuid) == agent  # no re-dial, no bridge change
+    assert [name for name, uuid, _ in seen if uuid == leg].count("CHANNEL_ANSWER") == 1
+
+    left = client.post(f"/api/monitor/{session_id}/leave", headers=headers)
+    assert left.status_code == 202, left.get_json()
+    eventually(lambda: ("MEDIA_BUG_STOP", caller.uuid, "") in seen, what="media bug removed")
+    row = eventually(
+        lambda: session_row(db_url, session_id).ended_at and session_row(db_url, session_id),
+        what="the session's end audited",
+    )
+    assert row.username == "sup" and row.extension == "1002" and row.call_uuid == caller.uuid
+    assert row.mode_list() == ["listen", "whisper", "barge", "listen"]
+    assert row.requested_at <= row.answered_at <= row.ended_at
+    assert switch.channel(caller.uuid) is not None and partner_of(switch, caller.uuid) == agent
+    document = client.get(f"/api/monitor/{session_id}").get_json()
+    assert document["ended_at"] and document["modes"] == ["listen", "whisper", "barge", "listen"]
+    again = client.post(f"/api/monitor/{session_id}/mode", json={"mode": "barge"}, headers=headers)
+    assert again.status_code == 409  # an ended session is not switched
+
+    agent_client, agent_headers = signed_in_client(app, "ann", PASSWORD)
+    refused = agent_client.post(
+        "/api/monitor", json={"call_uuid": caller.uuid, "mode": "listen"}, headers=agent_headers
+    )
+    assert refused.status_code == 403
+    with session_scope(db_url) as session:
+        assert len(session.scalars(select(MonitorSession)).all()) == 1  # the agent's: none

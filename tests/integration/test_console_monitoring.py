@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from callcenter.live.names import MONITOR_COMMANDS
 from callcenter.live.store import LiveStore
@@ -34,7 +35,7 @@ def app(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
     return built
 
 
-def post(client: FlaskClient, path: str, body: dict | None = None):
+def post(client: FlaskClient, path: str, body: dict | None = None) -> TestResponse:
     """POST JSON with the page's CSRF token."""
     return client.post(
         path, json=body or {}, headers={"X-CSRFToken": csrf_token(client, "/customers/")}

@@ -15,12 +15,13 @@ from sqlalchemy import select
 
 from callcenter.config import load_settings
 from callcenter.sim import Switch, press, wait
+from callcenter.sim.session import hangup
 from callcenter.store.monitoring import MonitorSession
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from console import create_app
-from tests.support.calls import eventually, partner_of, sign_in, wait_state
-from tests.support.center import RINGING, Center
+from tests.support.calls import call_rows, eventually, partner_of, sign_in, wait_state
+from tests.support.center import RINGING, Center, event_types
 from tests.support.console import signed_in_client
 
 PASSWORD = "monitor-pass-123"
@@ -121,3 +122,71 @@ def test_supervisor_listens_whispers_barges_and_leaves(center: dict, app: Flask)
     assert refused.status_code == 403
     with session_scope(db_url) as session:
         assert len(session.scalars(select(MonitorSession)).all()) == 1  # the agent's: none
+
+
+def connected_call(center: dict) -> tuple[str, str]:
+    """A caller in 'support' talking to agent 1000: (caller uuid, agent leg uuid)."""
+    switch: Switch = center["switch"]
+    switch.add_softphone("1000", answer_after=0.5)
+    sign_in(center, "1000")
+    caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
+    wait_state(center, "1000", "on_call", 20)
+    return caller.uuid, eventually(lambda: partner_of(switch, caller.uuid), what="bridged")
+
+
+def test_the_callers_hangup_ends_the_session(center: dict, app: Flask) -> None:
+    switch: Switch = center["switch"]
+    seen: list[tuple[str, str]] = []
+    switch.subscribe(lambda ev: seen.append((ev.name, ev.uuid)))
+    switch.add_softphone("1002", answer_after=0.5)
+    caller, _agent = connected_call(center)
+    client, headers = signed_in_client(app, "sup", PASSWORD)
+    started = client.post("/api/monitor", json={"call_uuid": caller}, headers=headers)
+    session_id = started.get_json()["session_id"]
+    row = eventually(
+        lambda: (
+            session_row(center["db_url"], session_id).answered_at
+            and session_row(center["db_url"], session_id)
+        ),
+        what="answered",
+    )
+    eventually(lambda: ("MEDIA_BUG_START", caller) in seen, what="media bug on the caller")
+
+    hangup(switch.channel(caller), "NORMAL_CLEARING", remote=True)  # the caller's BYE
+
+    eventually(lambda: ("MEDIA_BUG_STOP", caller) in seen, what="media bug removed")
+    eventually(lambda: switch.channel(row.leg_uuid) is None, what="supervisor's leg gone")
+    ended = eventually(
+        lambda: (
+            session_row(center["db_url"], session_id).ended_at
+            and session_row(center["db_url"], session_id)
+        ),
+        what="the session's end audited",
+    )
+    assert ended.mode_list() == ["listen"] and ended.end_reason
+    (record,) = eventually(lambda: call_rows(center["db_url"]), timeout=20, what="call record")
+    kinds = event_types(center["db_url"], record.id)
+    assert "monitor_ringing" in kinds and "monitor_answered" in kinds  # on the call's timeline
+
+
+def test_a_busy_supervisor_phone_ends_the_session_unanswered(center: dict, app: Flask) -> None:
+    switch: Switch = center["switch"]
+    switch.add_softphone("1002", mode="busy", answer_after=0.2)
+    caller, agent = connected_call(center)
+    client, headers = signed_in_client(app, "sup", PASSWORD)
+
+    started = client.post(
+        "/api/monitor", json={"call_uuid": caller, "mode": "barge"}, headers=headers
+    )
+
+    assert started.status_code == 202
+    session_id = started.get_json()["session_id"]
+    row = eventually(
+        lambda: (
+            session_row(center["db_url"], session_id).ended_at
+            and session_row(center["db_url"], session_id)
+        ),
+        what="the refused ring audited",
+    )
+    assert row.answered_at is None and row.end_reason == "USER_BUSY"
+    assert partner_of(switch, caller) == agent

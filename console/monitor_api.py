@@ -88,6 +88,16 @@ def start() -> tuple[Response, int]:
         extension = _own_extension(session)
         if not extension:
             return _problem(409, "you have no phone extension to ring; an admin sets it")
+        running = session.scalar(
+            select(MonitorSession.id).where(
+                MonitorSession.call_uuid == call_uuid,
+                MonitorSession.user_id == current_user.id,
+                MonitorSession.ended_at.is_(None),
+            )
+        )
+        if running is not None:  # a second click would ring the phone twice
+            reason = f"you monitor this call already (session {running}): switch the mode"
+            return jsonify(error=True, reason=reason, session_id=running), 409
         row = MonitorSession(
             call_uuid=call_uuid,
             leg_uuid=str(uuid.uuid4()),

@@ -63,6 +63,8 @@ def test_start_rings_the_supervisors_phone_through_the_engine(app: Flask, live: 
     shown = sup.get(f"/api/monitor/{session_id}").get_json()
     assert shown["modes"] == ["whisper"] and shown["answered_at"] is None
     assert shown["ended_at"] is None and shown["username"] == "sup"
+    twice = post(sup, "/api/monitor", {"call_uuid": "call-1", "mode": "listen"})
+    assert twice.status_code == 409 and twice.get_json()["session_id"] == session_id
     # not answered yet: no mode switch; another supervisor's session: not theirs
     assert post(sup, f"/api/monitor/{session_id}/mode", {"mode": "barge"}).status_code == 409
     other = signed_in(app, "sup2")

@@ -30,7 +30,7 @@ PASSWORD = "monitor-pass-123"
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
     with Center(tmp_path, db_url, redis_url, redis_prefix, env=RINGING) as built:
-        yield built.as_dict()
+        yield built.as_dict(center=built)
 
 
 @pytest.fixture
@@ -190,3 +190,36 @@ def test_a_busy_supervisor_phone_ends_the_session_unanswered(center: dict, app: 
     )
     assert row.answered_at is None and row.end_reason == "USER_BUSY"
     assert partner_of(switch, caller) == agent
+
+
+def test_a_session_outlives_an_engine_restart_and_is_left(center: dict, app: Flask) -> None:
+    """The supervisor's leg stays on FreeSWITCH; the next engine process hangs it up on leave
+    and audits the end from the leg's channel variable."""
+    switch: Switch = center["switch"]
+    switch.add_softphone("1002", answer_after=0.5)
+    caller, agent = connected_call(center)
+    client, headers = signed_in_client(app, "sup", PASSWORD)
+    session_id = client.post(
+        "/api/monitor", json={"call_uuid": caller}, headers=headers
+    ).get_json()["session_id"]
+    row = eventually(
+        lambda: (
+            session_row(center["db_url"], session_id).answered_at
+            and session_row(center["db_url"], session_id)
+        ),
+        what="answered",
+    )
+    center["center"].stop_engine()
+    center["center"].start_engine(center["tmp"] / "second")
+
+    assert client.post(f"/api/monitor/{session_id}/leave", headers=headers).status_code == 202
+
+    eventually(lambda: switch.channel(row.leg_uuid) is None, what="supervisor's leg gone")
+    ended = eventually(
+        lambda: (
+            session_row(center["db_url"], session_id).ended_at
+            and session_row(center["db_url"], session_id)
+        ),
+        what="the end audited by the next engine",
+    )
+    assert ended.end_reason and partner_of(switch, caller) == agent

@@ -29,6 +29,7 @@ log = get_logger(__name__)
 GROUP = "engines"
 RING_SECONDS = 30  # the supervisor's phone rings this long
 JOB_GRACE_SECONDS = 10.0
+MONITORED_CALL = "callcenter_monitored_call"  # channel variable marking a supervisor's leg
 
 
 class Switch(Protocol):
@@ -112,7 +113,7 @@ class Monitoring:
                 "origination_caller_id_number": request.caller_number or request.extension,
                 "origination_caller_id_name": "Monitor",
                 "call_timeout": str(RING_SECONDS),
-                "callcenter_monitored_call": request.call_uuid,
+                MONITORED_CALL: request.call_uuid,
                 **modes.start_variables(request.mode),
             },
             app="eavesdrop",
@@ -129,6 +130,10 @@ class Monitoring:
 
     def _ring(self, request: MonitorRequest, command: str) -> None:
         try:
+            exists = commands.uuid_exists(request.call_uuid)
+            if self.switch.api(exists, check=False).strip() != "true":  # ended meanwhile
+                self._ended(request.leg_uuid, "CALL_GONE")
+                return
             self.switch.bgapi(command).get(timeout=RING_SECONDS + JOB_GRACE_SECONDS)
         except CommandFailed as exc:
             self._ended(request.leg_uuid, _cause(exc.reply))
@@ -159,8 +164,10 @@ class Monitoring:
     # -- the end ------------------------------------------------------------------------------
 
     def _on_hangup(self, event: Any) -> None:
-        if event.uuid in self.legs:
-            self._ended(event.uuid, event.get("Hangup-Cause") or "NORMAL_CLEARING")
+        # The leg's variable names it after a restart too (the audit row is ended by leg uuid).
+        call_uuid = event.get(f"variable_{MONITORED_CALL}") or ""
+        if event.uuid in self.legs or call_uuid:
+            self._ended(event.uuid, event.get("Hangup-Cause") or "NORMAL_CLEARING", call_uuid)
 
     def _on_call_ended(self, event: CallEnded) -> None:
         """The monitored call ended: its supervisors' legs go too."""
@@ -174,9 +181,9 @@ class Monitoring:
         except SwitchError as exc:
             log.warning("monitoring leg not hung up", leg=leg_uuid, error=str(exc))
 
-    def _ended(self, leg_uuid: str, reason: str) -> None:
+    def _ended(self, leg_uuid: str, reason: str, call_uuid: str = "") -> None:
         request = self.legs.pop(leg_uuid, None)
-        call_uuid = request.call_uuid if request is not None else ""
+        call_uuid = request.call_uuid if request is not None else call_uuid
         self.bus.publish(MonitorEnded(call_uuid=call_uuid, leg_uuid=leg_uuid, reason=reason))
 
     def _end_refused(self, data: Any, reason: str) -> None:

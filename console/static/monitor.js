@@ -47,6 +47,7 @@
       if (action === "leave") {
         if (id) await post("/api/monitor/" + id + "/leave");
         sessions.delete(callUuid);
+        b.remove();
       } else if (id) {
         await post("/api/monitor/" + id + "/mode", { mode: action });
       } else {

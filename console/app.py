@@ -64,12 +64,13 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.register_blueprint(recordings_views.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(calls_views.bp)
-    from console import wrapup_api
+    from console import monitor_api, wrapup_api
 
     app.register_blueprint(wrapup_api.bp)
     from console import flows_api
 
     app.register_blueprint(flows_api.bp)
+    app.register_blueprint(monitor_api.bp)
 
     @app.get("/")
     def index() -> Response:

@@ -29,6 +29,8 @@ from callcenter.engine.desktop.call_mirror import CallMirror
 from callcenter.engine.flow_problems import FlowProblemsBoard
 from callcenter.engine.media.postprocess_jobs import PostProcessQueue
 from callcenter.engine.media.recording_control import RecordingControl
+from callcenter.engine.monitoring.audit import MonitorAudit
+from callcenter.engine.monitoring.service import Monitoring
 from callcenter.engine.records.buffer import RecordBuffer
 from callcenter.engine.records.persistence import EngineStore
 from callcenter.engine.records.recorder import CallRecorder
@@ -153,6 +155,11 @@ class Engine:
             call_control=CallControl(self.inbound, self.agents, self.live_calls, tell),
         )  # fmt: skip
 
+        self.monitoring = Monitoring(
+            self.inbound, self.bus, self.live, settings.node_id, routing.domain
+        )
+        self.monitor_audit = MonitorAudit(self.bus, self.store.sessions)
+
         # -- after a restart ------------------------------------------------------------------
         self.take_back = TakeBack(
             self.inbound, owner=self.ivr.owner, context=settings.ivr.transfer_context,
@@ -191,9 +198,10 @@ class Engine:
             self.commands.run_message,
         )  # fmt: skip
         cluster.prepare()  # agent commands sent from now on are kept for this engine
+        self.monitoring.prepare()
         self.status.running()  # before the takeover, whose fields it clears, can begin
         self._greenlets.append(gevent.spawn(self.restart.run, held))
-        self._greenlets += cluster.start()
+        self._greenlets += [*cluster.start(), self.monitoring.start()]
         self._greenlets.append(gevent.spawn(self.queue_policies.run, self.dispatcher.wake))
         self._greenlets.append(
             gevent.spawn(self.flow_problems.run, self.settings.ivr.reload_interval)

@@ -25,6 +25,7 @@
       const tr = document.createElement("tr");
       tr.dataset.call = c.call_uuid;
       tr.append(cell(c.caller_number), cell(c.queue), cell(c.state), cell(c.agent_id), cell(time(c.since)));
+      if (window.Monitor) tr.append(window.Monitor.cell(c.call_uuid));
       return tr;
     }));
     document.getElementById("n-agents").textContent = [...agents.values()].filter((a) => a.state !== "logged_out").length;

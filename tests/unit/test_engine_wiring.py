@@ -48,6 +48,7 @@ def test_bus_consumers_receive_a_call_end_in_the_documented_order(engine: Engine
         "VoicemailTickets._ended",
         "RecordingControl._on_ended",
         "AgentCalls._ended",  # the agent to wrap-up while the record is open
+        "Monitoring._on_call_ended",  # a supervisor listening in is hung up
         "CallRecorder._on_event",  # the record written ...
         "CallMirror.on_event",  # ... before the call leaves the wallboard
     ]

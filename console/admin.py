@@ -24,6 +24,7 @@ from callcenter.store.passwords import PasswordPolicy, policy_problem
 from callcenter.store.repositories import audit, create_user, end_sessions, set_password
 from callcenter.store.users import User
 from console.auth import ConsoleUser, db_session, role_required
+from console.listing import listing
 from console.supervisor import live_store
 from console.throttle import login_throttle
 
@@ -102,10 +103,22 @@ def _page(
 @role_required()
 def users_page() -> str:
     """Every console user with role, language, department and whether active."""
+    page = listing(request.args, list(USER_SORTS), "username")
+    column = USER_SORTS[page.sort]
+    order = (column.desc(), User.id.desc()) if page.descending else (column, User.id)
     with db_session() as session:
-        users = list(session.scalars(select(User).order_by(User.username)))
-        rows = [_row(u) for u in users]
-    return render_template("users.html", users=rows)
+        stmt = select(User).order_by(*order).offset(page.offset).limit(page.fetch)
+        rows = [_row(u) for u in page.take(list(session.scalars(stmt)))]
+    return render_template("users.html", users=rows, listing=page)
+
+
+USER_SORTS = {
+    "username": User.username,
+    "name": User.display_name,
+    "role": User.role,
+    "language": User.language,
+    "department": User.department,
+}
 
 
 def _row(user: User) -> dict[str, Any]:

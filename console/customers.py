@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from callcenter.store.customers import Customer
 from callcenter.store.repositories import audit
 from callcenter.tickets.customers import (
+    CUSTOMER_SORTS,
     create_customer,
     customer_calls,
     customer_tickets,
@@ -21,6 +22,7 @@ from callcenter.tickets.customers import (
 from callcenter.tickets.workflow import TicketError
 from console.api import problem
 from console.auth import db_session, role_required
+from console.listing import listing
 from console.request_input import json_body
 
 bp = Blueprint("customers", __name__)
@@ -174,9 +176,12 @@ def _with_history(session: Any, customer: Customer) -> dict[str, Any]:
 def list_page() -> str:
     """Search customers."""
     query = request.args.get("q", "")
+    page = listing(request.args, list(CUSTOMER_SORTS), "name")
+    sort = ("-" if page.descending else "") + page.sort
     with db_session() as session:
-        customers = [customer_json(c) for c in search_customers(session, query)]
-    return render_template("customers.html", customers=customers, q=query)
+        found = search_customers(session, query, sort=sort, offset=page.offset, limit=page.fetch)
+        customers = [customer_json(c) for c in page.take(found)]
+    return render_template("customers.html", customers=customers, q=query, listing=page)
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])

@@ -10,9 +10,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from callcenter.store.enums import TicketPriority, TicketStatus
 from callcenter.store.users import User
 from callcenter.tickets import service as svc
-from callcenter.tickets.search import search_tickets
+from callcenter.tickets.search import SORTABLE, search_tickets
 from callcenter.tickets.workflow import TicketError
 from console.auth import db_session, role_required
+from console.listing import listing
 from console.ticket_changes import change, create, filters
 from console.tickets import bp, may_open, ticket_detail, ticket_json, ticket_settings
 
@@ -21,12 +22,17 @@ from console.tickets import bp, may_open, ticket_detail, ticket_json, ticket_set
 @role_required("agent", "supervisor")
 def list_page() -> str | tuple[str, int]:
     """Ticket list with filters and search."""
+    page = listing(request.args, list(SORTABLE), "-created")
     with db_session() as session:
         try:
-            tickets = [
-                ticket_json(t, ticket_settings())
-                for t in search_tickets(session, **filters(request.args))
-            ]
+            found = search_tickets(
+                session,
+                **filters(request.args),
+                sort=("-" if page.descending else "") + page.sort,
+                offset=page.offset,
+                limit=page.fetch,
+            )
+            tickets = [ticket_json(t, ticket_settings()) for t in page.take(found)]
             error = None
         except TicketError as exc:
             tickets, error = [], str(exc)
@@ -34,6 +40,10 @@ def list_page() -> str | tuple[str, int]:
         "tickets.html",
         tickets=tickets,
         args=request.args,
+        listing=page,
+        filtered=any(
+            request.args.get(k) for k in ("q", "status", "category", "priority", "mine", "overdue")
+        ),
         error=error,
         statuses=[s.value for s in TicketStatus],
         categories=ticket_settings().categories,

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import redis
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -24,6 +24,7 @@ from callcenter.store.passwords import PasswordPolicy, policy_problem
 from callcenter.store.repositories import audit, create_user, end_sessions, set_password
 from callcenter.store.users import User
 from console.auth import ConsoleUser, db_session, role_required
+from console.i18n import translate
 from console.listing import listing
 from console.supervisor import live_store
 from console.throttle import login_throttle
@@ -158,6 +159,7 @@ def new_user() -> Response | tuple[str, int]:
             session.commit()
     except StoreError as exc:
         return _page({**form.to_dict(), "id": None}, exc, 400)
+    flash(translate("User saved"), "success")
     return redirect(url_for("admin.users_page"))
 
 
@@ -192,6 +194,7 @@ def edit_user(user_id: int) -> Response | tuple[str, int]:
         except StoreError as exc:
             session.rollback()
             return _page({**_row(user), **form.to_dict(), "id": user_id}, exc, 400)
+    flash(translate("User saved"), "success")
     return redirect(url_for("admin.users_page"))
 
 
@@ -217,6 +220,7 @@ def unlock_user(user_id: int) -> Response:
             detail={"username": user.username, "addresses": addresses},
         )
         session.commit()
+    flash(translate("Lockout lifted"), "success")
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from callcenter.store.customers import Customer
@@ -22,6 +32,7 @@ from callcenter.tickets.customers import (
 from callcenter.tickets.workflow import TicketError
 from console.api import problem
 from console.auth import db_session, role_required
+from console.i18n import translate
 from console.listing import listing
 from console.request_input import json_body
 
@@ -207,6 +218,7 @@ def new_page() -> str | BaseResponse | tuple[str, int]:
                 object_id=customer.id,
             )
             session.commit()
+            flash(translate("Customer created"), "success")
             return redirect(url_for("customers.detail_page", customer_id=customer.id))
     return render_template(
         "customer_form.html", customer={"phones": [request.args.get("phone", "")]}, error=None
@@ -233,6 +245,7 @@ def detail_page(customer_id: int) -> str | BaseResponse | tuple[str, int]:
                     object_id=customer.id,
                 )
                 session.commit()
+                flash(translate("Saved"), "success")
                 return redirect(url_for("customers.detail_page", customer_id=customer.id))
             except TicketError as exc:
                 session.rollback()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -13,6 +13,7 @@ from callcenter.tickets import service as svc
 from callcenter.tickets.search import SORTABLE, search_tickets
 from callcenter.tickets.workflow import TicketError
 from console.auth import db_session, role_required
+from console.i18n import translate
 from console.listing import listing
 from console.ticket_changes import change, create, filters
 from console.tickets import bp, may_open, ticket_detail, ticket_json, ticket_settings
@@ -61,6 +62,7 @@ def new_page() -> str | BaseResponse | tuple[str, int]:
             try:
                 ticket = create(session, data)
                 session.commit()
+                flash(translate("Ticket created"), "success")
                 return redirect(url_for("tickets.detail_page", number=ticket.number))
             except TicketError as exc:
                 error = str(exc)
@@ -118,6 +120,7 @@ def change_page(number: str, what: str) -> BaseResponse:
         try:
             change(session, ticket, what, request.form)
             session.commit()
+            flash(translate("Saved"), "success")
         except TicketError as exc:
             session.rollback()
             return redirect(url_for("tickets.detail_page", number=number, error=str(exc)))

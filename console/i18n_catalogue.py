@@ -280,4 +280,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "queued": {"zh": "排队中"},
     "offering": {"zh": "分配中"},
     "talking": {"zh": "通话中"},
+    # ticket fields in the history
+    "assignee": {"zh": "处理人"},
+    "department": {"zh": "部门"},
+    "escalation_level": {"zh": "升级级别", "en": "escalation level"},
+    "priority": {"zh": "优先级"},
+    "category": {"zh": "类别"},
+    "subject": {"zh": "主题"},
+    "description": {"zh": "描述"},
+    "customer_id": {"zh": "客户", "en": "customer"},
+    "call_uuid": {"zh": "通话", "en": "call"},
+    "caller_number": {"zh": "来电号码", "en": "caller number"},
 }

@@ -24,6 +24,10 @@ from console.navigation import NAV
 ROOT = Path(__file__).resolve().parents[2]
 LITERAL = re.compile(r"""\b(?:_|translate)\(\s*(['"])((?:\\.|(?!\1).)+)\1\s*[,)]""")
 HISTORY_ACTION = re.compile(r'record_history\(\s*session,\s*[\w.]+,\s*[\w.]+,\s*"([a-z_]+)"')
+HISTORY_FIELD = re.compile(
+    r'record_history\(\s*session,\s*[\w.]+,\s*[\w.]+,\s*[\w."]+,\s*"([a-z_]+)"'
+)
+UPDATABLE = ("subject", "description", "category", "priority", "customer_id")  # update_fields
 CODE_VALUE = re.compile(r"^[a-z]+(_[a-z]+)+$")  # in_progress: a key, not English for a user
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 STATES_IN_WALLBOARD = re.compile(r"\{% set states = \[([^\]]*)\]")
@@ -45,7 +49,8 @@ def code_values() -> set[str]:
     """Values the templates translate with ``_(value)``: taken from the code that makes them."""
     history = set()
     for path in (ROOT / "callcenter" / "tickets").glob("*.py"):
-        history |= set(HISTORY_ACTION.findall(path.read_text(encoding="utf-8")))
+        source = path.read_text(encoding="utf-8")
+        history |= set(HISTORY_ACTION.findall(source)) | set(HISTORY_FIELD.findall(source))
     wallboard = (ROOT / "console" / "templates" / "wallboard.html").read_text(encoding="utf-8")
     (states,) = STATES_IN_WALLBOARD.findall(wallboard)
     durations = {"wait_seconds", "ring_seconds", "talk_seconds", "hold_seconds"}
@@ -58,6 +63,7 @@ def code_values() -> set[str]:
         | {d.value for d in Disposition}
         | set(ACTIONS)
         | history
+        | set(UPDATABLE)
         | set(defaults.categories)
         | set(defaults.departments)
         | set(CORRECTABLE)
@@ -92,7 +98,9 @@ def test_the_extractor_finds_the_console_texts() -> None:
     found = template_msgids()
     assert {"Sign in", "No tickets yet", "Page %(page)s", "Agent desktop"} <= found
     assert len(found) > 150
-    assert {"in_progress", "wrap_up", "answered", "customer_service", "escalate"} <= code_values()
+    values = code_values()
+    assert {"in_progress", "wrap_up", "answered", "customer_service", "escalate"} <= values
+    assert {"assignee", "call", "escalation_level"} <= values  # history fields
 
 
 def test_every_console_text_is_in_both_catalogues() -> None:

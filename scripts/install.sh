@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install everything callcenter needs on Debian 12 (run from the repository root).
 # System packages: redis-server (live state), ffmpeg + sox (recordings), espeak-ng (test audio),
-# graphviz (IVR flow pictures), python3-venv, chromium (browser tests, driven by Playwright).
+# graphviz (IVR flow pictures), python3-venv, chromium (browser tests, driven by Playwright),
+# fonts-noto-cjk (Chinese text in the browser tests and screenshots).
 # Python packages go into ./.venv, axe-core (npm) into ./.cache/npm. Safe to run again: it only adds
 # what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz)
+APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz fonts-noto-cjk)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -310,4 +310,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "Save wrap-up": {"zh": "保存话后记录"},
     "saved": {"zh": "已保存"},
     "A disposition is required before you finish wrap-up": {"zh": "结束话后处理前须选择处理结果"},
+    # supervisors' monitoring of live calls
+    "Barge": {"zh": "强插"},
+    "End": {"zh": "结束"},
+    "Leave": {"zh": "退出监听"},
+    "Listen": {"zh": "监听"},
+    "Modes": {"zh": "模式"},
+    "Monitor": {"zh": "监控"},
+    "Monitored by": {"zh": "监听人"},
+    "Nobody monitored this call.": {"zh": "本通话无人监听。"},
+    "Phone": {"zh": "话机"},
+    "Phone extension (for monitoring calls)": {"zh": "话机分机（用于监听通话）"},
+    "Whisper": {"zh": "耳语"},
 }

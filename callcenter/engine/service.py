@@ -29,6 +29,7 @@ from callcenter.engine.desktop.call_mirror import CallMirror
 from callcenter.engine.flow_problems import FlowProblemsBoard
 from callcenter.engine.media.postprocess_jobs import PostProcessQueue
 from callcenter.engine.media.recording_control import RecordingControl
+from callcenter.engine.metrics.monitor import Monitor
 from callcenter.engine.records.buffer import RecordBuffer
 from callcenter.engine.records.persistence import EngineStore
 from callcenter.engine.records.recorder import CallRecorder
@@ -114,9 +115,16 @@ class Engine:
         self.voicemail_tickets = VoicemailTickets(
             self.bus, self.store.sessions, settings.tickets, self.store.customer_by_number
         )
+        # /metrics and /healthz; its call figures count each record on its way to the buffer
+        self.monitor = Monitor(
+            settings.metrics, bus=self.bus, inbound=self.inbound, live=self.live,
+            sessions=self.store.sessions, waiting=self.dispatcher.waiting, agents=self.agents.all,
+            records_pending=self.records.pending,
+        )  # fmt: skip
         self.recorder = CallRecorder(
-            self.bus, self.records.write_call, node=settings.node_id, snapshots=self.snapshots
-        )
+            self.bus, self.monitor.calls.counting(self.records.write_call),
+            node=settings.node_id, snapshots=self.snapshots,
+        )  # fmt: skip
         self.recording_control = RecordingControl(self.bus, self.inbound, tell)
         self.call_mirror = CallMirror(
             self.bus, self.live, lambda call_uuid: self.agent_calls.answered.get(call_uuid, "")
@@ -199,6 +207,7 @@ class Engine:
             gevent.spawn(self.flow_problems.run, self.settings.ivr.reload_interval)
         )
         self._greenlets += [self.records.start(), *self.postprocess.start()]
+        self.monitor.start()
         log.info(
             "engine started",
             node=self.settings.node_id,
@@ -215,6 +224,7 @@ class Engine:
         self.dispatcher.stop()
         self.outbound.stop()
         self.inbound.stop()
+        self.monitor.stop()
         self.status.stopped()
 
     # -- calls --------------------------------------------------------------------------------

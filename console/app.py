@@ -70,6 +70,9 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     from console import flows_api
 
     app.register_blueprint(flows_api.bp)
+    from console import metrics
+
+    metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring
 
     @app.get("/")
     def index() -> Response:

@@ -76,12 +76,14 @@ def test_metrics_count_an_answered_and_an_abandoned_call(center: Center) -> None
     assert value(before, "callcenter_agents", state="logged_out") == 2
 
     # no agent signed in: the caller waits in line, then gives up
-    leaver = switch.place_call("13800000001", "5000", [], hangup_after=6.0)
+    leaver = switch.place_call("13800000001", "5000", [])
     waiting = eventually(
         lambda: value(s := scrape(port), "callcenter_queue_callers_waiting", queue="support") and s,
         what="a caller waiting in support on /metrics",
     )
     assert value(waiting, "callcenter_queue_callers_waiting", queue="support") == 1
+    assert value(waiting, "callcenter_queue_longest_wait_seconds", queue="support") > 0
+    leaver.hangup()
     eventually(lambda: leaver.ended.is_set(), timeout=20, what="the caller gave up")
     eventually(lambda: call_rows(center.db_url), what="the abandoned call's record")
 

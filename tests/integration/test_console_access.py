@@ -33,6 +33,9 @@ The rules:
   whom. Supervisors and admins: all.
 * Monitoring a live call (listen / whisper / barge, #16): supervisors and admins only; a
   call that is not live is 409, and so is switching or leaving an ended session.
+* Monitoring is the exception to "every route needs a sign-in" (console/metrics.py):
+  ``/healthz`` (Redis and SQL reachable) is open to load balancers; ``/metrics`` answers only
+  ``Authorization: Bearer <metrics.token>`` - a signed-in session of any role gets 401.
 * Admin pages (users: list, create, edit with department; flow problems) and the admin
   JSON API (IVR flows, their versions, publishing, hotline numbers) are for admins only;
   agents and supervisors get 403. A new route cannot be added without an entry in
@@ -120,6 +123,10 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/login"): Case(everyone(200, anon=200)),
     ("POST", "/login"): Case(everyone(401, anon=401), form={"username": "x", "password": "y"}),
     ("GET", "/static/<path:filename>"): Case(everyone(200, anon=200)),
+    # monitoring (console/metrics.py): no sign-in; /metrics wants the bearer token, which
+    # no session carries, /healthz is open to load balancers
+    ("GET", "/metrics"): Case(everyone(401, anon=401)),
+    ("GET", "/healthz"): Case(everyone(200, anon=200)),
     ("GET", "/"): Case(
         who(
             LOGIN,
@@ -400,6 +407,7 @@ def app(db_url: str, redis_url: str, redis_prefix: str, seeded: dict[str, Any]) 
         database={"url": db_url},
         redis={"url": redis_url, "prefix": redis_prefix},
         recording={"path": str(seeded["root"])},
+        metrics={"token": "matrix-metrics-token"},
     )
     return create_app(settings, TESTING=True)
 

@@ -40,18 +40,10 @@ def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> It
         "ROUTING__OUTBOUND_CALLER_ID": "4000",
         "ROUTING__OUTBOUND_DIAL_STRING": "sofia/internal/{number}@127.0.0.1:5090",
     }
-    with Center(tmp_path, db_url, redis_url, redis_prefix, env=env, hotline="shipped") as built:
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, env=env, hotline="shipped", in_process=True
+    ) as built:
         yield built.as_dict()
-
-
-
-
-
-
-
-
-
-
 
 
 def queue_call(center: dict, agent: str = "1000", **kw: object):

@@ -29,7 +29,6 @@ def child_env() -> dict[str, str]:
     return env
 
 
-
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as probe:

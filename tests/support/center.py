@@ -162,21 +162,20 @@ class Center:
             self._route(engine.outbound_port)
         return engine
 
+    def start_engine_in(self, name: str) -> EngineProcess | InProcessEngine:
+        """Start an engine in the new directory ``tmp/name`` (one per process of a restart)."""
+        return self.start_engine(self.tmp / name)
+
+    @property
+    def recordings(self) -> Path:
+        """The folder the engine writes call recordings under."""
+        return self.tmp / "recordings"
+
     def stop_engine(self) -> None:
         """Stop the engine started last, if it runs."""
         if self.engine is not None:
             self.engine.stop()
             self.engine = None
-
-    def as_dict(self, **extra: object) -> dict:
-        """The fixture dict: switch, engine, live, db_url, tmp, and ``extra`` keys."""
-        return {
-            "switch": self.switch,
-            "engine": self.engine,
-            "live": self.live,
-            "db_url": self.db_url,
-            "tmp": self.tmp,
-        } | extra
 
     def close(self) -> None:
         """Stop every engine started, the simulator and the LiveStore."""

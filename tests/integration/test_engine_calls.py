@@ -29,7 +29,9 @@ def center(
     request: pytest.FixtureRequest, tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str
 ) -> Iterator[Center]:
     env = RINGING | {"RECORDING__KEEP_WAV": "true"}  # the test opens the WAV after processing
-    with Center(tmp_path, db_url, redis_url, redis_prefix, request=request, env=env) as built:
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, request=request, env=env, in_process=True
+    ) as built:
         yield built
 
 

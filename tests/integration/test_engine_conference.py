@@ -28,7 +28,9 @@ A, B = "1000", "1001"  # A took the call and consulted B
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
-    with Center(tmp_path, db_url, redis_url, redis_prefix, env=RINGING, hotline="shipped") as c:
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, env=RINGING, hotline="shipped", in_process=True
+    ) as c:
         yield c
 
 

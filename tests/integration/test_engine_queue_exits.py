@@ -56,6 +56,7 @@ def center(
         flows=FLOWS,
         numbers={"5000": "plain", "5001": "waiting"},
         default_flow="plain",
+        in_process=True,
     ) as built:
         yield built
 

@@ -33,6 +33,7 @@ def center(
         request=request,
         notice=True,  # main.yaml as shipped (open hours)
         numbers={"5001": "after_hours", "5002": "survey"},
+        in_process=True,
     ) as built:
         yield built
 

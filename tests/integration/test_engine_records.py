@@ -75,7 +75,9 @@ class Center(SharedCenter):
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
-    with Center(tmp_path, db_url, redis_url, redis_prefix, agents=["1000"], env=RINGING) as built:
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, agents=["1000"], env=RINGING, in_process=True
+    ) as built:
         yield built
 
 

@@ -40,6 +40,7 @@ def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> It
         notice=True,
         numbers={"5000": "main"},
         env={"IVR__SURVEY_FLOW": "survey"},
+        in_process=True,
     ) as built:
         yield built
 

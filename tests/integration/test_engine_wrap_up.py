@@ -55,6 +55,7 @@ def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> It
         default_flow="plain",
         env={"ROUTING__RING_TIMEOUT": "4", "ROUTING__BUSY_DELAY_SECONDS": str(BUSY_DELAY)},
         start=False,
+        in_process=True,
     ) as built:
         with session_scope(db_url) as session:
             user = create_user(session, "agent1000", USER_PASSWORD, "agent", language="en")

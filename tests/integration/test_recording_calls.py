@@ -38,7 +38,9 @@ WRAP_UP = 1.0  # the queues' wrap-up (seed_agents)
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
     env = RINGING | {"RECORDING__FORMAT": "wav"}  # post-processing keeps the switch's WAV
-    with Center(tmp_path, db_url, redis_url, redis_prefix, env=env, time_scale=1.0) as built:
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, env=env, time_scale=1.0, in_process=True
+    ) as built:
         yield built
 
 

@@ -63,13 +63,19 @@ class InProcessEngine:
         self.live = live
         self.engine = Engine(settings, live).start()
         self.outbound_port = int(self.engine.outbound.address[1])
+        self.stopped = False
 
     def stop(self) -> None:
-        """Stop the engine (as on SIGTERM) and close its Redis connections."""
+        """Stop the engine (as on SIGTERM) and close its Redis and SQL connections; a child
+        process's would close when it exits."""
+        if self.stopped:
+            return
+        self.stopped = True
         try:
             self.engine.stop()
         finally:
             self.live.close()
+            self.engine.store.sessions.kw["bind"].dispose()
 
 
 def start_in_process(

@@ -199,7 +199,7 @@ def test_a_waiting_caller_survives_two_restarts_in_a_row(center: Center) -> None
 def test_the_running_engine_takes_back_a_caller_its_socket_missed(center: Center) -> None:
     switch: Switch = center.switch
     center.start_engine_in("first")
-    target = f"127.0.0.1:{center['port']}"
+    target = f"127.0.0.1:{center.outbound_port}"
     refuser = socket.socket()  # bound, not listening: the socket app's connect is refused
     refuser.bind(("127.0.0.1", 0))
     try:

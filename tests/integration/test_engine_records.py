@@ -75,9 +75,8 @@ class Center(SharedCenter):
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
-    with Center(
-        tmp_path, db_url, redis_url, redis_prefix, agents=["1000"], env=RINGING, in_process=True
-    ) as built:
+    # A child process: one test stops the engine with its backlog in Redis and starts another.
+    with Center(tmp_path, db_url, redis_url, redis_prefix, agents=["1000"], env=RINGING) as built:
         yield built
 
 

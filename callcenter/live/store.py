@@ -48,7 +48,7 @@ class LiveStore:
         connect_timeout: float = 2.0,
         socket_timeout: float | None = 10.0,
         max_connections: int = 2000,
-        connection_class: type[redis.Connection] = redis.Connection,  # tests: gevent sockets
+        connection_class: type[redis.Connection] | None = None,  # tests: gevent sockets
     ) -> None:
         self.url = url
         self.prefix = prefix
@@ -62,7 +62,8 @@ class LiveStore:
                 # redis-py's default pool stops at 100; every SSE stream holds a pub/sub
                 # connection, so a console with more desktops than that would refuse them.
                 max_connections=max_connections,
-                connection_class=connection_class,
+                # only when given: the URL's scheme picks the class (rediss:// is TLS)
+                **({"connection_class": connection_class} if connection_class else {}),
             )
         except ValueError as exc:
             raise LiveError(

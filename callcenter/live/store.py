@@ -48,6 +48,7 @@ class LiveStore:
         connect_timeout: float = 2.0,
         socket_timeout: float | None = 10.0,
         max_connections: int = 2000,
+        connection_class: type[redis.Connection] | None = None,  # tests: gevent sockets
     ) -> None:
         self.url = url
         self.prefix = prefix
@@ -62,6 +63,8 @@ class LiveStore:
                 # redis-py's default pool stops at 100; every SSE stream holds a pub/sub
                 # connection, so a console with more desktops than that would refuse them.
                 max_connections=max_connections,
+                # only when given: the URL's scheme picks the class (rediss:// is TLS)
+                **({"connection_class": connection_class} if connection_class else {}),
             )
         except ValueError as exc:
             raise LiveError(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
-from tests.integration.test_console_customers import app  # noqa: F401 - the fixture
-from tests.integration.test_console_desktop import signed_in
+from tests.support.desktop import agent_and_supervisor_app, signed_in
 
 
-def test_bad_bodies_ids_and_sizes_are_4xx_with_a_reason(app: Flask) -> None:  # noqa: F811
+@pytest.fixture
+def app(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
+    return agent_and_supervisor_app(db_url, redis_url, redis_prefix)
+
+
+def test_bad_bodies_ids_and_sizes_are_4xx_with_a_reason(app: Flask) -> None:
     client, csrf = signed_in(app, "agent1")
     deep = "[" * 100_000 + "]" * 100_000
     response = client.post(

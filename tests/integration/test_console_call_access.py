@@ -14,7 +14,7 @@ from callcenter.live.store import LiveStore
 from callcenter.store import models
 from callcenter.store.repositories import insert_call
 from callcenter.store.session import session_scope
-from tests.integration.test_console_desktop import app, live, signed_in  # noqa: F401
+from tests.support.desktop import app, live, signed_in  # noqa: F401
 
 CALLER = "13800138000"  # Wang Fang, the fixture's customer
 

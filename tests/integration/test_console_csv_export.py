@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from callcenter.reports.csv_cells import FORMULA_STARTS, safe_cell
 from callcenter.store.repositories import insert_call
 from callcenter.store.session import session_scope
-from tests.integration.test_console_recordings import DAY2, app, ids, root, signed_in  # noqa: F401
+from tests.support.recordings_console import DAY2, app, ids, root, signed_in  # noqa: F401
 
 HOSTILE = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx", "=1+1;cmd|' /C calc'!A0"]
 NORMAL = ["Wang Fang", "O'Brien", "Zoë 1+1", "", "(+86) 138"]

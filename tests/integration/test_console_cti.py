@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from callcenter.live.store import LiveStore
-from tests.integration.test_console_api import app, live, sent_commands, signed_in  # noqa: F401
+from tests.support.console_api import app, live, sent_commands, signed_in  # noqa: F401
 
 
 def test_cti_actions_are_sent_with_their_fields(app: Flask, live: LiveStore) -> None:  # noqa: F811

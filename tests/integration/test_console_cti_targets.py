@@ -8,7 +8,7 @@ from flask import Flask
 from callcenter.agent_actions import ActionError, AgentCommand
 from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
-from tests.integration.test_console_api import app, live, sent_commands, signed_in  # noqa: F401
+from tests.support.console_api import app, live, sent_commands, signed_in  # noqa: F401
 
 BAD_NAMES = [
     "1008\nbgapi originate user/1009 &park",

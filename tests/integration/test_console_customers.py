@@ -7,22 +7,13 @@ import re
 import pytest
 from flask import Flask
 
-from callcenter.config import load_settings
-from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
-from console import create_app
-from tests.integration.test_console_desktop import PASSWORD, signed_in
+from tests.support.desktop import agent_and_supervisor_app, signed_in
 
 
 @pytest.fixture
 def app(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
-    with session_scope(db_url) as session:
-        create_user(session, "agent1", PASSWORD, "agent", language="en")
-        create_user(session, "sup", PASSWORD, "supervisor", language="en")
-    settings = load_settings(
-        database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix}
-    )
-    return create_app(settings, TESTING=True)
+    return agent_and_supervisor_app(db_url, redis_url, redis_prefix)
 
 
 def test_customer_api(app: Flask) -> None:

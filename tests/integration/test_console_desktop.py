@@ -4,63 +4,14 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from callcenter.config import load_settings
 from callcenter.live.names import AGENT_COMMANDS
 from callcenter.live.store import LiveStore
 from callcenter.store import models
-from callcenter.store.repositories import create_user, insert_call
+from callcenter.store.repositories import insert_call
 from callcenter.store.session import session_scope
-from callcenter.tickets import customers as cust
-from callcenter.tickets import service as svc
-from console import create_app
-from tests.support.console import signed_in_client
-
-PASSWORD = "desk-pass-123"
-
-
-@pytest.fixture
-def app(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
-    settings = load_settings(
-        database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix}
-    )
-    with session_scope(db_url) as session:
-        create_user(session, "sup", PASSWORD, "supervisor", language="en")
-        for number in ("1007", "1008"):
-            user = create_user(session, f"agent{number}", PASSWORD, "agent", language="en")
-            session.add(
-                models.Agent(number=number, sip_user=number, user=user, display_name=number)
-            )
-        customer = cust.create_customer(
-            session, "Wang Fang", ["13800138000"], vip=True, region="Beijing", tags="gold"
-        )
-        svc.create_ticket(
-            session,
-            settings.tickets,
-            subject="Router broken",
-            category="repair",
-            customer_id=customer.id,
-        )
-        closed = svc.create_ticket(
-            session, settings.tickets, subject="Old", customer_id=customer.id
-        )
-        svc.apply_action(session, closed, "resolve")
-        insert_call(session, "old-call", caller_number="13800138000")
-    return create_app(settings, TESTING=True)
-
-
-@pytest.fixture
-def live(redis_url: str, redis_prefix: str) -> LiveStore:
-    store = LiveStore(redis_url, redis_prefix)
-    store.ensure_group(AGENT_COMMANDS, "test")
-    return store
-
-
-def signed_in(app: Flask, username: str) -> tuple[FlaskClient, dict[str, str]]:
-    return signed_in_client(app, username, PASSWORD)
+from tests.support.desktop import PASSWORD, app, live, signed_in  # noqa: F401 - fixtures
 
 
 def test_screen_pop_for_a_live_call(app: Flask, live: LiveStore) -> None:

@@ -24,7 +24,7 @@ from tests.support.login import (
     signed_in,
     user_row,
 )
-from tests.unit.test_safe_next import stays_on_site
+from tests.support.redirects import stays_on_site
 
 
 @pytest.fixture

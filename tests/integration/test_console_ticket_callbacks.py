@@ -7,7 +7,10 @@ ticket, and the ticket goes on to resolved and closed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -19,11 +22,20 @@ from callcenter.store.session import session_scope
 from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
 from console import create_app
-from tests.integration.test_engine_cti import CUSTOMER, center  # noqa: F401 - the fixture
 from tests.support.calls import call_rows, eventually, partner_of, wait_state
+from tests.support.center import Center
 from tests.support.console import signed_in_client
+from tests.support.cti import CTI_ENV, CUSTOMER
 
 PASSWORD = "callback-pass-1"
+
+
+@pytest.fixture
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, env=CTI_ENV, hotline="shipped", in_process=True
+    ) as built:
+        yield built
 
 
 def console_for(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
@@ -40,15 +52,15 @@ def console_for(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
 
 
 def test_callback_dialled_from_the_ticket_is_linked_and_the_ticket_closed(
-    center: dict,  # noqa: F811
+    center: Center,
     redis_url: str,
     redis_prefix: str,
 ) -> None:
-    switch: Switch = center["switch"]
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     switch.add_softphone(CUSTOMER, port=5090, register=False, answer_after=0.5, hangup_after=2.0)
-    app = console_for(center["db_url"], redis_url, redis_prefix)
-    with session_scope(center["db_url"]) as session:
+    app = console_for(center.db_url, redis_url, redis_prefix)
+    with session_scope(center.db_url) as session:
         customer = cust.create_customer(session, "Li Na", [CUSTOMER])
         number = svc.create_ticket(
             session,
@@ -91,9 +103,9 @@ def test_callback_dialled_from_the_ticket_is_linked_and_the_ticket_closed(
 
     # the engine rings the agent, then the customer, and bridges them
     wait_state(center, "1000", "on_call")
-    call_uuid = center["live"].get_agent("1000")["call_uuid"]
+    call_uuid = center.live.get_agent("1000")["call_uuid"]
     eventually(lambda: partner_of(switch, call_uuid), what="customer and agent bridged")
-    eventually(lambda: call_rows(center["db_url"]), timeout=20, what="call record")
+    eventually(lambda: call_rows(center.db_url), timeout=20, what="call record")
 
     # once the record is in, the ticket lists the call (linked by the system)
     def linked() -> list[dict]:

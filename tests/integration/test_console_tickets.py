@@ -14,7 +14,7 @@ from callcenter.store import models
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from console import create_app
-from tests.integration.test_console_desktop import PASSWORD, signed_in
+from tests.support.desktop import PASSWORD, signed_in
 
 
 @pytest.fixture

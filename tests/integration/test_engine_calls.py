@@ -27,26 +27,26 @@ from tests.support.engine_process import hotline_actions
 @pytest.fixture
 def center(
     request: pytest.FixtureRequest, tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str
-) -> Iterator[dict]:
+) -> Iterator[Center]:
     env = RINGING | {"RECORDING__KEEP_WAV": "true"}  # the test opens the WAV after processing
-    with Center(tmp_path, db_url, redis_url, redis_prefix, request=request, env=env) as built:
-        yield built.as_dict()
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, request=request, env=env, in_process=True
+    ) as built:
+        yield built
 
 
-
-
-def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_caller_reaches_agent_and_the_call_is_recorded(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=1.0, hangup_after=4.0)
     sign_in(center, "1000")
-    desktop = center["live"].subscribe("agent:1000")  # what the agent's desktop listens to
+    desktop = center.live.subscribe("agent:1000")  # what the agent's desktop listens to
     caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
     eventually(lambda: caller.answered.is_set(), what="caller answered")
     eventually(
-        lambda: center["live"].get_agent("1000").get("state") == "on_call", what="agent on call"
+        lambda: center.live.get_agent("1000").get("state") == "on_call", what="agent on call"
     )
     # While the agent talks, the live call carries what the screen-pop shows.
-    live_call = center["live"].get_call(center["live"].get_agent("1000")["call_uuid"])
+    live_call = center.live.get_call(center.live.get_agent("1000")["call_uuid"])
     assert live_call["state"] == "talking" and live_call["queue"] == "support"
     assert json.loads(live_call["ivr_path"])[-2:] == [
         {"node": "menu", "value": "2"},
@@ -66,7 +66,7 @@ def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
     eventually(desktop_saw_call_and_agent, what="call and agent on the agent's own channel")
     desktop.close()
     eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.disposition == "answered"
     assert record.caller_number == "13800138000" and record.dialled_number == "5000"
     # the key pressed over the welcome prompt is type-ahead for the main menu
@@ -80,7 +80,7 @@ def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
     assert record.hangup_by == "agent"
     assert record.answered_at > record.enqueued_at > record.started_at
     assert record.talk_seconds and record.talk_seconds > 0
-    with session_scope(center["db_url"]) as session:
+    with session_scope(center.db_url) as session:
         agent = session.get(models.Agent, record.agent_id)
         assert agent.number == "1000"
         queue = session.get(models.Queue, record.queue_id)
@@ -100,13 +100,13 @@ def test_caller_reaches_agent_and_the_call_is_recorded(center: dict) -> None:
         assert wav.getnchannels() == 2 and wav.getnframes() > 0
     # wrap-up (1 s), then available again
     eventually(
-        lambda: center["live"].get_agent("1000").get("state") == "available",
+        lambda: center.live.get_agent("1000").get("state") == "available",
         what="agent available after wrap-up",
     )
 
 
-def test_unanswered_agent_is_skipped_and_the_next_one_takes_the_call(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_unanswered_agent_is_skipped_and_the_next_one_takes_the_call(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", mode="noanswer")
     switch.add_softphone("1001", answer_after=1.0, hangup_after=2.0)
     sign_in(center, "1000")
@@ -114,9 +114,9 @@ def test_unanswered_agent_is_skipped_and_the_next_one_takes_the_call(center: dic
     sign_in(center, "1001")  # 1000 has been idle longer: it is offered first
     caller = switch.place_call("13900000001", "5000", [wait(1.0), press("1")])
     eventually(lambda: caller.ended.is_set(), timeout=30, what="call ended")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.disposition == "answered"
-    with session_scope(center["db_url"]) as session:
+    with session_scope(center.db_url) as session:
         assert session.get(models.Agent, record.agent_id).number == "1001"
         missed = session.scalars(
             select(models.CallEvent.data).where(
@@ -126,13 +126,13 @@ def test_unanswered_agent_is_skipped_and_the_next_one_takes_the_call(center: dic
     assert missed == [{"agent_id": "1000", "cause": "NO_ANSWER"}]
 
 
-def test_caller_hanging_up_while_agent_rings_cancels_the_agent_leg(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_caller_hanging_up_while_agent_rings_cancels_the_agent_leg(center: Center) -> None:
+    switch: Switch = center.switch
     phone = switch.add_softphone("1000", mode="noanswer")
     sign_in(center, "1000")
     caller = switch.place_call("13700000000", "5000", [wait(1.0), press("1")], hangup_after=1.0)
     eventually(
-        lambda: center["live"].get_agent("1000").get("state") == "ringing", what="agent ringing"
+        lambda: center.live.get_agent("1000").get("state") == "ringing", what="agent ringing"
     )
     eventually(lambda: caller.ended.is_set(), what="caller gone")
     # No zombie agent call: the agent's leg is gone right after the caller's.
@@ -140,29 +140,29 @@ def test_caller_hanging_up_while_agent_rings_cancels_the_agent_leg(center: dict)
         lambda: not [c for c in switch.channels.values()], timeout=5, what="agent leg cancelled"
     )
     eventually(
-        lambda: center["live"].get_agent("1000").get("state") == "available",
+        lambda: center.live.get_agent("1000").get("state") == "available",
         what="agent available again",
     )
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.disposition == "abandoned" and record.hangup_by == "caller"
     assert phone is not None
 
 
-def test_caller_giving_up_with_no_agent_is_abandoned(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_caller_giving_up_with_no_agent_is_abandoned(center: Center) -> None:
+    switch: Switch = center.switch
     caller = switch.place_call("13600000000", "5000", [wait(1.0), press("3")], hangup_after=2.0)
     eventually(lambda: caller.ended.is_set(), what="caller gone")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.disposition == "abandoned" and record.agent_id is None
     assert record.wait_seconds and record.wait_seconds > 0
-    assert not Path(center["tmp"], "recordings").exists() or not list(
-        Path(center["tmp"], "recordings").rglob("*.wav")
+    assert not Path(center.tmp, "recordings").exists() or not list(
+        Path(center.tmp, "recordings").rglob("*.wav")
     )
 
 
 @pytest.mark.queue_strategy("top-down")
-def test_queue_strategy_from_the_database_decides_who_rings_first(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_queue_strategy_from_the_database_decides_who_rings_first(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
     switch.add_softphone("1001", answer_after=0.5, hangup_after=1.0)
     sign_in(center, "1000")
@@ -170,24 +170,22 @@ def test_queue_strategy_from_the_database_decides_who_rings_first(center: dict) 
     sign_in(center, "1001")  # longest idle would pick 1000; top-down picks position 1: 1001
     caller = switch.place_call("13500000000", "5000", [wait(1.0), press("2")])
     eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
-    with session_scope(center["db_url"]) as session:
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
+    with session_scope(center.db_url) as session:
         assert session.get(models.Agent, record.agent_id).number == "1001"
 
 
-def test_agent_hanging_up_first_ends_the_call_with_the_shipped_dialplan(center: dict) -> None:
+def test_agent_hanging_up_first_ends_the_call_with_the_shipped_dialplan(center: Center) -> None:
     # The shipped hotline sets park_after_bridge=true: FreeSWITCH parks the caller when the
     # agent hangs up, and the engine (no post-call survey) must hang the caller up.
-    switch: Switch = center["switch"]
+    switch: Switch = center.switch
     switch.dialplan["5000"] = hotline_actions(switch.dialplan["5000"])
     switch.add_softphone("1000", answer_after=0.5, hangup_after=1.5)
     sign_in(center, "1000")
     caller = switch.place_call("13700000009", "5000", [wait(1.0), press("2")], hangup_after=60.0)
     eventually(lambda: caller.ended.is_set(), timeout=30, what="caller hung up by the engine")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.disposition == "answered" and record.hangup_by == "agent"
     parked = [e for e in caller.events if e.name == "CHANNEL_PARK"]
     assert parked, "FreeSWITCH parked the caller after the agent left"
-    eventually(
-        lambda: center["live"].get_agent("1000").get("state") == "available", what="agent free"
-    )
+    eventually(lambda: center.live.get_agent("1000").get("state") == "available", what="agent free")

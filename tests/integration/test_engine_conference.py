@@ -19,17 +19,19 @@ from callcenter.sim import Switch
 from callcenter.sim.session import hangup as sim_hangup
 from callcenter.store import models
 from callcenter.store.session import session_scope
-from tests.integration.test_engine_cti import consulting
 from tests.support.calls import agent_leg, call_rows, command, eventually, state, wait_state
 from tests.support.center import RINGING, Center, event_types
+from tests.support.cti import consulting
 
 A, B = "1000", "1001"  # A took the call and consulted B
 
 
 @pytest.fixture
-def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
-    with Center(tmp_path, db_url, redis_url, redis_prefix, env=RINGING, hotline="shipped") as c:
-        yield c.as_dict()
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, env=RINGING, hotline="shipped", in_process=True
+    ) as c:
+        yield c
 
 
 def members(switch: Switch, name: str) -> list[str]:
@@ -37,7 +39,7 @@ def members(switch: Switch, name: str) -> list[str]:
     return [line for line in out.splitlines() if line and not line.startswith("-ERR")]
 
 
-def in_conference(center: dict) -> tuple[Switch, object, dict[str, str]]:
+def in_conference(center: Center) -> tuple[Switch, object, dict[str, str]]:
     """A three-way conference; the agents' legs by agent."""
     switch, caller = consulting(center)
     legs = {A: agent_leg(switch, A), B: agent_leg(switch, B)}
@@ -54,7 +56,7 @@ def phone_hangs_up(switch: Switch, leg: str) -> None:
     sim_hangup(switch.channels[leg], "NORMAL_CLEARING", remote=True)
 
 
-def leaves(center: dict, switch: Switch, agent_id: str, leg: str, how: str) -> None:
+def leaves(center: Center, switch: Switch, agent_id: str, leg: str, how: str) -> None:
     if how == "phone":
         phone_hangs_up(switch, leg)
     else:
@@ -62,17 +64,17 @@ def leaves(center: dict, switch: Switch, agent_id: str, leg: str, how: str) -> N
     eventually(lambda: leg not in switch.channels, what=f"agent {agent_id}'s leg gone")
 
 
-def wrapped_up(center: dict, agent_id: str) -> None:
+def wrapped_up(center: Center, agent_id: str) -> None:
     eventually(
         lambda: state(center, agent_id) in ("wrap_up", "available"),
         what=f"agent {agent_id} in wrap-up",
     )
 
 
-def the_record(center: dict) -> tuple[models.Call, list[tuple[str, str, float | None]]]:
+def the_record(center: Center) -> tuple[models.Call, list[tuple[str, str, float | None]]]:
     """The one call row and its agent legs as (agent, role, talk seconds)."""
-    (record,) = eventually(lambda: call_rows(center["db_url"]), timeout=20, what="call record")
-    with session_scope(center["db_url"]) as session:
+    (record,) = eventually(lambda: call_rows(center.db_url), timeout=20, what="call record")
+    with session_scope(center.db_url) as session:
         legs = session.scalars(
             select(models.CallAgentLeg)
             .where(models.CallAgentLeg.call_id == record.id)
@@ -90,7 +92,7 @@ def assert_both_agents_talked(parts: list[tuple[str, str, float | None]]) -> Non
     assert all(talk is not None and talk > 0 for _, _, talk in parts)
 
 
-def test_caller_leaving_first_hangs_up_both_agents(center: dict) -> None:
+def test_caller_leaving_first_hangs_up_both_agents(center: Center) -> None:
     switch, caller, legs = in_conference(center)
     caller.hangup()
     eventually(lambda: not any(leg in switch.channels for leg in legs.values()),
@@ -100,7 +102,7 @@ def test_caller_leaving_first_hangs_up_both_agents(center: dict) -> None:
     record, parts = the_record(center)
     assert record.disposition == "answered" and record.hangup_by == "caller"
     assert_both_agents_talked(parts)
-    kinds = event_types(center["db_url"], record.id)
+    kinds = event_types(center.db_url, record.id)
     assert kinds.count("conference_ended") == 1 and kinds.count("call_ended") == 1
     wait_state(center, A, "available")
     wait_state(center, B, "available")
@@ -109,7 +111,7 @@ def test_caller_leaving_first_hangs_up_both_agents(center: dict) -> None:
 @pytest.mark.parametrize("how", ["phone", "cti"])
 @pytest.mark.parametrize("first", [A, B])
 def test_each_agent_leaving_first_leaves_the_other_with_the_caller(
-    center: dict, first: str, how: str
+    center: Center, first: str, how: str
 ) -> None:
     switch, caller, legs = in_conference(center)
     other = B if first == A else A
@@ -126,15 +128,15 @@ def test_each_agent_leaving_first_leaves_the_other_with_the_caller(
     record, parts = the_record(center)
     assert record.disposition == "answered" and record.hangup_by == "agent"
     assert_both_agents_talked(parts)
-    kinds = event_types(center["db_url"], record.id)
+    kinds = event_types(center.db_url, record.id)
     assert kinds.count("conference_left") == 2 and kinds.count("call_ended") == 1
 
 
-def test_hold_in_a_conference_is_refused_with_the_reason(center: dict) -> None:
+def test_hold_in_a_conference_is_refused_with_the_reason(center: Center) -> None:
     from callcenter.live.names import agent_channel
 
     switch, caller, legs = in_conference(center)
-    subscription = center["live"].subscribe(agent_channel(B))
+    subscription = center.live.subscribe(agent_channel(B))
     try:
         command(center, B, "hold")
         errors: list[str] = []

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from callcenter.live.names import agent_channel
 from callcenter.live.store import LiveStore
-from callcenter.sim import Switch, press, wait
+from callcenter.sim import Switch
 from callcenter.store import models
 from callcenter.store.session import session_scope
 from tests.support.calls import (
@@ -29,42 +29,20 @@ from tests.support.calls import (
     state,
     wait_state,
 )
-from tests.support.center import RINGING, Center, event_types
-
-CUSTOMER = "13900139000"
+from tests.support.center import Center, event_types
+from tests.support.cti import CTI_ENV, CUSTOMER, consulting, queue_call
 
 
 @pytest.fixture
-def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
-    env = RINGING | {
-        "ROUTING__OUTBOUND_CALLER_ID": "4000",
-        "ROUTING__OUTBOUND_DIAL_STRING": "sofia/internal/{number}@127.0.0.1:5090",
-    }
-    with Center(tmp_path, db_url, redis_url, redis_prefix, env=env, hotline="shipped") as built:
-        yield built.as_dict()
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, env=CTI_ENV, hotline="shipped", in_process=True
+    ) as built:
+        yield built
 
 
-
-
-
-
-
-
-
-
-
-
-def queue_call(center: dict, agent: str = "1000", **kw: object):
-    """A caller in 'support', answered by ``agent``."""
-    switch: Switch = center["switch"]
-    caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")], **kw)
-    wait_state(center, agent, "on_call", 20)
-    eventually(lambda: partner_of(switch, caller.uuid), what="caller bridged")
-    return caller
-
-
-def test_click_to_call_connects_agent_and_customer(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_click_to_call_connects_agent_and_customer(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     customer = switch.add_softphone(
         CUSTOMER, port=5090, register=False, answer_after=0.5, hangup_after=3.0
@@ -74,17 +52,17 @@ def test_click_to_call_connects_agent_and_customer(center: dict) -> None:
     wait_state(center, "1000", "not_ready")
     command(center, "1000", "dial", number=CUSTOMER, ticket="T-42")
     wait_state(center, "1000", "on_call")
-    call_uuid = center["live"].get_agent("1000")["call_uuid"]
+    call_uuid = center.live.get_agent("1000")["call_uuid"]
     eventually(lambda: partner_of(switch, call_uuid), what="customer and agent bridged")
     assert partner_of(switch, call_uuid) == agent_leg(switch, "1000")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), timeout=20, what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), timeout=20, what="call record")
     eventually(
-        lambda: call_rows(center["db_url"])[0].direction == "outbound", what="direction outbound"
+        lambda: call_rows(center.db_url)[0].direction == "outbound", what="direction outbound"
     )
     assert record.uuid == call_uuid
     assert record.disposition == "answered" and record.dialled_number == CUSTOMER
     assert record.caller_number == "4000" and record.hangup_by == "caller"
-    with session_scope(center["db_url"]) as session:
+    with session_scope(center.db_url) as session:
         first = session.scalars(
             select(models.CallEvent)
             .where(models.CallEvent.call_id == record.id)
@@ -101,9 +79,9 @@ def test_click_to_call_connects_agent_and_customer(center: dict) -> None:
     wait_state(center, "1000", "available")  # after the wrap-up
 
 
-def test_dial_refusals_are_reported_on_the_agent_channel(center: dict) -> None:
-    live: LiveStore = center["live"]
-    center["switch"].add_softphone("1000", answer_after=0.5)
+def test_dial_refusals_are_reported_on_the_agent_channel(center: Center) -> None:
+    live: LiveStore = center.live
+    center.switch.add_softphone("1000", answer_after=0.5)
     subscription = live.subscribe(agent_channel("1000"))
     try:
         command(center, "1000", "dial", number="123")  # logged out
@@ -131,8 +109,8 @@ def test_dial_refusals_are_reported_on_the_agent_channel(center: dict) -> None:
     assert errors[4] == ("consult_complete", "agent 1000 cannot consult complete while available")
 
 
-def test_blind_transfer_to_another_agent_keeps_the_caller(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_blind_transfer_to_another_agent_keeps_the_caller(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     switch.add_softphone("1001", answer_after=0.5, hangup_after=2.0)
     sign_in(center, "1000")
@@ -148,9 +126,9 @@ def test_blind_transfer_to_another_agent_keeps_the_caller(center: dict) -> None:
     assert first_leg not in switch.channels  # the first agent's leg is gone
     assert state(center, "1000") in ("wrap_up", "available")
     eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended by agent 1001")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.disposition == "answered"
-    with session_scope(center["db_url"]) as session:
+    with session_scope(center.db_url) as session:
         assert session.get(models.Agent, record.agent_id).number == "1001"
         transfer = session.scalars(
             select(models.CallEvent.data).where(
@@ -161,8 +139,8 @@ def test_blind_transfer_to_another_agent_keeps_the_caller(center: dict) -> None:
     assert transfer == {"agent_id": "1000", "target": "agent", "to": "1001", "attended": False}
 
 
-def test_blind_transfer_to_a_queue_requeues_the_caller(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_blind_transfer_to_a_queue_requeues_the_caller(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     switch.add_softphone("1001", answer_after=0.5, hangup_after=2.0)
     sign_in(center, "1000")
@@ -172,33 +150,15 @@ def test_blind_transfer_to_a_queue_requeues_the_caller(center: dict) -> None:
     assert not caller.ended.is_set()
     sign_in(center, "1001")  # 1001 takes the caller from 'sales' and hangs up 2 s later
     eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
-    with session_scope(center["db_url"]) as session:
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
+    with session_scope(center.db_url) as session:
         assert session.get(models.Queue, record.queue_id).name == "sales"
         assert session.get(models.Agent, record.agent_id).number == "1001"
-    kinds = event_types(center["db_url"], record.id)
+    kinds = event_types(center.db_url, record.id)
     assert kinds.count("call_queued") == 2 and "call_transferred" in kinds
 
 
-def consulting(center: dict) -> tuple[Switch, object]:
-    switch: Switch = center["switch"]
-    switch.add_softphone("1000", answer_after=0.5)
-    switch.add_softphone("1001", answer_after=0.5)
-    sign_in(center, "1000")
-    caller = queue_call(center)
-    sign_in(center, "1001")
-    command(center, "1000", "consult", target="agent", to="1001")
-    wait_state(center, "1001", "on_call")
-    wait_state(center, "1000", "on_hold")
-    eventually(
-        lambda: partner_of(switch, agent_leg(switch, "1000")) == agent_leg(switch, "1001"),
-        what="agent 1000 talks to 1001",
-    )
-    assert not caller.ended.is_set() and not partner_of(switch, caller.uuid)
-    return switch, caller
-
-
-def test_consult_then_complete_hands_the_caller_over(center: dict) -> None:
+def test_consult_then_complete_hands_the_caller_over(center: Center) -> None:
     switch, caller = consulting(center)
     consult_leg = agent_leg(switch, "1001")
     command(center, "1000", "consult_complete")
@@ -208,15 +168,15 @@ def test_consult_then_complete_hands_the_caller_over(center: dict) -> None:
     assert state(center, "1001") == "on_call"
     command(center, "1001", "hangup")
     eventually(lambda: caller.ended.is_set(), what="call ended")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
-    with session_scope(center["db_url"]) as session:
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
+    with session_scope(center.db_url) as session:
         assert session.get(models.Agent, record.agent_id).number == "1001"
-    kinds = event_types(center["db_url"], record.id)
+    kinds = event_types(center.db_url, record.id)
     assert "consult_started" in kinds and "consult_ended" in kinds
     assert "call_transferred" in kinds
 
 
-def test_consult_then_cancel_returns_to_the_caller(center: dict) -> None:
+def test_consult_then_cancel_returns_to_the_caller(center: Center) -> None:
     switch, caller = consulting(center)
     first_leg = agent_leg(switch, "1000")
     command(center, "1000", "consult_cancel")
@@ -228,7 +188,7 @@ def test_consult_then_cancel_returns_to_the_caller(center: dict) -> None:
     eventually(lambda: caller.ended.is_set(), what="call ended")
 
 
-def test_consulted_agent_hangup_gives_the_caller_back(center: dict) -> None:
+def test_consulted_agent_hangup_gives_the_caller_back(center: Center) -> None:
     switch, caller = consulting(center)
     first_leg, consulted_leg = agent_leg(switch, "1000"), agent_leg(switch, "1001")
     command(center, "1001", "hangup")  # the consulted agent's own leg, never 1000's
@@ -238,13 +198,13 @@ def test_consulted_agent_hangup_gives_the_caller_back(center: dict) -> None:
     wait_state(center, "1001", "available")
     command(center, "1000", "hangup")
     eventually(lambda: caller.ended.is_set(), what="call ended")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.hangup_by == "agent" and record.ring_seconds >= 0
 
 
-def test_consult_complete_before_the_answer_is_refused_with_the_reason(center: dict) -> None:
-    live: LiveStore = center["live"]
-    switch: Switch = center["switch"]
+def test_consult_complete_before_the_answer_is_refused_with_the_reason(center: Center) -> None:
+    live: LiveStore = center.live
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     switch.add_softphone("1001", mode="noanswer")  # rings until the ring timeout (4 s)
     sign_in(center, "1000")
@@ -274,7 +234,7 @@ def test_consult_complete_before_the_answer_is_refused_with_the_reason(center: d
     wait_state(center, "1000", "on_call")
 
 
-def test_consult_then_conference_has_three_members(center: dict) -> None:
+def test_consult_then_conference_has_three_members(center: Center) -> None:
     switch, caller = consulting(center)
     command(center, "1000", "conference")
     name = f"cc-{caller.uuid}"
@@ -293,8 +253,8 @@ def test_consult_then_conference_has_three_members(center: dict) -> None:
     command(center, "1001", "hangup")
 
 
-def test_dtmf_reaches_the_caller_leg(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_dtmf_reaches_the_caller_leg(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     sign_in(center, "1000")
     caller = queue_call(center)

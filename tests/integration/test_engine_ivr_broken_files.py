@@ -107,7 +107,7 @@ def console_app(center: Center) -> Flask:
 
 def test_call_reaches_an_agent_while_broken_flow_files_sit_in_the_folder(center: Center) -> None:
     center.switch.add_softphone("1001", answer_after=0.3, hangup_after=1.0)
-    sign_in(center.as_dict(), "1001")
+    sign_in(center, "1001")
     answered_by_1001(center, "5000")  # the good main.yaml is in service
     time.sleep(0.05)  # a new mtime for main.yaml
     (center.flows / "evil.yaml").write_bytes(b"name: evil\0\nstart: a\nnodes: {}\n")
@@ -151,7 +151,7 @@ def test_flow_that_fails_while_running_sends_the_caller_to_the_default_queue(
     blocked.parent.mkdir(parents=True, exist_ok=True)
     blocked.write_text("a file where the mailbox folder should be")
     center.switch.add_softphone("1001", answer_after=0.3, hangup_after=1.0)
-    sign_in(center.as_dict(), "1001")
+    sign_in(center, "1001")
     record = answered_by_1001(center, "5003")
     ended = [d for kind, d in event_rows(center.db_url, record.id) if kind == "ivr_ended"]
     assert ended == [
@@ -160,9 +160,10 @@ def test_flow_that_fails_while_running_sends_the_caller_to_the_default_queue(
             "reason": "error: flow failed", "destination": "support",
         }
     ]  # fmt: skip
-    log = center.engine.log_path.read_text(encoding="utf-8")
-    assert "IVR flow failed; the caller goes on without it" in log
-    assert '"flow": "leave_message"' in log and '"node": "message"' in log
+    failed = center.engine.records("IVR flow failed; the caller goes on without it")
+    assert [(r["flow"], r["node"], r["level"], r["then"]) for r in failed] == [
+        ("leave_message", "message", "error", "queue support")
+    ]
 
     record = answered_by_1001(center, "5004")  # its flow never loaded: the default queue too
     assert record.ivr_path[0] == {"node": "flow", "value": "missing"}

@@ -28,19 +28,19 @@ PASSWORD = "monitor-pass-123"
 
 
 @pytest.fixture
-def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
     with Center(tmp_path, db_url, redis_url, redis_prefix, env=RINGING) as built:
-        yield built.as_dict(center=built)
+        yield built
 
 
 @pytest.fixture
-def app(center: dict, redis_url: str, redis_prefix: str) -> Flask:
+def app(center: Center, redis_url: str, redis_prefix: str) -> Flask:
     """The console on the engine's SQL and Redis: supervisor 'sup' (phone 1002), agent 'ann'."""
-    with session_scope(center["db_url"]) as session:
+    with session_scope(center.db_url) as session:
         create_user(session, "sup", PASSWORD, "supervisor", language="en").extension = "1002"
         create_user(session, "ann", PASSWORD, "agent", language="en")
     settings = load_settings(
-        database={"url": center["db_url"]}, redis={"url": redis_url, "prefix": redis_prefix}
+        database={"url": center.db_url}, redis={"url": redis_url, "prefix": redis_prefix}
     )
     return create_app(settings, TESTING=True)
 
@@ -59,9 +59,9 @@ def whisper_flags(switch: Switch, leg: str) -> tuple[bool, bool]:
     return (bool(mode["mux_read"]), bool(mode["mux_write"])) if mode else (None, None)
 
 
-def test_supervisor_listens_whispers_barges_and_leaves(center: dict, app: Flask) -> None:
-    switch: Switch = center["switch"]
-    db_url = center["db_url"]
+def test_supervisor_listens_whispers_barges_and_leaves(center: Center, app: Flask) -> None:
+    switch: Switch = center.switch
+    db_url = center.db_url
     seen: list[tuple[str, str, str]] = []
     switch.subscribe(lambda ev: seen.append((ev.name, ev.uuid, ev.get("DTMF-Digit") or "")))
     switch.add_softphone("1000", answer_after=0.5)
@@ -124,9 +124,9 @@ def test_supervisor_listens_whispers_barges_and_leaves(center: dict, app: Flask)
         assert len(session.scalars(select(MonitorSession)).all()) == 1  # the agent's: none
 
 
-def connected_call(center: dict) -> tuple[str, str]:
+def connected_call(center: Center) -> tuple[str, str]:
     """A caller in 'support' talking to agent 1000: (caller uuid, agent leg uuid)."""
-    switch: Switch = center["switch"]
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     sign_in(center, "1000")
     caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
@@ -134,8 +134,8 @@ def connected_call(center: dict) -> tuple[str, str]:
     return caller.uuid, eventually(lambda: partner_of(switch, caller.uuid), what="bridged")
 
 
-def test_the_callers_hangup_ends_the_session(center: dict, app: Flask) -> None:
-    switch: Switch = center["switch"]
+def test_the_callers_hangup_ends_the_session(center: Center, app: Flask) -> None:
+    switch: Switch = center.switch
     seen: list[tuple[str, str]] = []
     switch.subscribe(lambda ev: seen.append((ev.name, ev.uuid)))
     switch.add_softphone("1002", answer_after=0.5)
@@ -145,8 +145,8 @@ def test_the_callers_hangup_ends_the_session(center: dict, app: Flask) -> None:
     session_id = started.get_json()["session_id"]
     row = eventually(
         lambda: (
-            session_row(center["db_url"], session_id).answered_at
-            and session_row(center["db_url"], session_id)
+            session_row(center.db_url, session_id).answered_at
+            and session_row(center.db_url, session_id)
         ),
         what="answered",
     )
@@ -158,19 +158,19 @@ def test_the_callers_hangup_ends_the_session(center: dict, app: Flask) -> None:
     eventually(lambda: switch.channel(row.leg_uuid) is None, what="supervisor's leg gone")
     ended = eventually(
         lambda: (
-            session_row(center["db_url"], session_id).ended_at
-            and session_row(center["db_url"], session_id)
+            session_row(center.db_url, session_id).ended_at
+            and session_row(center.db_url, session_id)
         ),
         what="the session's end audited",
     )
     assert ended.mode_list() == ["listen"] and ended.end_reason
-    (record,) = eventually(lambda: call_rows(center["db_url"]), timeout=20, what="call record")
-    kinds = event_types(center["db_url"], record.id)
+    (record,) = eventually(lambda: call_rows(center.db_url), timeout=20, what="call record")
+    kinds = event_types(center.db_url, record.id)
     assert "monitor_ringing" in kinds and "monitor_answered" in kinds  # on the call's timeline
 
 
-def test_a_busy_supervisor_phone_ends_the_session_unanswered(center: dict, app: Flask) -> None:
-    switch: Switch = center["switch"]
+def test_a_busy_supervisor_phone_ends_the_session_unanswered(center: Center, app: Flask) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1002", mode="busy", answer_after=0.2)
     caller, agent = connected_call(center)
     client, headers = signed_in_client(app, "sup", PASSWORD)
@@ -183,8 +183,8 @@ def test_a_busy_supervisor_phone_ends_the_session_unanswered(center: dict, app: 
     session_id = started.get_json()["session_id"]
     row = eventually(
         lambda: (
-            session_row(center["db_url"], session_id).ended_at
-            and session_row(center["db_url"], session_id)
+            session_row(center.db_url, session_id).ended_at
+            and session_row(center.db_url, session_id)
         ),
         what="the refused ring audited",
     )
@@ -192,10 +192,10 @@ def test_a_busy_supervisor_phone_ends_the_session_unanswered(center: dict, app: 
     assert partner_of(switch, caller) == agent
 
 
-def test_a_session_outlives_an_engine_restart_and_is_left(center: dict, app: Flask) -> None:
+def test_a_session_outlives_an_engine_restart_and_is_left(center: Center, app: Flask) -> None:
     """The supervisor's leg stays on FreeSWITCH; the next engine process hangs it up on leave
     and audits the end from the leg's channel variable."""
-    switch: Switch = center["switch"]
+    switch: Switch = center.switch
     switch.add_softphone("1002", answer_after=0.5)
     caller, agent = connected_call(center)
     client, headers = signed_in_client(app, "sup", PASSWORD)
@@ -204,21 +204,21 @@ def test_a_session_outlives_an_engine_restart_and_is_left(center: dict, app: Fla
     ).get_json()["session_id"]
     row = eventually(
         lambda: (
-            session_row(center["db_url"], session_id).answered_at
-            and session_row(center["db_url"], session_id)
+            session_row(center.db_url, session_id).answered_at
+            and session_row(center.db_url, session_id)
         ),
         what="answered",
     )
-    center["center"].stop_engine()
-    center["center"].start_engine(center["tmp"] / "second")
+    center.stop_engine()
+    center.start_engine(center.tmp / "second")
 
     assert client.post(f"/api/monitor/{session_id}/leave", headers=headers).status_code == 202
 
     eventually(lambda: switch.channel(row.leg_uuid) is None, what="supervisor's leg gone")
     ended = eventually(
         lambda: (
-            session_row(center["db_url"], session_id).ended_at
-            and session_row(center["db_url"], session_id)
+            session_row(center.db_url, session_id).ended_at
+            and session_row(center.db_url, session_id)
         ),
         what="the end audited by the next engine",
     )

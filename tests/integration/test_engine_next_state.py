@@ -21,26 +21,26 @@ from tests.support.center import Center
 @pytest.fixture
 def center(
     request: pytest.FixtureRequest, tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str
-) -> Iterator[dict]:
+) -> Iterator[Center]:
     # one agent; a queue without wrap-up: without the pending state the next caller rings at once
     with Center(
         tmp_path, db_url, redis_url, redis_prefix, request=request, agents=("1000",),
         queue_rules={"wrap_up_seconds": 0},
     ) as built:  # fmt: skip
-        yield built.as_dict()
+        yield built
 
 
-def queued_call(center: dict, caller_number: str) -> str:
+def queued_call(center: Center, caller_number: str) -> str:
     """The uuid of ``caller_number``'s call while it waits in a queue ("" if it does not)."""
-    for uuid, fields in center["live"].all("call").items():
+    for uuid, fields in center.live.all("call").items():
         if fields.get("caller_number") == caller_number and fields.get("state") == "queued":
             return uuid
     return ""
 
 
-def test_not_ready_asked_on_a_call_takes_effect_when_it_ends(center: dict) -> None:
-    switch: Switch = center["switch"]
-    live = center["live"]
+def test_not_ready_asked_on_a_call_takes_effect_when_it_ends(center: Center) -> None:
+    switch: Switch = center.switch
+    live = center.live
     switch.add_softphone("1000", answer_after=0.5)
     sign_in(center, "1000")
     first = switch.place_call("13800000001", "5000", [wait(1.0), press("2")])
@@ -91,9 +91,9 @@ def test_not_ready_asked_on_a_call_takes_effect_when_it_ends(center: dict) -> No
     second.hangup()
 
 
-def test_ready_cancels_and_logout_waits_for_the_call_end(center: dict) -> None:
-    switch: Switch = center["switch"]
-    live = center["live"]
+def test_ready_cancels_and_logout_waits_for_the_call_end(center: Center) -> None:
+    switch: Switch = center.switch
+    live = center.live
     switch.add_softphone("1000", answer_after=0.5)
     sign_in(center, "1000")
     first = switch.place_call("13800000003", "5000", [wait(1.0), press("2")])

@@ -75,6 +75,7 @@ class Center(SharedCenter):
 
 @pytest.fixture
 def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
+    # A child process: one test stops the engine with its backlog in Redis and starts another.
     with Center(tmp_path, db_url, redis_url, redis_prefix, agents=["1000"], env=RINGING) as built:
         yield built
 

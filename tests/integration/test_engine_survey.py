@@ -30,7 +30,7 @@ def said(text: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
     with Center(
         tmp_path,
         db_url,
@@ -40,8 +40,9 @@ def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> It
         notice=True,
         numbers={"5000": "main"},
         env={"IVR__SURVEY_FLOW": "survey"},
+        in_process=True,
     ) as built:
-        yield built.as_dict()
+        yield built
 
 
 def support_call(switch: Switch, number: str, after: list) -> object:
@@ -59,15 +60,15 @@ def wrap_up_started(db_url: str) -> list[models.AgentStateLog]:
         return list(rows)
 
 
-def test_agent_hangs_up_first_and_the_caller_rates_the_call(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_agent_hangs_up_first_and_the_caller_rates_the_call(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
     sign_in(center, "1000")
     caller = support_call(
         switch, "13800000401", [wait_for("CHANNEL_EXECUTE", **said(SURVEY)), press("4")]
     )
     eventually(lambda: caller.ended.is_set(), timeout=40, what="engine hung up after the survey")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.survey_score == 4
     assert record.disposition == "answered" and record.hangup_by == "agent"
     # Talk time is the conversation: it ends when the agent hangs up, not after the survey.
@@ -89,15 +90,15 @@ def test_agent_hangs_up_first_and_the_caller_rates_the_call(center: dict) -> Non
     )
     parked = [e for e in caller.events if e.name == "CHANNEL_PARK"]
     assert parked and parked[-1].get("Channel-State") == "CS_PARK"
-    rows = event_rows(center["db_url"], record.id)
+    rows = event_rows(center.db_url, record.id)
     kinds = [kind for kind, _ in rows]
     left = kinds.index("agent_left_call")
     assert kinds.index("call_answered") < left < kinds.index("survey_answered")
     assert rows[left][1]["agent_id"] == "1000" and rows[left][1]["survey"] == "survey"
     assert [data["flow"] for kind, data in rows if kind == "ivr_ended"] == ["main", "survey"]
     # the agent's wrap-up began when they hung up, before the caller rated the call
-    (wrap_up,) = eventually(lambda: wrap_up_started(center["db_url"]), what="agent wrap-up")
-    with session_scope(center["db_url"]) as session:
+    (wrap_up,) = eventually(lambda: wrap_up_started(center.db_url), what="agent wrap-up")
+    with session_scope(center.db_url) as session:
         rated = session.scalars(
             select(models.CallEvent.ts).where(
                 models.CallEvent.call_id == record.id, models.CallEvent.type == "survey_answered"
@@ -105,36 +106,36 @@ def test_agent_hangs_up_first_and_the_caller_rates_the_call(center: dict) -> Non
         ).one()
     assert wrap_up.since <= rated
     eventually(
-        lambda: center["live"].get_agent("1000").get("state") == "available",
+        lambda: center.live.get_agent("1000").get("state") == "available",
         what="agent available after wrap-up",
     )
 
 
-def test_caller_hangs_up_first_and_gets_no_survey(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_caller_hangs_up_first_and_gets_no_survey(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     sign_in(center, "1000")
     caller = support_call(switch, "13800000402", [wait_for("CHANNEL_BRIDGE"), wait(1.0), hangup()])
     eventually(lambda: caller.ended.is_set(), timeout=30, what="caller left")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.disposition == "answered" and record.hangup_by == "caller"
     assert record.survey_score is None
     assert all(step["node"] not in ("ask", "goodbye") for step in record.ivr_path)
-    kinds = [kind for kind, _ in event_rows(center["db_url"], record.id)]
+    kinds = [kind for kind, _ in event_rows(center.db_url, record.id)]
     assert "agent_left_call" not in kinds
     assert [kind for kind in kinds if kind == "ivr_ended"] == ["ivr_ended"]
     spoken = [e.get("Application-Data") for e in caller.events if e.name == "CHANNEL_EXECUTE"]
     assert SURVEY not in spoken
-    eventually(lambda: wrap_up_started(center["db_url"]), what="agent wrap-up")
+    eventually(lambda: wrap_up_started(center.db_url), what="agent wrap-up")
 
 
-def test_caller_who_does_not_rate_is_hung_up_without_a_score(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_caller_who_does_not_rate_is_hung_up_without_a_score(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5, hangup_after=1.0)
     sign_in(center, "1000")
     caller = support_call(switch, "13800000403", [])
     eventually(lambda: caller.ended.is_set(), timeout=40, what="engine hung up after the survey")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.survey_score is None
     assert record.disposition == "answered" and record.hangup_by == "agent"
     assert record.ivr_path[-4:] == [

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from callcenter.config import load_settings
@@ -42,7 +43,7 @@ nodes:
 
 
 @pytest.fixture
-def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
     with Center(
         tmp_path,
         db_url,
@@ -54,16 +55,23 @@ def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> It
         default_flow="plain",
         env={"ROUTING__RING_TIMEOUT": "4", "ROUTING__BUSY_DELAY_SECONDS": str(BUSY_DELAY)},
         start=False,
+        in_process=True,
     ) as built:
         with session_scope(db_url) as session:
             user = create_user(session, "agent1000", USER_PASSWORD, "agent", language="en")
             agent = session.scalar(select(models.Agent).where(models.Agent.number == "1000"))
             agent.user = user
         built.start_engine()
-        settings = load_settings(
-            database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix}
-        )
-        yield built.as_dict(console=create_app(settings, TESTING=True))
+        yield built
+
+
+@pytest.fixture
+def console(center: Center) -> Flask:
+    """The console app on the center's SQLite and Redis."""
+    settings = load_settings(
+        database={"url": center.db_url}, redis={"url": center.redis_url, "prefix": center.prefix}
+    )
+    return create_app(settings, TESTING=True)
 
 
 class Desktop:
@@ -94,9 +102,9 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def test_wrap_up_deadline_is_published_and_extend_moves_it(center: dict) -> None:
-    switch: Switch = center["switch"]
-    live: LiveStore = center["live"]
+def test_wrap_up_deadline_is_published_and_extend_moves_it(center: Center, console: Flask) -> None:
+    switch: Switch = center.switch
+    live: LiveStore = center.live
     switch.add_softphone("1000", answer_after=0.5, hangup_after=2.0)
     sign_in(center, "1000")
     desktop = Desktop(live, "1000")
@@ -108,7 +116,7 @@ def test_wrap_up_deadline_is_published_and_extend_moves_it(center: dict) -> None
     assert deadline == at(wrapping["since"]) + timedelta(seconds=WRAP_UP)
     assert live.get_agent("1000")["wrap_up_until"] == wrapping["wrap_up_until"]
 
-    client, csrf = signed_in_client(center["console"], "agent1000", USER_PASSWORD)
+    client, csrf = signed_in_client(console, "agent1000", USER_PASSWORD)
     response = client.post("/api/agents/1000/extend_wrap_up", json={"seconds": 5}, headers=csrf)
     assert response.status_code == 202, response.get_json()
     done = desktop.until(lambda m: "done" in m or "error" in m, what="engine answers the extend")
@@ -138,9 +146,9 @@ def test_wrap_up_deadline_is_published_and_extend_moves_it(center: dict) -> None
     desktop.subscription.close()
 
 
-def test_busy_agent_is_not_offered_the_next_caller_before_the_busy_delay(center: dict) -> None:
-    switch: Switch = center["switch"]
-    live: LiveStore = center["live"]
+def test_busy_agent_is_not_offered_the_next_caller_before_the_busy_delay(center: Center) -> None:
+    switch: Switch = center.switch
+    live: LiveStore = center.live
     busy = switch.add_softphone("1000", mode="busy", answer_after=0.5)
     switch.add_softphone("1001", answer_after=0.5, hangup_after=60.0)
     sign_in(center, "1000")

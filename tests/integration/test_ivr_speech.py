@@ -22,7 +22,7 @@ from callcenter.ivr.speech import VoskRecognizer
 from callcenter.sim import Switch, press, wait, wait_for
 from callcenter.sim.voice import say_file
 from callcenter.switch.outbound import OutboundServer, OutboundSession
-from tests.unit.test_ivr_speech import CANCEL, INFO, SALES, espeak_wav, flow
+from tests.support.speech import CANCEL, INFO, SALES, espeak_wav, flow
 
 PASSWORD = "sim-secret-1"
 SCALE = 0.25

@@ -169,3 +169,24 @@ def test_more_subscriptions_than_redis_py_default_pool(redis_url: str, redis_pre
         for subscription in subscriptions:
             subscription.close()
         store.close()
+
+
+def test_a_given_connection_class_carries_the_commands_and_tls_urls_keep_theirs(
+    redis_url: str,
+) -> None:
+    class Counting(redis.Connection):
+        connects = 0
+
+        def _connect(self):  # noqa: ANN202
+            Counting.connects += 1
+            return super()._connect()
+
+    store = LiveStore(redis_url, "cc", connection_class=Counting)
+    try:
+        store.put_agent(1001, state="available")
+        assert store.get_agent(1001) == {"state": "available"}
+        assert Counting.connects >= 1
+    finally:
+        store.close()
+    tls = LiveStore("rediss://127.0.0.1:6390/0", "cc")  # no connection is made here
+    assert tls.redis.connection_pool.connection_class is redis.SSLConnection

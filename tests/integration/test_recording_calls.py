@@ -36,33 +36,35 @@ WRAP_UP = 1.0  # the queues' wrap-up (seed_agents)
 
 
 @pytest.fixture
-def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[dict]:
+def center(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[Center]:
     env = RINGING | {"RECORDING__FORMAT": "wav"}  # post-processing keeps the switch's WAV
-    with Center(tmp_path, db_url, redis_url, redis_prefix, env=env, time_scale=1.0) as built:
-        yield built.as_dict(root=tmp_path / "recordings")
+    with Center(
+        tmp_path, db_url, redis_url, redis_prefix, env=env, time_scale=1.0, in_process=True
+    ) as built:
+        yield built
 
 
-def command(center: dict, agent_id: str, action: str, **fields: str) -> None:
-    center["live"].send_command(AGENT_COMMANDS, {"agent_id": agent_id, "action": action, **fields})
+def command(center: Center, agent_id: str, action: str, **fields: str) -> None:
+    center.live.send_command(AGENT_COMMANDS, {"agent_id": agent_id, "action": action, **fields})
 
 
-def wait_state(center: dict, agent_id: str, wanted: str, timeout: float = 20.0) -> None:
+def wait_state(center: Center, agent_id: str, wanted: str, timeout: float = 20.0) -> None:
     eventually(
-        lambda: center["live"].get_agent(agent_id).get("state") == wanted,
+        lambda: center.live.get_agent(agent_id).get("state") == wanted,
         timeout,
         what=f"agent {agent_id} {wanted}",
     )
 
 
-def sign_in(center: dict, agent_id: str) -> None:
+def sign_in(center: Center, agent_id: str) -> None:
     command(center, agent_id, "login")
     command(center, agent_id, "ready")
     wait_state(center, agent_id, "available")
 
 
-def ended_record(center: dict, caller) -> models.Call:  # noqa: ANN001 - a sim Call
+def ended_record(center: Center, caller) -> models.Call:  # noqa: ANN001 - a sim Call
     eventually(lambda: caller.ended.is_set(), timeout=30, what="call ended")
-    (record,) = eventually(lambda: call_rows(center["db_url"]), what="call record")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     return record
 
 
@@ -73,14 +75,14 @@ def recordings_of(db_url: str, call_id: int) -> list[models.Recording]:
         )
 
 
-def processed_recording(center: dict, record: models.Call) -> models.Recording:
+def processed_recording(center: Center, record: models.Call) -> models.Recording:
     """The call's only recording, once post-processing has measured it."""
     eventually(
-        lambda: all(r.sha256 for r in recordings_of(center["db_url"], record.id)),
+        lambda: all(r.sha256 for r in recordings_of(center.db_url, record.id)),
         timeout=30,
         what="recording post-processed",
     )
-    (recording,) = recordings_of(center["db_url"], record.id)
+    (recording,) = recordings_of(center.db_url, record.id)
     return recording
 
 
@@ -104,8 +106,8 @@ def wrap_up_of(db_url: str, call_id: int) -> float:
         return session.get(models.Call, call_id).wrap_up_seconds or 0.0
 
 
-def test_answered_call_wav_is_stereo_and_as_long_as_the_talk_time(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_answered_call_wav_is_stereo_and_as_long_as_the_talk_time(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5, hangup_after=3.0)
     sign_in(center, "1000")
     caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
@@ -117,15 +119,15 @@ def test_answered_call_wav_is_stereo_and_as_long_as_the_talk_time(center: dict) 
     assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
     assert abs(recording.duration_seconds - seconds) < 0.01  # the index row agrees
     day = record.answered_at.strftime("%Y/%m/%d")
-    assert Path(recording.path) == center["root"] / day / f"{record.uuid}.wav"
+    assert Path(recording.path) == center.recordings / day / f"{record.uuid}.wav"
     # nothing on hold; the 1 s wrap-up comes in as a late update of the written record
     assert record.hold_seconds == 0.0
     wait_state(center, "1000", "available")
-    assert eventually(lambda: wrap_up_of(center["db_url"], record.id) >= WRAP_UP, what="wrap-up")
+    assert eventually(lambda: wrap_up_of(center.db_url, record.id) >= WRAP_UP, what="wrap-up")
 
 
-def test_transferred_call_yields_one_recording_with_both_agents(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_transferred_call_yields_one_recording_with_both_agents(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     switch.add_softphone("1001", answer_after=0.5, hangup_after=2.0)
     sign_in(center, "1000")
@@ -139,18 +141,18 @@ def test_transferred_call_yields_one_recording_with_both_agents(center: dict) ->
     assert record.disposition == "answered"
     # one recording, one file, for the whole call
     recording = processed_recording(center, record)
-    files = sorted(p.name for p in center["root"].rglob("*.wav"))
+    files = sorted(p.name for p in center.recordings.rglob("*.wav"))
     assert files == [f"{record.uuid}.wav"]
     seconds, channels = wav_seconds_and_channels(recording.path)
     assert channels == 2
     assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
     # the record: both agents in order, the transfer between them, the last agent on the row
-    events = timeline(center["db_url"], record.id)
+    events = timeline(center.db_url, record.id)
     answered = [data["agent_id"] for kind, _, data in events if kind == "call_answered"]
     assert answered == [first, second]
     (transfer,) = [data for kind, _, data in events if kind == "call_transferred"]
     assert (transfer["agent_id"], transfer["target"], transfer["to"]) == (first, "agent", second)
-    with session_scope(center["db_url"]) as session:
+    with session_scope(center.db_url) as session:
         call = session.get(models.Call, record.id)
         assert call.answered_agents() == [first, second]
         assert [(t["kind"], t["agent"], t["to"]) for t in call.transfers()] == [
@@ -163,12 +165,12 @@ def test_transferred_call_yields_one_recording_with_both_agents(center: dict) ->
     # both agents' wrap-ups (1 s each) add up on the record once the second one ends
     wait_state(center, second, "available")
     assert eventually(
-        lambda: wrap_up_of(center["db_url"], record.id) >= 2 * WRAP_UP, what="both wrap-ups"
+        lambda: wrap_up_of(center.db_url, record.id) >= 2 * WRAP_UP, what="both wrap-ups"
     )
 
 
-def test_hold_time_is_on_the_record(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_hold_time_is_on_the_record(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     sign_in(center, "1000")
     caller = switch.place_call("13800138000", "5000", [wait(1.0), press("2")])
@@ -181,7 +183,7 @@ def test_hold_time_is_on_the_record(center: dict) -> None:
     command(center, "1000", "hangup")
     record = ended_record(center, caller)
     assert record.hold_seconds is not None and record.hold_seconds >= 1.0
-    events = timeline(center["db_url"], record.id)
+    events = timeline(center.db_url, record.id)
     ((held_at, held), (resumed_at, resumed)) = [
         (ts, data) for kind, ts, data in events if kind in ("call_held", "call_resumed")
     ]
@@ -193,13 +195,13 @@ def test_hold_time_is_on_the_record(center: dict) -> None:
     seconds, channels = wav_seconds_and_channels(recording.path)
     assert channels == 2
     assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
-    assert sorted(p.name for p in center["root"].rglob("*.wav")) == [f"{record.uuid}.wav"]
+    assert sorted(p.name for p in center.recordings.rglob("*.wav")) == [f"{record.uuid}.wav"]
     wait_state(center, "1000", "available")
-    assert eventually(lambda: wrap_up_of(center["db_url"], record.id) >= WRAP_UP, what="wrap-up")
+    assert eventually(lambda: wrap_up_of(center.db_url, record.id) >= WRAP_UP, what="wrap-up")
 
 
-def test_three_way_conference_stays_one_recording(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_three_way_conference_stays_one_recording(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     switch.add_softphone("1001", answer_after=0.5)
     sign_in(center, "1000")
@@ -228,17 +230,17 @@ def test_three_way_conference_stays_one_recording(center: dict) -> None:
     assert record.disposition == "answered"
     # one recording, one file, from the first answer to the caller's hangup
     recording = processed_recording(center, record)
-    files = sorted(p.name for p in center["root"].rglob("*.wav"))
+    files = sorted(p.name for p in center.recordings.rglob("*.wav"))
     assert files == [f"{record.uuid}.wav"]
     seconds, channels = wav_seconds_and_channels(recording.path)
     assert channels == 2
     assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
     assert record.talk_seconds > 3.0  # both parts: before the consult and in the conference
     # the timeline: consult of 1001, then the conference, on the same record
-    events = timeline(center["db_url"], record.id)
+    events = timeline(center.db_url, record.id)
     kinds = [kind for kind, _, _ in events]
     assert kinds.index("consult_started") < kinds.index("conference_started")
-    with session_scope(center["db_url"]) as session:
+    with session_scope(center.db_url) as session:
         call = session.get(models.Call, record.id)
         assert [(t["kind"], t["agent"], t.get("to")) for t in call.transfers()][:1] == [
             ("consult", "1000", "1001")
@@ -247,8 +249,8 @@ def test_three_way_conference_stays_one_recording(center: dict) -> None:
     command(center, "1001", "hangup")
 
 
-def test_attended_transfer_stays_one_recording(center: dict) -> None:
-    switch: Switch = center["switch"]
+def test_attended_transfer_stays_one_recording(center: Center) -> None:
+    switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
     switch.add_softphone("1001", answer_after=0.5)
     sign_in(center, "1000")
@@ -275,12 +277,12 @@ def test_attended_transfer_stays_one_recording(center: dict) -> None:
     record = ended_record(center, caller)
     assert record.disposition == "answered"
     recording = processed_recording(center, record)
-    assert sorted(p.name for p in center["root"].rglob("*.wav")) == [f"{record.uuid}.wav"]
+    assert sorted(p.name for p in center.recordings.rglob("*.wav")) == [f"{record.uuid}.wav"]
     seconds, channels = wav_seconds_and_channels(recording.path)
     assert channels == 2
     assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
     assert record.talk_seconds > 3.0  # both agents' parts
-    with session_scope(center["db_url"]) as session:
+    with session_scope(center.db_url) as session:
         call = session.get(models.Call, record.id)
         assert call.answered_agents() == ["1000", "1001"]
         assert call.agent.number == "1001"

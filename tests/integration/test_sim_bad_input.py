@@ -6,7 +6,7 @@ import gevent
 import pytest
 
 from callcenter.sim import Switch
-from tests.integration.test_sim_support import Client, authed
+from tests.support.sim_client import Client, authed
 
 
 @pytest.fixture

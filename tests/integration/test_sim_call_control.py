@@ -7,10 +7,7 @@ import json
 import pytest
 
 from callcenter.sim import Switch
-from tests.integration.test_sim_originate import authed, originate
-from tests.integration.test_sim_support import Client
-
-PARK = [("answer", ""), ("park", "")]
+from tests.support.sim_client import PARK, authed, bridged_call, originate
 
 
 @pytest.fixture
@@ -19,21 +16,8 @@ def fs():
         yield sw
 
 
-def bridged_call(fs: Switch, c: Client, user: str = "1000") -> tuple[str, str]:
-    """A parked caller uuid_bridge'd to an answered agent leg: (caller uuid, agent uuid)."""
-    fs.add_softphone(user, answer_after=0.5)
-    call = fs.place_call("13800138000", "6000")
-    assert call.answered.wait(5)
-    leg, job = originate(c, user)
-    assert c.event("BACKGROUND_JOB", timeout=10, Job_UUID=job).body == f"+OK {leg}\n"
-    c.event("CHANNEL_PARK", Unique_ID=leg)
-    assert c.command(f"api uuid_bridge {call.uuid} {leg}").text == f"+OK {leg}\n"
-    c.event("CHANNEL_BRIDGE", Unique_ID=call.uuid)
-    return call.uuid, leg
-
-
 def test_hold_broadcasts_moh_to_the_partner(fs):
-    c = authed(fs)
+    c = authed(fs, events=True)
     caller, agent = bridged_call(fs, c)
     assert c.command(f"api uuid_hold {agent}").text == "+OK Success\n"
     held = c.event("CHANNEL_HOLD", Unique_ID=agent)
@@ -55,7 +39,7 @@ def test_hold_broadcasts_moh_to_the_partner(fs):
 
 
 def test_transfer_hangs_up_the_bridged_partner(fs):
-    c = authed(fs)
+    c = authed(fs, events=True)
     caller, agent = bridged_call(fs, c)
     assert c.command(f"api uuid_transfer {caller} 9197 XML public").text == "+OK\n"
     gone = c.event("CHANNEL_HANGUP", Unique_ID=agent)
@@ -71,7 +55,7 @@ def test_transfer_hangs_up_the_bridged_partner(fs):
 
 
 def test_eavesdrop_puts_a_media_bug_on_the_target(fs):
-    c = authed(fs)
+    c = authed(fs, events=True)
     caller, agent = bridged_call(fs, c)
     sup = fs.add_softphone("1002", answer_after=0.5)
     leg, job = originate(c, "1002", app=f"&eavesdrop({caller})")
@@ -93,7 +77,7 @@ def test_eavesdrop_puts_a_media_bug_on_the_target(fs):
 def test_eavesdrop_reads_recv_dtmf_and_keeps_the_whisper_mode(fs):
     """S11: uuid_send_dtmf goes to the phone (no event); uuid_recv_dtmf is read by eavesdrop
     (DTMF, source APP). The mode is simulator state only: no event marks it."""
-    c = authed(fs)
+    c = authed(fs, events=True)
     caller, _agent = bridged_call(fs, c)
     fs.add_softphone("1002", answer_after=0.5)
     whisper = ",eavesdrop_enable_dtmf=true,eavesdrop_whisper_aleg=false,eavesdrop_whisper_bleg=true"
@@ -116,7 +100,7 @@ def test_eavesdrop_reads_recv_dtmf_and_keeps_the_whisper_mode(fs):
 
 
 def test_three_way_conference_lists_three_members(fs):
-    c = authed(fs)
+    c = authed(fs, events=True)
     caller, agent = bridged_call(fs, c)
     consult, job = originate(c, "1001")
     fs.add_softphone("1001", answer_after=0.5)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from callcenter.sim import Switch
 from callcenter.sim.commands import COMMANDS
 from callcenter.sim.esl import MAX_COMMAND
-from tests.integration.test_sim_support import Client, authed
+from tests.support.sim_client import Client, authed
 
 
 @pytest.fixture(scope="module")

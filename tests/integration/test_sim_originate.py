@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import uuid as uuidlib
 import wave
 
 import pytest
 
 from callcenter.sim import Switch
-from tests.integration.test_sim_support import Client
-
-PARK = [("answer", ""), ("park", "")]
+from tests.support.sim_client import PARK, authed, originate
 
 
 @pytest.fixture
 def fs():
     with Switch(time_scale=0.05, dialplan={"6000": PARK}) as sw:
         yield sw
-
-
-def authed(fs: Switch) -> Client:
-    c = Client.connect(fs.port)
-    c.reply()
-    assert c.command("auth ClueCon").reply_text == "+OK accepted"
-    assert c.command("event plain ALL").reply_text == "+OK event listener enabled plain"
-    return c
-
-
-def originate(c: Client, user: str, extra: str = "", app: str = "&park()") -> tuple[str, str]:
-    leg = str(uuidlib.uuid4())
-    reply = c.command(
-        f"bgapi originate {{origination_uuid={leg},origination_caller_id_number=13800138000,"
-        f"ignore_early_media=true,call_timeout=5{extra}}}user/{user}@127.0.0.1 {app}"
-    )
-    return leg, reply.headers["Job-UUID"]
 
 
 @pytest.mark.parametrize(
@@ -46,7 +26,7 @@ def originate(c: Client, user: str, extra: str = "", app: str = "&park()") -> tu
 )
 def test_agent_failures(fs, mode, cause, disposition):
     fs.add_softphone("1001", mode=mode, answer_after=1.0)
-    c = authed(fs)
+    c = authed(fs, events=True)
     leg, job = originate(c, "1001")
     assert c.event("BACKGROUND_JOB", timeout=10, Job_UUID=job).body == f"-ERR {cause}\n"
     done = c.event("CHANNEL_HANGUP_COMPLETE", timeout=5, Unique_ID=leg)
@@ -56,7 +36,7 @@ def test_agent_failures(fs, mode, cause, disposition):
 
 
 def test_not_registered_and_unknown_user_create_no_channel(fs):
-    c = authed(fs)
+    c = authed(fs, events=True)
     assert c.command("api originate user/1019@127.0.0.1 &park()").text == (
         "-ERR USER_NOT_REGISTERED\n"
     )
@@ -67,7 +47,7 @@ def test_not_registered_and_unknown_user_create_no_channel(fs):
 
 def test_uuid_kill_while_ringing_cancels(fs):
     fs.add_softphone("1004", mode="noanswer")
-    c = authed(fs)
+    c = authed(fs, events=True)
     leg, job = originate(c, "1004", ",call_timeout=15")
     c.event("CHANNEL_PROGRESS", Unique_ID=leg)
     assert c.command(f"api uuid_kill {leg} ORIGINATOR_CANCEL").text == "+OK\n"
@@ -78,7 +58,7 @@ def test_uuid_kill_while_ringing_cancels(fs):
 
 def test_answer_park_then_uuid_bridge_and_record(fs, tmp_path):
     phone = fs.add_softphone("1004", answer_after=1.0, hangup_after=None)
-    c = authed(fs)
+    c = authed(fs, events=True)
     call = fs.place_call("13800138000", "6000")
     assert call.answered.wait(5)
     leg, job = originate(c, "1004")
@@ -108,7 +88,7 @@ def test_concurrent_originates_to_several_agents(fs):
     phones = [
         fs.add_softphone(str(u), answer_after=0.5, hangup_after=1.0) for u in range(1000, 1005)
     ]
-    c = authed(fs)
+    c = authed(fs, events=True)
     jobs = [originate(c, p.user) for p in phones]
     bodies = {c.event("BACKGROUND_JOB", timeout=10, Job_UUID=j).body for _, j in jobs}
     assert bodies == {f"+OK {leg}\n" for leg, _ in jobs}
@@ -119,7 +99,7 @@ def test_bridge_app_to_customer_endpoint(fs):
     fs.add_softphone("1000", answer_after=0.5)
     fs.add_softphone("13900139000", answer_after=0.5, hangup_after=1.0, port=5090,
                      rtp_port=6200, register=False)  # fmt: skip
-    c = authed(fs)
+    c = authed(fs, events=True)
     reply = c.command(
         "bgapi originate {origination_caller_id_number=4000}user/1000@127.0.0.1 "
         "&bridge(sofia/internal/13900139000@127.0.0.1:5090)"

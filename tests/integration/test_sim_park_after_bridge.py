@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from callcenter.sim import Switch
-from tests.integration.test_sim_call_control import PARK, bridged_call
-from tests.integration.test_sim_originate import authed
+from tests.support.sim_client import PARK, authed, bridged_call
 
 
 @pytest.fixture
@@ -16,7 +15,7 @@ def fs():
 
 
 def test_caller_is_parked_when_the_agent_hangs_up(fs):
-    c = authed(fs)
+    c = authed(fs, events=True)
     caller, agent = bridged_call(fs, c)
     assert c.command(f"api uuid_setvar {caller} park_after_bridge true").text == "+OK\n"
     assert c.command(f"api uuid_kill {agent}").text == "+OK\n"
@@ -36,7 +35,7 @@ def test_caller_is_parked_when_the_agent_hangs_up(fs):
 
 
 def test_agent_leg_is_parked_when_the_caller_hangs_up(fs):
-    c = authed(fs)
+    c = authed(fs, events=True)
     caller, agent = bridged_call(fs, c)
     assert c.command(f"api uuid_setvar {agent} park_after_bridge true").text == "+OK\n"
     assert c.command(f"api uuid_kill {caller}").text == "+OK\n"
@@ -48,7 +47,7 @@ def test_agent_leg_is_parked_when_the_caller_hangs_up(fs):
 
 
 def test_without_the_variable_the_caller_follows_the_agent(fs):
-    c = authed(fs)
+    c = authed(fs, events=True)
     caller, agent = bridged_call(fs, c)
     assert c.command(f"api uuid_kill {agent}").text == "+OK\n"
     c.event("CHANNEL_UNBRIDGE", Unique_ID=caller)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 import gevent
 from sqlalchemy import select
@@ -14,6 +15,12 @@ from callcenter.live.store import LiveStore
 from callcenter.sim import Switch
 from callcenter.store import models
 from callcenter.store.session import session_scope
+
+
+class HasLive(Protocol):
+    """A test's call center (``tests.support.center.Center``, a cluster): its LiveStore."""
+
+    live: LiveStore
 
 
 def eventually(check: Callable[[], object], timeout: float = 15.0, what: str = "") -> object:
@@ -45,26 +52,26 @@ def event_rows(db_url: str, call_id: int) -> list[tuple[str, dict]]:
         return [(row.type, dict(row.data or {})) for row in rows]
 
 
-def command(center: dict, agent_id: str, action: str, **fields: str) -> None:
+def command(center: HasLive, agent_id: str, action: str, **fields: str) -> None:
     """Send an agent action on the command stream, as the console does."""
-    center["live"].send_command(AGENT_COMMANDS, {"agent_id": agent_id, "action": action, **fields})
+    center.live.send_command(AGENT_COMMANDS, {"agent_id": agent_id, "action": action, **fields})
 
 
-def state(center: dict, agent_id: str) -> str:
+def state(center: HasLive, agent_id: str) -> str:
     """The agent's live state."""
-    return center["live"].get_agent(agent_id).get("state", "")
+    return center.live.get_agent(agent_id).get("state", "")
 
 
-def wait_state(center: dict, agent_id: str, wanted: str, timeout: float = 15.0) -> None:
+def wait_state(center: HasLive, agent_id: str, wanted: str, timeout: float = 15.0) -> None:
     """Wait until the agent is in ``wanted``."""
     eventually(
         lambda: state(center, agent_id) == wanted, timeout, what=f"agent {agent_id} {wanted}"
     )
 
 
-def sign_in(center: dict, *extensions: str) -> None:
+def sign_in(center: HasLive, *extensions: str) -> None:
     """Log the agents in and make them ready; wait until each is available."""
-    live: LiveStore = center["live"]
+    live = center.live
     for extension in extensions:
         live.send_command(AGENT_COMMANDS, {"agent_id": extension, "action": "login"})
         live.send_command(AGENT_COMMANDS, {"agent_id": extension, "action": "ready"})

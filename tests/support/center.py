@@ -1,5 +1,6 @@
 """One call center for an engine test: agents and queues seeded in SQLite, IVR flows on disk,
-the FreeSWITCH simulator, the engine as a child process and a LiveStore, ended by ``close()``."""
+the FreeSWITCH simulator, the engine (a child process, or in this process with
+``in_process=True``) and a LiveStore, ended by ``close()``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from callcenter.store import models
 from callcenter.store.session import session_scope
 from tests.support.engine_process import EngineProcess, hotline_actions, start_engine
 from tests.support.flows import QUEUES, sample_flows
+from tests.support.in_process import InProcessEngine, cooperative_live, start_in_process
 
 PASSWORD = "sim-secret-1"  # the simulator's ESL password in engine tests
 SCALE = 0.25  # simulated durations run 4x faster
@@ -80,6 +82,7 @@ class Center:
         time_scale: float | None = None,  # of the simulator; default SCALE
         outbound_port: int | None = None,  # every engine listens here; the dialplan stays
         start: bool = True,  # start one engine now
+        in_process: bool = False,  # the engine in this process's gevent hub, not a child
     ) -> None:
         """Seed SQLite, write the flows, start the simulator, a LiveStore and maybe an engine."""
         rules = dict(queue_rules or {})
@@ -114,13 +117,16 @@ class Center:
         self.flows, self.settings, self.password = flows, head | settings, PASSWORD
         self.hotline = hotline
         self.hotlines = list(hotlines) if hotlines is not None else ["5000", *(numbers or {})]
-        self.outbound_port = outbound_port
-        self.engine: EngineProcess | None = None
-        self.engines: list[EngineProcess] = []
+        self.outbound_port, self.in_process = outbound_port, in_process
+        self.engine: EngineProcess | InProcessEngine | None = None
+        self.engines: list[EngineProcess | InProcessEngine] = []
         self.switch = Switch(
             password=PASSWORD, time_scale=SCALE if time_scale is None else time_scale
         ).start()
-        self.live = LiveStore(redis_url, prefix)
+        # In one hub with the engine, the test's Redis waits must yield to it too.
+        self.live = (
+            cooperative_live(redis_url, prefix) if in_process else LiveStore(redis_url, prefix)
+        )
         try:
             if outbound_port is not None:  # one engine address, as in a real dialplan
                 self._route(outbound_port)
@@ -136,11 +142,11 @@ class Center:
             actions = hotline_actions(target) if self.hotline == "shipped" else target
             self.switch.dialplan[number] = actions
 
-    def start_engine(self, home: Path | None = None) -> EngineProcess:
+    def start_engine(self, home: Path | None = None) -> EngineProcess | InProcessEngine:
         """Start an engine (in ``home``, a new directory, if given) and route the hotlines to it."""
         if home is not None:
             home.mkdir()
-        engine = start_engine(
+        engine = (start_in_process if self.in_process else start_engine)(
             home or self.tmp,
             esl_port=self.switch.port,
             esl_password=self.password,
@@ -156,21 +162,20 @@ class Center:
             self._route(engine.outbound_port)
         return engine
 
+    def start_engine_in(self, name: str) -> EngineProcess | InProcessEngine:
+        """Start an engine in the new directory ``tmp/name`` (one per process of a restart)."""
+        return self.start_engine(self.tmp / name)
+
+    @property
+    def recordings(self) -> Path:
+        """The folder the engine writes call recordings under."""
+        return self.tmp / "recordings"
+
     def stop_engine(self) -> None:
         """Stop the engine started last, if it runs."""
         if self.engine is not None:
             self.engine.stop()
             self.engine = None
-
-    def as_dict(self, **extra: object) -> dict:
-        """The fixture dict: switch, engine, live, db_url, tmp, and ``extra`` keys."""
-        return {
-            "switch": self.switch,
-            "engine": self.engine,
-            "live": self.live,
-            "db_url": self.db_url,
-            "tmp": self.tmp,
-        } | extra
 
     def close(self) -> None:
         """Stop every engine started, the simulator and the LiveStore."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -29,7 +30,6 @@ def child_env() -> dict[str, str]:
     return env
 
 
-
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as probe:
@@ -49,15 +49,34 @@ class EngineProcess:
         """Everything the engine logged so far."""
         return self.log_path.read_text(errors="replace")
 
-    def wait_for_log(self, text: str, timeout: float = 15.0) -> None:
-        """Wait (cooperatively) until ``text`` appears in the log."""
+    def records(self, event: str | None = None, **fields: object) -> list[dict]:
+        """The engine's JSON log records so far (lines that are not JSON objects skipped),
+        only those whose ``event`` is ``event`` and whose ``fields`` have these values."""
+        found = []
+        for line in self.log().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(record, dict):
+                continue
+            if event is not None and record.get("event") != event:
+                continue
+            if all(record.get(name) == value for name, value in fields.items()):
+                found.append(record)
+        return found
+
+    def wait_for_record(self, event: str, timeout: float = 15.0, **fields: object) -> dict:
+        """Wait (cooperatively) until the engine logged a record with this ``event`` (and
+        ``fields``); returns the first such record."""
         deadline = time.monotonic() + timeout
-        while text not in self.log():
+        while not (found := self.records(event, **fields)):
             if self.process.poll() is not None:
                 raise AssertionError(f"engine exited {self.process.returncode}:\n{self.log()}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} not logged within {timeout} s:\n{self.log()}")
+                raise AssertionError(f"no {event!r} record within {timeout} s:\n{self.log()}")
             gevent.sleep(0.05)
+        return found[0]
 
     def wait_status(
         self,
@@ -137,8 +156,8 @@ def start_engine(
         with LiveStore(redis_url, redis_prefix) as live:
             if _reachable(live):
                 engine.wait_status(live, _running, "running", settings.get("NODE_ID", "node1"))
-            else:  # a test of the engine without Redis: only its log tells
-                engine.wait_for_log('"engine started"')
+            else:  # a test of the engine without Redis: only its log records tell
+                engine.wait_for_record("engine started")
     except AssertionError:
         engine.stop()
         raise

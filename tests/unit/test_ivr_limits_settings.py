@@ -16,8 +16,8 @@ from callcenter.cli import main
 from callcenter.config import ConfigError, load_settings
 from callcenter.ivr.limits import FlowLimits
 from callcenter.ivr.registry import FlowRegistry
+from tests.support.bad_flows import CASES
 from tests.support.engine_process import child_env
-from tests.unit.test_ivr_bad_files import CASES
 
 ROOT = Path(__file__).resolve().parents[2]
 FOUR_NODES = "name: four\nstart: n0\nnodes:\n" + "".join(

@@ -1,8 +1,10 @@
-"""A minimal blocking ESL client for the simulator tests (independent of callcenter.switch)."""
+"""The simulator tests' ESL side: a minimal blocking client (independent of callcenter.switch),
+a parking extension, and originate / bridge helpers built on the client."""
 
 from __future__ import annotations
 
 import time
+import uuid as uuidlib
 
 from gevent import socket
 
@@ -82,9 +84,39 @@ class Client:
         self.sock.close()
 
 
-def authed(fs: Switch) -> Client:
-    """A client connected to ``fs`` and signed in with the stock password."""
+def authed(fs: Switch, *, events: bool = False) -> Client:
+    """A client connected to ``fs`` and signed in with the stock password; with ``events``,
+    subscribed to every event (plain)."""
     c = Client.connect(fs.port)
     assert c.reply().content_type == "auth/request"
     assert c.command("auth ClueCon").reply_text == "+OK accepted"
+    if events:
+        assert c.command("event plain ALL").reply_text == "+OK event listener enabled plain"
     return c
+
+
+PARK = [("answer", ""), ("park", "")]
+"""The simulator tests' extension 6000: answer, then park."""
+
+
+def originate(c: Client, user: str, extra: str = "", app: str = "&park()") -> tuple[str, str]:
+    """``bgapi originate`` of a leg to ``user``: (its uuid, the job uuid)."""
+    leg = str(uuidlib.uuid4())
+    reply = c.command(
+        f"bgapi originate {{origination_uuid={leg},origination_caller_id_number=13800138000,"
+        f"ignore_early_media=true,call_timeout=5{extra}}}user/{user}@127.0.0.1 {app}"
+    )
+    return leg, reply.headers["Job-UUID"]
+
+
+def bridged_call(fs: Switch, c: Client, user: str = "1000") -> tuple[str, str]:
+    """A parked caller uuid_bridge'd to an answered agent leg: (caller uuid, agent uuid)."""
+    fs.add_softphone(user, answer_after=0.5)
+    call = fs.place_call("13800138000", "6000")
+    assert call.answered.wait(5)
+    leg, job = originate(c, user)
+    assert c.event("BACKGROUND_JOB", timeout=10, Job_UUID=job).body == f"+OK {leg}\n"
+    c.event("CHANNEL_PARK", Unique_ID=leg)
+    assert c.command(f"api uuid_bridge {call.uuid} {leg}").text == f"+OK {leg}\n"
+    c.event("CHANNEL_BRIDGE", Unique_ID=call.uuid)
+    return call.uuid, leg

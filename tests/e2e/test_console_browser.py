@@ -7,9 +7,9 @@ import pytest
 from callcenter.live.store import LiveStore
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
+from tests.e2e.browser_login import PASSWORD, sign_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "browser-pass-1"
 
 
 @pytest.fixture
@@ -18,13 +18,6 @@ def users(db_url: str) -> None:
         create_user(session, "sup", PASSWORD, "supervisor", language="en")
         create_user(session, "zhsup", PASSWORD, "supervisor", language="zh")
         create_user(session, "agent7", PASSWORD, "agent", language="en")
-
-
-def sign_in(page, console_url: str, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001
-    page.goto(console_url + "/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
 
 
 def test_supervisor_sees_agents_and_calls_change_live(

@@ -15,7 +15,9 @@ import callcenter.store.models  # noqa: F401 - registers every mapped class befo
 from callcenter.config import Settings, load_settings
 from callcenter.store.session import make_engine, session_factory
 from console import request_input
+from console.form_errors import field_errors
 from console.i18n import install_i18n
+from console.navigation import nav_items
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     install_i18n(app)
+    app.jinja_env.globals.update(nav_items=nav_items, field_errors=field_errors)
     request_input.install(app)  # before the blueprints: their <int:> ids use its converter
 
     from console import admin, agent, api, auth, customers, supervisor, tickets

@@ -5,12 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from callcenter.store.customers import Customer
 from callcenter.store.repositories import audit
 from callcenter.tickets.customers import (
+    CUSTOMER_SORTS,
     create_customer,
     customer_calls,
     customer_tickets,
@@ -21,6 +32,8 @@ from callcenter.tickets.customers import (
 from callcenter.tickets.workflow import TicketError
 from console.api import problem
 from console.auth import db_session, role_required
+from console.i18n import translate
+from console.listing import listing
 from console.request_input import json_body
 
 bp = Blueprint("customers", __name__)
@@ -174,9 +187,12 @@ def _with_history(session: Any, customer: Customer) -> dict[str, Any]:
 def list_page() -> str:
     """Search customers."""
     query = request.args.get("q", "")
+    page = listing(request.args, list(CUSTOMER_SORTS), "name")
+    sort = ("-" if page.descending else "") + page.sort
     with db_session() as session:
-        customers = [customer_json(c) for c in search_customers(session, query)]
-    return render_template("customers.html", customers=customers, q=query)
+        found = search_customers(session, query, sort=sort, offset=page.offset, limit=page.fetch)
+        customers = [customer_json(c) for c in page.take(found)]
+    return render_template("customers.html", customers=customers, q=query, listing=page)
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
@@ -202,6 +218,7 @@ def new_page() -> str | BaseResponse | tuple[str, int]:
                 object_id=customer.id,
             )
             session.commit()
+            flash(translate("Customer created"), "success")
             return redirect(url_for("customers.detail_page", customer_id=customer.id))
     return render_template(
         "customer_form.html", customer={"phones": [request.args.get("phone", "")]}, error=None
@@ -228,6 +245,7 @@ def detail_page(customer_id: int) -> str | BaseResponse | tuple[str, int]:
                     object_id=customer.id,
                 )
                 session.commit()
+                flash(translate("Saved"), "success")
                 return redirect(url_for("customers.detail_page", customer_id=customer.id))
             except TicketError as exc:
                 session.rollback()

@@ -1,220 +1,40 @@
-"""Page texts in Chinese and English, chosen by the signed-in user's language setting."""
+"""Page texts in Chinese and English, chosen by the signed-in user's language setting.
+
+The catalogue is console/i18n_catalogue.py: every msgid has its Chinese text; its English text
+is the msgid itself unless the entry gives one ("en", for code values such as ``in_progress``).
+With ``CALLCENTER_I18N_MARK_MISSING=1`` (the browser tests set it) a msgid missing from the
+catalogue renders as ``⟦msgid⟧``, so a page check can find it.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import os
+
+from flask import Flask, current_app, has_app_context
 from flask_login import current_user
 
-TEXTS: dict[str, dict[str, str]] = {
-    "Call center": {"zh": "呼叫中心"},
-    "Sign in": {"zh": "登录"},
-    "Sign out": {"zh": "退出"},
-    "Username": {"zh": "用户名"},
-    "Password": {"zh": "密码"},
-    "Wrong username or password": {"zh": "用户名或密码错误"},
-    "Too many failed sign-ins: sign-in is locked for up to %(minutes)s min. "
-    "Try again later or ask an administrator to lift the lock.": {
-        "zh": "登录失败次数过多，登录已锁定（最长 %(minutes)s 分钟）。"
-        "请稍后再试，或请管理员解除锁定。"
-    },
-    "Sign-in locked for another %(minutes)s min (too many failed attempts)": {
-        "zh": "登录失败次数过多，仍将锁定 %(minutes)s 分钟"
-    },
-    "Lift lockout": {"zh": "解除锁定"},
-    "Failed sign-ins in the last window": {"zh": "本时段内登录失败次数"},
-    "Wallboard": {"zh": "监控大屏"},
-    "Agents": {"zh": "坐席"},
-    "Calls": {"zh": "通话"},
-    "Waiting": {"zh": "排队中"},
-    "Agent": {"zh": "坐席"},
-    "State": {"zh": "状态"},
-    "Since": {"zh": "开始时间"},
-    "Caller": {"zh": "主叫"},
-    "Queue": {"zh": "队列"},
-    "live": {"zh": "实时"},
-    "reconnecting": {"zh": "重新连接中"},
-    "Agent desktop": {"zh": "坐席工作台"},
-    "Tickets": {"zh": "工单"},
-    "Customers": {"zh": "客户"},
-    "Customer": {"zh": "客户"},
-    "No agent is linked to your user; ask an admin.": {"zh": "您的用户未关联坐席，请联系管理员。"},
-    "Time in state": {"zh": "当前状态时长"},
-    "Extension": {"zh": "分机"},
-    "Ready": {"zh": "就绪"},
-    "Not ready": {"zh": "未就绪"},
-    "Finish wrap-up": {"zh": "结束话后处理"},
-    "Log out of phone": {"zh": "签出"},
-    "Hang up": {"zh": "挂断"},
-    "Hold": {"zh": "保持"},
-    "Unhold": {"zh": "取回"},
-    "transfer": {"zh": "转接"},
-    "consult": {"zh": "咨询"},
-    "conference": {"zh": "会议"},
-    "dtmf": {"zh": "按键"},
-    "not available yet": {"zh": "暂不可用"},
-    "Number": {"zh": "号码"},
-    "Dial": {"zh": "拨打"},
-    "Calls today": {"zh": "今日通话"},
-    "Average handle time": {"zh": "平均处理时长"},
-    "Missed calls": {"zh": "未接来电"},
-    "Incoming call": {"zh": "来电"},
-    "Wait": {"zh": "等待"},
-    "IVR path": {"zh": "IVR 路径"},
-    "Name": {"zh": "姓名"},
-    "Region": {"zh": "地区"},
-    "Create customer": {"zh": "新建客户"},
-    "Open tickets": {"zh": "未结工单"},
-    "Last calls": {"zh": "最近通话"},
-    "New ticket from this call": {"zh": "根据本次来电新建工单"},
-    "Subject": {"zh": "主题"},
-    "Description": {"zh": "描述"},
-    "Create ticket": {"zh": "创建工单"},
-    "Unknown caller": {"zh": "未知来电"},
-    "none": {"zh": "无"},
-    "Link this call": {"zh": "关联本次通话"},
-    "break": {"zh": "休息"},
-    "lunch": {"zh": "午餐"},
-    "meeting": {"zh": "会议"},
-    "training": {"zh": "培训"},
-    "normal": {"zh": "普通"},
-    "low": {"zh": "低"},
-    "high": {"zh": "高"},
-    "urgent": {"zh": "紧急"},
-    "inquiry": {"zh": "咨询"},
-    "complaint": {"zh": "投诉"},
-    "repair": {"zh": "报修"},
-    "suggestion": {"zh": "建议"},
-    "Name, number, region or tag": {"zh": "姓名、号码、地区或标签"},
-    "Search": {"zh": "搜索"},
-    "New customer": {"zh": "新建客户"},
-    "Phones": {"zh": "电话"},
-    "Tags": {"zh": "标签"},
-    "Notes": {"zh": "备注"},
-    "Save": {"zh": "保存"},
-    "New ticket": {"zh": "新建工单"},
-    "Status": {"zh": "状态"},
-    "Created": {"zh": "创建时间"},
-    "Started": {"zh": "开始时间"},
-    "Disposition": {"zh": "结果"},
-    "Talk s": {"zh": "通话秒数"},
-    "any status": {"zh": "全部状态"},
-    "open": {"zh": "未结"},
-    "any category": {"zh": "全部类别"},
-    "any priority": {"zh": "全部优先级"},
-    "mine": {"zh": "我的"},
-    "overdue": {"zh": "已超时"},
-    "Filter": {"zh": "筛选"},
-    "Category": {"zh": "类别"},
-    "Priority": {"zh": "优先级"},
-    "Assignee": {"zh": "处理人"},
-    "Resolve by": {"zh": "解决期限"},
-    "Respond by": {"zh": "响应期限"},
-    "Escalation level": {"zh": "升级级别"},
-    "Department": {"zh": "部门"},
-    "Comments": {"zh": "备注记录"},
-    "Add comment": {"zh": "添加备注"},
-    "Callbacks": {"zh": "回访"},
-    "Outcome": {"zh": "结果"},
-    "Save outcome": {"zh": "保存结果"},
-    "Note": {"zh": "说明"},
-    "Schedule callback": {"zh": "安排回访"},
-    "History": {"zh": "变更记录"},
-    "Assign": {"zh": "分派"},
-    "Why?": {"zh": "原因？"},
-    "recording": {"zh": "录音"},
-    "new": {"zh": "新建"},
-    "assigned": {"zh": "已分派"},
-    "in_progress": {"zh": "处理中"},
-    "pending_customer": {"zh": "待客户反馈"},
-    "resolved": {"zh": "已解决"},
-    "closed": {"zh": "已关闭"},
-    "start": {"zh": "开始处理"},
-    "wait_customer": {"zh": "等待客户"},
-    "resume": {"zh": "继续处理"},
-    "resolve": {"zh": "解决"},
-    "close": {"zh": "关闭"},
-    "reopen": {"zh": "重新打开"},
-    "created": {"zh": "创建"},
-    "status": {"zh": "状态"},
-    "assign": {"zh": "分派"},
-    "comment": {"zh": "备注"},
-    "link_call": {"zh": "关联通话"},
-    "escalate": {"zh": "升级"},
-    "update": {"zh": "修改"},
-    "callback": {"zh": "回访"},
-    "callback_dial": {"zh": "回访拨号"},
-    "callback_done": {"zh": "回访完成"},
-    "scheduled": {"zh": "已安排"},
-    "dialling": {"zh": "拨号中"},
-    "done": {"zh": "完成"},
-    "cancelled": {"zh": "已取消"},
-    "customer_service": {"zh": "客服部"},
-    "technical": {"zh": "技术部"},
-    "billing": {"zh": "账务部"},
-    "Users": {"zh": "用户"},
-    "User": {"zh": "用户"},
-    "New user": {"zh": "新建用户"},
-    "Flow problems": {"zh": "流程问题"},
-    "Broken flow files are not loaded: calls keep the last good version (or the default queue). "
-    "Fix the file and save it; the engine reloads it.": {
-        "zh": "有错误的流程文件不会加载：来电继续使用上一个正确版本（或默认队列）。"
-        "改好文件并保存，引擎会重新加载。"
-    },
-    "No engine has reported yet.": {"zh": "尚无引擎报告。"},
-    "All flow files are valid.": {"zh": "所有流程文件均有效。"},
-    "Engine": {"zh": "引擎"},
-    "checked": {"zh": "检查于"},
-    "File": {"zh": "文件"},
-    "Line": {"zh": "行"},
-    "Problem": {"zh": "问题"},
-    "%(count)s more problems: run callcenter ivr validate": {
-        "zh": "还有 %(count)s 个问题：请运行 callcenter ivr validate"
-    },
-    "Role": {"zh": "角色"},
-    "Language": {"zh": "语言"},
-    "Active": {"zh": "启用"},
-    "yes": {"zh": "是"},
-    "no": {"zh": "否"},
-    "agent": {"zh": "坐席"},
-    "supervisor": {"zh": "班长"},
-    "admin": {"zh": "管理员"},
-    "leave empty to keep": {"zh": "留空则不修改"},
-    "Wrap-up left": {"zh": "话后处理剩余"},
-    "Extend wrap-up": {"zh": "延长话后处理"},
-    "Ticket alerts": {"zh": "工单提醒"},
-    "Alerts": {"zh": "告警"},
-    "sensitive words": {"zh": "敏感词"},
-    "escalated to": {"zh": "已升级至"},
-    # agent desktop: controls by state, shortcuts, "not ready after this call" (H5)
-    "After this call": {"zh": "本通话结束后"},
-    "sign out": {"zh": "签出"},
-    "Not ready after this call": {"zh": "本通话后未就绪"},
-    "Sign out after this call": {"zh": "本通话后签出"},
-    "Stay ready after this call": {"zh": "通话后保持就绪"},
-    "Keyboard": {"zh": "快捷键"},
-    "Not-ready reason": {"zh": "未就绪原因"},
-    "Agent state": {"zh": "坐席状态"},
-    "Call controls": {"zh": "通话控制"},
-    "Ringing - answer on your phone": {"zh": "振铃中，请在话机上接听"},
-    "Target": {"zh": "目标"},
-    "Agent, queue or number": {"zh": "坐席、队列或号码"},
-    "Pause recording": {"zh": "暂停录音"},
-    "Resume recording": {"zh": "恢复录音"},
-    "Wrap-up": {"zh": "话后处理"},
-    "All this customer's tickets": {"zh": "该客户的全部工单"},
-    "Save wrap-up": {"zh": "保存话后记录"},
-    "saved": {"zh": "已保存"},
-    "A disposition is required before you finish wrap-up": {"zh": "结束话后处理前须选择处理结果"},
-}
+from console.i18n_catalogue import TEXTS
+
+LANGUAGES = ("zh", "en")
+MISSING_MARK = "⟦%s⟧"
+MARK_MISSING_ENV = "CALLCENTER_I18N_MARK_MISSING"
+
+__all__ = ["LANGUAGES", "MISSING_MARK", "TEXTS", "install_i18n", "translate"]
 
 
 def translate(text: str, language: str | None = None) -> str:
     """``text`` in ``language`` (default: the current user's), falling back to English."""
     if language is None:
         language = getattr(current_user, "language", None) or "en"
-    return TEXTS.get(text, {}).get(str(language), text)
+    entry = TEXTS.get(text)
+    if entry is None:
+        if has_app_context() and current_app.config.get("I18N_MARK_MISSING"):
+            return MISSING_MARK % text
+        return text
+    return entry.get(str(language)) or entry.get("en") or text
 
 
 def install_i18n(app: Flask) -> None:
-    """Make ``_()`` available in templates."""
+    """Make ``_()`` available in templates (marking missing msgids when the env asks to)."""
+    app.config.setdefault("I18N_MARK_MISSING", os.environ.get(MARK_MISSING_ENV) == "1")
     app.jinja_env.globals["_"] = translate

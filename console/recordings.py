@@ -37,6 +37,7 @@ from callcenter.store.repositories import audit
 from callcenter.store.routing import Agent, Queue
 from callcenter.store.users import User
 from console.auth import db_session, role_required
+from console.listing import Listing
 from console.request_input import query_int
 
 bp = Blueprint("recordings", __name__, url_prefix="/recordings")
@@ -159,6 +160,9 @@ def index() -> str:
             dispositions=[d.value for d in Disposition],
             page=page,
             more=more,
+            listing=Listing(
+                sort="", descending=False, page=page, more=more, args=filters.as_args()
+            ),
         )
 
 

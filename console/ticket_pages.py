@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -10,9 +10,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from callcenter.store.enums import TicketPriority, TicketStatus
 from callcenter.store.users import User
 from callcenter.tickets import service as svc
-from callcenter.tickets.search import search_tickets
+from callcenter.tickets.search import SORTABLE, search_tickets
 from callcenter.tickets.workflow import TicketError
 from console.auth import db_session, role_required
+from console.i18n import translate
+from console.listing import listing
 from console.ticket_changes import change, create, filters
 from console.tickets import bp, may_open, ticket_detail, ticket_json, ticket_settings
 
@@ -21,12 +23,17 @@ from console.tickets import bp, may_open, ticket_detail, ticket_json, ticket_set
 @role_required("agent", "supervisor")
 def list_page() -> str | tuple[str, int]:
     """Ticket list with filters and search."""
+    page = listing(request.args, list(SORTABLE), "-created")
     with db_session() as session:
         try:
-            tickets = [
-                ticket_json(t, ticket_settings())
-                for t in search_tickets(session, **filters(request.args))
-            ]
+            found = search_tickets(
+                session,
+                **filters(request.args),
+                sort=("-" if page.descending else "") + page.sort,
+                offset=page.offset,
+                limit=page.fetch,
+            )
+            tickets = [ticket_json(t, ticket_settings()) for t in page.take(found)]
             error = None
         except TicketError as exc:
             tickets, error = [], str(exc)
@@ -34,6 +41,10 @@ def list_page() -> str | tuple[str, int]:
         "tickets.html",
         tickets=tickets,
         args=request.args,
+        listing=page,
+        filtered=any(
+            request.args.get(k) for k in ("q", "status", "category", "priority", "mine", "overdue")
+        ),
         error=error,
         statuses=[s.value for s in TicketStatus],
         categories=ticket_settings().categories,
@@ -51,6 +62,7 @@ def new_page() -> str | BaseResponse | tuple[str, int]:
             try:
                 ticket = create(session, data)
                 session.commit()
+                flash(translate("Ticket created"), "success")
                 return redirect(url_for("tickets.detail_page", number=ticket.number))
             except TicketError as exc:
                 error = str(exc)
@@ -108,6 +120,7 @@ def change_page(number: str, what: str) -> BaseResponse:
         try:
             change(session, ticket, what, request.form)
             session.commit()
+            flash(translate("Saved"), "success")
         except TicketError as exc:
             session.rollback()
             return redirect(url_for("tickets.detail_page", number=number, error=str(exc)))

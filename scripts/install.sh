@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install everything callcenter needs on Debian 12 (run from the repository root).
 # System packages: redis-server (live state), ffmpeg + sox (recordings), espeak-ng (test audio),
-# graphviz (IVR flow pictures), python3-venv, chromium (browser tests, driven by Playwright).
-# Python packages go into ./.venv. Safe to run again: it only adds what is missing.
+# graphviz (IVR flow pictures), python3-venv, chromium (browser tests, driven by Playwright),
+# fonts-noto-cjk (Chinese text in the browser tests and screenshots).
+# Python packages go into ./.venv, axe-core (npm) into ./.cache/npm. Safe to run again: it only adds
+# what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz)
+APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz fonts-noto-cjk)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -28,4 +30,19 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -e '.[test]'
     rm -f .venv/.installed-* && touch "$stamp"
+fi
+
+# axe-core (accessibility checks of the console pages in tests/e2e), from the npm registry into
+# the gitignored .cache/npm; npm comes with Node.js, else from Debian's npm package.
+AXE_CORE_VERSION=4.14.1
+if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ] \
+    || ! grep -q "\"version\": \"$AXE_CORE_VERSION\"" .cache/npm/node_modules/axe-core/package.json; then
+    if ! command -v npm >/dev/null; then
+        SUDO=""
+        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null
+    fi
+    mkdir -p .cache/npm
+    npm install --silent --no-save --no-audit --no-fund --prefix .cache/npm "axe-core@$AXE_CORE_VERSION"
 fi

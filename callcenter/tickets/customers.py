@@ -148,9 +148,18 @@ def update_customer(session: Session, customer: Customer, **fields: Any) -> Cust
     return customer
 
 
-def search_customers(session: Session, query: str = "", *, limit: int = 50) -> list[Customer]:
-    """Customers whose name, phone number, region or tags contain ``query`` (all if empty)."""
-    stmt = select(Customer).options(selectinload(Customer.phones)).order_by(Customer.name)
+CUSTOMER_SORTS = {"name": Customer.name, "region": Customer.region, "created": Customer.id}
+"""The columns a customer list may be sorted by (``sort``; a leading ``-`` for descending)."""
+
+
+def search_customers(
+    session: Session, query: str = "", *, limit: int = 50, offset: int = 0, sort: str = "name"
+) -> list[Customer]:
+    """Customers whose name, phone number, region or tags contain ``query`` (all if empty),
+    ordered by ``sort`` (one of :data:`CUSTOMER_SORTS`), ``offset`` rows skipped."""
+    column = CUSTOMER_SORTS.get(sort.lstrip("-"), Customer.name)
+    order = (column.desc(), Customer.id.desc()) if sort.startswith("-") else (column, Customer.id)
+    stmt = select(Customer).options(selectinload(Customer.phones)).order_by(*order)
     query = str(query or "").strip()[: FIELD_LIMITS["query"]]
     if query:
         like = f"%{query}%"
@@ -163,7 +172,7 @@ def search_customers(session: Session, query: str = "", *, limit: int = 50) -> l
                 Customer.tags.cast(_text_type()).like(like),
             )
         )
-    return list(session.scalars(stmt.limit(limit)))
+    return list(session.scalars(stmt.offset(offset).limit(limit)))
 
 
 def _text_type() -> Any:

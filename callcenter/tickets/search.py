@@ -14,7 +14,17 @@ from callcenter.tickets.access import Viewer, visible_clause
 from callcenter.tickets.common import parse_priority
 from callcenter.tickets.workflow import OPEN_STATUSES, TicketError
 
-__all__ = ["search_tickets"]
+__all__ = ["SORTABLE", "search_tickets"]
+
+SORTABLE = {
+    "number": Ticket.number,
+    "subject": Ticket.subject,
+    "priority": Ticket.priority,
+    "status": Ticket.status,
+    "resolve_by": Ticket.resolve_due_at,
+    "created": Ticket.created_at,
+}
+"""The columns a ticket list may be sorted by (``sort``; a leading ``-`` for descending)."""
 
 
 def search_tickets(
@@ -29,10 +39,13 @@ def search_tickets(
     overdue_at: datetime | None = None,
     visible_to: Viewer | None = None,
     limit: int = 100,
+    offset: int = 0,
+    sort: str = "-created",
 ) -> list[Ticket]:
     """Tickets matching every given filter; ``status='open'`` means any unresolved status;
     ``overdue_at`` keeps open tickets whose resolve due time is before it; ``visible_to``
-    keeps the tickets that user may open (in SQL, before the limit). Newest first."""
+    keeps the tickets that user may open (in SQL, before the limit). Newest first unless
+    ``sort`` names another of :data:`SORTABLE`; ``offset`` skips rows (paging)."""
     stmt = select(Ticket)
     if visible_to is not None:
         clause = visible_clause(visible_to)
@@ -73,6 +86,7 @@ def search_tickets(
                 Ticket.customer_id.in_(customers),
             )
         )
-    return list(
-        session.scalars(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit))
-    )
+    column = SORTABLE.get(sort.lstrip("-"), Ticket.created_at)
+    order = column.desc() if sort.startswith("-") else column.asc()
+    tie = Ticket.id.desc() if sort.startswith("-") else Ticket.id.asc()
+    return list(session.scalars(stmt.order_by(order, tie).offset(offset).limit(limit)))

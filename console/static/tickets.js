@@ -14,6 +14,7 @@
       const data = await response.json().catch(() => ({}));
       const note = document.getElementById("message");
       note.textContent = response.ok ? "dial " + data.number + " …" : (data.reason || response.statusText);
+      if (window.toast) window.toast(note.textContent, response.ok ? "info" : "danger");
     });
   });
 })();

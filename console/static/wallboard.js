@@ -7,26 +7,39 @@
   const agents = new Map();
   const calls = new Map();
 
+  const stateNames = new Map([...document.querySelectorAll("#state-names [data-state]")].map((li) => [li.dataset.state, li.textContent]));
+  function named(state) { return stateNames.get(state) || state || ""; }
   function cell(text) { const td = document.createElement("td"); td.textContent = text || ""; return td; }
+  function emptyRow(table, columns) {
+    const tr = document.createElement("tr");
+    tr.className = "empty-state";
+    const td = cell(table.dataset.tEmpty);
+    td.colSpan = columns;
+    td.className = "empty text-center";
+    tr.append(td);
+    return tr;
+  }
+  function fill(table, rows, columns) {
+    const body = table.querySelector("tbody");
+    if (rows.length) body.replaceChildren(...rows); else body.replaceChildren(emptyRow(table, columns));
+  }
   function time(iso) { return iso ? new Date(iso).toLocaleTimeString() : ""; }
 
   function render() {
-    const agentBody = document.querySelector("#agents tbody");
-    agentBody.replaceChildren(...[...agents.values()].sort((a, b) => a.agent_id.localeCompare(b.agent_id)).map((a) => {
+    fill(document.getElementById("agents"), [...agents.values()].sort((a, b) => a.agent_id.localeCompare(b.agent_id)).map((a) => {
       const tr = document.createElement("tr");
       tr.dataset.agent = a.agent_id;
-      const state = cell(a.state + (a.reason ? " (" + a.reason + ")" : ""));
+      const state = cell(named(a.state) + (a.reason ? " (" + named(a.reason) + ")" : ""));
       state.className = "state-" + a.state;
       tr.append(cell(a.agent_id + " / " + (a.extension || "")), state, cell(time(a.since)));
       return tr;
-    }));
-    const callBody = document.querySelector("#calls tbody");
-    callBody.replaceChildren(...[...calls.values()].map((c) => {
+    }), 3);
+    fill(document.getElementById("calls"), [...calls.values()].map((c) => {
       const tr = document.createElement("tr");
       tr.dataset.call = c.call_uuid;
-      tr.append(cell(c.caller_number), cell(c.queue), cell(c.state), cell(c.agent_id), cell(time(c.since)));
+      tr.append(cell(c.caller_number), cell(c.queue), cell(named(c.state)), cell(c.agent_id), cell(time(c.since)));
       return tr;
-    }));
+    }), 5);
     document.getElementById("n-agents").textContent = [...agents.values()].filter((a) => a.state !== "logged_out").length;
     document.getElementById("n-calls").textContent = calls.size;
     document.getElementById("n-waiting").textContent = [...calls.values()].filter((c) => c.state === "queued").length;

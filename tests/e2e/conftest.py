@@ -39,7 +39,15 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def console_url(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) -> Iterator[str]:
+def console_env() -> dict[str, str]:
+    """Extra environment for the console process (a test module may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def console_url(
+    tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str, console_env: dict[str, str]
+) -> Iterator[str]:
     """``callcenter serve --no-engine`` on a free port; yields its base URL."""
     port = free_port()
     env = child_env()
@@ -49,6 +57,7 @@ def console_url(tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str) 
             "CALLCENTER_REDIS__URL": redis_url,
             "CALLCENTER_REDIS__PREFIX": redis_prefix,
             "CALLCENTER_CONSOLE__PORT": str(port),
+            **console_env,
         }
     )
     log_path = tmp_path / "console.log"

@@ -134,7 +134,7 @@ def test_agent_ready_pop_and_ticket(
     page.locator(".callbacks", has_text="reached, bill explained").wait_for()
     page.locator(".comments", has_text="reached, bill explained").wait_for()
     status = page.locator("[data-testid=ticket-status]")
-    for action, shown in (("start", "in_progress"), ("resolve", "resolved"), ("close", "closed")):
+    for action, shown in (("start", "in progress"), ("resolve", "resolved"), ("close", "closed")):
         page.click(f"button[data-action={action}]")
         status.filter(has_text=shown).wait_for()
     assert page.locator("button[data-action=reopen]").count() == 1  # closed, may be reopened

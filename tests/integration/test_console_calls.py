@@ -226,8 +226,8 @@ def test_exports_show_effective_values_and_the_page_shows_history(app: Flask, db
     # and by any agent who took the call
     assert len(sup.get("/recordings/export.json?agent=1007").get_json()["calls"]) == 1
     page = sup.get("/calls/t1").get_data(as_text=True)
-    assert re.search(r'data-field="disposition" class="corrected">.*?failed', page, re.S)
-    assert "recorded: answered" in page and "customer disputed" in page
+    assert re.search(r'data-field="disposition" class="corrected">.*?失败', page, re.S)  # failed
+    assert "原记录: 已接听" in page and "customer disputed" in page  # recorded: answered (zh user)
     assert "1007 → 1008" in page and 'id="correct"' not in page  # no form for supervisors
     assert 'id="correct"' in admin.get("/calls/t1").get_data(as_text=True)
 

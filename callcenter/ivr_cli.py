@@ -1,4 +1,4 @@
-"""``callcenter ivr validate`` and ``callcenter ivr graph``: the command-line adapter of the IVR
+"""``callcenter ivr validate|graph|import|export``: the command-line adapter of the IVR
 core (callcenter/ivr stays free of I/O; the queue names come from the store here)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from callcenter.config import Settings
+from callcenter.flows.checking import FlowChecks
 from callcenter.ivr.checks import load_flow, validate
 from callcenter.ivr.errors import FlowError, IvrError
 from callcenter.ivr.limits import FlowLimits
@@ -53,7 +54,7 @@ def queue_names_from_database(url: str) -> tuple[set[str] | None, str]:
 
 @click.group("ivr")
 def ivr() -> None:
-    """IVR flows: check them and draw them."""
+    """IVR flows: check them, draw them, import them into and export them from the database."""
 
 
 @ivr.command("validate")
@@ -135,3 +136,52 @@ def graph_command(flow: str, output: Path | None) -> None:
     except IvrError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {written}")
+
+
+def _flow_checks(prompts_dir: Path | None) -> FlowChecks:
+    settings = _settings()
+    return FlowChecks(prompts_dir or settings.ivr.prompts, FlowLimits.of(settings.ivr))
+
+
+@ivr.command("import")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--prompts",
+    "prompts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="prompts folder (default: setting ivr.prompts)",
+)
+def import_command(folder: Path, prompts_dir: Path | None) -> None:
+    """Save each flow file as a new version in the database and publish it if valid; exit 1
+    listing the problems of the files that were not published."""
+    from callcenter.flows.files import import_folder
+    from callcenter.store.session import session_scope
+
+    with session_scope(_settings().database.url) as session:
+        result = import_folder(session, folder, author="cli", checks=_flow_checks(prompts_dir))
+    for name in result.published:
+        click.echo(f"published: {name}")
+    for name in result.unchanged:
+        click.echo(f"unchanged: {name}")
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.problems:
+        bad = len({problem.file for problem in result.problems})
+        click.echo(f"{len(result.problems)} problem(s); {bad} file(s) not published", err=True)
+        raise SystemExit(1)
+
+
+@ivr.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_command(folder: Path) -> None:
+    """Write the published version of every flow in the database to FOLDER/<name>.yaml."""
+    from callcenter.flows.files import export_folder
+    from callcenter.store.session import session_scope
+
+    with session_scope(_settings().database.url) as session:
+        written = export_folder(session, folder)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if not written:
+        click.echo("no published flows in the database", err=True)

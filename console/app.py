@@ -70,6 +70,9 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     from console import wrapup_api
 
     app.register_blueprint(wrapup_api.bp)
+    from console import flows_api
+
+    app.register_blueprint(flows_api.bp)
 
     @app.get("/")
     def index() -> Response:

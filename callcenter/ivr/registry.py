@@ -7,17 +7,17 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from callcenter.ivr.checks import Checks, check_draft, internal_problem, read_draft, sibling_flows
+from callcenter.ivr.checks import Checks, check_draft, internal_problem
 from callcenter.ivr.errors import IvrError, Problem
 from callcenter.ivr.limits import FlowLimits
 from callcenter.ivr.loader import Draft
 from callcenter.ivr.model import Flow
+from callcenter.ivr.sources import FlowSource, FolderSource, Signature
 from callcenter.logs import get_logger
 
 __all__ = ["FlowRegistry", "UnknownFlowError"]
 
 log = get_logger(__name__)
-_SUFFIXES = (".yaml", ".yml")
 
 
 class UnknownFlowError(IvrError):
@@ -26,13 +26,14 @@ class UnknownFlowError(IvrError):
 
 @dataclass
 class _FileState:
-    signature: tuple[int, int]  # (mtime_ns, size) when last read
+    signature: Signature  # e.g. (mtime_ns, size) when last read
     name: str | None  # the flow it provides while valid
     problems: list[Problem]
 
 
 class FlowRegistry:
-    """Loads ``folder/*.yaml``; ``get`` re-checks the folder at most every ``check_interval`` s.
+    """Loads ``folder/*.yaml`` (or another :class:`FlowSource`, e.g. the database); ``get``
+    re-checks the source at most every ``check_interval`` s.
 
     A changed file that is invalid is refused: its problems are logged and kept in
     ``problems``, and the last valid version of that flow stays in service. A deleted
@@ -41,7 +42,7 @@ class FlowRegistry:
 
     def __init__(
         self,
-        folder: Path | str,
+        folder: Path | str | FlowSource,
         *,
         prompts_dir: Path | None = None,
         known_queues: Collection[str] | None = None,
@@ -51,7 +52,7 @@ class FlowRegistry:
         clock: Callable[[], float] = time.monotonic,
         limits: FlowLimits = FlowLimits(),
     ) -> None:
-        self.folder = Path(folder)
+        self.source = FolderSource(Path(folder)) if isinstance(folder, str | Path) else folder
         self.prompts_dir = prompts_dir
         self.known_queues = known_queues
         self.numbers = dict(numbers or {})
@@ -60,7 +61,7 @@ class FlowRegistry:
         self.clock = clock
         self.limits = limits
         self._flows: dict[str, Flow] = {}
-        self._files: dict[Path, _FileState] = {}
+        self._files: dict[str, _FileState] = {}
         self._last_check: float | None = None
         self._mapping: list[Problem] = []  # numbers mapped to flows that are not loaded
         self.reload()
@@ -68,7 +69,7 @@ class FlowRegistry:
     @property
     def problems(self) -> dict[str, list[Problem]]:
         """Current problems by file (files whose newest version is invalid)."""
-        return {str(path): state.problems for path, state in self._files.items() if state.problems}
+        return {path: state.problems for path, state in self._files.items() if state.problems}
 
     @property
     def all_problems(self) -> list[Problem]:
@@ -88,7 +89,7 @@ class FlowRegistry:
         except KeyError:
             known = ", ".join(sorted(self._flows)) or "none"
             raise UnknownFlowError(
-                f"no valid flow named '{name}' in {self.folder} (flows: {known}); "
+                f"no valid flow named '{name}' in {self.source} (flows: {known}); "
                 "run 'callcenter ivr validate' to see what is wrong"
             ) from None
 
@@ -111,22 +112,19 @@ class FlowRegistry:
     def reload(self) -> list[Problem]:
         """Re-read new and changed files now; returns the problems of the files just read."""
         self._last_check = self.clock()
-        found: dict[Path, tuple[int, int]] = {}
-        for path in sorted(self.folder.glob("*")):
-            if path.suffix in _SUFFIXES and path.is_file():
-                try:
-                    stat = path.stat()
-                except OSError:
-                    continue
-                found[path] = (stat.st_mtime_ns, stat.st_size)
+        found = self.source.scan()
+        numbers = self.source.numbers()
+        renumbered = numbers is not None and dict(numbers) != self.numbers
+        if numbers is not None:
+            self.numbers = dict(numbers)
         for path in set(self._files) - set(found):
             state = self._files.pop(path)
             if state.name is not None:
-                log.warning("ivr_flow_file_deleted", file=str(path), flow=state.name, kept=True)
+                log.warning("ivr_flow_file_deleted", file=path, flow=state.name, kept=True)
         changed = [path for path, sig in found.items() if self._changed(path, sig)]
-        drafts = {path: _read(path, self.limits) for path in changed}
+        drafts = {path: _read(self.source, path, self.limits) for path in changed}
         by_name = {d.name: d for d in drafts.values() if d.name is not None}
-        resolve = sibling_flows(self.folder, by_name, self.limits)
+        resolve = self.source.resolver(by_name, self.limits)
 
         def flow_nodes(name: str) -> Collection[str] | None:
             if name in self._flows and name not in by_name:
@@ -139,30 +137,30 @@ class FlowRegistry:
             try:
                 problems = check_draft(draft, checks) + self._name_clash(path, draft)
             except Exception as exc:  # the last guard: a file never stops a call's reload
-                problems = [internal_problem(str(path), exc)]
+                problems = [internal_problem(path, exc)]
             reported.extend(problems)
             self._install(path, found[path], draft, problems)
-        if changed or not self._flows:
+        if changed or renumbered or not self._flows:
             self._mapping = self._number_problems()  # logged when the flows change
             reported.extend(self._mapping)
         return reported
 
-    def _changed(self, path: Path, signature: tuple[int, int]) -> bool:
+    def _changed(self, path: str, signature: Signature) -> bool:
         state = self._files.get(path)
         return state is None or state.signature != signature
 
-    def _name_clash(self, path: Path, draft: Draft) -> list[Problem]:
+    def _name_clash(self, path: str, draft: Draft) -> list[Problem]:
         for other, state in self._files.items():
             if other != path and draft.name is not None and state.name == draft.name:
                 message = (
                     f"flow name '{draft.name}' is also used by {other}; "
                     "each flow needs its own name"
                 )
-                return [Problem.at(str(path), draft.name_pos, message)]
+                return [Problem.at(path, draft.name_pos, message)]
         return []
 
     def _install(
-        self, path: Path, signature: tuple[int, int], draft: Draft, problems: list[Problem]
+        self, path: str, signature: Signature, draft: Draft, problems: list[Problem]
     ) -> None:
         old = self._files.get(path)
         if problems:
@@ -176,7 +174,7 @@ class FlowRegistry:
             self._flows.pop(old.name, None)  # type: ignore[arg-type]
         self._flows[flow.name] = flow
         self._files[path] = _FileState(signature, flow.name, [])
-        log.info("ivr_flow_loaded", file=str(path), flow=flow.name, nodes=len(flow.nodes))
+        log.info("ivr_flow_loaded", file=path, flow=flow.name, nodes=len(flow.nodes))
 
     def _number_problems(self) -> list[Problem]:
         out = []
@@ -192,11 +190,11 @@ class FlowRegistry:
         return out
 
 
-def _read(path: Path, limits: FlowLimits) -> Draft:
-    """The file's draft; an unexpected failure is the draft's one problem, never raised."""
+def _read(source: FlowSource, path: str, limits: FlowLimits) -> Draft:
+    """The entry's draft; an unexpected failure is the draft's one problem, never raised."""
     try:
-        return read_draft(path, limits)
+        return source.read(path, limits)
     except Exception as exc:  # the last guard
-        draft = Draft(str(path))
-        draft.problems.append(internal_problem(str(path), exc))
+        draft = Draft(path)
+        draft.problems.append(internal_problem(path, exc))
         return draft

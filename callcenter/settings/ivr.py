@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -14,9 +15,17 @@ class IvrSettings(Section):
     """IVR flows: where they are, which dialled number runs which flow, prompts, reloading."""
 
     flows: Path = Field(Path("ivr_flows"), description="folder of flow files (*.yaml)")
+    source: Literal["folder", "database"] = Field(
+        "folder",
+        description="where the engine reads flows: the ivr.flows folder, or the published "
+        "versions in the database (the folder is imported there on first start; hotline "
+        "numbers then come from the database, seeded from ivr.numbers)",
+    )
     prompts: Path = Field(Path("prompts"), description="folder that prompt file names are under")
     numbers: dict[str, str] = Field(
-        default_factory=dict, description="dialled number -> flow name, e.g. {'5000': main}"
+        default_factory=dict,
+        description="dialled number -> flow name, e.g. {'5000': main}; with ivr.source "
+        "database it only seeds the hotline numbers table while that table is empty",
     )
     default_flow: str = Field("main", description="flow for numbers not in ivr.numbers")
     survey_flow: str = Field(

@@ -6,6 +6,7 @@ from callcenter.store.base import Base, UTCDateTime, utcnow
 from callcenter.store.blacklist import BlacklistEntry
 from callcenter.store.calls import Call, CallAgentLeg, CallCorrection, CallEvent, Recording
 from callcenter.store.customers import Customer, CustomerPhone
+from callcenter.store.flows import FlowVersion, HotlineNumber, IvrFlow
 from callcenter.store.routing import (
     Agent,
     AgentQueue,
@@ -36,6 +37,9 @@ __all__ = [
     "CallWrapUp",
     "Customer",
     "CustomerPhone",
+    "FlowVersion",
+    "HotlineNumber",
+    "IvrFlow",
     "Queue",
     "QueueSkill",
     "Recording",

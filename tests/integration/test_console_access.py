@@ -31,9 +31,10 @@ The rules:
   still show a one-line summary of each of the customer's tickets (number, subject, status,
   assignee): the hotline flow needs to tell the caller their issue is being handled, and by
   whom. Supervisors and admins: all.
-* Admin pages (users: list, create, edit with department; flow problems) are for admins
-  only; agents and supervisors get 403. A new route cannot be added without an entry in ``ROUTES``
-  (``test_every_route_is_in_the_table``).
+* Admin pages (users: list, create, edit with department; flow problems) and the admin
+  JSON API (IVR flows, their versions, publishing, hotline numbers) are for admins only;
+  agents and supervisors get 403. A new route cannot be added without an entry in
+  ``ROUTES`` (``test_every_route_is_in_the_table``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from callcenter.config import load_settings
+from callcenter.flows.versions import save_version
 from callcenter.recording import synth
 from callcenter.store import models
 from callcenter.store.enums import Disposition
@@ -104,6 +106,8 @@ OWN_PAGE = who(LOGIN, 200, 403, 200, 200)
 OWN_API = who(401, 200, 403, 200, 200)
 OWN_ACTION = who(401, 202, 403, 202, 202)
 TECH_API = who(401, 403, 200, 200, 200)  # a ticket of agent 1008's department, not 1007's
+ADMIN_API = who(401, 403, 403, 403, 200)
+FLOW = "name: main\nstart: bye\nnodes:\n  bye:\n    type: hangup\n"
 
 # (method, url_map rule) -> the answer each role gets. Url variables are filled from the
 # seeded ids (``fill``): agent_id=1007, action=login, call_uuid=c1, number=agent 1007's
@@ -191,6 +195,29 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/users/<int:user_id>"): Case(  # agent 1007, unchanged
         who(LOGIN, 403, 403, 403, Redirect("/admin/users/")),
         form={"role": "agent", "language": "en", "department": "customer_service", "active": "on"},
+    ),
+    # admins only: IVR flows in the database (flow "main" is seeded with version 1)
+    ("GET", "/api/admin/flows"): Case(ADMIN_API),
+    ("POST", "/api/admin/flows/validate"): Case(ADMIN_API, json={"yaml": FLOW}),
+    ("GET", "/api/admin/flows/<flow>/versions"): Case(ADMIN_API, values={"flow": "main"}),
+    ("POST", "/api/admin/flows/<flow>/versions"): Case(
+        who(401, 403, 403, 403, 201), json={"yaml": FLOW, "comment": "x"}, values={"flow": "main"}
+    ),
+    ("GET", "/api/admin/flows/<flow>/versions/<int:version>"): Case(
+        ADMIN_API, values={"flow": "main", "version": "1"}
+    ),
+    ("GET", "/api/admin/flows/<flow>/versions/<int:version>/graph"): Case(
+        ADMIN_API, values={"flow": "main", "version": "1"}
+    ),
+    ("GET", "/api/admin/flows/<flow>/diff"): Case(
+        ADMIN_API, query="?from=1&to=1", values={"flow": "main"}
+    ),
+    ("POST", "/api/admin/flows/<flow>/publish"): Case(
+        ADMIN_API, json={"version": 1}, values={"flow": "main"}
+    ),
+    ("GET", "/api/admin/hotline_numbers"): Case(ADMIN_API),
+    ("PUT", "/api/admin/hotline_numbers"): Case(
+        ADMIN_API, json={"numbers": [{"number": "5000", "flow": "main"}]}
     ),
     ("GET", "/calls/<call_uuid>"): Case(SUPERVISORS),
     ("GET", "/api/calls/<call_uuid>"): Case(who(401, 403, 403, 200, 200)),
@@ -325,6 +352,7 @@ def seeded(db_url: str, tmp_path: Path) -> dict[str, Any]:
         callback = schedule_callback(
             session, tickets["a"], "13800138000", datetime.now(UTC) + timedelta(hours=1)
         )
+        save_version(session, "main", FLOW, author="boss")
         session.flush()
         return {
             "root": root,

@@ -9,6 +9,7 @@ from callcenter.engine.bus import utcnow
 from callcenter.engine.calls.handler import IvrConfig
 from callcenter.engine.calls.screening import EngineLookups, FloodLimit, Screening
 from callcenter.engine.records.persistence import EngineStore
+from callcenter.flows.setup import flow_source
 from callcenter.ivr.limits import FlowLimits
 from callcenter.ivr.regions import DEFAULT_TABLE, default_regions
 from callcenter.ivr.registry import FlowRegistry
@@ -41,7 +42,7 @@ def ivr_config(settings: Settings, store: EngineStore, live: LiveStore, owner: s
     ivr = settings.ivr
     queues = store.queue_names()
     registry = FlowRegistry(
-        flows_folder(ivr.flows),
+        flow_source(ivr, flows_folder(ivr.flows), store.sessions),  # the folder or the database
         prompts_dir=Path(ivr.prompts),
         known_queues=queues or None,  # no queues yet: the check is skipped
         numbers=ivr.numbers,

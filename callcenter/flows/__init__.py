@@ -1,0 +1,1 @@
+"""IVR flows kept in the database: versions, publishing, hotline numbers, import and export."""

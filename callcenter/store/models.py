@@ -16,6 +16,7 @@ from callcenter.store.routing import (
     QueueSkill,
     Skill,
 )
+from callcenter.store.setup import Calendar, NotReadyReason
 from callcenter.store.ticket_links import TicketCallback, TicketCallRef
 from callcenter.store.tickets import Ticket, TicketCall, TicketComment, TicketHistory
 from callcenter.store.transcripts import Transcript, TranscriptSegment
@@ -30,6 +31,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "BlacklistEntry",
+    "Calendar",
     "Call",
     "CallAgentLeg",
     "CallCorrection",
@@ -40,6 +42,7 @@ __all__ = [
     "FlowVersion",
     "HotlineNumber",
     "IvrFlow",
+    "NotReadyReason",
     "Queue",
     "QueueSkill",
     "Recording",

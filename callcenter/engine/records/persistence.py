@@ -53,12 +53,19 @@ class EngineStore:
             return set(session.scalars(select(models.Queue.name)))
 
     def is_blacklisted(self, number: str, now: datetime) -> bool:
-        """Whether ``number`` is on the blacklist and the entry has not expired."""
+        """Whether ``number`` is on the blacklist (exactly, or an entry ``prefix*`` it starts
+        with) and the entry has not expired."""
+        entry = models.BlacklistEntry
         with self.sessions() as session:
-            entry = session.scalar(
-                select(models.BlacklistEntry).where(models.BlacklistEntry.number == number)
+            rows = session.scalars(
+                select(entry).where((entry.number == number) | entry.number.endswith("*"))
             )
-            return entry is not None and (entry.expires_at is None or entry.expires_at > now)
+            return any(
+                (row.number == number or number.startswith(row.number[:-1]))
+                and (row.expires_at is None or row.expires_at > now)
+                for row in rows
+                if row.number == number or row.number.endswith("*")
+            )
 
     def customer_by_number(self, number: str) -> dict[str, Any] | None:
         """The customer owning phone ``number`` (also tried with/without a leading +)."""

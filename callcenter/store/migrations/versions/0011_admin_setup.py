@@ -1,4 +1,4 @@
-"""Admin set-up: queue skill widening and tier wait, not-ready reasons (seeded with the codes
+"""Admin set-up: queue skill widening and tier wait, skills can be deactivated, not-ready reasons (seeded with the codes
 the desktop offered before), named business-hours calendars.
 
 Revision ID: 0011
@@ -24,6 +24,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column('tier_wait_seconds', sa.Integer(), nullable=False, server_default='0')
         )
+    with op.batch_alter_table('skills', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('active', sa.Boolean(), nullable=False, server_default='1'))
     reasons = op.create_table(
         'not_ready_reasons',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -58,6 +60,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('calendars')
     op.drop_table('not_ready_reasons')
+    with op.batch_alter_table('skills', schema=None) as batch_op:
+        batch_op.drop_column('active')
     with op.batch_alter_table('queues', schema=None) as batch_op:
         batch_op.drop_column('tier_wait_seconds')
         batch_op.drop_column('widening')

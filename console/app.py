@@ -73,6 +73,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     from console import flows_api
 
     app.register_blueprint(flows_api.bp)
+    from console import admin_api, admin_audit, admin_numbers, admin_setup
+
+    for blueprint in (admin_setup.bp, admin_audit.bp, admin_numbers.bp, admin_api.bp):
+        app.register_blueprint(blueprint)
 
     @app.get("/")
     def index() -> Response:

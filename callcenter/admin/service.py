@@ -71,8 +71,9 @@ class Service:
     def create(self, session: Session, data: dict[str, Any], actor: User | None) -> int:
         """A new object from ``data`` (audited); its id."""
         obj = self.model()
+        with session.no_autoflush:
+            self.apply(session, obj, data)
         session.add(obj)
-        self.apply(session, obj, data)
         session.flush()
         record(session, actor, f"{self.object_type}.create", self.object_type, obj.id, None,
                self.values(obj))  # fmt: skip

@@ -33,7 +33,10 @@ The rules:
   whom. Supervisors and admins: all.
 * Admin pages (users: list, create, edit with department; flow problems) and the admin
   JSON API (IVR flows, their versions, publishing, hotline numbers) are for admins only;
-  agents and supervisors get 403. A new route cannot be added without an entry in
+  agents and supervisors get 403. The set-up pages (queues, agents, skills, reasons,
+  blacklist, calendars): supervisors read the lists and the administration index, only
+  admins create, edit or deactivate; the audit log, hotline numbers page and the set-up
+  JSON API are for admins only. A new route cannot be added without an entry in
   ``ROUTES`` (``test_every_route_is_in_the_table``).
 """
 
@@ -46,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -107,6 +111,8 @@ OWN_API = who(401, 200, 403, 200, 200)
 OWN_ACTION = who(401, 202, 403, 202, 202)
 TECH_API = who(401, 403, 200, 200, 200)  # a ticket of agent 1008's department, not 1007's
 ADMIN_API = who(401, 403, 403, 403, 200)
+KINDS = "any(queues,agents,skills,reasons,blacklist,calendars)"
+AGENT_ROW = {"kind": "agents", "obj_id": "agent_row"}
 FLOW = "name: main\nstart: bye\nnodes:\n  bye:\n    type: hangup\n"
 
 # (method, url_map rule) -> the answer each role gets. Url variables are filled from the
@@ -218,6 +224,44 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/admin/hotline_numbers"): Case(ADMIN_API),
     ("PUT", "/api/admin/hotline_numbers"): Case(
         ADMIN_API, json={"numbers": [{"number": "5000", "flow": "main"}]}
+    ),
+    # the center's set-up (callcenter/admin): lists for supervisors too, changes for admins
+    ("GET", "/admin/"): Case(SUPERVISORS),
+    ("GET", f"/admin/<{KINDS}:kind>/"): Case(SUPERVISORS, values={"kind": "queues"}),
+    ("GET", f"/admin/<{KINDS}:kind>/new"): Case(ADMINS, values={"kind": "queues"}),
+    ("POST", f"/admin/<{KINDS}:kind>/new"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/admin/skills/")),
+        form={"name": "matrix"},
+        values={"kind": "skills"},
+    ),
+    ("GET", f"/admin/<{KINDS}:kind>/<int:obj_id>"): Case(ADMINS, values=AGENT_ROW),
+    ("POST", f"/admin/<{KINDS}:kind>/<int:obj_id>"): Case(  # agent 1007, unchanged
+        who(LOGIN, 403, 403, 403, Redirect("/admin/agents/")),
+        form={
+            "number": "1007",
+            "display_name": "1007",
+            "sip_user": "1007",
+            "active": "on",
+            "username": "agent1007",
+        },  # fmt: skip
+        values=AGENT_ROW,
+    ),
+    ("POST", f"/admin/<{KINDS}:kind>/<int:obj_id>/deactivate"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/admin/reasons/")),
+        values={"kind": "reasons", "obj_id": "reason_row"},
+    ),
+    ("GET", "/admin/audit"): Case(ADMINS),
+    ("GET", "/admin/numbers"): Case(ADMINS),
+    ("POST", "/admin/numbers"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/admin/numbers")), form={"numbers": "5000 main"}
+    ),
+    ("GET", f"/api/admin/<{KINDS}:kind>"): Case(ADMIN_API, values={"kind": "agents"}),
+    ("POST", f"/api/admin/<{KINDS}:kind>"): Case(
+        who(401, 403, 403, 403, 201), json={"name": "api_skill"}, values={"kind": "skills"}
+    ),
+    ("GET", f"/api/admin/<{KINDS}:kind>/<int:obj_id>"): Case(ADMIN_API, values=AGENT_ROW),
+    ("PUT", f"/api/admin/<{KINDS}:kind>/<int:obj_id>"): Case(
+        ADMIN_API, json={"display_name": "1007"}, values=AGENT_ROW
     ),
     ("GET", "/calls/<call_uuid>"): Case(SUPERVISORS),
     ("GET", "/api/calls/<call_uuid>"): Case(who(401, 403, 403, 200, 200)),
@@ -372,6 +416,8 @@ def seeded(db_url: str, tmp_path: Path) -> dict[str, Any]:
             "recording_id": str(recording.id),
             "callback": callback.id,
             "filename": "app.css",
+            "agent_row": str(agents["1007"].id),
+            "reason_row": str(session.scalar(select(models.NotReadyReason.id).limit(1))),
         }
 
 
@@ -406,7 +452,7 @@ def fill(rule: str, seeded: dict[str, Any], values: dict[str, str], role: str) -
             return own
         return str(seeded.get(key, key))
 
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", value, rule)
+    return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", value, rule)
 
 
 def body(data: dict[str, Any] | None, seeded: dict[str, Any]) -> dict[str, Any] | None:

@@ -137,29 +137,25 @@ def test_agent_with_user_tiers_and_skills(admin: FlaskClient, db_url: str) -> No
     assert entry["after"]["queues"] == ["sales:2:3"] and entry["after"]["username"] == "li.lei"
 
 
-def test_reasons_are_seeded_editable_and_read_by_the_desktop(
-    admin: FlaskClient, db_url: str
+def test_reasons_are_seeded_editable_and_offered_on_the_desktop(
+    app: Flask, admin: FlaskClient, db_url: str
 ) -> None:
     listed = admin.get("/admin/reasons/").get_data(as_text=True)
-    assert all(
-        f'data-name="{code}"' in listed for code in ("break", "lunch", "meeting", "training")
-    )
+    assert all(f'data-name="{c}"' in listed for c in ("break", "lunch", "meeting", "training"))
     bad = post(admin, "/admin/reasons/new", {"code": "coffee break", "position": "9"})
     assert "code may hold only letters" in error_next_to(bad.get_data(True), "code")
-    assert (
-        post(
-            admin, "/admin/reasons/new", {"code": "coaching", "label": "Coaching", "position": "9"}
-        ).status_code
-        == 302
-    )
+    made = post(admin, "/admin/reasons/new", {"code": "coaching", "label": "Coaching 1:1"})
+    assert made.status_code == 302
     lunch = one(db_url, models.NotReadyReason, code="lunch")
     url = f"/admin/reasons/{lunch['id']}"
     admin.post(f"{url}/deactivate", data={"csrf_token": token(admin, url)})
-    with session_scope(db_url) as session:
-        from callcenter.admin.reasons import active_reasons
+    agent = {"number": "2001", "display_name": "Li", "username": "li.lei", "sip_user": "2001"}
+    assert post(admin, "/admin/agents/new", agent).status_code == 302
 
-        codes = [r["code"] for r in active_reasons(session)]
-    assert codes == ["break", "meeting", "training", "coaching"]
+    desktop = signed_in_client(app, "li.lei", PASSWORD)[0].get("/agent/").get_data(as_text=True)
+    offered = re.findall(r'<option value="([a-z]+)">([^<]*)</option>', desktop)
+    assert ("coaching", "Coaching 1:1") in offered and ("break", "break") in offered
+    assert "lunch" not in dict(offered)
 
 
 def test_blacklist_prefix_expiry_and_flood_settings(admin: FlaskClient, db_url: str) -> None:

@@ -1,6 +1,7 @@
 """A queue and an agent set up on the admin pages serve a call: the real engine process, the
-simulator (directory users 1000-1019, as the static FreeSWITCH directory), Redis and SQLite. The queue asks for english at 8, the agent has it at 5: only the
-queue's widening step (set on the page, migration 0011) lets the call reach the agent."""
+simulator (directory users 1000-1019, as FreeSWITCH's static directory), Redis and SQLite.
+The queue asks for english at 8, the agent has it at 5: only the queue's widening step (set
+on the page, migration 0011) lets the call reach the agent."""
 
 from __future__ import annotations
 
@@ -64,10 +65,11 @@ def test_queue_and_agent_from_the_admin_pages_take_a_call_after_widening(
 ) -> None:
     admin = admin_client(center.db_url, redis_url, redis_prefix)
     submit(admin, "/admin/skills/new", {"name": "english"})
-    submit(admin, "/admin/queues/new", {"name": "vip", "skills": "english:8", "widening": "1:5",
-                                         "max_wait_seconds": "600"})  # fmt: skip
-    submit(admin, "/admin/agents/new", {"number": "4000", "display_name": "Wang", "sip_user": "1010",
-                                         "queues": "vip:1:1", "skills": "english:5"})  # fmt: skip
+    queue = {"name": "vip", "skills": "english:8", "widening": "1:5", "max_wait_seconds": "600"}
+    submit(admin, "/admin/queues/new", queue)
+    agent = {"number": "4000", "display_name": "Wang", "sip_user": "1010", "queues": "vip:1:1",
+             "skills": "english:5"}  # fmt: skip
+    submit(admin, "/admin/agents/new", agent)
     center.start_engine()
     switch: Switch = center.switch
     switch.add_softphone("1010", answer_after=0.5, hangup_after=2.0)

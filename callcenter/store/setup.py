@@ -35,6 +35,6 @@ class Calendar(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     hours: Mapped[str] = mapped_column(Text, default="", doc="'mon-fri: 09:00-18:00' per line")
-    holidays: Mapped[str] = mapped_column(Text, default="", doc="YYYY-MM-DD, MM-DD or A..B per line")
+    holidays: Mapped[str] = mapped_column(Text, default="", doc="YYYY-MM-DD or MM-DD (A..B) a line")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

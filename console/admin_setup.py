@@ -18,7 +18,7 @@ from callcenter.admin.errors import Invalid, NotFound
 from callcenter.store.base import StoreError
 from callcenter.store.users import User
 from console.auth import db_session, role_required
-from console.i18n import translate
+from console.i18n import TEXTS, translate
 from console.listing import listing
 
 bp = Blueprint("setup", __name__, url_prefix="/admin")
@@ -64,7 +64,7 @@ def list_page(kind: str) -> str:
     flood = current_app.extensions["callcenter.settings"].ivr if kind == "blacklist" else None
     return render_template(
         "admin/list.html", service=service, rows=rows, listing=page, flood=flood,
-        editable=current_user.role == "admin",
+        editable=current_user.role == "admin", known_texts=TEXTS,
     )  # fmt: skip
 
 

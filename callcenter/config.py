@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from callcenter.settings.base import ConfigError
 from callcenter.settings.ivr import IvrSettings
+from callcenter.settings.metrics import MetricsSettings
 from callcenter.settings.routing import RoutingSettings
 from callcenter.settings.services import (
     ConsoleSettings,
@@ -38,6 +39,7 @@ __all__ = [
     "IvrSettings",
     "LogSettings",
     "LoginSettings",
+    "MetricsSettings",
     "OutboundSettings",
     "RecordingSettings",
     "RedisSettings",
@@ -70,6 +72,7 @@ class Settings(BaseSettings):
     tickets: TicketSettings = TicketSettings()
     log: LogSettings = LogSettings()
     login: LoginSettings = LoginSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     @field_validator("timezone")
     @classmethod

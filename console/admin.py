@@ -8,6 +8,7 @@ which tickets an agent sees (callcenter.tickets.access).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import redis
@@ -69,7 +70,16 @@ def _fields(form: Any) -> dict[str, Any]:
         "language": _choice(form.get("language") or "zh", Language, "language"),
         "display_name": display or None,
         "department": check_department(form.get("department")),
+        "extension": check_extension(form.get("extension")),
     }
+
+
+def check_extension(value: str | None) -> str | None:
+    """The phone extension rung when the user monitors a call (None when empty)."""
+    text = (value or "").strip()
+    if text and not re.fullmatch(r"[0-9A-Za-z_.+-]{1,64}", text):
+        raise StoreError("the extension is 1-64 letters, digits or _ . + -")
+    return text or None
 
 
 class PasswordRefused(StoreError):
@@ -130,6 +140,7 @@ def _row(user: User) -> dict[str, Any]:
         "role": str(user.role),
         "language": str(user.language),
         "department": user.department or "",
+        "extension": user.extension or "",
         "active": user.active,
     }
 
@@ -155,6 +166,7 @@ def new_user() -> Response | tuple[str, int]:
                 display_name=fields["display_name"],
             )
             user.department = fields["department"]
+            user.extension = fields["extension"]
             _audit(session, "user.create", user, fields)
             session.commit()
     except StoreError as exc:

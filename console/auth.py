@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 from callcenter.store.repositories import audit, authenticate, end_sessions
 from callcenter.store.users import User
 from console.app import login_manager
+from console.metrics import sign_in_failed
 from console.redirects import safe_next
 from console.throttle import login_throttle
 
@@ -115,11 +116,13 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
         # Known and unknown names alike, so the answer tells nothing about who exists.
         minutes = -(-throttle.lockout // 60)
         page = render_template("login.html", form=form, error="locked", minutes=minutes)
+        sign_in_failed("locked")
         return page, 429, {"Retry-After": str(throttle.lockout)}
     with db_session() as session:
         user = authenticate(session, username, form.password.data or "")
         if user is None:
             throttle.failed(username, address)
+            sign_in_failed("wrong")
             return render_template("login.html", form=form, error="wrong"), 401
         audit(session, "login", user=user, object_type="user", object_id=str(user.id))
         session.commit()

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from callcenter.recording.query import call_row, current_recording
 from callcenter.store.calls import Call
@@ -24,8 +24,10 @@ from callcenter.store.corrections import (
     correction_dict,
 )
 from callcenter.store.enums import Disposition
+from callcenter.store.monitoring import sessions_of_call
 from callcenter.store.users import User
 from console.auth import db_session, role_required
+from console.monitor_api import session_document
 from console.request_input import json_body
 
 bp = Blueprint("calls", __name__)
@@ -100,7 +102,7 @@ def call_json(call_uuid: str) -> Response | tuple[Response, int]:
         call = _load(session, call_uuid)
         if call is None:
             return _problem(404, f"no call {call_uuid!r}")
-        return jsonify(call_document(call))
+        return jsonify(call_document(call) | {"monitoring": _monitoring(call)})
 
 
 @bp.post("/api/calls/<call_uuid>/corrections")
@@ -119,11 +121,20 @@ def add_correction(call_uuid: str) -> tuple[Response, int]:
         return jsonify(correction=correction, call=call_document(call)), 201
 
 
+def _monitoring(call: Call) -> list[dict[str, Any]]:
+    """Who monitored the call (listened, whispered, barged), when, in which modes."""
+    session = object_session(call)
+    if session is None:
+        return []
+    return [session_document(row) for row in sessions_of_call(session, call.uuid)]
+
+
 def _page(call: Call, error: str = "", form: dict[str, str] | None = None) -> str:
     return render_template(
         "call.html",
         call=call,
         doc=call_document(call),
+        monitoring=_monitoring(call),
         fields=list(CORRECTABLE),
         dispositions=[d.value for d in Disposition],
         error=error,

@@ -381,4 +381,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "After": {"zh": "修改后"},
     "No audit entries match": {"zh": "没有符合条件的审计记录"},
     "Write dates as YYYY-MM-DD": {"zh": "日期请写作 YYYY-MM-DD"},
+    # supervisors' monitoring of live calls
+    "Barge": {"zh": "强插"},
+    "End": {"zh": "结束"},
+    "Leave": {"zh": "退出监听"},
+    "Listen": {"zh": "监听"},
+    "Modes": {"zh": "模式"},
+    "Monitor": {"zh": "监控"},
+    "Monitored by": {"zh": "监听人"},
+    "Nobody monitored this call.": {"zh": "本通话无人监听。"},
+    "Phone": {"zh": "话机"},
+    "Phone extension (for monitoring calls)": {"zh": "话机分机（用于监听通话）"},
+    "Whisper": {"zh": "耳语"},
 }

@@ -29,6 +29,9 @@ from callcenter.engine.desktop.call_mirror import CallMirror
 from callcenter.engine.flow_problems import FlowProblemsBoard
 from callcenter.engine.media.postprocess_jobs import PostProcessQueue
 from callcenter.engine.media.recording_control import RecordingControl
+from callcenter.engine.monitoring.audit import MonitorAudit
+from callcenter.engine.monitoring.service import Monitoring
+from callcenter.engine.metrics.wiring import EngineMetrics
 from callcenter.engine.records.buffer import RecordBuffer
 from callcenter.engine.records.persistence import EngineStore
 from callcenter.engine.records.recorder import CallRecorder
@@ -114,9 +117,16 @@ class Engine:
         self.voicemail_tickets = VoicemailTickets(
             self.bus, self.store.sessions, settings.tickets, self.store.customer_by_number
         )
+        # /metrics and /healthz; its call figures count each record on its way to the buffer
+        self.metrics = EngineMetrics(
+            settings.metrics, bus=self.bus, inbound=self.inbound, live=self.live,
+            sessions=self.store.sessions, waiting=self.dispatcher.waiting, agents=self.agents.all,
+            records_pending=self.records.pending,
+        )  # fmt: skip
         self.recorder = CallRecorder(
-            self.bus, self.records.write_call, node=settings.node_id, snapshots=self.snapshots
-        )
+            self.bus, self.metrics.calls.counting(self.records.write_call),
+            node=settings.node_id, snapshots=self.snapshots,
+        )  # fmt: skip
         self.recording_control = RecordingControl(self.bus, self.inbound, tell)
         self.call_mirror = CallMirror(
             self.bus, self.live, lambda call_uuid: self.agent_calls.answered.get(call_uuid, "")
@@ -152,6 +162,11 @@ class Engine:
             outbound_calls=self.outbound_calls, cti=self.cti, tell=tell,
             call_control=CallControl(self.inbound, self.agents, self.live_calls, tell),
         )  # fmt: skip
+
+        self.monitoring = Monitoring(
+            self.inbound, self.bus, self.live, settings.node_id, routing.domain
+        )
+        self.monitor_audit = MonitorAudit(self.bus, self.store.sessions)
 
         # -- after a restart ------------------------------------------------------------------
         self.take_back = TakeBack(
@@ -191,14 +206,16 @@ class Engine:
             self.commands.run_message,
         )  # fmt: skip
         cluster.prepare()  # agent commands sent from now on are kept for this engine
+        self.monitoring.prepare()
         self.status.running()  # before the takeover, whose fields it clears, can begin
         self._greenlets.append(gevent.spawn(self.restart.run, held))
-        self._greenlets += cluster.start()
+        self._greenlets += [*cluster.start(), self.monitoring.start()]
         self._greenlets.append(gevent.spawn(self.queue_policies.run, self.dispatcher.wake))
         self._greenlets.append(
             gevent.spawn(self.flow_problems.run, self.settings.ivr.reload_interval)
         )
         self._greenlets += [self.records.start(), *self.postprocess.start()]
+        self.metrics.start()
         log.info(
             "engine started",
             node=self.settings.node_id,
@@ -215,6 +232,7 @@ class Engine:
         self.dispatcher.stop()
         self.outbound.stop()
         self.inbound.stop()
+        self.metrics.stop()
         self.status.stopped()
 
     # -- calls --------------------------------------------------------------------------------

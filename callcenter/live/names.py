@@ -14,3 +14,6 @@ def agent_channel(agent_id: str) -> str:
 def node_commands(node: str) -> str:
     """Stream of the commands passed on to one engine (the one holding the agent)."""
     return f"{AGENT_COMMANDS}:{node}"
+
+
+MONITOR_COMMANDS = "monitor-commands"  # stream: console -> engine supervisor monitoring requests

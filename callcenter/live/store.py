@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -51,6 +51,7 @@ class LiveStore:
     ) -> None:
         self.url = url
         self.prefix = prefix
+        self.error_hooks: list[Callable[[LiveError], None]] = []  # see guard(); metrics
         self.socket_timeout = socket_timeout
         try:
             self.redis: redis.Redis = redis.Redis.from_url(
@@ -85,13 +86,21 @@ class LiveStore:
         try:
             yield
         except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise LiveUnavailable(
-                f"cannot reach Redis at {safe_url(self.url)} (key prefix {self.prefix!r}): {exc}; "
-                "check that redis-server is running and the setting redis.url "
-                "(env CALLCENTER_REDIS__URL)"
+            raise self._failed(
+                LiveUnavailable(
+                    f"cannot reach Redis at {safe_url(self.url)} (key prefix {self.prefix!r}): "
+                    f"{exc}; check that redis-server is running and the setting redis.url "
+                    "(env CALLCENTER_REDIS__URL)"
+                )
             ) from exc
         except redis.RedisError as exc:
-            raise LiveError(f"Redis error at {safe_url(self.url)}: {exc}") from exc
+            raise self._failed(LiveError(f"Redis error at {safe_url(self.url)}: {exc}")) from exc
+
+    def _failed(self, error: LiveError) -> LiveError:
+        """Tell the error hooks (each ``hook(error)``) about a failed operation."""
+        for hook in self.error_hooks:
+            hook(error)
+        return error
 
     def ping(self) -> float:
         """Round-trip time to Redis in seconds; raises LiveUnavailable if unreachable."""

@@ -7,6 +7,7 @@ from callcenter.store.blacklist import BlacklistEntry
 from callcenter.store.calls import Call, CallAgentLeg, CallCorrection, CallEvent, Recording
 from callcenter.store.customers import Customer, CustomerPhone
 from callcenter.store.flows import FlowVersion, HotlineNumber, IvrFlow
+from callcenter.store.monitoring import MonitorSession
 from callcenter.store.routing import (
     Agent,
     AgentQueue,
@@ -42,6 +43,7 @@ __all__ = [
     "FlowVersion",
     "HotlineNumber",
     "IvrFlow",
+    "MonitorSession",
     "NotReadyReason",
     "Queue",
     "QueueSkill",

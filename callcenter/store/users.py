@@ -31,6 +31,9 @@ class User(Base):
     department: Mapped[str | None] = mapped_column(
         String(64), doc="team whose tickets the user sees (one of settings tickets.departments)"
     )
+    extension: Mapped[str | None] = mapped_column(
+        String(64), doc="the phone rung when the user monitors a call (supervisors)"
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]

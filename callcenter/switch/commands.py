@@ -45,6 +45,7 @@ __all__ = [
     "uuid_hold",
     "uuid_kill",
     "uuid_record",
+    "uuid_recv_dtmf",
     "uuid_send_dtmf",
     "uuid_setvar",
     "uuid_setvar_multi",
@@ -203,6 +204,13 @@ def uuid_send_dtmf(uuid: str, digits: str, duration_ms: int | None = None) -> st
         raise ValueError(f"DTMF digits must be 0-9, *, #, A-D, w or W: {digits!r}")
     suffix = "" if duration_ms is None else f"@{int(duration_ms)}"
     return f"uuid_send_dtmf {word(uuid, 'uuid')} {digits}{suffix}"
+
+
+def uuid_recv_dtmf(uuid: str, digits: str) -> str:
+    """Queue digits on a channel as if its phone sent them (S11: the app on it reads them)."""
+    if not re.fullmatch(r"[0-9A-Da-d*#wW]+", digits or ""):
+        raise ValueError(f"DTMF digits must be 0-9, *, #, A-D, w or W: {digits!r}")
+    return f"uuid_recv_dtmf {word(uuid, 'uuid')} {digits}"
 
 
 def eavesdrop_arg(target_uuid: str) -> str:

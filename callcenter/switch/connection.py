@@ -13,6 +13,7 @@ closes and every pending command fails at once with :class:`NotConnected`.
 from __future__ import annotations
 
 import socket
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from callcenter.switch.protocol import (
     parse_event_json,
     parse_event_plain,
 )
+from callcenter.switch.timing import command_done
 
 __all__ = ["DisconnectNotice", "EslConnection", "check_line", "is_error_reply"]
 
@@ -206,6 +208,7 @@ class EslConnection:
         if timeout is None:
             timeout = self.command_timeout
         slot: AsyncResult = AsyncResult()
+        started = time.perf_counter()
         deadline = gevent.Timeout(timeout)
         deadline.start()
         writing = False
@@ -222,7 +225,9 @@ class EslConnection:
                     self._teardown(NotConnected(f"connection lost while sending: {exc}"))
                     raise self._not_connected() from None
                 writing = False
-            return slot.get()
+            frame = slot.get()
+            command_done(what, time.perf_counter() - started)
+            return frame
         except gevent.Timeout as exc:
             if exc is not deadline:
                 raise

@@ -38,8 +38,9 @@
       const tr = document.createElement("tr");
       tr.dataset.call = c.call_uuid;
       tr.append(cell(c.caller_number), cell(c.queue), cell(named(c.state)), cell(c.agent_id), cell(time(c.since)));
+      if (window.Monitor) tr.append(window.Monitor.cell(c.call_uuid));
       return tr;
-    }), 5);
+    }), 6);
     document.getElementById("n-agents").textContent = [...agents.values()].filter((a) => a.state !== "logged_out").length;
     document.getElementById("n-calls").textContent = calls.size;
     document.getElementById("n-waiting").textContent = [...calls.values()].filter((c) => c.state === "queued").length;

@@ -107,6 +107,7 @@ def untranslated(page: Any, language: str) -> list[str]:
 
 def accessibility(page: Any) -> list[str]:
     """axe-core's serious and critical WCAG 2.1 A/AA violations."""
+    assert AXE_JS.exists(), f"{AXE_JS} is missing: scripts/install.sh installs axe-core"
     page.add_script_tag(path=str(AXE_JS))
     violations = page.evaluate(AXE_RUN_JS, AXE_TAGS)
     return [f"{v['impact']} {v['id']}: {v['help']} at {v['nodes']}" for v in violations]

@@ -31,6 +31,11 @@ The rules:
   still show a one-line summary of each of the customer's tickets (number, subject, status,
   assignee): the hotline flow needs to tell the caller their issue is being handled, and by
   whom. Supervisors and admins: all.
+* Monitoring a live call (listen / whisper / barge, #16): supervisors and admins only; a
+  call that is not live is 409, and so is switching or leaving an ended session.
+* Monitoring is the exception to "every route needs a sign-in" (console/metrics.py):
+  ``/healthz`` (Redis and SQL reachable) is open to load balancers; ``/metrics`` answers only
+  ``Authorization: Bearer <metrics.token>`` - a signed-in session of any role gets 401.
 * Admin pages (users: list, create, edit with department; flow problems) and the admin
   JSON API (IVR flows, their versions, publishing, hotline numbers) are for admins only;
   agents and supervisors get 403. The set-up pages (queues, agents, skills, reasons,
@@ -59,6 +64,7 @@ from callcenter.flows.versions import save_version
 from callcenter.recording import synth
 from callcenter.store import models
 from callcenter.store.enums import Disposition
+from callcenter.store.monitoring import MonitorSession
 from callcenter.store.repositories import create_user, insert_call
 from callcenter.store.session import session_scope
 from callcenter.tickets import customers as cust
@@ -123,6 +129,10 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/login"): Case(everyone(200, anon=200)),
     ("POST", "/login"): Case(everyone(401, anon=401), form={"username": "x", "password": "y"}),
     ("GET", "/static/<path:filename>"): Case(everyone(200, anon=200)),
+    # monitoring (console/metrics.py): no sign-in; /metrics wants the bearer token, which
+    # no session carries, /healthz is open to load balancers
+    ("GET", "/metrics"): Case(everyone(401, anon=401)),
+    ("GET", "/healthz"): Case(everyone(200, anon=200)),
     ("GET", "/"): Case(
         who(
             LOGIN,
@@ -272,6 +282,16 @@ ROUTES: dict[tuple[str, str], Case] = {
         who(LOGIN, 403, 403, 403, Redirect("/calls/c1")),
         form={"field": "note", "value": "seen", "reason": "QA"},
     ),
+    # monitoring live calls: supervisors and admins (c1 has ended: 409); the seeded session
+    # is the supervisor's and has ended (409 to switch or leave it)
+    ("POST", "/api/monitor"): Case(
+        who(401, 403, 403, 409, 409), json={"call_uuid": "c1", "mode": "listen"}
+    ),
+    ("GET", "/api/monitor/<int:session_id>"): Case(who(401, 403, 403, 200, 200)),
+    ("POST", "/api/monitor/<int:session_id>/mode"): Case(
+        who(401, 403, 403, 409, 409), json={"mode": "barge"}
+    ),
+    ("POST", "/api/monitor/<int:session_id>/leave"): Case(who(401, 403, 403, 409, 409)),
     # last: it signs the client out
     ("POST", "/logout"): Case(everyone(LOGIN)),
 }
@@ -348,7 +368,7 @@ def seeded(db_url: str, tmp_path: Path) -> dict[str, Any]:
     wav = synth.write_wav(synth.stereo(synth.tone(0.5), synth.tone(0.5, 660)), root / "c1.wav")
     settings = load_settings()
     with session_scope(db_url) as session:
-        create_user(session, "sup", PASSWORD, "supervisor", language="en")
+        sup = create_user(session, "sup", PASSWORD, "supervisor", language="en")
         create_user(session, "boss", PASSWORD, "admin", language="en")
         agents = {}
         for number, department in (("1007", "customer_service"), ("1008", "technical")):
@@ -397,9 +417,15 @@ def seeded(db_url: str, tmp_path: Path) -> dict[str, Any]:
             session, tickets["a"], "13800138000", datetime.now(UTC) + timedelta(hours=1)
         )
         save_version(session, "main", FLOW, author="boss")
+        monitored = MonitorSession(
+            call_uuid="c1", leg_uuid="sup-leg", user_id=sup.id, username="sup",
+            extension="1002", modes="listen", answered_at=STARTED, ended_at=STARTED,
+        )  # fmt: skip
+        session.add(monitored)
         session.flush()
         return {
             "root": root,
+            "session_id": str(monitored.id),
             "agent_id": "1007",
             "self": None,  # the signed-in agent's own number (set per role)
             "action": "login",
@@ -427,6 +453,7 @@ def app(db_url: str, redis_url: str, redis_prefix: str, seeded: dict[str, Any]) 
         database={"url": db_url},
         redis={"url": redis_url, "prefix": redis_prefix},
         recording={"path": str(seeded["root"])},
+        metrics={"token": "matrix-metrics-token"},
     )
     return create_app(settings, TESTING=True)
 

@@ -1,7 +1,7 @@
 """A queue and an agent set up on the admin pages serve a call: the real engine process, the
 simulator (directory users 1000-1019, as FreeSWITCH's static directory), Redis and SQLite.
 The queue asks for english at 8, the agent has it at 5: only the queue's widening step (set
-on the page, migration 0011) lets the call reach the agent."""
+on the page, migration 0012) lets the call reach the agent."""
 
 from __future__ import annotations
 

@@ -46,13 +46,16 @@ def test_bus_consumers_receive_a_call_end_in_the_documented_order(engine: Engine
     assert _consumers(engine, CallEnded) == [
         "QueueStats._ended",
         "VoicemailTickets._ended",
+        "CallFigures._ended",  # metrics: forgets the call's offers (counts at the record)
         "RecordingControl._on_ended",
         "AgentCalls._ended",  # the agent to wrap-up while the record is open
+        "Monitoring._on_call_ended",  # a supervisor listening in is hung up
         "CallRecorder._on_event",  # the record written ...
         "CallMirror.on_event",  # ... before the call leaves the wallboard
     ]
     assert _consumers(engine, CallAnswered) == [
         "QueueStats._answered",
+        "CallFigures._answered",  # metrics: the offer's latency
         "RecordingControl._on_answered",
         "AgentCalls._answered",  # who talks on the call, before the mirror asks
         "CallRecorder._on_event",

@@ -149,6 +149,13 @@ class RecordBuffer:
         """Items known to wait in memory (the Redis stream is not counted)."""
         return len(self._memory)
 
+    def pending(self) -> int:
+        """Items waiting to be written: in memory, plus the Redis stream's while it has any
+        (the stream is shared by the engines of one Redis); raises LiveError."""
+        if self._stream_dirty and self.live is not None:
+            return len(self._memory) + self._stream_length()
+        return len(self._memory)
+
     def waiting(self) -> bool:
         """Whether new items must queue behind a backlog."""
         return bool(self._memory) or self._stream_dirty

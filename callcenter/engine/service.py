@@ -29,9 +29,9 @@ from callcenter.engine.desktop.call_mirror import CallMirror
 from callcenter.engine.flow_problems import FlowProblemsBoard
 from callcenter.engine.media.postprocess_jobs import PostProcessQueue
 from callcenter.engine.media.recording_control import RecordingControl
+from callcenter.engine.metrics.wiring import EngineMetrics
 from callcenter.engine.monitoring.audit import MonitorAudit
 from callcenter.engine.monitoring.service import Monitoring
-from callcenter.engine.metrics.wiring import EngineMetrics
 from callcenter.engine.records.buffer import RecordBuffer
 from callcenter.engine.records.persistence import EngineStore
 from callcenter.engine.records.recorder import CallRecorder

@@ -1,5 +1,6 @@
 """Admin JSON API of the center's set-up (queues, agents, skills, reasons, blacklist,
-calendars): GET list / one, POST create, PUT change; 400 with the reason and the field."""
+calendars): GET list / one, POST create, PUT change, DELETE deactivate; 400 with the reason
+and the field."""
 
 from __future__ import annotations
 
@@ -82,4 +83,19 @@ def change(kind: str, obj_id: int) -> tuple[Response, int]:
         except (StoreError, IntegrityError) as exc:
             session.rollback()
             return _refused(exc if isinstance(exc, StoreError) else StoreError("already exists"))
+        return jsonify(service.read(session, obj_id)), 200
+
+
+@bp.delete(f"/<{KINDS}:kind>/<int:obj_id>")
+@role_required("admin")
+def deactivate(kind: str, obj_id: int) -> tuple[Response, int]:
+    """Deactivate (the row is kept; a blacklist entry expires now); 200 with the values."""
+    service = SERVICES[kind]
+    with db_session() as session:
+        try:
+            service.deactivate(session, obj_id, actor(session))
+            session.commit()
+        except StoreError as exc:
+            session.rollback()
+            return _refused(exc)
         return jsonify(service.read(session, obj_id)), 200

@@ -381,6 +381,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "After": {"zh": "修改后"},
     "No audit entries match": {"zh": "没有符合条件的审计记录"},
     "Write dates as YYYY-MM-DD": {"zh": "日期请写作 YYYY-MM-DD"},
+    "Announcement sound": {"zh": "播报提示音"},
+    "a sound file, say:... or empty": {"zh": "声音文件、say:... 或留空"},
     # supervisors' monitoring of live calls
     "Barge": {"zh": "强插"},
     "End": {"zh": "结束"},

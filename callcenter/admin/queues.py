@@ -48,6 +48,7 @@ class QueueService(Service):
             Field("announce_position", "Announce position", "check"),
             Field("announce_wait_time", "Announce wait time", "check"),
             Field("announce_interval_seconds", "Announce interval seconds", "number"),
+            Field("announce_sound", "Announcement sound", hint="a sound file, say:... or empty"),
             Field("skills", "Required skills", "lines", hint="skill:minimum, one per line"),
             Field("widening", "Widening", hint="seconds:minimum, e.g. 30:5, 60:1"),
             Field(
@@ -75,6 +76,7 @@ class QueueService(Service):
             "announce_position": bool(obj.announce_position),
             "announce_wait_time": bool(obj.announce_wait_time),
             "announce_interval_seconds": obj.announce_interval_seconds,
+            "announce_sound": obj.announce_sound or "",
             "skills": skills,
             "widening": obj.widening or "",
             "tier_wait_seconds": obj.tier_wait_seconds or 0,
@@ -116,6 +118,7 @@ class QueueService(Service):
         obj.announce_position = f.flag(data, "announce_position")
         obj.announce_wait_time = f.flag(data, "announce_wait_time")
         obj.announce_interval_seconds = f.integer(data, "announce_interval_seconds", 5, DAY, 60)
+        obj.announce_sound = f.text(data, "announce_sound") or None
         obj.widening = widening or None
         obj.tier_wait_seconds = f.integer(data, "tier_wait_seconds", 0, DAY, 0)
         obj.active = f.flag(data, "active", True)

@@ -273,6 +273,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("PUT", f"/api/admin/<{KINDS}:kind>/<int:obj_id>"): Case(
         ADMIN_API, json={"display_name": "1007"}, values=AGENT_ROW
     ),
+    ("DELETE", f"/api/admin/<{KINDS}:kind>/<int:obj_id>"): Case(
+        ADMIN_API, values={"kind": "reasons", "obj_id": "reason_row"}
+    ),
     ("GET", "/calls/<call_uuid>"): Case(SUPERVISORS),
     ("GET", "/api/calls/<call_uuid>"): Case(who(401, 403, 403, 200, 200)),
     ("POST", "/api/calls/<call_uuid>/corrections"): Case(

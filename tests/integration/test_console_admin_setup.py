@@ -237,3 +237,5 @@ def test_json_api_for_queues_and_agents(app: Flask, db_url: str) -> None:
     listed = client.get("/api/admin/agents").get_json()["items"]
     assert [(a["number"], a["queues"]) for a in listed] == [("3001", ["sales:1:1"])]
     assert client.get("/api/admin/agents/999").status_code == 404
+    gone = client.delete(f"/api/admin/queues/{queue_id}", headers=headers)
+    assert gone.status_code == 200 and gone.get_json()["active"] is False

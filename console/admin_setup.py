@@ -90,8 +90,8 @@ def new(kind: str) -> Response | tuple[str, int]:
     service = SERVICES[kind]
     with db_session() as session:
         if request.method == "GET":
-            return _form(service, session, {"active": True}, None, 200)
-        data = request.form.to_dict()
+            return _form(service, session, {"active": True, **service.defaults}, None, 200)
+        data = _with_unchecked(service, session, request.form.to_dict(), new=True)
         try:
             service.create(session, data, actor(session))
             session.commit()
@@ -125,9 +125,15 @@ def edit(kind: str, obj_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("setup.list_page", kind=kind))
 
 
-def _with_unchecked(service: Service, session: Any, data: dict[str, str]) -> dict[str, Any]:
-    """A form leaves unchecked boxes out: they are off."""
-    checks = [f.name for f in service.fields(session) if f.control == "check"]
+def _with_unchecked(
+    service: Service, session: Any, data: dict[str, str], new: bool = False
+) -> dict[str, Any]:
+    """A form leaves unchecked boxes out: they are off (a new object's form has no active box)."""
+    checks = [
+        f.name
+        for f in service.fields(session)
+        if f.control == "check" and not (new and f.name == "active")
+    ]
     return {**{name: False for name in checks}, **data}
 
 

@@ -382,6 +382,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "No audit entries match": {"zh": "没有符合条件的审计记录"},
     "Write dates as YYYY-MM-DD": {"zh": "日期请写作 YYYY-MM-DD"},
     "Announcement sound": {"zh": "播报提示音"},
+    "New entry": {"zh": "新建"},
+    "Queue name": {"zh": "队列名称"},
+    "Skill name": {"zh": "技能名称"},
+    "Calendar name": {"zh": "日历名称"},
     "a sound file, say:... or empty": {"zh": "声音文件、say:... 或留空"},
     # supervisors' monitoring of live calls
     "Barge": {"zh": "强插"},

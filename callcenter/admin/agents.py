@@ -30,6 +30,7 @@ class AgentService(Service):
                ("queues", "Queues"), ("active", "Active"))  # fmt: skip
     sorts = {"number": "number", "name": "display_name", "extension": "sip_user"}
     default_sort = "number"
+    defaults = {"max_no_answer": 3}
     label_field = "number"
 
     def fields(self, session: Session) -> list[Field]:

@@ -21,14 +21,15 @@ class CalendarService(Service):
     title = "Calendars"
     object_type = "calendar"
     model = Calendar
-    columns = (("name", "Name"), ("timezone", "Time zone"), ("hours", "Opening hours"),
+    columns = (("name", "Calendar name"), ("timezone", "Time zone"), ("hours", "Opening hours"),
                ("active", "Active"))  # fmt: skip
     sorts = {"name": "name"}
+    defaults = {"timezone": "Asia/Shanghai"}
 
     def fields(self, session: Session) -> list[Field]:
         """Name, time zone, hours per weekday, holidays."""
         return [
-            Field("name", "Name"),
+            Field("name", "Calendar name"),
             Field("timezone", "Time zone", hint="IANA name, e.g. Asia/Shanghai"),
             Field("hours", "Opening hours", "lines", hint="e.g. mon-fri: 09:00-18:00"),
             Field("holidays", "Holidays", "lines", hint="YYYY-MM-DD, MM-DD or A..B, one per line"),

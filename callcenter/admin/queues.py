@@ -26,14 +26,17 @@ class QueueService(Service):
     title = "Queues"
     object_type = "queue"
     model = Queue
-    columns = (("name", "Name"), ("strategy", "Strategy"), ("skills", "Required skills"),
+    columns = (("name", "Queue name"), ("strategy", "Strategy"), ("skills", "Required skills"),
                ("active", "Active"))  # fmt: skip
     sorts = {"name": "name", "strategy": "strategy"}
+    defaults = {"strategy": "longest-idle-agent", "wrap_up_seconds": 10, "max_wait_seconds": 300,
+                "max_wait_no_agent_seconds": 0, "announce_position": True,
+                "announce_interval_seconds": 60, "tier_wait_seconds": 0}  # fmt: skip
 
     def fields(self, session: Session) -> list[Field]:
         """Every queue setting an admin may change."""
         return [
-            Field("name", "Name"),
+            Field("name", "Queue name"),
             Field("description", "Description"),
             Field("strategy", "Strategy", "select", STRATEGIES),
             Field("moh", "Music on hold"),
@@ -115,7 +118,7 @@ class QueueService(Service):
         obj.overflow_target = target or None
         obj.exit_key = f.key(data, "exit_key")
         obj.callback_key = f.key(data, "callback_key")
-        obj.announce_position = f.flag(data, "announce_position")
+        obj.announce_position = f.flag(data, "announce_position", True)
         obj.announce_wait_time = f.flag(data, "announce_wait_time")
         obj.announce_interval_seconds = f.integer(data, "announce_interval_seconds", 5, DAY, 60)
         obj.announce_sound = f.text(data, "announce_sound") or None

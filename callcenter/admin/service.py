@@ -34,6 +34,7 @@ class Service:
     columns: ClassVar[tuple[tuple[str, str], ...]]  # (value name, label msgid) in the list
     sorts: ClassVar[dict[str, str]]  # sort name -> model attribute
     default_sort: ClassVar[str] = "name"
+    defaults: ClassVar[dict[str, Any]] = {}  # a new object's form values
     label_field: ClassVar[str] = "name"
 
     def fields(self, session: Session) -> list[Field]:

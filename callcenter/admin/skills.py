@@ -20,12 +20,12 @@ class SkillService(Service):
     title = "Skills"
     object_type = "skill"
     model = Skill
-    columns = (("name", "Name"), ("description", "Description"), ("active", "Active"))
+    columns = (("name", "Skill name"), ("description", "Description"), ("active", "Active"))
     sorts = {"name": "name"}
 
     def fields(self, session: Session) -> list[Field]:
         """Name and description."""
-        return [Field("name", "Name"), Field("description", "Description"),
+        return [Field("name", "Skill name"), Field("description", "Description"),
                 Field("active", "Active", "check")]  # fmt: skip
 
     def values(self, obj: Skill) -> dict[str, Any]:

@@ -88,6 +88,7 @@ def test_queue_create_bad_value_edit_deactivate_and_audit(admin: FlaskClient, db
     assert created.status_code == 302 and created.headers["Location"].endswith("/admin/queues/")
     row = one(db_url, models.Queue, name="sales")
     assert (row["widening"], row["tier_wait_seconds"], row["exit_key"]) == ("30:3, 60:1", 20, "0")
+    assert row["announce_position"] is False and row["active"] is True  # box left unchecked
     [entry] = audits(db_url, "queue.create")
     assert entry["actor"] == "boss" and entry["before"] is None
     assert entry["after"]["skills"] == ["english:5"]
@@ -226,6 +227,7 @@ def test_json_api_for_queues_and_agents(app: Flask, db_url: str) -> None:
         "/api/admin/queues", json={**QUEUE, "skills": ["english:4"]}, headers=headers
     )
     assert made.status_code == 201 and made.get_json()["skills"] == ["english:4"]
+    assert made.get_json()["announce_position"] is True  # left out: the default
     queue_id = made.get_json()["id"]
     bad = client.put(f"/api/admin/queues/{queue_id}", json={"exit_key": "x"}, headers=headers)
     assert bad.status_code == 400 and bad.get_json()["field"] == "exit_key"

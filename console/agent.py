@@ -33,6 +33,7 @@ from callcenter.store.base import utcnow
 from callcenter.tickets.alerts import TICKET_ALERTS
 from callcenter.tickets.call_access import may_see_call
 from callcenter.tickets.workflow import TicketError
+from console.admin_reasons import desktop_reasons
 from console.api import problem
 from console.auth import db_session, role_required
 from console.request_input import json_body, parse_id, text
@@ -82,7 +83,12 @@ def desktop() -> str | tuple[str, int]:
         row = _own_agent()
     categories = _settings().tickets.categories
     return render_template(
-        "desktop.html", agent=row, error=None, categories=categories, unavailable=NOT_AVAILABLE_YET
+        "desktop.html",
+        agent=row,
+        error=None,
+        categories=categories,
+        unavailable=NOT_AVAILABLE_YET,
+        reasons=desktop_reasons(),
     )
 
 

@@ -30,6 +30,7 @@ from console.wrapup import ready_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+
 def problem(status: int, reason: str) -> tuple[Response, int]:
     """A JSON error answer."""
     return jsonify(error=True, reason=reason), status

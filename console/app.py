@@ -74,6 +74,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     app.register_blueprint(flows_api.bp)
     app.register_blueprint(monitor_api.bp)
+    from console import admin_api, admin_audit, admin_numbers, admin_setup
+
+    for blueprint in (admin_setup.bp, admin_audit.bp, admin_numbers.bp, admin_api.bp):
+        app.register_blueprint(blueprint)
     from console import metrics
 
     metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring

@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 
 from callcenter.ivr.expr import Value
 from callcenter.ivr.model import Ref
+from callcenter.ivr.schedule import Calendar
 
 __all__ = [
     "CallIO",
@@ -103,6 +104,10 @@ class Lookups(Protocol):
     def webhook(self, url: str, timeout: float) -> Mapping[str, Any] | None:
         """The JSON object a GET of ``url`` answers; None on HTTP 404;
         :class:`LookupFailed` on any other failure or after ``timeout`` seconds."""
+
+    def calendar(self, name: str) -> Calendar | None:
+        """The active named calendar (schedule nodes' ``calendar:``), None if there is none;
+        :class:`LookupFailed` if the store cannot answer."""
 
 
 def field_value(data: Mapping[str, Any], path: str) -> Value:

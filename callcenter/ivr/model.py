@@ -269,8 +269,11 @@ class ScheduleNode(Node):
     doc: ClassVar[str] = "branch on business hours and holidays"
     instant: ClassVar[bool] = True
     timezone: str | None = spec("timezone", "IANA zone (absent: the timezone setting)")
-    hours: WeeklyHours = spec("hours", "weekday -> open ranges", required=True)
+    hours: WeeklyHours | None = spec("hours", "weekday -> open ranges (or calendar)")
     holidays: tuple[Holiday, ...] = spec("holidays", "closed dates or date ranges", default=())
+    calendar: str | None = spec(
+        "name", "a calendar of the admin pages (its hours, holidays, zone), instead of hours"
+    )
     open: Ref = spec("target", "node while open", required=True)
     closed: Ref = spec("target", "node while closed", required=True)
     holiday: Ref | None = spec("target", "node on holidays (absent: closed)")

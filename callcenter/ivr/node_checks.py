@@ -16,6 +16,7 @@ from callcenter.ivr.model import (
     Node,
     Prompt,
     QueueNode,
+    ScheduleNode,
     SetNode,
     SpeechNode,
     SurveyNode,
@@ -124,6 +125,15 @@ def check_node(
         )
         out.append(
             Problem.at(file, node.mark("queue"), f"{what}: unknown queue '{node.queue}'{hint}")
+        )
+    if isinstance(node, ScheduleNode) and (node.hours is None) == (node.calendar is None):
+        out.append(
+            Problem.at(
+                file,
+                node.pos,
+                f"{what}: give either hours: (with holidays:) or calendar: (a calendar of the "
+                f"admin pages), not {'both' if node.calendar else 'neither'}",
+            )
         )
     if isinstance(node, CollectNode) and node.min_digits > node.max_digits:
         out.append(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "WEEKDAYS",
+    "Calendar",
     "Holiday",
     "WeeklyHours",
     "check_timezone",
@@ -16,6 +17,7 @@ __all__ = [
     "parse_holiday",
     "parse_ranges",
     "parse_time",
+    "read_calendar",
     "schedule_state",
 ]
 
@@ -152,3 +154,30 @@ def schedule_state(
         if start * 60 <= seconds < end * 60:
             return "open"
     return "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """A named calendar's week, holidays and time zone (the admin pages' calendars table)."""
+
+    hours: WeeklyHours
+    holidays: tuple[Holiday, ...]
+    timezone: str
+
+
+def read_calendar(hours: list[str], holidays: list[str], timezone: str) -> Calendar:
+    """``day: HH:MM-HH:MM`` lines (a day given again adds a range), holiday lines and the
+    zone as a Calendar; ValueError on the first bad line."""
+    check_timezone(timezone)
+    week: list[list[Range]] = [[] for _ in range(7)]
+    for line in hours:
+        key, sep, ranges = line.partition(":")
+        if not sep:
+            raise ValueError(f"bad opening hours line {line!r}; write e.g. mon-fri: 09:00-18:00")
+        for day in parse_day_key(key):
+            week[day].extend(parse_ranges(ranges))
+    return Calendar(
+        tuple(tuple(sorted(day)) for day in week),
+        tuple(parse_holiday(line) for line in holidays),
+        timezone,
+    )

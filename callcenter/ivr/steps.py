@@ -33,7 +33,7 @@ from callcenter.ivr.model import (
     TransferNode,
     VoicemailNode,
 )
-from callcenter.ivr.schedule import schedule_state
+from callcenter.ivr.schedule import Calendar, schedule_state
 from callcenter.ivr.speech_step import speech_step
 
 if TYPE_CHECKING:
@@ -120,14 +120,33 @@ def condition_step(runner: FlowRunner, node: ConditionNode) -> Ref:
 
 
 def schedule_step(runner: FlowRunner, node: ScheduleNode) -> Ref:
-    """Branch on opening hours and holidays at the clock's time."""
-    state = schedule_state(
-        node.hours, node.holidays, runner.clock(), node.timezone or runner.timezone
-    )
+    """Branch on opening hours and holidays (inline, or the named calendar's) at the clock's
+    time; a calendar that cannot be found counts as closed."""
+    if node.calendar:
+        calendar = _calendar(runner, node.calendar)
+        if calendar is None:
+            runner.visit(node, "closed")
+            return node.closed
+        hours, holidays, zone = calendar.hours, calendar.holidays, calendar.timezone
+    else:
+        hours, holidays, zone = node.hours or ((),) * 7, node.holidays, node.timezone
+    state = schedule_state(hours, holidays, runner.clock(), zone or runner.timezone)
     runner.visit(node, state)
     if state == "holiday":
         return node.holiday or node.closed
     return node.open if state == "open" else node.closed
+
+
+def _calendar(runner: FlowRunner, name: str) -> Calendar | None:
+    find = getattr(runner.lookups, "calendar", None)
+    try:
+        found = find(name) if find is not None else None
+    except LookupFailed as exc:
+        runner.log.warning("ivr calendar lookup failed", calendar=name, error=str(exc))
+        return None
+    if found is None:
+        runner.log.warning("ivr calendar not found: counted as closed", calendar=name)
+    return found
 
 
 def set_step(runner: FlowRunner, node: SetNode) -> Ref:

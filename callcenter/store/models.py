@@ -17,6 +17,7 @@ from callcenter.store.routing import (
     QueueSkill,
     Skill,
 )
+from callcenter.store.setup import Calendar, NotReadyReason
 from callcenter.store.ticket_links import TicketCallback, TicketCallRef
 from callcenter.store.tickets import Ticket, TicketCall, TicketComment, TicketHistory
 from callcenter.store.transcripts import Transcript, TranscriptSegment
@@ -31,6 +32,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "BlacklistEntry",
+    "Calendar",
     "Call",
     "CallAgentLeg",
     "CallCorrection",
@@ -42,6 +44,7 @@ __all__ = [
     "HotlineNumber",
     "IvrFlow",
     "MonitorSession",
+    "NotReadyReason",
     "Queue",
     "QueueSkill",
     "Recording",

@@ -86,6 +86,12 @@ class Queue(Base):
     callback_key: Mapped[str | None] = mapped_column(
         String(1), doc="key that turns a waiting caller into a queued callback"
     )
+    widening: Mapped[str | None] = mapped_column(
+        String(255), doc="skill widening steps 'after seconds:minimum', comma separated"
+    )
+    tier_wait_seconds: Mapped[int] = mapped_column(
+        default=0, doc="0: every tier level at once; else level L opens after (L-1)*this"
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -108,6 +114,7 @@ class Skill(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
 
 
 class AgentQueue(Base):

@@ -40,13 +40,26 @@ AGENT_PAGES = [
     "/customers/new",
     "/customers/{customer}",
 ]
-SUPERVISOR_PAGES = [*AGENT_PAGES, "/supervisor/", "/recordings/", "/calls/call-layout"]
+SUPERVISOR_PAGES = [
+    *AGENT_PAGES,
+    "/supervisor/",
+    "/recordings/",
+    "/calls/call-layout",
+    "/admin/",
+    "/admin/queues/",  # read-only for supervisors
+]
+SETUP_KINDS = ("queues", "agents", "skills", "reasons", "blacklist", "calendars")
 ADMIN_PAGES = [
     *SUPERVISOR_PAGES,
     "/admin/users/",
     "/admin/users/new",
     "/admin/users/{user}",
     "/admin/flows",
+    *(f"/admin/{kind}/" for kind in SETUP_KINDS),
+    *(f"/admin/{kind}/new" for kind in SETUP_KINDS),
+    "/admin/reasons/1",
+    "/admin/audit",
+    "/admin/numbers",
 ]
 PAGES = {"agent": AGENT_PAGES, "supervisor": SUPERVISOR_PAGES, "admin": ADMIN_PAGES}
 # what a page's script fills in after loading: checked once it is there

@@ -38,7 +38,10 @@ The rules:
   ``Authorization: Bearer <metrics.token>`` - a signed-in session of any role gets 401.
 * Admin pages (users: list, create, edit with department; flow problems) and the admin
   JSON API (IVR flows, their versions, publishing, hotline numbers) are for admins only;
-  agents and supervisors get 403. A new route cannot be added without an entry in
+  agents and supervisors get 403. The set-up pages (queues, agents, skills, reasons,
+  blacklist, calendars): supervisors read the lists and the administration index, only
+  admins create, edit or deactivate; the audit log, hotline numbers page and the set-up
+  JSON API are for admins only. A new route cannot be added without an entry in
   ``ROUTES`` (``test_every_route_is_in_the_table``).
 """
 
@@ -53,6 +56,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from callcenter.config import load_settings
@@ -113,6 +117,8 @@ OWN_API = who(401, 200, 403, 200, 200)
 OWN_ACTION = who(401, 202, 403, 202, 202)
 TECH_API = who(401, 403, 200, 200, 200)  # a ticket of agent 1008's department, not 1007's
 ADMIN_API = who(401, 403, 403, 403, 200)
+KINDS = "any(queues,agents,skills,reasons,blacklist,calendars)"
+AGENT_ROW = {"kind": "agents", "obj_id": "agent_row"}
 FLOW = "name: main\nstart: bye\nnodes:\n  bye:\n    type: hangup\n"
 
 # (method, url_map rule) -> the answer each role gets. Url variables are filled from the
@@ -228,6 +234,47 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/admin/hotline_numbers"): Case(ADMIN_API),
     ("PUT", "/api/admin/hotline_numbers"): Case(
         ADMIN_API, json={"numbers": [{"number": "5000", "flow": "main"}]}
+    ),
+    # the center's set-up (callcenter/admin): lists for supervisors too, changes for admins
+    ("GET", "/admin/"): Case(SUPERVISORS),
+    ("GET", f"/admin/<{KINDS}:kind>/"): Case(SUPERVISORS, values={"kind": "queues"}),
+    ("GET", f"/admin/<{KINDS}:kind>/new"): Case(ADMINS, values={"kind": "queues"}),
+    ("POST", f"/admin/<{KINDS}:kind>/new"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/admin/skills/")),
+        form={"name": "matrix"},
+        values={"kind": "skills"},
+    ),
+    ("GET", f"/admin/<{KINDS}:kind>/<int:obj_id>"): Case(ADMINS, values=AGENT_ROW),
+    ("POST", f"/admin/<{KINDS}:kind>/<int:obj_id>"): Case(  # agent 1007, unchanged
+        who(LOGIN, 403, 403, 403, Redirect("/admin/agents/")),
+        form={
+            "number": "1007",
+            "display_name": "1007",
+            "sip_user": "1007",
+            "active": "on",
+            "username": "agent1007",
+        },  # fmt: skip
+        values=AGENT_ROW,
+    ),
+    ("POST", f"/admin/<{KINDS}:kind>/<int:obj_id>/deactivate"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/admin/reasons/")),
+        values={"kind": "reasons", "obj_id": "reason_row"},
+    ),
+    ("GET", "/admin/audit"): Case(ADMINS),
+    ("GET", "/admin/numbers"): Case(ADMINS),
+    ("POST", "/admin/numbers"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/admin/numbers")), form={"numbers": "5000 main"}
+    ),
+    ("GET", f"/api/admin/<{KINDS}:kind>"): Case(ADMIN_API, values={"kind": "agents"}),
+    ("POST", f"/api/admin/<{KINDS}:kind>"): Case(
+        who(401, 403, 403, 403, 201), json={"name": "api_skill"}, values={"kind": "skills"}
+    ),
+    ("GET", f"/api/admin/<{KINDS}:kind>/<int:obj_id>"): Case(ADMIN_API, values=AGENT_ROW),
+    ("PUT", f"/api/admin/<{KINDS}:kind>/<int:obj_id>"): Case(
+        ADMIN_API, json={"display_name": "1007"}, values=AGENT_ROW
+    ),
+    ("DELETE", f"/api/admin/<{KINDS}:kind>/<int:obj_id>"): Case(
+        ADMIN_API, values={"kind": "reasons", "obj_id": "reason_row"}
     ),
     ("GET", "/calls/<call_uuid>"): Case(SUPERVISORS),
     ("GET", "/api/calls/<call_uuid>"): Case(who(401, 403, 403, 200, 200)),
@@ -398,6 +445,8 @@ def seeded(db_url: str, tmp_path: Path) -> dict[str, Any]:
             "recording_id": str(recording.id),
             "callback": callback.id,
             "filename": "app.css",
+            "agent_row": str(agents["1007"].id),
+            "reason_row": str(session.scalar(select(models.NotReadyReason.id).limit(1))),
         }
 
 
@@ -433,7 +482,7 @@ def fill(rule: str, seeded: dict[str, Any], values: dict[str, str], role: str) -
             return own
         return str(seeded.get(key, key))
 
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", value, rule)
+    return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", value, rule)
 
 
 def body(data: dict[str, Any] | None, seeded: dict[str, Any]) -> dict[str, Any] | None:

@@ -53,7 +53,10 @@ def add_tickets(db_url: str, subjects: list[str]) -> list[str]:
     ("role", "links"),
     [
         ("agent", ["/agent/", "/tickets/", "/customers/"]),
-        ("supervisor", ["/agent/", "/tickets/", "/customers/", "/supervisor/", "/recordings/"]),
+        (
+            "supervisor",
+            ["/agent/", "/tickets/", "/customers/", "/supervisor/", "/recordings/", "/admin/"],
+        ),
         (
             "admin",
             [
@@ -64,6 +67,7 @@ def add_tickets(db_url: str, subjects: list[str]) -> list[str]:
                 "/recordings/",
                 "/admin/users/",
                 "/admin/flows",
+                "/admin/",
             ],
         ),
     ],

@@ -45,6 +45,21 @@ def template_msgids() -> set[str]:
     return found
 
 
+ADMIN_TEXT = re.compile(
+    r'(?:Field\(\s*"[a-z_]+",\s*|hint=|title = |(?<!Invalid)\(\s*"[a-z_]+",\s*)"([^"]+)"'
+)
+
+
+def admin_msgids() -> set[str]:
+    """Labels, hints and titles of the admin set-up services (callcenter/admin) and the
+    administration index (console/admin_setup.py PAGES), which templates pass to ``_()``."""
+    sources = [*(ROOT / "callcenter" / "admin").glob("*.py"), ROOT / "console" / "admin_setup.py"]
+    found: set[str] = set()
+    for path in sources:
+        found |= set(ADMIN_TEXT.findall(path.read_text(encoding="utf-8")))
+    return {m for m in found if re.search("[A-Za-z]", m) and not CODE_VALUE.match(m)}
+
+
 def code_values() -> set[str]:
     """Values the templates translate with ``_(value)``: taken from the code that makes them."""
     history = set()
@@ -71,6 +86,7 @@ def code_values() -> set[str]:
         | {"wrap_up_seconds", "caller", "agent"}  # call page durations, transcript speakers
         | set(re.findall(r"'([a-z_]+)'", states))
         | {item.label for item in NAV}
+        | admin_msgids()
     )
 
 

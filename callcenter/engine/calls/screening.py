@@ -14,6 +14,7 @@ import gevent
 
 from callcenter.engine.records.persistence import EngineStore
 from callcenter.ivr.callio import LookupFailed
+from callcenter.ivr.schedule import Calendar
 from callcenter.live.errors import LiveError
 from callcenter.live.store import LiveStore
 from callcenter.logs import get_logger
@@ -93,6 +94,13 @@ class EngineLookups:
             return self.store.customer_by_number(number)
         except Exception as exc:
             raise LookupFailed(f"customer lookup failed: {exc}") from exc
+
+    def calendar(self, name: str) -> Calendar | None:
+        """The named calendar from SQL, or None; LookupFailed if SQL fails or a line is bad."""
+        try:
+            return self.store.calendar(name)
+        except Exception as exc:
+            raise LookupFailed(f"calendar {name!r} lookup failed: {exc}") from exc
 
     def webhook(self, url: str, timeout: float) -> Mapping[str, Any] | None:
         """GET ``url``; the JSON object, None on 404; LookupFailed otherwise."""

@@ -12,6 +12,7 @@ from callcenter.acd.agents import Agent, Tier
 from callcenter.engine.bus import utcnow
 from callcenter.engine.media.recording_control import paused_stretches
 from callcenter.engine.records.recorder import LATE_FIELDS, CallRecord
+from callcenter.ivr.schedule import Calendar, read_calendar
 from callcenter.logs import get_logger
 from callcenter.store import models
 from callcenter.store.enums import CallDirection
@@ -53,12 +54,30 @@ class EngineStore:
             return set(session.scalars(select(models.Queue.name)))
 
     def is_blacklisted(self, number: str, now: datetime) -> bool:
-        """Whether ``number`` is on the blacklist and the entry has not expired."""
+        """Whether ``number`` is on the blacklist (exactly, or an entry ``prefix*`` it starts
+        with) and the entry has not expired."""
+        entry = models.BlacklistEntry
         with self.sessions() as session:
-            entry = session.scalar(
-                select(models.BlacklistEntry).where(models.BlacklistEntry.number == number)
+            rows = session.scalars(
+                select(entry).where((entry.number == number) | entry.number.endswith("*"))
             )
-            return entry is not None and (entry.expires_at is None or entry.expires_at > now)
+            return any(
+                (row.number == number or number.startswith(row.number[:-1]))
+                and (row.expires_at is None or row.expires_at > now)
+                for row in rows  # exact matches and prefix entries only
+            )
+
+    def calendar(self, name: str) -> Calendar | None:
+        """The active calendar ``name`` of the admin pages; ValueError if a line is bad."""
+        with self.sessions() as session:
+            row = session.scalar(
+                select(models.Calendar).where(models.Calendar.name == name, models.Calendar.active)
+            )
+            if row is None:
+                return None
+            lines = [x for x in (row.hours or "").splitlines() if x.strip()]
+            days = [x for x in (row.holidays or "").splitlines() if x.strip()]
+            return read_calendar(lines, days, row.timezone)
 
     def customer_by_number(self, number: str) -> dict[str, Any] | None:
         """The customer owning phone ``number`` (also tried with/without a leading +)."""

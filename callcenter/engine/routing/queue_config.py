@@ -37,6 +37,30 @@ def wait_rules(queue: models.Queue) -> WaitRules:
     )
 
 
+def parse_widening(text: str | None) -> tuple[tuple[float, int], ...]:
+    """``"30:5, 60:1"`` (after seconds waited: minimum proficiency) as steps, or ValueError."""
+    steps = []
+    for part in (text or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        after, sep, minimum = part.partition(":")
+        if not sep or not after.strip().isdigit() or not minimum.strip().isdigit():
+            raise ValueError(f"bad widening step {part!r}; write seconds:minimum, e.g. 30:5, 60:1")
+        if not 1 <= int(minimum) <= 10:
+            raise ValueError(f"widening step {part!r}: the minimum proficiency is 1 to 10")
+        steps.append((float(after), int(minimum)))
+    return tuple(sorted(steps))
+
+
+def _widening(queue: models.Queue) -> tuple[tuple[float, int], ...]:
+    try:
+        return parse_widening(queue.widening)
+    except ValueError as exc:
+        log.error("queue widening ignored", queue=queue.name, error=str(exc))
+        return ()
+
+
 def load_policies(
     sessions: sessionmaker[Session], ring_timeout: float, max_no_answer: int
 ) -> dict[str, QueuePolicy]:
@@ -61,6 +85,8 @@ def load_policies(
                     queue.name,
                     queue.strategy,
                     skills={r.skill.name: r.min_proficiency for r in queue.required_skills},
+                    widening=_widening(queue),
+                    tier_wait=float(queue.tier_wait_seconds or 0),
                 ),
                 wait_rules(queue),
             )

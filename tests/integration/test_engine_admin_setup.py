@@ -73,8 +73,7 @@ def test_queue_and_agent_from_the_admin_pages_take_a_call_after_widening(
     center.start_engine()
     switch: Switch = center.switch
     switch.add_softphone("1010", answer_after=0.5, hangup_after=2.0)
-    live = center.as_dict()
-    sign_in(live, "4000")
+    sign_in(center, "4000")
     caller = switch.place_call("13800138000", "5000", [])
     eventually(lambda: caller.answered.is_set(), timeout=30, what="caller answered")
     eventually(lambda: caller.ended.is_set(), timeout=30, what="call ended")

@@ -74,6 +74,9 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     app.register_blueprint(flows_api.bp)
     app.register_blueprint(monitor_api.bp)
+    from console import queue_board
+
+    app.register_blueprint(queue_board.bp)
     from console import metrics
 
     metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring

@@ -40,7 +40,13 @@ AGENT_PAGES = [
     "/customers/new",
     "/customers/{customer}",
 ]
-SUPERVISOR_PAGES = [*AGENT_PAGES, "/supervisor/", "/recordings/", "/calls/call-layout"]
+SUPERVISOR_PAGES = [
+    *AGENT_PAGES,
+    "/supervisor/",
+    "/wallboard/queues",
+    "/recordings/",
+    "/calls/call-layout",
+]
 ADMIN_PAGES = [
     *SUPERVISOR_PAGES,
     "/admin/users/",
@@ -54,6 +60,7 @@ FILLED_BY_SCRIPT = {
     DESKTOP: "() => !document.getElementById('agent-state')"
     " || document.getElementById('agent-state').textContent !== '…'",
     "/supervisor/": "() => document.getElementById('stream-status').textContent !== '…'",
+    "/wallboard/queues": "() => document.getElementById('board-status').textContent !== '…'",
 }
 
 

@@ -1,6 +1,6 @@
 """Queue wallboard figures: pure functions over SQL totals and the live Redis hashes.
 
-Definitions (shown on the wallboard, docs/queue-wallboard.md):
+Definitions (README, "Queue wallboard"):
 
 * offered - calls that entered the queue in the period (by their start);
 * answered - of those, answered by an agent; abandoned - the caller hung up while waiting;

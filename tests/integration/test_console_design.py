@@ -53,7 +53,17 @@ def add_tickets(db_url: str, subjects: list[str]) -> list[str]:
     ("role", "links"),
     [
         ("agent", ["/agent/", "/tickets/", "/customers/"]),
-        ("supervisor", ["/agent/", "/tickets/", "/customers/", "/supervisor/", "/recordings/"]),
+        (
+            "supervisor",
+            [
+                "/agent/",
+                "/tickets/",
+                "/customers/",
+                "/supervisor/",
+                "/wallboard/queues",
+                "/recordings/",
+            ],
+        ),
         (
             "admin",
             [
@@ -61,6 +71,7 @@ def add_tickets(db_url: str, subjects: list[str]) -> list[str]:
                 "/tickets/",
                 "/customers/",
                 "/supervisor/",
+                "/wallboard/queues",
                 "/recordings/",
                 "/admin/users/",
                 "/admin/flows",

@@ -98,3 +98,19 @@ def test_upgrade_from_0007_keeps_users_and_starts_their_session_epoch_at_0(db_pa
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("SELECT username, session_epoch FROM users").fetchall()
     assert rows == [("old", 0)]
+
+
+def test_upgrade_to_0013_gives_existing_queues_a_20_second_service_level(db_path: Path) -> None:
+    url = f"sqlite:///{db_path}"
+    upgrade(url, "0011")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "INSERT INTO queues (name, strategy, max_wait_seconds, wrap_up_seconds,"
+            " wrap_up_code_required, announce_position, announce_wait_time,"
+            " announce_interval_seconds, max_wait_no_agent_seconds, active, created_at)"
+            " VALUES ('old', 'ring-all', 300, 10, 0, 1, 0, 60, 0, 1, '2026-12-01 00:00:00')"
+        )
+    upgrade(url)
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT name, service_level_seconds FROM queues").fetchall()
+    assert rows == [("old", 20)]

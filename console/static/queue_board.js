@@ -20,7 +20,7 @@
   }
   function figure(key, value) {
     if (value === null || value === undefined) return "–";
-    if (key === "service_level") return value.toFixed(1) + " %";
+    if (key === "service_level") return value.toFixed(1) + "\u00a0%";
     if (key === "asa" || key === "aht") return clock(value);
     return String(value);
   }

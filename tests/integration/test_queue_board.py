@@ -20,6 +20,7 @@ from callcenter.store.base import utcnow
 from callcenter.store.enums import Disposition
 from callcenter.store.repositories import insert_call
 from callcenter.store.session import session_scope
+from tests.support.engine_process import free_port
 from tests.support.login import csrf_token, make_app, signed_in
 
 DAY = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
@@ -182,3 +183,16 @@ def test_calling_back_an_abandoned_caller_opens_a_ticket_with_a_callback_due(
         post(signed_in(app, "agent7"), "/api/wallboard/abandoned/gone-1/callback").status_code
         == 403
     )
+
+
+def test_without_redis_the_board_still_shows_todays_records(db_url: str, redis_prefix: str) -> None:
+    app = make_app(db_url, f"redis://127.0.0.1:{free_port()}/0", redis_prefix)
+    add_calls(db_url, "sales", abandoned(recently(), 8, "13900000004"))
+
+    response = signed_in(app, "sup").get("/api/wallboard/queues")
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["live"] is False
+    (tile,) = body["queues"]
+    assert (tile["today"]["abandoned"], tile["waiting"]) == (1, 0)

@@ -27,6 +27,7 @@ QUICK: dict[str, tuple[list[str], tuple[str, ...]]] = {
                                     "records_missing", "max_downtime_s")),
     "fuzz_soak": (["--inputs", "2000"], ("inputs", "server_errors", "crashes",
                                          "engine_calls_failed")),
+    "queue_wallboard": (["--quick"], ("render_ms", "script_ms_per_update", "snapshot_ms")),
 }  # fmt: skip
 
 

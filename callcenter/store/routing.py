@@ -63,6 +63,9 @@ class Queue(Base):
     )
     moh: Mapped[str | None] = mapped_column(String(255), doc="music on hold sound or stream")
     max_wait_seconds: Mapped[int] = mapped_column(default=300)
+    service_level_seconds: Mapped[int] = mapped_column(
+        default=20, server_default="20", doc="answered within this many seconds: in service level"
+    )
     overflow_target: Mapped[str | None] = mapped_column(
         String(128), doc="where callers go after max wait, e.g. 'queue:sales' or 'voicemail:100'"
     )

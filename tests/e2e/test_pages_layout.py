@@ -43,6 +43,7 @@ AGENT_PAGES = [
 SUPERVISOR_PAGES = [
     *AGENT_PAGES,
     "/supervisor/",
+    "/wallboard/queues",
     "/recordings/",
     "/calls/call-layout",
     "/admin/",
@@ -67,6 +68,7 @@ FILLED_BY_SCRIPT = {
     DESKTOP: "() => !document.getElementById('agent-state')"
     " || document.getElementById('agent-state').textContent !== '…'",
     "/supervisor/": "() => document.getElementById('stream-status').textContent !== '…'",
+    "/wallboard/queues": "() => document.getElementById('board-status').textContent !== '…'",
 }
 
 

@@ -13,7 +13,8 @@ Roles (columns of ``ROUTES``):
 
 The rules:
 
-* Supervisor pages (wallboard, its snapshot and stream), the recordings list and the call
+* Supervisor pages (wallboard, its snapshot and stream; the queue wallboard, its JSON and
+  its call-back of an abandoned caller), the recordings list and the call
   record exports are for supervisors and admins only.
 * Agents reach only their own agent: desktop, snapshot, stream, sign-in, dial, CTI state and
   actions; supervisors and admins any agent. A screen-pop is shown to the agent the call is
@@ -295,6 +296,10 @@ ROUTES: dict[tuple[str, str], Case] = {
         who(401, 403, 403, 409, 409), json={"mode": "barge"}
     ),
     ("POST", "/api/monitor/<int:session_id>/leave"): Case(who(401, 403, 403, 409, 409)),
+    # the queue wallboard (#16): supervisors and admins; c1 was answered, not abandoned (409)
+    ("GET", "/wallboard/queues"): Case(SUPERVISORS),
+    ("GET", "/api/wallboard/queues"): Case(who(401, 403, 403, 200, 200)),
+    ("POST", "/api/wallboard/abandoned/<call_uuid>/callback"): Case(who(401, 403, 403, 409, 409)),
     # last: it signs the client out
     ("POST", "/logout"): Case(everyone(LOGIN)),
 }

@@ -55,7 +55,15 @@ def add_tickets(db_url: str, subjects: list[str]) -> list[str]:
         ("agent", ["/agent/", "/tickets/", "/customers/"]),
         (
             "supervisor",
-            ["/agent/", "/tickets/", "/customers/", "/supervisor/", "/recordings/", "/admin/"],
+            [
+                "/agent/",
+                "/tickets/",
+                "/customers/",
+                "/supervisor/",
+                "/wallboard/queues",
+                "/recordings/",
+                "/admin/",
+            ],
         ),
         (
             "admin",
@@ -64,6 +72,7 @@ def add_tickets(db_url: str, subjects: list[str]) -> list[str]:
                 "/tickets/",
                 "/customers/",
                 "/supervisor/",
+                "/wallboard/queues",
                 "/recordings/",
                 "/admin/users/",
                 "/admin/flows",

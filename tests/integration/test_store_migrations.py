@@ -30,7 +30,7 @@ def test_every_model_table_is_migrated(db_engine: Engine) -> None:
 
 
 def test_upgrade_twice_is_a_no_op_and_current_is_head(db_url: str) -> None:
-    assert current(db_url) == head() == "0012"
+    assert current(db_url) == head() == "0013"
     upgrade(db_url)
     assert current(db_url) == head()
 
@@ -53,13 +53,13 @@ def test_cli_db_upgrade_on_fresh_file_and_again(tmp_path: Path) -> None:
 
     first = runner.invoke(main, ["db", "upgrade", "--url", url])
     assert first.exit_code == 0, first.output
-    assert "revision 0012" in first.output
+    assert "revision 0013" in first.output
     assert path.exists()
 
     second = runner.invoke(main, ["db", "upgrade", "--url", url])
     assert second.exit_code == 0, second.output
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0012",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0013",)]
 
 
 def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,7 +74,7 @@ def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
     after = runner.invoke(main, ["db", "current"], env=env)
-    assert "revision 0012, head 0012 (up to date)" in after.output
+    assert "revision 0013, head 0013 (up to date)" in after.output
 
 
 def test_cli_db_upgrade_reports_unusable_url(tmp_path: Path) -> None:
@@ -98,3 +98,19 @@ def test_upgrade_from_0007_keeps_users_and_starts_their_session_epoch_at_0(db_pa
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("SELECT username, session_epoch FROM users").fetchall()
     assert rows == [("old", 0)]
+
+
+def test_upgrade_to_0013_gives_existing_queues_a_20_second_service_level(db_path: Path) -> None:
+    url = f"sqlite:///{db_path}"
+    upgrade(url, "0011")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "INSERT INTO queues (name, strategy, max_wait_seconds, wrap_up_seconds,"
+            " wrap_up_code_required, announce_position, announce_wait_time,"
+            " announce_interval_seconds, max_wait_no_agent_seconds, active, created_at)"
+            " VALUES ('old', 'ring-all', 300, 10, 0, 1, 0, 60, 0, 1, '2026-12-01 00:00:00')"
+        )
+    upgrade(url)
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT name, service_level_seconds FROM queues").fetchall()
+    assert rows == [("old", 20)]

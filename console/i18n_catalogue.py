@@ -420,4 +420,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "Callers wait and no agent is signed in": {"zh": "有来电等待但无坐席签入"},
     "Live figures unavailable": {"zh": "实时数据不可用"},
     "restart": {"zh": "系统重启"},
+    "Service level target seconds": {"zh": "服务水平目标（秒）"},
+    "answered within this time counts toward the service level": {"zh": "在此时间内接听计入服务水平"},
 }

@@ -31,7 +31,8 @@ class QueueService(Service):
     sorts = {"name": "name", "strategy": "strategy"}
     defaults = {"strategy": "longest-idle-agent", "wrap_up_seconds": 10, "max_wait_seconds": 300,
                 "max_wait_no_agent_seconds": 0, "announce_position": True,
-                "announce_interval_seconds": 60, "tier_wait_seconds": 0}  # fmt: skip
+                "announce_interval_seconds": 60, "tier_wait_seconds": 0,
+                "service_level_seconds": 20}  # fmt: skip
 
     def fields(self, session: Session) -> list[Field]:
         """Every queue setting an admin may change."""
@@ -44,6 +45,10 @@ class QueueService(Service):
             Field("wrap_up_codes", "Wrap-up codes", "lines", hint="one code per line"),
             Field("wrap_up_code_required", "A wrap-up code is required", "check"),
             Field("max_wait_seconds", "Max wait seconds", "number"),
+            Field(
+                "service_level_seconds", "Service level target seconds", "number",
+                hint="answered within this time counts toward the service level",
+            ),  # fmt: skip
             Field("max_wait_no_agent_seconds", "Max wait with no agent seconds", "number"),
             Field("overflow_target", "Overflow target", hint="queue:NAME, voicemail:BOX, ..."),
             Field("exit_key", "Exit key"),
@@ -72,6 +77,7 @@ class QueueService(Service):
             "wrap_up_codes": (obj.wrap_up_codes or "").splitlines(),
             "wrap_up_code_required": bool(obj.wrap_up_code_required),
             "max_wait_seconds": obj.max_wait_seconds,
+            "service_level_seconds": obj.service_level_seconds,
             "max_wait_no_agent_seconds": obj.max_wait_no_agent_seconds,
             "overflow_target": obj.overflow_target or "",
             "exit_key": obj.exit_key or "",
@@ -114,6 +120,7 @@ class QueueService(Service):
         obj.wrap_up_codes = "\n".join(f.lines(data, "wrap_up_codes")) or None
         obj.wrap_up_code_required = f.flag(data, "wrap_up_code_required")
         obj.max_wait_seconds = f.integer(data, "max_wait_seconds", 0, DAY, 300)
+        obj.service_level_seconds = f.integer(data, "service_level_seconds", 1, 3600, 20)
         obj.max_wait_no_agent_seconds = f.integer(data, "max_wait_no_agent_seconds", 0, DAY, 0)
         obj.overflow_target = target or None
         obj.exit_key = f.key(data, "exit_key")

@@ -104,10 +104,14 @@ def test_queue_create_bad_value_edit_deactivate_and_audit(admin: FlaskClient, db
     bad_skill = post(admin, url, {**QUEUE, "skills": "klingon:5", "active": "on"})
     assert "unknown skill 'klingon'" in error_next_to(bad_skill.get_data(True), "skills")
 
-    changed = post(admin, url, {**QUEUE, "max_wait_seconds": "90", "active": "on"})
+    changed = post(
+        admin, url,
+        {**QUEUE, "max_wait_seconds": "90", "service_level_seconds": "30", "active": "on"},
+    )  # fmt: skip
     assert changed.status_code == 302
     [update] = audits(db_url, "queue.update")
     assert (update["before"]["max_wait_seconds"], update["after"]["max_wait_seconds"]) == (120, 90)
+    assert one(db_url, models.Queue, name="sales")["service_level_seconds"] == 30
 
     listed = admin.get("/admin/queues/").get_data(as_text=True)
     assert 'data-name="sales"' in listed and "english:5" in listed

@@ -400,7 +400,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Phone extension (for monitoring calls)": {"zh": "话机分机（用于监听通话）"},
     "Whisper": {"zh": "耳语"},
     # queue wallboard (#16 item 2)
-    "Queues": {"zh": "队列看板"},
+    "Queue wallboard": {"zh": "队列看板"},
     "Today": {"zh": "今日"},
     "Last 15 min": {"zh": "近15分钟"},
     "Offered": {"zh": "进线"},
@@ -421,5 +421,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Live figures unavailable": {"zh": "实时数据不可用"},
     "restart": {"zh": "系统重启"},
     "Service level target seconds": {"zh": "服务水平目标（秒）"},
-    "answered within this time counts toward the service level": {"zh": "在此时间内接听计入服务水平"},
+    "answered within this time counts toward the service level": {
+        "zh": "在此时间内接听计入服务水平"
+    },
 }

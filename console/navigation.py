@@ -23,7 +23,7 @@ NAV = (
     NavItem("tickets.list_page", "Tickets", "agent", ("tickets.",)),
     NavItem("customers.list_page", "Customers", "agent", ("customers.",)),
     NavItem("supervisor.wallboard", "Wallboard", "supervisor", ("supervisor.",)),
-    NavItem("queue_board.page", "Queues", "supervisor", ("queue_board.",)),
+    NavItem("queue_board.page", "Queue wallboard", "supervisor", ("queue_board.",)),
     NavItem("recordings.index", "Recordings", "supervisor", ("recordings.", "calls.")),
     NavItem(
         "admin.users_page",

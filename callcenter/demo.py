@@ -114,7 +114,9 @@ def seed(db_url: str, extensions: list[str], language: str = "zh") -> DemoLogins
         queues["sales"].max_wait_seconds, queues["sales"].overflow_target = 120, "queue:support"
         session.add_all(queues.values())
         for index, extension in enumerate(extensions):
-            user = create_user(session, f"agent{extension}", logins.agent, "agent", language=language)
+            user = create_user(
+                session, f"agent{extension}", logins.agent, "agent", language=language
+            )
             agent = models.Agent(
                 number=extension, sip_user=extension, user=user, display_name=f"Agent {extension}"
             )

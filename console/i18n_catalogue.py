@@ -3,6 +3,8 @@ where the msgid is a code value rather than English prose, its English text ("en
 
 from __future__ import annotations
 
+from console.i18n_messages import MESSAGES
+
 TEXTS: dict[str, dict[str, str]] = {
     "Call center": {"zh": "呼叫中心"},
     "Sign in": {"zh": "登录"},
@@ -323,3 +325,4 @@ TEXTS: dict[str, dict[str, str]] = {
     "Phone extension (for monitoring calls)": {"zh": "话机分机（用于监听通话）"},
     "Whisper": {"zh": "耳语"},
 }
+TEXTS.update(MESSAGES)

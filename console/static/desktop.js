@@ -145,7 +145,7 @@
     });
     let data = {};
     try { data = await response.json(); } catch (e) { data = {}; }
-    if (!response.ok) say(data.reason || response.statusText, true);
+    if (!response.ok) say(data.message || data.reason || response.statusText, true);
     return { ok: response.ok, data: data };
   }
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 UNITS = {"zh": ("小时", "分", "秒", ""), "en": (" h", " min", " s", " ")}
 
-__all__ = ["duration", "install_formatting", "when"]
+__all__ = ["browser_locale", "center_zone", "duration", "install_formatting", "when"]
 
 
 def _language(language: str | None) -> str:
@@ -67,7 +67,18 @@ def duration(seconds: float | None, language: str | None = None) -> str:
     return ("-" if total < 0 else "") + gap.join(parts)
 
 
+def center_zone() -> str:
+    """The center's IANA time zone (setting ``timezone``), for scripts that format times."""
+    return _zone(None).key
+
+
+def browser_locale(language: str | None = None) -> str:
+    """The BCP 47 locale scripts pass to ``toLocaleString`` for the user's language."""
+    return "zh-CN" if _language(language) == "zh" else "en-GB"
+
+
 def install_formatting(app: Flask) -> None:
-    """Register the ``|when`` and ``|duration`` template filters."""
+    """Register the ``|when`` and ``|duration`` filters and the zone/locale globals."""
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.globals.update(center_zone=center_zone, browser_locale=browser_locale)

@@ -66,7 +66,7 @@
     box.hidden = !pending;
     if (pending) {
       const [kind, reason] = [pending.split(":")[0], pending.slice(pending.indexOf(":") + 1)];
-      const what = kind === "logout" ? root.dataset.tSignout : $("btn-not-ready").dataset.label + " (" + reason + ")";
+      const what = kind === "logout" ? root.dataset.tSignout : $("btn-not-ready").dataset.label + " (" + named(reason) + ")";
       box.textContent = root.dataset.tAfterCall + ": " + what;
     }
     labelShortcuts();

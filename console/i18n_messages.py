@@ -5,6 +5,11 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     "ended": {"zh": "已结束"},
+    # Not-ready reasons the engine sets (callcenter/acd/agents.py).
+    "login": {"zh": "刚签入", "en": "just signed in"},
+    "missed": {"zh": "漏接来电", "en": "missed a call"},
+    "unregistered": {"zh": "话机未注册", "en": "phone not registered"},
+    "no_answer": {"zh": "未接听", "en": "no answer"},
     # The desktop: "<action> refused: <why>" for the engine's asynchronous refusals.
     "%(action)s refused: %(reason)s": {"zh": "%(action)s未执行：%(reason)s"},
     "finish the consultation first": {"zh": "请先结束咨询"},

@@ -59,6 +59,8 @@ def test_a_chinese_agent_sees_states_and_refusals_in_chinese(desktop_in) -> None
     live.publish(f"agent:{number}", {"agent": agent})
     expect(page.get_by_test_id("agent-state")).to_have_text("未就绪")
     expect(page.locator("#agent-reason")).to_have_text("(午餐)")
+    live.publish(f"agent:{number}", {"agent": {**agent, "reason": "login"}})  # the engine's
+    expect(page.locator("#agent-reason")).to_have_text("(刚签入)")
 
     live.publish(
         f"agent:{number}", {"error": "finish the consultation first", "action": "transfer"}

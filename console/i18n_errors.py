@@ -35,6 +35,7 @@ PATTERNS = (
     "%(name)s must be a whole number from %(low)s to %(high)s",
     "mode must be one of %(value)s",
     "extension %(extension)s is not agent %(agent)s's phone; use %(phone)s",
+    "the request is larger than the limit of %(value)s bytes",
 )
 
 __all__ = ["PATTERNS", "install_error_messages", "localized"]

@@ -45,6 +45,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "分机 %(extension)s 不是坐席 %(agent)s 的话机，请使用 %(phone)s"
     },
     "sign in first": {"zh": "请先登录"},
+    "the request is larger than the limit of %(value)s bytes": {
+        "zh": "请求大小超过 %(value)s 字节的上限"
+    },
     "the body must be a JSON object": {"zh": "请求体必须是 JSON 对象"},
     "agents may only open their own desktop": {"zh": "坐席只能打开自己的工作台"},
     "agents may only see their own state": {"zh": "坐席只能查看自己的状态"},

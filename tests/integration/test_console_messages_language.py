@@ -95,3 +95,15 @@ def test_pages_show_dates_and_durations_in_the_zone_and_the_language(app: Flask)
     assert "2026年12月6日 14:03" in zh_page and "3分12秒" in zh_page
     assert "6 Dec 2026 14:03" in en_page and "3 min 12 s" in en_page
     assert "2026-12-06" not in zh_page + en_page
+
+
+def test_a_page_refusing_bad_input_says_why_in_the_users_language(app: Flask) -> None:
+    zh, _ = signed_in_client(app, "zhang", PASSWORD)
+    en, _ = signed_in_client(app, "smith", PASSWORD)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    big = {"name": "x" * (limit + 1)}
+    answer = zh.post("/customers/new", data=big)
+    assert answer.status_code == 413
+    assert answer.get_data(as_text=True) == f"请求大小超过 {limit} 字节的上限"
+    answer = en.post("/customers/new", data=big)
+    assert answer.get_data(as_text=True) == f"the request is larger than the limit of {limit} bytes"

@@ -121,6 +121,13 @@ def serve(ctx: Context, engine: bool, console: bool) -> None:
     help="Scratch folder (database, Redis, recordings); wiped at start.",
 )
 @click.option("--seed", "seed_value", type=int, default=None, help="Random seed.")
+@click.option(
+    "--language",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Console language of the demo's accounts.",
+)
 def demo(
     agents: int,
     calls_per_minute: float,
@@ -128,6 +135,7 @@ def demo(
     duration: float | None,
     workdir: Path,
     seed_value: int | None,
+    language: str,
 ) -> None:
     """Run engine + console + simulated FreeSWITCH with simulated callers and agents."""
     from callcenter.demo import run_demo
@@ -135,7 +143,7 @@ def demo(
 
     configure_logging("info")
     placed = run_demo(
-        agents, calls_per_minute, console_port, duration, workdir.resolve(), seed_value
+        agents, calls_per_minute, console_port, duration, workdir.resolve(), seed_value, language
     )
     click.echo(f"demo stopped after {placed} calls")
 

@@ -92,8 +92,8 @@ class DemoLogins:
     agent: str
 
 
-def seed(db_url: str, extensions: list[str]) -> DemoLogins:
-    """Migrate a fresh database and add queues, agents and console users."""
+def seed(db_url: str, extensions: list[str], language: str = "zh") -> DemoLogins:
+    """Migrate a fresh database and add queues, agents and console users (in ``language``)."""
     from callcenter.store import models
     from callcenter.store.migrate import upgrade
     from callcenter.store.repositories import create_user
@@ -102,8 +102,8 @@ def seed(db_url: str, extensions: list[str]) -> DemoLogins:
     upgrade(db_url)
     logins = DemoLogins(*(secrets.token_urlsafe(9) for _ in range(3)))
     with session_scope(db_url) as session:
-        create_user(session, "admin", logins.admin, "admin", language="en")
-        create_user(session, "supervisor", logins.supervisor, "supervisor", language="en")
+        create_user(session, "admin", logins.admin, "admin", language=language)
+        create_user(session, "supervisor", logins.supervisor, "supervisor", language=language)
         queues = {name: models.Queue(name=name, wrap_up_seconds=3) for name in QUEUES}
         # Waiting callers hear their place every 30 s; support offers a callback on 5, and
         # sales sends callers still waiting after 2 minutes to support.
@@ -114,7 +114,9 @@ def seed(db_url: str, extensions: list[str]) -> DemoLogins:
         queues["sales"].max_wait_seconds, queues["sales"].overflow_target = 120, "queue:support"
         session.add_all(queues.values())
         for index, extension in enumerate(extensions):
-            user = create_user(session, f"agent{extension}", logins.agent, "agent", language="en")
+            user = create_user(
+                session, f"agent{extension}", logins.agent, "agent", language=language
+            )
             agent = models.Agent(
                 number=extension, sip_user=extension, user=user, display_name=f"Agent {extension}"
             )
@@ -178,6 +180,7 @@ def run_demo(
     duration: float | None,
     workdir: Path,
     seed_value: int | None = None,
+    language: str = "zh",
 ) -> int:
     """Run the demo until Ctrl-C (or ``duration`` seconds); returns calls placed."""
     import gevent
@@ -212,7 +215,7 @@ def run_demo(
             outbound_port,
             console_port,
         )
-        logins = seed(settings.database.url, extensions)
+        logins = seed(settings.database.url, extensions, language)
         engine = Engine(settings).start()
         parts.append(engine)
         console = start_console(settings)

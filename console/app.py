@@ -16,7 +16,9 @@ from callcenter.config import Settings, load_settings
 from callcenter.store.session import make_engine, session_factory
 from console import request_input
 from console.form_errors import field_errors
+from console.formatting import install_formatting
 from console.i18n import install_i18n
+from console.i18n_errors import install_error_messages
 from console.navigation import nav_items
 
 csrf = CSRFProtect()
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     install_i18n(app)
+    install_formatting(app)
+    install_error_messages(app)  # JSON error answers get a translated "message"
     app.jinja_env.globals.update(nav_items=nav_items, field_errors=field_errors)
     request_input.install(app)  # before the blueprints: their <int:> ids use its converter
 

@@ -3,6 +3,8 @@ where the msgid is a code value rather than English prose, its English text ("en
 
 from __future__ import annotations
 
+from console.i18n_messages import MESSAGES
+
 TEXTS: dict[str, dict[str, str]] = {
     "Call center": {"zh": "呼叫中心"},
     "Sign in": {"zh": "登录"},
@@ -425,3 +427,4 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "在此时间内接听计入服务水平"
     },
 }
+TEXTS.update(MESSAGES)

@@ -18,6 +18,8 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from console.i18n_errors import localized
+
 MAX_DEPTH = 32
 MAX_ID = 2**63 - 1
 ID = re.compile(r"[0-9]{1,19}")
@@ -145,7 +147,7 @@ def query_text(name: str, limit: int, default: str = "") -> str:
 def _answer(status: int, reason: str) -> tuple[Response | str, int]:
     if request.path.startswith("/api/"):
         return jsonify(error=True, reason=reason), status
-    return reason, status
+    return localized(reason), status  # a page: the reason in the user's language
 
 
 def install(app: Flask) -> None:

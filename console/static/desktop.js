@@ -32,6 +32,21 @@
   const DEFERRING = OFFERED.concat(["on_call", "on_hold"]);
   const MANAGED = new Set(Object.values(CONTROLS).flat().concat(["btn-cancel-pending"]));
 
+  // Names from the page's catalogue lists (hidden <ul>s): state codes, actions, known refusals.
+  const listed = (id, key) => new Map([...document.querySelectorAll("#" + id + " li")].map((li) => [li.dataset[key], li.textContent]));
+  const stateNames = listed("state-names", "state");
+  const actionNames = listed("action-names", "action");
+  const refusalTexts = listed("refusal-texts", "text");
+  const named = (state) => stateNames.get(state) || state || "";
+  // The engine's refusal: its action named in the page's language, its reason translated when
+  // the catalogue knows the text (a reason with a trailing "(detail)" keeps the detail).
+  function refusal(action, error) {
+    const template = $("action-names").dataset.tRefused || "%(action)s refused: %(reason)s";
+    const detail = /^(.*?)( \([^)]*\))?$/.exec(error);
+    const why = refusalTexts.get(error) || (refusalTexts.has(detail[1]) ? refusalTexts.get(detail[1]) + (detail[2] || "") : error);
+    return template.replace("%(action)s", actionNames.get(action) || action).replace("%(reason)s", why);
+  }
+
   function say(text, isError) {
     const el = $("message");
     el.textContent = text || "";
@@ -51,7 +66,7 @@
     box.hidden = !pending;
     if (pending) {
       const [kind, reason] = [pending.split(":")[0], pending.slice(pending.indexOf(":") + 1)];
-      const what = kind === "logout" ? root.dataset.tSignout : $("btn-not-ready").dataset.label + " (" + reason + ")";
+      const what = kind === "logout" ? root.dataset.tSignout : $("btn-not-ready").dataset.label + " (" + named(reason) + ")";
       box.textContent = root.dataset.tAfterCall + ": " + what;
     }
     labelShortcuts();
@@ -130,7 +145,7 @@
     });
     let data = {};
     try { data = await response.json(); } catch (e) { data = {}; }
-    if (!response.ok) say(data.reason || response.statusText, true);
+    if (!response.ok) say(data.message || data.reason || response.statusText, true);
     return { ok: response.ok, data: data };
   }
 
@@ -138,9 +153,9 @@
 
   function showAgent(a) {
     agent = Object.assign(agent, a);
-    $("agent-state").textContent = agent.state || "logged_out";
+    $("agent-state").textContent = named(agent.state || "logged_out");
     $("agent-state").className = "state-" + (agent.state || "logged_out");
-    $("agent-reason").textContent = agent.reason ? "(" + agent.reason + ")" : "";
+    $("agent-reason").textContent = agent.reason ? "(" + named(agent.reason) + ")" : "";
     showControls(agent.state || "logged_out", agent.pending || "");
     if (agent.state !== "wrap_up") wrapDeadline = null;
     tick();
@@ -189,7 +204,7 @@
     $("ringing-caller").textContent = call.caller_number || "?";
     $("pop-queue").textContent = call.queue || "-";
     $("pop-wait").textContent = call.wait_seconds == null ? "-" : Math.round(call.wait_seconds);
-    $("pop-state").textContent = call.state || "";
+    $("pop-state").textContent = named(call.state);
     // the engine's path entries are {node, value}; the inputs show what the caller entered
     const path = (call.ivr_path || []).map((step) => (step && typeof step === "object" ? step.node : step));
     $("pop-ivr").textContent = path.join(" > ") || "-";
@@ -267,12 +282,12 @@
       if (before !== message.agent.state || until !== agent.wrap_up_until) refreshStats();
     }
     if (message.call && message.call.call_uuid === popUuid) {
-      if (message.call.state === "ended") $("pop-state").textContent = "ended";
+      if (message.call.state === "ended") $("pop-state").textContent = named("ended");
       else loadPop(popUuid);
     }
     if (message.channel === "agent") {
-      if (message.error && window.toast) window.toast(message.action + ": " + message.error, "error");
-      if (message.error) say(message.action + ": " + message.error, true);
+      if (message.error && window.toast) window.toast(refusal(message.action, message.error), "error");
+      if (message.error) say(refusal(message.action, message.error), true);
       else if (message.done) say(message.done + " ✓");
     }
     if (message.ticket_alert) showAlert(message.ticket_alert);

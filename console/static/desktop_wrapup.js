@@ -52,8 +52,8 @@
     let data = {};
     try { data = await response.json(); } catch (e) { data = {}; }
     if (!response.ok) {
-      status.textContent = data.reason || response.statusText;
-      if (window.toast) window.toast(data.reason || response.statusText, "error");
+      status.textContent = data.message || data.reason || response.statusText;
+      if (window.toast) window.toast(data.message || data.reason || response.statusText, "error");
       return;
     }
     if (wrap) wrap.saved = { code: data.code, notes: data.notes };

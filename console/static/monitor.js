@@ -14,7 +14,7 @@
       body: JSON.stringify(body || {}),
     });
     const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.reason || response.statusText);
+    if (!response.ok) throw new Error(data.message || data.reason || response.statusText);
     return data;
   }
 

@@ -13,7 +13,7 @@
       });
       const data = await response.json().catch(() => ({}));
       const note = document.getElementById("message");
-      note.textContent = response.ok ? "dial " + data.number + " …" : (data.reason || response.statusText);
+      note.textContent = response.ok ? "dial " + data.number + " …" : (data.message || data.reason || response.statusText);
       if (window.toast) window.toast(note.textContent, response.ok ? "info" : "danger");
     });
   });

@@ -23,7 +23,9 @@
     const body = table.querySelector("tbody");
     if (rows.length) body.replaceChildren(...rows); else body.replaceChildren(emptyRow(table, columns));
   }
-  function time(iso) { return iso ? new Date(iso).toLocaleTimeString() : ""; }
+  // Times in the center's time zone, written the user's way (data-locale, data-zone).
+  const clock = { timeZone: root.dataset.zone || "UTC", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+  function time(iso) { return iso ? new Date(iso).toLocaleTimeString(root.dataset.locale || undefined, clock) : ""; }
 
   function render() {
     fill(document.getElementById("agents"), [...agents.values()].sort((a, b) => a.agent_id.localeCompare(b.agent_id)).map((a) => {

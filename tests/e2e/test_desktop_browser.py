@@ -220,7 +220,7 @@ def test_desktop_reconnects_and_resyncs_after_the_stream_drops(
         # ... so when the page is back by itself it reads the state afresh
         console.start()
         status.filter(has_text="live").wait_for(timeout=30_000)
-        page.locator("[data-testid=agent-state]", has_text="not_ready").wait_for()
+        page.locator("[data-testid=agent-state]", has_text="not ready").wait_for()
         assert page.inner_text("#agent-reason") == "(lunch)"
         # and follows live events again
         live.put_agent("1007", state="available", reason="")

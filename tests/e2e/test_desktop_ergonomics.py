@@ -23,6 +23,7 @@ from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
+from console.i18n import translate
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "browser-pass-1"
@@ -116,7 +117,7 @@ def engine_says(page, live: LiveStore, state: str, **fields: str) -> None:  # no
     agent.update(fields)
     live.put_agent("1007", **agent)
     live.publish("agent:1007", {"agent": {"agent_id": "1007", **agent}})
-    expect(page.get_by_test_id("agent-state")).to_have_text(state)
+    expect(page.get_by_test_id("agent-state")).to_have_text(translate(state, "en"))
     expect(page.get_by_test_id("agent-pending")).to_have_count(1)
 
 
@@ -147,7 +148,7 @@ def test_each_state_shows_only_its_controls(desktop) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
     page, live = desktop
-    expect(page.get_by_test_id("agent-state")).to_have_text("logged_out")  # the snapshot
+    expect(page.get_by_test_id("agent-state")).to_have_text("logged out")  # the snapshot
     assert shown(page) == EXPECTED["logged_out"]  # no live state yet: signed out
     offer(live, "c-1")
     for state, expected in EXPECTED.items():

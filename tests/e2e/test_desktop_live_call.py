@@ -121,7 +121,7 @@ def test_live_call_pop_ticket_hangup_and_wrap_up(
     # sign in with the extension, then ready: both carried out by the engine
     expect(page.locator("#extension")).to_have_value("1007")
     page.click("#btn-login")
-    expect(state).to_have_text("not_ready", timeout=WAIT)
+    expect(state).to_have_text("not ready", timeout=WAIT)
     page.click("#btn-ready")
     expect(state).to_have_text("available", timeout=WAIT)
 
@@ -136,7 +136,7 @@ def test_live_call_pop_ticket_hangup_and_wrap_up(
     assert call_uuid == sim.run(lambda sw: caller.uuid)
 
     # the softphone answers; the agent writes a ticket from the pop while talking
-    expect(state).to_have_text("on_call", timeout=WAIT)
+    expect(state).to_have_text("on call", timeout=WAIT)
     expect(page.locator("#pop-state")).to_have_text("talking", timeout=WAIT)
     page.fill("#pop-subject", "Asked about the bill")
     page.click("#pop-create-ticket")
@@ -146,7 +146,7 @@ def test_live_call_pop_ticket_hangup_and_wrap_up(
 
     # hang up from the desktop: wrap-up with its countdown, then Finish
     page.click("button[data-action=hangup]")
-    expect(state).to_have_text("wrap_up", timeout=WAIT)
+    expect(state).to_have_text("wrap-up", timeout=WAIT)
     expect(page.get_by_test_id("wrapup")).to_be_visible()
     left = page.get_by_test_id("wrapup-left")
     expect(left).to_have_text(re.compile(r"^\d+$"), timeout=WAIT)

@@ -191,12 +191,6 @@ def test_every_page_of_a_role_passes_the_layout_checks(
     assert found == {}, report(found)
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="desktop.html/desktop.js (being reworked for issue #18 item 2): the reason and "
-    "transfer-target selects have no label, the agent state shows its code value (logged_out)",
-)
 def test_the_agent_desktop_passes_the_layout_checks(
     console_url: str, seeded: dict[str, Any], context_for: Any
 ) -> None:

@@ -372,5 +372,6 @@ def test_a_page_number_beyond_the_calls_is_400_not_a_server_error(center: Center
     for page in ("9" * 25, "-5", "\u00b2", "0"):
         response = client.get(f"/recordings/?page={quote(page)}")
         assert response.status_code == 400, page
-        assert "page must be a whole number" in response.get_data(as_text=True)
+        # the reason in boss's language (Chinese): "page must be a whole number from 1 to ..."
+        assert "page 必须是 1 到" in response.get_data(as_text=True)
     assert client.get("/recordings/?page=2").status_code == 200

@@ -69,7 +69,7 @@ def signed_out(client: FlaskClient) -> bool:
         page.status_code == 302
         and "/login" in page.headers["Location"]
         and api.status_code == 401
-        and api.get_json() == {"error": True, "reason": "sign in first"}
+        and api.get_json() == {"error": True, "reason": "sign in first", "message": "sign in first"}
     )
 
 

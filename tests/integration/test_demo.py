@@ -63,6 +63,9 @@ def test_demo_runs_the_population_against_the_engine(tmp_path: Path) -> None:
         assert file.stem == call_uuid and file.stat().st_size > 0, (call_uuid, path)
     states = {state for (state,) in db.execute("select state from agent_state_log")}
     assert {"not_ready", "available"} <= states
+    # Chinese first: without --language every demo account signs in to a Chinese console.
+    languages = dict(db.execute("select username, language from users"))
+    assert languages and set(languages.values()) == {"zh"}, languages
 
 
 def _redis_servers_in(folder: Path) -> list[int]:
@@ -81,12 +84,15 @@ def _redis_servers_in(folder: Path) -> list[int]:
     return pids
 
 
-def test_demo_stopped_with_sigterm_cleans_up_like_ctrl_c(tmp_path: Path) -> None:
+def test_demo_stopped_with_sigterm_cleans_up_like_ctrl_c_and_language_en_switches(
+    tmp_path: Path,
+) -> None:
     workdir = tmp_path / "demo"
     env = child_env()
     process = subprocess.Popen(
         [sys.executable, "-c", "from callcenter.entry import run; run()", "demo",
-         "--duration", "300", "--agents", "2", "--port", "0", "--workdir", str(workdir)],
+         "--duration", "300", "--agents", "2", "--port", "0", "--workdir", str(workdir),
+         "--language", "en"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:
@@ -101,6 +107,10 @@ def test_demo_stopped_with_sigterm_cleans_up_like_ctrl_c(tmp_path: Path) -> None
     assert process.returncode == 0
     assert "demo stopped after" in out
     assert _redis_servers_in(workdir) == []
+    users = sqlite3.connect(workdir / "demo.db").execute("select username, language from users")
+    languages = dict(users)
+    assert {"admin", "supervisor", "agent1000"} <= set(languages), languages
+    assert set(languages.values()) == {"en"}, languages
 
 
 def test_simulator_stopped_with_sigterm_exits_cleanly(tmp_path: Path) -> None:

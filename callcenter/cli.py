@@ -171,6 +171,8 @@ def freeswitch_conf_render(ctx: Context, out: Path) -> None:
 
 
 def _register_feature_commands() -> None:
+    from callcenter.admin_cli import admin_groups
+    from callcenter.config_io.cli import config
     from callcenter.ivr_cli import ivr
     from callcenter.prompts.cli import prompts
     from callcenter.recording.cli import recordings
@@ -185,6 +187,9 @@ def _register_feature_commands() -> None:
     main.add_command(prompts)
     main.add_command(recordings)
     main.add_command(tickets)
+    main.add_command(config)
+    for group in admin_groups():
+        main.add_command(group)
 
 
 _register_feature_commands()

@@ -15,17 +15,25 @@ from callcenter.store.users import AuditLog, User
 
 def record(
     session: Session,
-    actor: User | None,
+    actor: User | str | None,
     action: str,
     object_type: str,
     object_id: int | str | None,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> AuditLog:
-    """One audit row: who (``actor``), what, which object, ``before`` and ``after`` values."""
+    """One audit row: who (``actor``: a user, or a name such as ``cli:alice``), what, which
+    object, ``before`` and ``after`` values."""
     detail = {"before": _plain(before), "after": _plain(after)}
+    user, name = (None, actor) if isinstance(actor, str) else (actor, None)
     return audit(
-        session, action, user=actor, object_type=object_type, object_id=object_id, detail=detail
+        session,
+        action,
+        user=user,
+        actor=name,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
     )
 
 

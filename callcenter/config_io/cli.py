@@ -55,6 +55,7 @@ def export_command(output: Path | None, flows_dir: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
 

@@ -159,3 +159,18 @@ def test_a_bad_field_names_file_object_and_field_and_stores_nothing(
     first, last = result.stderr.splitlines()
     assert first.startswith(f"center.yaml: {where}") and last == "nothing was imported"
     assert run("config", "export").stdout == before  # the skill before it was not kept either
+
+
+def test_flows_can_be_kept_as_files_beside_the_configuration(
+    cli: Callable[[str], Run], db_url: str, fresh_url: str, db_session: Session, tmp_path: Path
+) -> None:
+    old, new = cli(db_url), cli(fresh_url)
+    _center(old, db_session)
+    done = old("config", "export", "-o", "conf/center.yaml", "--flows-dir", "conf/flows")
+    assert done.exit_code == 0, done.output
+    assert "main:\n    file: flows/main.yaml\n" in (tmp_path / "conf" / "center.yaml").read_text()
+    main_flow = (ROOT / "ivr_flows" / "main.yaml").read_text(encoding="utf-8")
+    assert (tmp_path / "conf" / "flows" / "main.yaml").read_text(encoding="utf-8") == main_flow
+
+    assert new("config", "import", "conf/center.yaml").exit_code == 0
+    assert new("config", "export").stdout == old("config", "export").stdout

@@ -3,6 +3,7 @@ new database the same, idempotently, all or nothing."""
 
 from __future__ import annotations
 
+import getpass
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from callcenter.cli import main
 from callcenter.flows.numbers import replace_numbers
 from callcenter.store.migrate import upgrade
 from callcenter.store.repositories import create_user
+from callcenter.store.session import session_scope
 from callcenter.store.users import AuditLog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +93,8 @@ def test_export_then_import_into_a_new_database_gives_the_same_center(
     assert "create agents[1001]" in imported.stdout
     assert "update reasons[lunch]: active: True -> False" in imported.stdout
     assert new("config", "export").stdout == text
+    with session_scope(fresh_url) as fresh:
+        assert set(fresh.scalars(select(AuditLog.actor))) == {f"cli:{getpass.getuser()}"}
 
     again = new("config", "import", "center.yaml")
     assert again.exit_code == 0

@@ -62,6 +62,9 @@ _ALLOWED: dict[str, frozenset[AgentState]] = {
     "dtmf": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
     # more wrap-up time before the agent is offered calls again
     "extend_wrap_up": frozenset({AgentState.WRAP_UP}),
+    # masking the recording of the agent's current call (card numbers)
+    "record_pause": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
+    "record_resume": frozenset({AgentState.ON_CALL, AgentState.ON_HOLD}),
     # the wrap-up time is up (the engine's timer): the pending state, or available
     "finish_wrap_up": frozenset({AgentState.WRAP_UP}),
 }

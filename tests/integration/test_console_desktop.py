@@ -169,7 +169,8 @@ def test_wrap_up_countdown_and_extend(app: Flask, live: LiveStore, db_url: str) 
     live.put_agent("1007", state="available", wrap_up_until="")
     assert client.get("/api/desktop/1007").get_json()["wrap_up"] is None
     refused = client.post("/api/agents/1007/extend_wrap_up", json={}, headers=csrf)
-    assert refused.status_code == 409 and "only in wrap-up" in refused.get_json()["reason"]
+    assert refused.status_code == 409
+    assert "cannot extend wrap up while available" in refused.get_json()["reason"]
     page = client.get("/agent/").get_data(as_text=True)
     assert 'id="wrapup-left"' in page and 'id="btn-extend"' in page
     assert 'data-unavailable="extend_wrap_up"' not in page  # the button is enabled

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from callcenter.acd.agents import Agent, AgentState, AgentStateError
 from callcenter.agent_actions import (
+    ACTIONS,
     ActionError,
     AgentCommand,
     UnknownAction,
@@ -50,3 +54,31 @@ def test_the_engine_applies_the_same_rules_to_what_the_stream_carries() -> None:
         AgentCommand.from_message({"agent_id": "1000", "action": "extend_wrap_up", "seconds": "²"})
     # a missing not_ready reason was always taken as a break by the engine
     assert AgentCommand.from_message({"agent_id": "1", "action": "not_ready"}).reason == "break"
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_contract_action_has_one_state_rule_in_the_domain(action: str) -> None:
+    """The console (409 before sending) and the engine (refusal to the agent) both ask
+    ``Agent.check``; an action the domain did not know would be refused by both as unknown."""
+    agent = Agent("1000", "1000")
+    allowed = []
+    for state in AgentState:
+        try:
+            replace_state(agent, state).check(action)
+            allowed.append(state)
+        except AgentStateError as exc:
+            assert "unknown agent action" not in str(exc)
+    assert allowed, f"{action} is allowed in no state"
+
+
+def test_recording_and_wrap_up_actions_follow_the_call_state() -> None:
+    idle = replace_state(Agent("1000", "1000"), AgentState.AVAILABLE)
+    for action in ("record_pause", "record_resume", "extend_wrap_up"):
+        with pytest.raises(AgentStateError, match="cannot"):
+            idle.check(action)
+    replace_state(idle, AgentState.ON_HOLD).check("record_pause")
+    replace_state(idle, AgentState.WRAP_UP).check("extend_wrap_up")
+
+
+def replace_state(agent: Agent, state: AgentState) -> Agent:
+    return replace(agent, state=state)

@@ -108,7 +108,7 @@ class CommandRouter:
             self.call_control.run(agent, command.action)
 
     def _record_pause(self, agent: Agent, command: AgentCommand) -> None:
-        self.recording.pause(agent)  # its own state rule: on a call or on hold
+        self.recording.pause(agent)  # checks the domain rule (on a call or on hold)
 
     def _record_resume(self, agent: Agent, command: AgentCommand) -> None:
         self.recording.resume(agent)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from callcenter.acd.agents import Agent, AgentState, AgentStateError
+from callcenter.acd.agents import Agent, AgentStateError
 from callcenter.engine.bus import Bus, BusEvent, CallAnswered, CallEnded, utcnow
 from callcenter.logs import get_logger
 from callcenter.switch import commands
@@ -22,7 +22,6 @@ from callcenter.switch.errors import SwitchError
 
 log = get_logger(__name__)
 
-ALLOWED_STATES = (AgentState.ON_CALL, AgentState.ON_HOLD)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,10 +154,7 @@ class RecordingControl:
         self._done(agent, "record_resume", offset)
 
     def _recording_of(self, agent: Agent, action: str) -> _Recording:
-        if agent.state not in ALLOWED_STATES:
-            raise AgentStateError(
-                f"agent {agent.agent_id} cannot {action.replace('_', ' ')} while {agent.state}"
-            )
+        agent.check(action)  # the domain's rule: on a call or on hold
         rec = self._calls.get(agent.call_uuid)
         if rec is None:
             raise AgentStateError(f"agent {agent.agent_id} has no recorded call on this engine")

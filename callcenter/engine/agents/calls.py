@@ -50,6 +50,10 @@ class AgentCalls:
     ) -> None:
         """The agent's part of the call is over (call ended, or handed on by a CTI action)."""
         agent = self.agents.get(agent_id)
+        if agent.call_uuid == call_uuid and str(agent.state) in ("reserved", "ringing"):
+            # Bridged (CallAnswered), but the call ended before the greenlet that rang the
+            # agent noted the answer: note it here, or the agent stays on a gone call.
+            agent = self.agents.apply(agent_id, "answer")
         if agent.call_uuid != call_uuid or str(agent.state) not in ("on_call", "on_hold"):
             log.info("agent not on the call any more", agent_id=agent_id, call_uuid=call_uuid)
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import gevent
+import gevent.event
 
 from callcenter.acd.agents import Agent
 from callcenter.acd.routing import WaitingCall
@@ -93,4 +94,45 @@ def test_a_call_ending_before_the_answer_is_noted_frees_the_agent_for_the_next_c
     gevent.sleep(0.05)
     assert dialer.rung == [("a1", "c1"), ("a1", "c2")]
     assert (str(book.get("a1").state), book.get("a1").call_uuid) == ("on_call", "c2")
+    dispatcher.stop()
+
+
+class SecondRingUntilCancelled(AnsweringDialer):
+    """The first ring is answered; the second rings until the offer is cancelled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancelled = gevent.event.Event()
+
+    def ring(self, agent: Agent, call: object, leg: str, timeout: float) -> str:
+        result = super().ring(agent, call, leg, timeout)
+        if len(self.rung) == 1:
+            return result
+        self.cancelled.wait()
+        return "ORIGINATOR_CANCEL"
+
+    def cancel(self, leg: str) -> None:
+        self.cancelled.set()
+
+
+def test_a_caller_leaving_while_the_agent_who_handed_it_on_rings_again_is_no_answer() -> None:
+    bus, dialer = Bus(), SecondRingUntilCancelled()
+    book = AgentBook(bus, None, [Agent("a1", "1001")])
+    calls = AgentCalls(bus, book, wrap_up_seconds=lambda queue: 0.0, tell=lambda a, e: None)
+    dispatcher = Dispatcher(bus, book, dialer)
+    book.apply("a1", "login", ("support",))
+    book.apply("a1", "ready")
+    caller = StayingCaller(bus, "c1")
+    dispatcher.enqueue(WaitingCall("c1", "support", "138", T0), caller)
+    gevent.sleep(0.05)
+    assert str(book.get("a1").state) == "on_call"
+    calls.end("a1", "c1", wrap_up=False)  # a CTI transfer hands the caller on: back in line
+    dispatcher.enqueue(WaitingCall("c1", "support", "138", T0), caller)
+    gevent.sleep(0.05)
+    assert dialer.rung == [("a1", "c1"), ("a1", "c1")] and str(book.get("a1").state) == "ringing"
+    bus.publish(CallEnded(call_uuid="c1", hangup_cause="NORMAL_CLEARING", hangup_by="caller"))
+    dispatcher.leave("c1")  # the caller hung up while a1 rang again
+    gevent.sleep(0.05)
+    agent = book.get("a1")
+    assert (str(agent.state), agent.calls_answered) == ("available", 1)
     dispatcher.stop()

@@ -112,7 +112,7 @@ def test_dial_refusals_are_reported_on_the_agent_channel(center: Center) -> None
 def test_blind_transfer_to_another_agent_keeps_the_caller(center: Center) -> None:
     switch: Switch = center.switch
     switch.add_softphone("1000", answer_after=0.5)
-    switch.add_softphone("1001", answer_after=0.5, hangup_after=2.0)
+    switch.add_softphone("1001", answer_after=0.5)
     sign_in(center, "1000")
     caller = queue_call(center)
     sign_in(center, "1001")
@@ -125,6 +125,7 @@ def test_blind_transfer_to_another_agent_keeps_the_caller(center: Center) -> Non
     )
     assert first_leg not in switch.channels  # the first agent's leg is gone
     assert state(center, "1000") in ("wrap_up", "available")
+    command(center, "1001", "hangup")  # not a timed hangup: the checks above may be slow
     eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended by agent 1001")
     (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     assert record.disposition == "answered"
@@ -145,10 +146,12 @@ def test_blind_transfer_to_a_queue_requeues_the_caller(center: Center) -> None:
     switch.add_softphone("1001", answer_after=0.5, hangup_after=2.0)
     sign_in(center, "1000")
     caller = queue_call(center)
+    # 1001 is free before the transfer: 1000 (also in 'sales') is in wrap-up when the caller
+    # is back in line, so 1001 takes it however long a sign-in takes on a loaded machine.
+    sign_in(center, "1001")
     command(center, "1000", "transfer", target="queue", to="sales")
-    eventually(lambda: not partner_of(switch, caller.uuid), what="caller unbridged")
-    assert not caller.ended.is_set()
-    sign_in(center, "1001")  # 1001 takes the caller from 'sales' and hangs up 2 s later
+    # 1001 takes the caller from 'sales' and hangs up 2 s later (the record tells it all:
+    # nothing short-lived is polled for)
     eventually(lambda: caller.ended.is_set(), timeout=20, what="call ended")
     (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
     with session_scope(center.db_url) as session:
@@ -164,7 +167,9 @@ def test_consult_then_complete_hands_the_caller_over(center: Center) -> None:
     command(center, "1000", "consult_complete")
     eventually(lambda: partner_of(switch, caller.uuid) == consult_leg, what="caller with 1001")
     eventually(lambda: not agent_leg(switch, "1000"), what="agent 1000 left")
-    assert state(center, "1000") in ("wrap_up", "available")
+    # The switch drops 1000's leg at the bridge, before the engine's last api call returns:
+    # the engine notes 1000's part over a moment later.
+    eventually(lambda: state(center, "1000") in ("wrap_up", "available"), what="1000 done")
     assert state(center, "1001") == "on_call"
     command(center, "1001", "hangup")
     eventually(lambda: caller.ended.is_set(), what="call ended")

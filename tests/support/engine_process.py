@@ -20,6 +20,9 @@ from callcenter.live.names import ENGINE_STATUS
 from callcenter.live.store import LiveStore
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+STARTUP_SECONDS = 120.0
+"""How long an engine may take to start: an engine that exits is reported at once, so only a
+hung one waits this long - and a slow machine (a loaded CI runner) never fails a test."""
 
 
 def child_env() -> dict[str, str]:
@@ -155,9 +158,10 @@ def start_engine(
     try:
         with LiveStore(redis_url, redis_prefix) as live:
             if _reachable(live):
-                engine.wait_status(live, _running, "running", settings.get("NODE_ID", "node1"))
+                node = settings.get("NODE_ID", "node1")
+                engine.wait_status(live, _running, "running", node, STARTUP_SECONDS)
             else:  # a test of the engine without Redis: only its log records tell
-                engine.wait_for_record("engine started")
+                engine.wait_for_record("engine started", STARTUP_SECONDS)
     except AssertionError:
         engine.stop()
         raise
@@ -177,10 +181,10 @@ def _reachable(live: LiveStore) -> bool:
 
 
 def wait_taken_over(
-    live: LiveStore, engine: EngineProcess, node: str = "node1", timeout: float = 15.0
+    live: LiveStore, engine: EngineProcess, node: str = "node1", timeout: float = STARTUP_SECONDS
 ) -> dict[str, str]:
     """Wait until ``engine`` took over what the last process of ``node`` left (its status hash
-    has its pid and ``taken_over_at``); returns the hash."""
+    has its pid and ``taken_over_at``; part of its start-up); returns the hash."""
     return engine.wait_status(
         live, lambda status: "taken_over_at" in status, "taken over", node, timeout
     )

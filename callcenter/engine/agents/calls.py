@@ -49,6 +49,8 @@ class AgentCalls:
         self, agent_id: str, call_uuid: str, wrap_up: bool = True, queue: str | None = None
     ) -> None:
         """The agent's part of the call is over (call ended, or handed on by a CTI action)."""
+        if self.answered.get(call_uuid) == agent_id:  # handed on: a later offer is no answer
+            del self.answered[call_uuid]
         agent = self.agents.get(agent_id)
         if agent.call_uuid != call_uuid or str(agent.state) not in ("on_call", "on_hold"):
             log.info("agent not on the call any more", agent_id=agent_id, call_uuid=call_uuid)
@@ -91,10 +93,20 @@ class AgentCalls:
         agent_id = self.answered.pop(event.call_uuid, "")
         queue = self.queues.pop(event.call_uuid, "")
         if agent_id:
+            self._note_answer(agent_id, event.call_uuid)
             self.end(agent_id, event.call_uuid, queue=queue)
 
     def _agent_left(self, event: BusEvent) -> None:
         """The agent hung up while the caller stays (post-call survey): their part ends."""
         assert isinstance(event, AgentLeftCall)
         if self.answered.pop(event.call_uuid, ""):
+            self._note_answer(event.agent_id, event.call_uuid)
             self.end(event.agent_id, event.call_uuid)
+
+    def _note_answer(self, agent_id: str, call_uuid: str) -> None:
+        # The bridge is done (CallAnswered came), but the call's greenlet reached the end of
+        # the call before the greenlet that rang the agent ran again to note the answer
+        # (engine/routing/dispatcher.py): noted here, or the agent stays on a gone call.
+        agent = self.agents.get(agent_id)
+        if agent.call_uuid == call_uuid and str(agent.state) in ("reserved", "ringing"):
+            self.agents.apply(agent_id, "answer")

@@ -321,7 +321,7 @@ class Dispatcher:
                 and not call.is_gone()
                 and call.connect_agent(self._agents.get(agent_id), leg_uuid)
             ):
-                self._agents.apply(agent_id, "answer")
+                self._note_answer(agent_id, call_uuid)
                 return
             # The caller left while the agent picked up, or the bridge failed (the agent's leg
             # was gone by then): a caller still here goes back in line in the old place.
@@ -347,3 +347,17 @@ class Dispatcher:
         if self._calls.get(call_uuid) is offer and not call.is_gone():
             self._line.join(offer.entry)
         self.wake((offer.entry.queue,))
+
+    def _note_answer(self, agent_id: str, call_uuid: str) -> None:
+        # The call's own greenlet ran the bridge; it may have gone on to the call's end (the
+        # caller hung up at once) before this greenlet ran again - then the end noted the
+        # answer and freed the agent already (engine/agents/calls.py).
+        agent = self._agents.get(agent_id)
+        if agent.call_uuid == call_uuid and agent.state in (
+            AgentState.RESERVED,
+            AgentState.RINGING,
+        ):
+            self._agents.apply(agent_id, "answer")
+        else:
+            log.info("call ended before its answer was noted", agent_id=agent_id,
+                     call_uuid=call_uuid, state=str(agent.state))  # fmt: skip

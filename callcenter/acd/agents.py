@@ -29,6 +29,8 @@ class AgentStateError(Exception):
 # state ("pending") and carried out when the agent's part of the call is over: after wrap-up
 # when the queue has one, at call end (or a failed / withdrawn offer) when it has none - as
 # Amazon Connect's "next status". Ready in these states cancels what is pending.
+OFFERED = frozenset({AgentState.RESERVED, AgentState.RINGING})
+"""An offer is up: the agent is held for one call, its phone maybe ringing."""
 DEFERRING = frozenset(
     {AgentState.RESERVED, AgentState.RINGING, AgentState.ON_CALL, AgentState.ON_HOLD}
 )

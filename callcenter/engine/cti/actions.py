@@ -24,7 +24,7 @@ from typing import Any
 import gevent
 from gevent.event import Event
 
-from callcenter.acd.agents import Agent, AgentState, AgentStateError
+from callcenter.acd.agents import OFFERED, Agent, AgentState, AgentStateError
 from callcenter.acd.routing import WaitingCall
 from callcenter.agent_actions import AgentCommand
 from callcenter.config import RoutingSettings
@@ -288,7 +288,10 @@ class Cti:
             and not call.is_gone()
             and call.connect_agent(self.agents.get(target_id), leg)
         ):
-            self.agents.apply(target_id, "answer")
+            target = self.agents.get(target_id)
+            # the call's end may have run meanwhile and noted the answer (agents/calls.py)
+            if target.call_uuid == call.call_uuid and target.state in OFFERED:
+                self.agents.apply(target_id, "answer")
             return
         if result == "+OK":
             self.switch.api(commands.uuid_kill(leg, "NORMAL_CLEARING"), check=False)

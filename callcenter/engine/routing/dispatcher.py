@@ -19,7 +19,7 @@ from typing import Protocol
 import gevent
 from gevent.event import Event
 
-from callcenter.acd.agents import Agent, AgentState, MissDelays
+from callcenter.acd.agents import OFFERED, Agent, AgentState, MissDelays
 from callcenter.acd.line import WaitingLine
 from callcenter.acd.routing import WaitingCall
 from callcenter.acd.strategies import QueueConfig, RoutingState, choose_for_queue, next_change_at
@@ -353,10 +353,7 @@ class Dispatcher:
         # caller hung up at once) before this greenlet ran again - then the end noted the
         # answer and freed the agent already (engine/agents/calls.py).
         agent = self._agents.get(agent_id)
-        if agent.call_uuid == call_uuid and agent.state in (
-            AgentState.RESERVED,
-            AgentState.RINGING,
-        ):
+        if agent.call_uuid == call_uuid and agent.state in OFFERED:
             self._agents.apply(agent_id, "answer")
         else:
             log.info("call ended before its answer was noted", agent_id=agent_id,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from callcenter.acd.agents import Agent, AgentState, AgentStateError
+from callcenter.acd.agents import Agent, AgentState, AgentStateError, Skills, Tier
 from callcenter.engine.bus import AgentStateChanged, Bus, utcnow
 from callcenter.live.errors import LiveError
 from callcenter.live.names import WALLBOARD, agent_channel
@@ -60,6 +60,7 @@ class AgentBook:
         self._state_log = state_log
         self._clock = clock
         self._agents: dict[str, Agent] = {a.agent_id: a for a in agents}
+        self._retired: set[str] = set()  # gone from the set-up: dropped once signed out
         self._listeners: list[Callable[[Agent], None]] = []
 
     def on_change(self, listener: Callable[[Agent], None]) -> None:
@@ -94,18 +95,78 @@ class AgentBook:
         or :meth:`release` s them."""
         held = []
         for agent_id in list(self._agents):
-            try:
-                fields = self._live.get_agent(agent_id) if self._live is not None else {}
-            except LiveError:
-                fields = {}
-            if not fields.get("state"):
-                self.mirror(self._agents[agent_id])
-                continue
-            self.sync(agent_id, fields)
+            fields = self._adopt(agent_id)
             agent = self._agents[agent_id]
             if agent.state in HELD and fields.get("node", "") in ("", self.node):
                 held.append(agent)
         return held
+
+    def _adopt(self, agent_id: str) -> dict[str, str]:
+        """Take a known agent's state from Redis, or publish it there (Redis has none)."""
+        try:
+            fields = self._live.get_agent(agent_id) if self._live is not None else {}
+        except LiveError:
+            fields = {}
+        if fields.get("state"):
+            self.sync(agent_id, fields)
+        else:
+            self.mirror(self._agents[agent_id])
+        return fields
+
+    def reload(self, agents: Iterable[Agent]) -> None:
+        """Take the set-up (extension, queues, tiers, skills) from ``agents`` as the admin
+        saved it, keeping each agent's live state: it applies to the next offer. A new agent
+        can sign in at once; one no longer in ``agents`` (deactivated) is signed out - after
+        its current call - and never offered a call again."""
+        fresh = {agent.agent_id: agent for agent in agents}
+        for agent_id, row in fresh.items():
+            self._retired.discard(agent_id)
+            known = self._agents.get(agent_id)
+            if known is None:
+                self._agents[agent_id] = row
+                self._adopt(agent_id)
+                continue
+            self._set_up(known, row.extension, row.queues, row.tiers, row.skills)
+        for agent_id in set(self._agents) - set(fresh):
+            self._retire(agent_id)
+
+    def _set_up(self, agent: Agent, extension: str, queues: tuple[str, ...],
+                tiers: tuple[Tier, ...], skills: Skills) -> None:  # fmt: skip
+        new = replace(agent, extension=extension, queues=queues, tiers=tiers, skills=skills)
+        if new == agent:
+            return
+        self._agents[agent.agent_id] = new
+        log.info("agent set-up reloaded", agent_id=agent.agent_id, queues=",".join(queues))
+        self.mirror(new)
+        for listener in self._listeners:
+            listener(new)
+
+    def _retire(self, agent_id: str) -> None:
+        """No queue any more (never offered again); signed out now, or after its call."""
+        self._retired.add(agent_id)
+        agent = self._agents[agent_id]
+        self._set_up(agent, agent.extension, (), (), ())
+        agent = self._agents[agent_id]
+        if agent.state == AgentState.LOGGED_OUT:
+            self._forget(agent_id)
+            return
+        if agent.state in HELD and not self._holds(agent_id):
+            return  # the engine holding its call signs it out
+        if agent.pending != "logout":
+            self.apply(agent_id, "logout")
+
+    def _holds(self, agent_id: str) -> bool:
+        try:
+            node = self._live.get_agent(agent_id).get("node", "") if self._live else ""
+        except LiveError:
+            node = ""
+        return node in ("", self.node)
+
+    def _forget(self, agent_id: str) -> None:
+        if agent_id in self._retired and self._agents[agent_id].state == AgentState.LOGGED_OUT:
+            self._retired.discard(agent_id)
+            del self._agents[agent_id]
+            log.info("deactivated agent signed out and forgotten", agent_id=agent_id)
 
     def release(self, agent_id: str) -> None:
         """An agent whose offer or call died with the old process: not_ready('restart'), so
@@ -142,6 +203,7 @@ class AgentBook:
         self._agents[agent_id] = new
         for listener in self._listeners:
             listener(new)
+        self._forget(agent_id)
 
     def claim(self, agent_id: str, call_uuid: str, ttl: float) -> bool:
         """Reserve the agent in Redis in one atomic step before offering it a call, so engines
@@ -194,6 +256,7 @@ class AgentBook:
         )
         for listener in self._listeners:
             listener(after)
+        self._forget(agent_id)
         return after
 
     def mirror(self, agent: Agent) -> None:

@@ -54,12 +54,15 @@ def test_a_new_agent_is_known_at_once_and_can_sign_in() -> None:
     assert book.get("a1").state == AgentState.AVAILABLE
 
 
-def test_a_deactivated_free_agent_is_signed_out_and_forgotten() -> None:
+def test_a_deactivated_free_agent_is_signed_out_and_may_not_sign_in_again() -> None:
     book = signed_in_book()
     book.reload([row("a1", "1001", "support")])
-    with pytest.raises(AgentStateError):
-        book.get("a2")
-    assert [a.agent_id for a in book.all()] == ["a1"]
+    agent = book.get("a2")
+    assert agent.state == AgentState.LOGGED_OUT
+    assert agent.queues == ()
+    with pytest.raises(AgentStateError, match="deactivated"):
+        book.apply("a2", "login", ("support",))
+    assert book.get("a1").state == AgentState.AVAILABLE
 
 
 def test_a_deactivated_agent_on_a_call_finishes_it_then_is_signed_out() -> None:
@@ -71,9 +74,10 @@ def test_a_deactivated_agent_on_a_call_finishes_it_then_is_signed_out() -> None:
     assert agent.state == AgentState.ON_CALL  # the caller is not cut off
     assert agent.pending == "logout"
     assert agent.queues == ()  # never offered another call
+    with pytest.raises(AgentStateError, match="deactivated"):
+        book.apply("a2", "ready")  # would cancel the sign-out
     book.apply("a2", "end_call", False)
-    with pytest.raises(AgentStateError):
-        book.get("a2")
+    assert book.get("a2").state == AgentState.LOGGED_OUT
 
 
 def test_reload_mirrors_the_new_set_up_and_a_new_agent_to_redis(live: LiveStore) -> None:

@@ -25,6 +25,9 @@ HELD = frozenset(
      AgentState.WRAP_UP}
 )  # fmt: skip
 
+# What a deactivated agent may not do (it would undo its sign-out or take calls again).
+RETIRED_REFUSES = frozenset({"login", "ready", "not_ready", "dial"})
+
 
 def _iso(moment: datetime | None) -> str:
     if moment is None:
@@ -60,7 +63,7 @@ class AgentBook:
         self._state_log = state_log
         self._clock = clock
         self._agents: dict[str, Agent] = {a.agent_id: a for a in agents}
-        self._retired: set[str] = set()  # gone from the set-up: dropped once signed out
+        self._retired: set[str] = set()  # deactivated: signed out, may not sign in again
         self._listeners: list[Callable[[Agent], None]] = []
 
     def on_change(self, listener: Callable[[Agent], None]) -> None:
@@ -148,7 +151,6 @@ class AgentBook:
         self._set_up(agent, agent.extension, (), (), ())
         agent = self._agents[agent_id]
         if agent.state == AgentState.LOGGED_OUT:
-            self._forget(agent_id)
             return
         if agent.state in HELD and not self._holds(agent_id):
             return  # the engine holding its call signs it out
@@ -161,22 +163,6 @@ class AgentBook:
         except LiveError:
             node = ""
         return node in ("", self.node)
-
-    def _forget(self, agent_id: str) -> None:
-        if agent_id in self._retired and self._agents[agent_id].state == AgentState.LOGGED_OUT:
-            self._retired.discard(agent_id)
-            del self._agents[agent_id]
-            log.info("deactivated agent signed out and forgotten", agent_id=agent_id)
-
-    def release(self, agent_id: str) -> None:
-        """An agent whose offer or call died with the old process: not_ready('restart'), so
-        it is not offered until the agent says ready."""
-        self._agents[agent_id] = replace(
-            self._agents[agent_id], state=AgentState.NOT_READY, reason="restart", call_uuid="",
-            since=self._clock(), wrap_up_until=None,
-        )  # fmt: skip
-        self.mirror(self._agents[agent_id])
-        log.warning("agent's call was lost in a restart", agent_id=agent_id)
 
     def sync(self, agent_id: str, fields: Mapping[str, str]) -> None:
         """Take an agent's state as another engine wrote it (no log, no mirror: it is theirs);
@@ -203,7 +189,6 @@ class AgentBook:
         self._agents[agent_id] = new
         for listener in self._listeners:
             listener(new)
-        self._forget(agent_id)
 
     def claim(self, agent_id: str, call_uuid: str, ttl: float) -> bool:
         """Reserve the agent in Redis in one atomic step before offering it a call, so engines
@@ -229,6 +214,8 @@ class AgentBook:
         """Run a domain transition (``login``, ``ready``, ``miss``, ...) and record it
         (``mirror=False``: not written to Redis, which already has it)."""
         before = self.get(agent_id)
+        if agent_id in self._retired and action in RETIRED_REFUSES:
+            raise AgentStateError(f"agent {agent_id} is deactivated")
         after: Agent = getattr(before, action)(self._clock(), *args, **kwargs)
         self._agents[agent_id] = after
         log.info(
@@ -256,7 +243,6 @@ class AgentBook:
         )
         for listener in self._listeners:
             listener(after)
-        self._forget(agent_id)
         return after
 
     def mirror(self, agent: Agent) -> None:

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 import callcenter.store.models  # noqa: F401 - registers every mapped class before queries
+from callcenter.admin.notify import announce_changes
 from callcenter.config import Settings, load_settings
 from callcenter.store.session import make_engine, session_factory
 from console import request_input
@@ -25,6 +26,13 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.session_protection = "strong"
+
+
+def _publish(channel: str, data: Any) -> object:
+    """Publish on the app's Redis (admin changes committed in a request)."""
+    from console.supervisor import live_store
+
+    return live_store().publish(channel, data)
 
 
 def create_app(settings: Settings | None = None, **config: Any) -> Flask:
@@ -48,6 +56,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     db_engine = make_engine(settings.database.url)
     app.extensions["callcenter.sessions"] = session_factory(db_engine)
+    announce_changes(app.extensions["callcenter.sessions"], _publish)  # engines reload at once
     app.extensions["callcenter.settings"] = settings
 
     csrf.init_app(app)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.admin.audit import record
 from callcenter.admin.errors import NotFound
+from callcenter.admin.notify import changed
 from callcenter.store.users import User
 
 
@@ -78,6 +79,7 @@ class Service:
         session.flush()
         record(session, actor, f"{self.object_type}.create", self.object_type, obj.id, None,
                self.values(obj))  # fmt: skip
+        changed(session, self.kind, obj.id)
         return int(obj.id)
 
     def update(
@@ -94,6 +96,7 @@ class Service:
         if after != before:
             record(session, actor, f"{self.object_type}.update", self.object_type, obj_id,
                    before, after)  # fmt: skip
+            changed(session, self.kind, obj_id)
 
     def deactivate(self, session: Session, obj_id: int, actor: User | None) -> None:
         """Take the object out of use (kept for history; audited)."""
@@ -103,3 +106,4 @@ class Service:
         session.flush()
         record(session, actor, f"{self.object_type}.deactivate", self.object_type, obj_id,
                before, self.values(obj))  # fmt: skip
+        changed(session, self.kind, obj_id)

@@ -23,6 +23,7 @@ from callcenter.engine.bus import Bus
 from callcenter.engine.calls.handler import CallHandler
 from callcenter.engine.calls.ivr_setup import ivr_config
 from callcenter.engine.calls.live_calls import LiveCalls
+from callcenter.engine.config_watch import ConfigWatch
 from callcenter.engine.cti.actions import Cti
 from callcenter.engine.cti.click_to_call import OutboundCall, OutboundCalls
 from callcenter.engine.desktop.call_mirror import CallMirror
@@ -102,6 +103,10 @@ class Engine:
         self.dialer = EslAgentDialer(self.inbound, routing.domain)
         self.dispatcher = Dispatcher(self.bus, self.agents, self.dialer, self.queue_policies.policy)
         self.dispatcher.miss_delays = routing.miss_delays()  # skip agents after a missed offer
+        self.config_watch = ConfigWatch(  # admin changes: queues and agents reloaded at once
+            self.live, self.queue_policies, self.agents, self.store.load_agents,
+            self.dispatcher.wake,
+        )  # fmt: skip
         self.snapshots = RedisSnapshots(self.live)
 
         # -- bus consumers, in the order they receive an event -------------------------------
@@ -210,7 +215,7 @@ class Engine:
         self.status.running()  # before the takeover, whose fields it clears, can begin
         self._greenlets.append(gevent.spawn(self.restart.run, held))
         self._greenlets += [*cluster.start(), self.monitoring.start()]
-        self._greenlets.append(gevent.spawn(self.queue_policies.run, self.dispatcher.wake))
+        self._greenlets += self.config_watch.start()
         self._greenlets.append(
             gevent.spawn(self.flow_problems.run, self.settings.ivr.reload_interval)
         )

@@ -17,3 +17,4 @@ def node_commands(node: str) -> str:
 
 
 MONITOR_COMMANDS = "monitor-commands"  # stream: console -> engine supervisor monitoring requests
+CONFIG_CHANGED = "config-changed"  # channel: admin change committed (kind, id) -> engines reload

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from callcenter.acd.agents import Agent, AgentState, AgentStateError
+from callcenter.acd.agents import Agent, AgentState, AgentStateError, Skills, Tier
 from callcenter.engine.bus import AgentStateChanged, Bus, utcnow
 from callcenter.live.errors import LiveError
 from callcenter.live.names import WALLBOARD, agent_channel
@@ -24,6 +24,9 @@ HELD = frozenset(
     {AgentState.RESERVED, AgentState.RINGING, AgentState.ON_CALL, AgentState.ON_HOLD,
      AgentState.WRAP_UP}
 )  # fmt: skip
+
+# What a deactivated agent may not do (it would undo its sign-out or take calls again).
+RETIRED_REFUSES = frozenset({"login", "ready", "not_ready", "dial"})
 
 
 def _iso(moment: datetime | None) -> str:
@@ -60,6 +63,7 @@ class AgentBook:
         self._state_log = state_log
         self._clock = clock
         self._agents: dict[str, Agent] = {a.agent_id: a for a in agents}
+        self._retired: set[str] = set()  # deactivated: signed out, may not sign in again
         self._listeners: list[Callable[[Agent], None]] = []
 
     def on_change(self, listener: Callable[[Agent], None]) -> None:
@@ -94,28 +98,71 @@ class AgentBook:
         or :meth:`release` s them."""
         held = []
         for agent_id in list(self._agents):
-            try:
-                fields = self._live.get_agent(agent_id) if self._live is not None else {}
-            except LiveError:
-                fields = {}
-            if not fields.get("state"):
-                self.mirror(self._agents[agent_id])
-                continue
-            self.sync(agent_id, fields)
+            fields = self._adopt(agent_id)
             agent = self._agents[agent_id]
             if agent.state in HELD and fields.get("node", "") in ("", self.node):
                 held.append(agent)
         return held
 
-    def release(self, agent_id: str) -> None:
-        """An agent whose offer or call died with the old process: not_ready('restart'), so
-        it is not offered until the agent says ready."""
-        self._agents[agent_id] = replace(
-            self._agents[agent_id], state=AgentState.NOT_READY, reason="restart", call_uuid="",
-            since=self._clock(), wrap_up_until=None,
-        )  # fmt: skip
-        self.mirror(self._agents[agent_id])
-        log.warning("agent's call was lost in a restart", agent_id=agent_id)
+    def _adopt(self, agent_id: str) -> dict[str, str]:
+        """Take a known agent's state from Redis, or publish it there (Redis has none)."""
+        try:
+            fields = self._live.get_agent(agent_id) if self._live is not None else {}
+        except LiveError:
+            fields = {}
+        if fields.get("state"):
+            self.sync(agent_id, fields)
+        else:
+            self.mirror(self._agents[agent_id])
+        return fields
+
+    def reload(self, agents: Iterable[Agent]) -> None:
+        """Take the set-up (extension, queues, tiers, skills) from ``agents`` as the admin
+        saved it, keeping each agent's live state: it applies to the next offer. A new agent
+        can sign in at once; one no longer in ``agents`` (deactivated) is signed out - after
+        its current call - and never offered a call again."""
+        fresh = {agent.agent_id: agent for agent in agents}
+        for agent_id, row in fresh.items():
+            self._retired.discard(agent_id)
+            known = self._agents.get(agent_id)
+            if known is None:
+                self._agents[agent_id] = row
+                self._adopt(agent_id)
+                continue
+            self._set_up(known, row.extension, row.queues, row.tiers, row.skills)
+        for agent_id in set(self._agents) - set(fresh):
+            self._retire(agent_id)
+
+    def _set_up(self, agent: Agent, extension: str, queues: tuple[str, ...],
+                tiers: tuple[Tier, ...], skills: Skills) -> None:  # fmt: skip
+        new = replace(agent, extension=extension, queues=queues, tiers=tiers, skills=skills)
+        if new == agent:
+            return
+        self._agents[agent.agent_id] = new
+        log.info("agent set-up reloaded", agent_id=agent.agent_id, queues=",".join(queues))
+        self.mirror(new)
+        for listener in self._listeners:
+            listener(new)
+
+    def _retire(self, agent_id: str) -> None:
+        """No queue any more (never offered again); signed out now, or after its call."""
+        self._retired.add(agent_id)
+        agent = self._agents[agent_id]
+        self._set_up(agent, agent.extension, (), (), ())
+        agent = self._agents[agent_id]
+        if agent.state == AgentState.LOGGED_OUT:
+            return
+        if agent.state in HELD and not self._holds(agent_id):
+            return  # the engine holding its call signs it out
+        if agent.pending != "logout":
+            self.apply(agent_id, "logout")
+
+    def _holds(self, agent_id: str) -> bool:
+        try:
+            node = self._live.get_agent(agent_id).get("node", "") if self._live else ""
+        except LiveError:
+            node = ""
+        return node in ("", self.node)
 
     def sync(self, agent_id: str, fields: Mapping[str, str]) -> None:
         """Take an agent's state as another engine wrote it (no log, no mirror: it is theirs);
@@ -167,6 +214,8 @@ class AgentBook:
         """Run a domain transition (``login``, ``ready``, ``miss``, ...) and record it
         (``mirror=False``: not written to Redis, which already has it)."""
         before = self.get(agent_id)
+        if agent_id in self._retired and action in RETIRED_REFUSES:
+            raise AgentStateError(f"agent {agent_id} is deactivated")
         after: Agent = getattr(before, action)(self._clock(), *args, **kwargs)
         self._agents[agent_id] = after
         log.info(

@@ -1,16 +1,13 @@
 """Each queue's settings as the dispatcher and wrap-up use them, re-read from SQL at run time.
 
-Queues are edited in the console while the engine runs: :meth:`QueuePolicies.run` re-reads
-them every ``routing.queue_reload_seconds`` (a failed read keeps the last good settings) and
-wakes the dispatcher, as new settings may match waiting callers to agents. A queue without a
+Queues are edited in the console while the engine runs: :meth:`QueuePolicies.reload` re-reads
+them (a failed read keeps the last good settings) when the admin saves a change, and every
+``routing.queue_reload_seconds`` anyway (engine/config_watch.py owns both). A queue without a
 row of its own gets the engine-wide defaults of ``[routing]``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import gevent
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.config import RoutingSettings
@@ -22,7 +19,7 @@ log = get_logger(__name__)
 
 
 class QueuePolicies:
-    """The queues' policies by name (owns them) and the loop that keeps them fresh."""
+    """The queues' policies by name (owns them), re-read on :meth:`reload`."""
 
     def __init__(self, sessions: sessionmaker[Session], routing: RoutingSettings) -> None:
         self.sessions = sessions
@@ -49,10 +46,3 @@ class QueuePolicies:
             self.policies = self._load()
         except Exception as exc:
             log.warning("queue settings not reloaded", error=str(exc))
-
-    def run(self, wake: Callable[[], None]) -> None:
-        """Forever: re-read every few seconds, then ``wake`` (the dispatcher)."""
-        while True:
-            gevent.sleep(self.routing.queue_reload_seconds)
-            self.reload()
-            wake()  # new settings may match callers to agents

@@ -38,8 +38,10 @@ class RoutingSettings(Section):
         30.0, gt=0, le=300, description="ring time for a dialled number"
     )
     queue_reload_seconds: float = Field(
-        30.0, ge=1, le=3600, description="how often queue settings are re-read from SQL"
-    )
+        30.0, ge=1, le=3600,
+        description="how often queues and agents are re-read from SQL anyway (an admin's change "
+        "is announced on Redis and applied at once; this is the safety net)",
+    )  # fmt: skip
     unserved_sweep_seconds: float = Field(
         5.0, ge=0.5, le=300,
         description="how often callers waiting in the hotline's fallback (no engine took "

@@ -23,7 +23,7 @@ from console.listing import listing
 
 bp = Blueprint("setup", __name__, url_prefix="/admin")
 
-KINDS = "any(queues,agents,skills,reasons,blacklist,calendars)"
+KINDS = "any(queues,agents,skills,reasons,blacklist,calendars,canned)"
 PAGES = (
     ("setup.list_page", {"kind": "queues"}, "Queues"),
     ("setup.list_page", {"kind": "agents"}, "Agents"),
@@ -31,6 +31,7 @@ PAGES = (
     ("setup.list_page", {"kind": "reasons"}, "Not-ready reasons"),
     ("setup.list_page", {"kind": "blacklist"}, "Caller blacklist"),
     ("setup.list_page", {"kind": "calendars"}, "Calendars"),
+    ("setup.list_page", {"kind": "canned"}, "Canned answers"),
     ("numbers.numbers_page", {}, "Hotline numbers"),
     ("audit.audit_page", {}, "Audit log"),
     ("admin.users_page", {}, "Users"),

@@ -118,7 +118,7 @@ OWN_API = who(401, 200, 403, 200, 200)
 OWN_ACTION = who(401, 202, 403, 202, 202)
 TECH_API = who(401, 403, 200, 200, 200)  # a ticket of agent 1008's department, not 1007's
 ADMIN_API = who(401, 403, 403, 403, 200)
-KINDS = "any(queues,agents,skills,reasons,blacklist,calendars)"
+KINDS = "any(queues,agents,skills,reasons,blacklist,calendars,canned)"
 AGENT_ROW = {"kind": "agents", "obj_id": "agent_row"}
 FLOW = "name: main\nstart: bye\nnodes:\n  bye:\n    type: hangup\n"
 

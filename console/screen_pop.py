@@ -1,5 +1,6 @@
 """The screen-pop's data for one call: caller, customer, IVR path, queue wait, open tickets,
-the customer's last calls and the queue's call script and canned answers (what ``GET /api/desktop/pop/<call_uuid>`` answers, console/agent.py).
+the customer's last calls, the queue's call script and canned answers (what
+``GET /api/desktop/pop/<call_uuid>`` answers, console/agent.py).
 """
 
 from __future__ import annotations

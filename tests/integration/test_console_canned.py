@@ -42,9 +42,7 @@ def rows(db_url: str) -> list[tuple[str, str, str, bool]]:
 
 def actions(db_url: str) -> list[str]:
     with session_scope(db_url) as session:
-        stmt = select(models.AuditLog.action).where(
-            models.AuditLog.object_type == "canned_answer"
-        )
+        stmt = select(models.AuditLog.action).where(models.AuditLog.object_type == "canned_answer")
         return list(session.scalars(stmt))
 
 

@@ -1,5 +1,6 @@
 """Admin pages of the center's set-up: queues, agents, skills, not-ready reasons, caller
-blacklist, calendars - list (supervisors read-only), create, edit, deactivate; all audited.
+blacklist, calendars, canned answers and call scripts per queue - list (supervisors
+read-only), create, edit, deactivate; all audited.
 
 The pages use the services in callcenter/admin; a bad value is shown next to its field (422)
 and nothing is stored.

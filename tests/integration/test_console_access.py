@@ -40,10 +40,10 @@ The rules:
 * Admin pages (users: list, create, edit with department; flow problems) and the admin
   JSON API (IVR flows, their versions, publishing, hotline numbers) are for admins only;
   agents and supervisors get 403. The set-up pages (queues, agents, skills, reasons,
-  blacklist, calendars): supervisors read the lists and the administration index, only
-  admins create, edit or deactivate; the audit log, hotline numbers page and the set-up
-  JSON API are for admins only. A new route cannot be added without an entry in
-  ``ROUTES`` (``test_every_route_is_in_the_table``).
+  blacklist, calendars, canned answers and call scripts): supervisors read the lists and
+  the administration index, only admins create, edit or deactivate; the audit log, hotline
+  numbers page and the set-up JSON API are for admins only. A new route cannot be added
+  without an entry in ``ROUTES`` (``test_every_route_is_in_the_table``).
 """
 
 from __future__ import annotations

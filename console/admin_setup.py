@@ -1,5 +1,6 @@
 """Admin pages of the center's set-up: queues, agents, skills, not-ready reasons, caller
-blacklist, calendars - list (supervisors read-only), create, edit, deactivate; all audited.
+blacklist, calendars, canned answers and call scripts per queue - list (supervisors
+read-only), create, edit, deactivate; all audited.
 
 The pages use the services in callcenter/admin; a bad value is shown next to its field (422)
 and nothing is stored.
@@ -23,7 +24,7 @@ from console.listing import listing
 
 bp = Blueprint("setup", __name__, url_prefix="/admin")
 
-KINDS = "any(queues,agents,skills,reasons,blacklist,calendars)"
+KINDS = "any(queues,agents,skills,reasons,blacklist,calendars,canned)"
 PAGES = (
     ("setup.list_page", {"kind": "queues"}, "Queues"),
     ("setup.list_page", {"kind": "agents"}, "Agents"),
@@ -31,6 +32,7 @@ PAGES = (
     ("setup.list_page", {"kind": "reasons"}, "Not-ready reasons"),
     ("setup.list_page", {"kind": "blacklist"}, "Caller blacklist"),
     ("setup.list_page", {"kind": "calendars"}, "Calendars"),
+    ("setup.list_page", {"kind": "canned"}, "Canned answers"),
     ("numbers.numbers_page", {}, "Hotline numbers"),
     ("audit.audit_page", {}, "Audit log"),
     ("admin.users_page", {}, "Users"),

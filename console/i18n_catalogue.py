@@ -426,5 +426,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "answered within this time counts toward the service level": {
         "zh": "在此时间内接听计入服务水平"
     },
+    # canned answers and call scripts per queue (#18 item 2)
+    "Canned answers": {"zh": "常用语"},
+    "Title": {"zh": "标题"},
+    "Kind": {"zh": "类型"},
+    "Text": {"zh": "内容"},
+    "answer: copied into a note; script: the agent's guide": {
+        "zh": "answer：常用语，可插入备注；script：坐席话术"
+    },
+    "Call script": {"zh": "话术"},
+    "Search canned answers": {"zh": "搜索常用语"},
+    "No call script or canned answers for this queue": {"zh": "该队列暂无话术和常用语"},
+    "No canned answer matches": {"zh": "没有匹配的常用语"},
+    "Click or Alt+1..9: insert into the note being edited (else copy)": {
+        "zh": "点击或 Alt+1..9：插入正在编辑的备注（否则复制）"
+    },
+    "Inserted": {"zh": "已插入"},
+    "Copied": {"zh": "已复制"},
 }
 TEXTS.update(MESSAGES)

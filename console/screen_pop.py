@@ -1,5 +1,6 @@
-"""The screen-pop's data for one call: caller, customer, IVR path, queue wait, open tickets and
-the customer's last calls (what ``GET /api/desktop/pop/<call_uuid>`` answers, console/agent.py).
+"""The screen-pop's data for one call: caller, customer, IVR path, queue wait, open tickets,
+the customer's last calls, the queue's call script and canned answers (what
+``GET /api/desktop/pop/<call_uuid>`` answers, console/agent.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import current_app
 from flask_login import current_user
 from sqlalchemy import select
 
+from callcenter.admin.canned import queue_canned
 from callcenter.store import models
 from callcenter.store.base import utcnow
 from callcenter.tickets.call_access import SEES_ALL_CALLS, calls_taken_by
@@ -113,6 +115,7 @@ def pop_for(call_uuid: str) -> dict[str, Any] | None:
             "call": call,
             "customer": customer_json(customer) if customer else None,
             "open_tickets": [ticket_json(t, settings, now) for t in tickets],
+            "canned": queue_canned(session, call["queue"]),
             "last_calls": [
                 {
                     "call_uuid": c.uuid if c.id in visible else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from callcenter.store.base import Base, UTCDateTime, utcnow
 from callcenter.store.blacklist import BlacklistEntry
 from callcenter.store.calls import Call, CallAgentLeg, CallCorrection, CallEvent, Recording
+from callcenter.store.canned import CannedAnswer
 from callcenter.store.customers import Customer, CustomerPhone
 from callcenter.store.flows import FlowVersion, HotlineNumber, IvrFlow
 from callcenter.store.monitoring import MonitorSession
@@ -33,6 +34,7 @@ __all__ = [
     "Base",
     "BlacklistEntry",
     "Calendar",
+    "CannedAnswer",
     "Call",
     "CallAgentLeg",
     "CallCorrection",

@@ -200,6 +200,7 @@
     popUuid = call.call_uuid;
     $("pop").hidden = false;
     $("pop").dataset.call = call.call_uuid;
+    root.dispatchEvent(new CustomEvent("pop", { detail: p })); // desktop_canned.js
     $("pop-caller").textContent = call.caller_number || "?";
     $("ringing-caller").textContent = call.caller_number || "?";
     $("pop-queue").textContent = call.queue || "-";

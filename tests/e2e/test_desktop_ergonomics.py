@@ -274,3 +274,51 @@ def test_wrap_up_panel_saves_a_required_code_before_finish(desktop, db_url: str)
                                                         "has a contract until May")  # fmt: skip
     page.keyboard.press("Alt+R")  # finish wrap-up
     assert next_command(live)["action"] == "ready"
+
+
+def test_the_queues_script_and_canned_answers_beside_the_pop(desktop, db_url: str) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    page, live = desktop
+    with session_scope(db_url) as session:
+        support = models.Queue(name="support")
+        session.add_all([support, models.Queue(name="billing")])
+        guide = "Greet, then verify the caller"
+        session.add(models.CannedAnswer(queue=support, kind="script", title="Guide", text=guide))
+        titles = ["Greeting", "Wait", "Refund", "Address", "Hours", "Goodbye"]
+        session.add_all(
+            models.CannedAnswer(queue=support, title=t, text=f"[{t}]", position=i)
+            for i, t in enumerate(titles)
+        )
+    live.put_call("c-none", state="offering", caller_number=CALLER, queue="billing",
+                  agent_id="1007")  # fmt: skip
+    engine_says(page, live, "ringing", call_uuid="c-none")
+    expect(page.get_by_test_id("canned-empty")).to_be_visible()
+    expect(page.get_by_test_id("canned-answer")).to_have_count(0)
+
+    offer(live, "c-4")
+    engine_says(page, live, "on_call", call_uuid="c-4")
+    expect(page.get_by_test_id("canned-script")).to_contain_text("Greet, then verify the caller")
+    expect(page.get_by_test_id("canned-empty")).to_be_hidden()
+    answers = page.get_by_test_id("canned-answer")
+    expect(answers).to_have_count(6)
+    # the agent types a ticket description; a click inserts the answer at the cursor
+    description = page.locator("#pop-ticket-form textarea[name=description]")
+    description.fill("Caller asked: ")
+    answers.filter(has_text="Refund").click()
+    expect(description).to_have_value("Caller asked: [Refund]")
+    expect(page.get_by_test_id("canned-status")).to_have_text(translate("Inserted", "en"))
+    # many answers: the search box narrows them; Alt+1 inserts the first one shown
+    page.get_by_test_id("canned-search").fill("good")
+    expect(answers).to_have_count(1)
+    description.focus()
+    page.keyboard.press("Alt+1")
+    expect(description).to_have_value("Caller asked: [Refund][Goodbye]")
+    # in wrap-up the pop stays: an answer goes into the wrap-up note being written
+    engine_says(
+        page, live, "wrap_up", call_uuid="c-4", wrap_up_until="2099-01-01T00:00:00+00:00"
+    )  # fmt: skip
+    page.get_by_test_id("canned-search").fill("")
+    page.fill("#wrapup-notes", "Told: ")
+    answers.filter(has_text="Greeting").click()
+    expect(page.locator("#wrapup-notes")).to_have_value("Told: [Greeting]")

@@ -49,7 +49,7 @@ SUPERVISOR_PAGES = [
     "/admin/",
     "/admin/queues/",  # read-only for supervisors
 ]
-SETUP_KINDS = ("queues", "agents", "skills", "reasons", "blacklist", "calendars")
+SETUP_KINDS = ("queues", "agents", "skills", "reasons", "blacklist", "calendars", "canned")
 ADMIN_PAGES = [
     *SUPERVISOR_PAGES,
     "/admin/users/",

@@ -40,10 +40,10 @@ The rules:
 * Admin pages (users: list, create, edit with department; flow problems) and the admin
   JSON API (IVR flows, their versions, publishing, hotline numbers) are for admins only;
   agents and supervisors get 403. The set-up pages (queues, agents, skills, reasons,
-  blacklist, calendars): supervisors read the lists and the administration index, only
-  admins create, edit or deactivate; the audit log, hotline numbers page and the set-up
-  JSON API are for admins only. A new route cannot be added without an entry in
-  ``ROUTES`` (``test_every_route_is_in_the_table``).
+  blacklist, calendars, canned answers and call scripts): supervisors read the lists and
+  the administration index, only admins create, edit or deactivate; the audit log, hotline
+  numbers page and the set-up JSON API are for admins only. A new route cannot be added
+  without an entry in ``ROUTES`` (``test_every_route_is_in_the_table``).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ OWN_API = who(401, 200, 403, 200, 200)
 OWN_ACTION = who(401, 202, 403, 202, 202)
 TECH_API = who(401, 403, 200, 200, 200)  # a ticket of agent 1008's department, not 1007's
 ADMIN_API = who(401, 403, 403, 403, 200)
-KINDS = "any(queues,agents,skills,reasons,blacklist,calendars)"
+KINDS = "any(queues,agents,skills,reasons,blacklist,calendars,canned)"
 AGENT_ROW = {"kind": "agents", "obj_id": "agent_row"}
 FLOW = "name: main\nstart: bye\nnodes:\n  bye:\n    type: hangup\n"
 

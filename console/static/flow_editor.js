@@ -111,6 +111,7 @@
     lint: { getAnnotations: check, async: true, delay: 400 },
   });
   editor.getInputField().setAttribute("aria-labelledby", "yaml-label");
+  editor.getWrapperElement().setAttribute("translate", "no"); // the flow's own text, not the console's
   window.flowEditor = editor; // for the browser tests and the console
 
   async function showGraph(number) {
@@ -200,7 +201,7 @@
       cell(row, v.comment);
       cell(row, v.valid ? t.tYes : t.tNo);
       const actions = cell(row, "");
-      actions.appendChild(button(t.tOpen, "btn-outline-secondary", () => openVersion(v.number)));
+      actions.appendChild(button(t.tOpen, "btn-outline-dark", () => openVersion(v.number)));
       if (!v.published) {
         const label = published && v.number < published ? t.tRollback : t.tPublish;
         const b = button(label, "btn-outline-primary", () => publish(v.number));

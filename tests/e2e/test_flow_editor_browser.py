@@ -1,7 +1,8 @@
 """The IVR flow editor in a real browser: an admin opens a flow, types an error and sees the
-problem with its line (listed and marked in the gutter), fixes it, saves with a comment, sees
-the new version and the diff, and publishes it - which is what GET /api/admin/flows says.
-The console's own Content-Security-Policy is in force (CodeMirror is served by the console)."""
+problem with its line (listed and marked in the gutter), saves it as a draft that cannot be
+published, fixes it, saves with a comment, sees the new version and the diff, publishes it
+and rolls back - each time what GET /api/admin/flows says - and creates a new flow. The
+console's own Content-Security-Policy is in force (CodeMirror is served by the console)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ def flow_admin(db_url: str) -> None:
     with session_scope(db_url) as session:
         create_user(session, "boss", PASSWORD, "admin", language="en")
         save_version(session, "main", FLOW, author="boss", comment="first")
+
+
+def published(page, console_url: str) -> list[tuple[str, int]]:  # noqa: ANN001
+    """Each flow's published version, as GET /api/admin/flows says (the admin's session)."""
+    answer = page.request.get(console_url + "/api/admin/flows").json()
+    return [(f["name"], f["published"]) for f in answer["flows"]]
 
 
 def type_at(page, line: int, column: int, text: str) -> None:  # noqa: ANN001
@@ -74,23 +81,62 @@ def test_admin_edits_saves_diffs_and_publishes_a_flow(
     page.wait_for_selector(".CodeMirror-lint-marker-error")  # the gutter mark
     assert page.locator(".CodeMirror-lint-marker-error").count() >= 1
 
+    page.fill("#flow-comment", "draft")  # a version with problems is saved as a draft
+    page.click("[data-testid=save]")
+    draft = page.locator("#versions tr[data-version='2']")
+    draft.wait_for()
+    assert draft.locator("[data-testid=publish]").is_disabled()
+
     type_at(page, 7, len("  bye"), "bye")  # rename the node: byebye exists now
     page.wait_for_selector("#check-status:has-text('No problems')")
     assert page.locator("[data-testid=problems] li").count() == 0
 
     page.fill("#flow-comment", "rename the goodbye node")
     page.click("[data-testid=save]")
-    row = page.locator("#versions tr[data-version='2']")
+    row = page.locator("#versions tr[data-version='3']")
     row.wait_for()
     assert "rename the goodbye node" in row.inner_text() and "boss" in row.inner_text()
     diff = page.locator("[data-testid=diff]")
     page.wait_for_function("() => document.querySelector('#diff .add') !== null")
     assert "+  byebye:" in diff.inner_text() and "-  bye:" in diff.inner_text()
+    page.select_option("#diff-from", "1")
+    page.click("[data-testid=show-diff]")
+    page.wait_for_function(
+        "() => document.getElementById('diff').textContent.includes('-    next: bye')"
+    )
     assert "+    next: byebye" in diff.inner_text()
-    page.wait_for_selector("#graph svg")  # valid: the graph of version 2 is drawn
+    page.wait_for_selector("#graph svg")  # valid: the graph of version 3 is drawn
 
     row.locator("[data-testid=publish]").click()
     row.locator("[data-testid=published]").wait_for()
-    answer = page.request.get(console_url + "/api/admin/flows").json()
-    assert [(f["name"], f["published"]) for f in answer["flows"]] == [("main", 2)]
+    assert published(page, console_url) == [("main", 3)]
+
+    first = page.locator("#versions tr[data-version='1']")
+    rollback = first.get_by_role("button", name="Roll back to this version")
+    rollback.click()
+    first.locator("[data-testid=published]").wait_for()
+    assert published(page, console_url) == [("main", 1)]
     assert blocked == []
+
+
+def test_admin_creates_a_new_flow(browser, console_url: str, flow_admin: None) -> None:  # noqa: ANN001
+    page = browser.new_page()
+    page.goto(console_url + "/login")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=who]")
+    page.goto(console_url + "/admin/ivr/")
+    page.click("[data-testid=new-flow]")
+    page.wait_for_selector(".CodeMirror")
+    page.fill("#flow-new-name", "sales")
+    sales = FLOW.replace("name: main", "name: sales")
+    page.evaluate("(text) => window.flowEditor.setValue(text)", sales)  # pasted
+    page.wait_for_selector("#check-status:has-text('No problems')")
+    page.fill("#flow-comment", "new hotline")
+    page.click("[data-testid=save]")
+    page.wait_for_url(console_url + "/admin/ivr/sales")
+    row = page.locator("#versions tr[data-version='1']")
+    row.wait_for()
+    assert "new hotline" in row.inner_text()
+    assert ("sales", None) in published(page, console_url)

@@ -91,9 +91,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     for blueprint in (admin_setup.bp, admin_audit.bp, admin_numbers.bp, admin_api.bp):
         app.register_blueprint(blueprint)
-    from console import queue_board
+    from console import flow_editor, queue_board
 
     app.register_blueprint(queue_board.bp)
+    app.register_blueprint(flow_editor.bp)
     from console import metrics
 
     metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring

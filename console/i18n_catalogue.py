@@ -443,5 +443,49 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "Inserted": {"zh": "已插入"},
     "Copied": {"zh": "已复制"},
+    # the IVR flow editor (#15 item 2): console/flow_editor.py, static/flow_editor.js
+    "IVR flows": {"zh": "IVR 流程"},
+    "IVR flow": {"zh": "IVR 流程"},
+    "All IVR flows": {"zh": "全部 IVR 流程"},
+    "New flow": {"zh": "新建流程"},
+    "Flow name": {"zh": "流程名称"},
+    "Published version": {"zh": "已发布版本"},
+    "Newest version": {"zh": "最新版本"},
+    "newest version": {"zh": "最新版本"},
+    "Last change": {"zh": "最近修改"},
+    "Problems": {"zh": "问题"},
+    "The newest version has problems": {"zh": "最新版本有问题"},
+    "valid": {"zh": "有效"},
+    "Valid": {"zh": "有效"},
+    "Flow (YAML)": {"zh": "流程（YAML）"},
+    "Comment": {"zh": "备注"},
+    "Save as a new version": {"zh": "保存为新版本"},
+    "Graph": {"zh": "流程图"},
+    "Versions": {"zh": "版本"},
+    "Version": {"zh": "版本"},
+    "Author": {"zh": "作者"},
+    "Differences": {"zh": "差异"},
+    "From version": {"zh": "起始版本"},
+    "To version": {"zh": "目标版本"},
+    "Show differences": {"zh": "显示差异"},
+    "Saved version %(number)s": {"zh": "已保存版本 %(number)s"},
+    "Version %(number)s is published": {"zh": "版本 %(number)s 已发布"},
+    "No problems": {"zh": "没有问题"},
+    "Checking…": {"zh": "检查中…"},
+    "Open": {"zh": "打开"},
+    "Publish": {"zh": "发布"},
+    "Roll back to this version": {"zh": "回滚到此版本"},
+    "published": {"zh": "已发布"},
+    "The graph is drawn for saved versions without problems.": {
+        "zh": "流程图只为已保存且没有问题的版本绘制。"
+    },
+    "Graphviz is not installed: the graph as DOT text": {
+        "zh": "未安装 Graphviz：以下为 DOT 文本形式的流程图"
+    },
+    "The two versions are the same.": {"zh": "两个版本相同。"},
+    "Not published: the version has problems": {"zh": "未发布：该版本有问题"},
+    "Give the flow a name first: a letter, then letters, digits, _ or -": {
+        "zh": "请先填写流程名称：以字母开头，之后为字母、数字、_ 或 -"
+    },
 }
 TEXTS.update(MESSAGES)

@@ -31,6 +31,7 @@ NAV = (
         "admin",
         ("admin.users_page", "admin.new_user", "admin.edit_user", "admin.unlock_user"),
     ),
+    NavItem("flow_editor.list_page", "IVR flows", "admin", ("flow_editor.",)),
     NavItem("admin.flow_problems", "Flow problems", "admin", ("admin.flow_problems",)),
     NavItem("setup.index", "Administration", "supervisor", ("setup.", "audit.", "numbers.")),
 )

@@ -50,7 +50,7 @@ TEXTS_JS = """() => {
   while (walker.nextNode()) {
     const node = walker.currentNode;
     const el = node.parentElement;
-    if (!el || el.closest('script, style, [hidden]')) continue;
+    if (!el || el.closest('script, style, [hidden], [translate=no]')) continue;  // no: code, data
     const text = node.textContent.trim();
     if (text) out.push(text);
   }

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from callcenter.config import load_settings
+from callcenter.flows.versions import save_version
 from callcenter.store import models
 from callcenter.store.enums import Disposition
 from callcenter.store.repositories import create_user, insert_call
@@ -28,6 +29,17 @@ PASSWORD = "layout-pass-1"
 WIDTHS = {"desktop": (1440, 900), "laptop": (1280, 720)}
 LANGUAGES = ("zh", "en")
 STARTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+FLOW = """\
+name: main
+start: hello
+nodes:
+  hello:
+    type: play
+    prompt: "say:您好"
+    next: bye
+  bye:
+    type: hangup
+"""
 
 DESKTOP = "/agent/"
 AGENT_PAGES = [
@@ -61,6 +73,9 @@ ADMIN_PAGES = [
     "/admin/reasons/1",
     "/admin/audit",
     "/admin/numbers",
+    "/admin/ivr/",
+    "/admin/ivr/new",
+    "/admin/ivr/main",
 ]
 PAGES = {"agent": AGENT_PAGES, "supervisor": SUPERVISOR_PAGES, "admin": ADMIN_PAGES}
 # what a page's script fills in after loading: checked once it is there
@@ -69,6 +84,9 @@ FILLED_BY_SCRIPT = {
     " || document.getElementById('agent-state').textContent !== '…'",
     "/supervisor/": "() => document.getElementById('stream-status').textContent !== '…'",
     "/wallboard/queues": "() => document.getElementById('board-status').textContent !== '…'",
+    "/admin/ivr/main": "() => document.querySelector('#versions tbody tr')"
+    " && document.querySelector('#graph svg, #graph p')"
+    " && document.getElementById('check-status').textContent !== ''",
 }
 
 
@@ -112,6 +130,7 @@ def seeded(db_url: str) -> dict[str, Any]:
             talk_seconds=42.0,
             disposition=Disposition.ANSWERED,
         )
+        save_version(session, "main", FLOW, author="admin_en", comment="第一版")
         session.flush()
         return {"ticket": ticket.number, "customer": customer.id, "user": user.id}
 

@@ -37,8 +37,9 @@ The rules:
 * Monitoring is the exception to "every route needs a sign-in" (console/metrics.py):
   ``/healthz`` (Redis and SQL reachable) is open to load balancers; ``/metrics`` answers only
   ``Authorization: Bearer <metrics.token>`` - a signed-in session of any role gets 401.
-* Admin pages (users: list, create, edit with department; flow problems) and the admin
-  JSON API (IVR flows, their versions, publishing, hotline numbers) are for admins only;
+* Admin pages (users: list, create, edit with department; flow problems; the IVR flow
+  editor's list and editor pages) and the admin JSON API (IVR flows, their versions,
+  publishing, hotline numbers) are for admins only;
   agents and supervisors get 403. The set-up pages (queues, agents, skills, reasons,
   blacklist, calendars, canned answers and call scripts): supervisors read the lists and
   the administration index, only admins create, edit or deactivate; the audit log, hotline
@@ -233,6 +234,10 @@ ROUTES: dict[tuple[str, str], Case] = {
         ADMIN_API, json={"version": 1}, values={"flow": "main"}
     ),
     ("GET", "/api/admin/hotline_numbers"): Case(ADMIN_API),
+    # admins only: the IVR flow editor's pages (their work is done through the API above)
+    ("GET", "/admin/ivr/"): Case(ADMINS),
+    ("GET", "/admin/ivr/new"): Case(ADMINS),
+    ("GET", "/admin/ivr/<flow>"): Case(ADMINS, values={"flow": "main"}),
     ("PUT", "/api/admin/hotline_numbers"): Case(
         ADMIN_API, json={"numbers": [{"number": "5000", "flow": "main"}]}
     ),

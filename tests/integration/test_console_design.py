@@ -75,6 +75,7 @@ def add_tickets(db_url: str, subjects: list[str]) -> list[str]:
                 "/wallboard/queues",
                 "/recordings/",
                 "/admin/users/",
+                "/admin/ivr/",
                 "/admin/flows",
                 "/admin/",
             ],

@@ -85,6 +85,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     from console import queue_board
 
     app.register_blueprint(queue_board.bp)
+    from console import freeswitch_directory
+
+    app.register_blueprint(freeswitch_directory.bp)  # HTTP Basic for FreeSWITCH, no sign-in
+    csrf.exempt(freeswitch_directory.bp)
     from console import metrics
 
     metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring

@@ -76,9 +76,13 @@ def _form(
         errors[error.field] = str(error)
     elif error is not None:
         errors[""] = str(error)
-    shown = {k: "\n".join(v) if isinstance(v, list) else v for k, v in values.items()}
+    fields = service.fields(session)
+    secret = {f.name for f in fields if f.control == "password"}  # never sent back
+    shown = {
+        k: "\n".join(v) if isinstance(v, list) else v for k, v in values.items() if k not in secret
+    }
     return render_template(
-        "admin/form.html", service=service, fields=service.fields(session), values=shown,
+        "admin/form.html", service=service, fields=fields, values=shown,
         errors=errors,
     ), status  # fmt: skip
 
@@ -92,6 +96,7 @@ def new(kind: str) -> Response | tuple[str, int]:
         if request.method == "GET":
             return _form(service, session, {"active": True, **service.defaults}, None, 200)
         data = _with_unchecked(service, session, request.form.to_dict(), new=True)
+        data.update(_context(kind))
         try:
             service.create(session, data, actor(session))
             session.commit()
@@ -115,6 +120,7 @@ def edit(kind: str, obj_id: int) -> Response | tuple[str, int]:
         if request.method == "GET":
             return _form(service, session, values, None, 200)
         data = _with_unchecked(service, session, request.form.to_dict())
+        data.update(_context(kind))
         try:
             service.update(session, obj_id, data, actor(session))
             session.commit()
@@ -123,6 +129,14 @@ def edit(kind: str, obj_id: int) -> Response | tuple[str, int]:
             return _form(service, session, {**data, "id": obj_id}, exc, 422)
     flash(translate("Saved"), "success")
     return redirect(url_for("setup.list_page", kind=kind))
+
+
+def _context(kind: str) -> dict[str, str]:
+    """Settings a service needs besides the form: agents' SIP domain (for the a1-hash)."""
+    if kind != "agents":
+        return {}
+    settings = current_app.extensions["callcenter.settings"]
+    return {"sip_domain": settings.freeswitch.directory.sip_domain}
 
 
 def _with_unchecked(

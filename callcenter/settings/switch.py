@@ -93,4 +93,3 @@ class FreeswitchSettings(Section):
             if not number.isdigit():
                 raise ValueError(f"hotline number {number!r} must be digits only")
         return value
-

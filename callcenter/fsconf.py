@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
-from pathlib import Path
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from callcenter.config import Settings

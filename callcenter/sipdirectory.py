@@ -4,7 +4,9 @@ A directory lookup names ``user`` and ``domain`` (form fields of mod_xml_curl's 
 answer is ``<document type="freeswitch/xml"><section name="directory"><domain name=..>
 <user id=..><params><param name="a1-hash" ../>`` or, for anything unknown,
 ``<section name="result"><result status="not found"/>``. The a1-hash is md5 of
-``user:domain:password`` - FreeSWITCH checks digests with it, so no plaintext is stored.
+``user:realm:password`` (sofia_reg.c uses it as the digest's HA1; with the shipped
+``challenge-realm=auto_from`` the realm is the domain phones register to), so no plaintext
+is stored.
 """
 
 from __future__ import annotations
@@ -48,21 +50,19 @@ def _pairs(parent: ET.Element, group: str, item: str, values: dict[str, str]) ->
         ET.SubElement(holder, item, name=name, value=value)
 
 
-def directory(domain: str, context: str, agent: Agent | None) -> str:
-    """The domain (dial-string, user_context) with the agent's user, or with no user at all."""
+def directory(domain: str, context: str, agent: Agent) -> str:
+    """The domain (dial-string, user_context) holding the agent's user and its a1-hash."""
     document, section = _document("directory")
     node = ET.SubElement(section, "domain", name=domain)
     _pairs(node, "params", "param", {"dial-string": DIAL_STRING})
     _pairs(node, "variables", "variable", {"record_stereo": "true", "user_context": context})
-    if agent is not None:
-        users = ET.SubElement(ET.SubElement(ET.SubElement(node, "groups"), "group",
-                                            name="agents"), "users")  # fmt: skip
-        user = ET.SubElement(users, "user", id=agent.sip_user)
-        _pairs(user, "params", "param", {"a1-hash": agent.sip_a1_hash or ""})
-        _pairs(user, "variables", "variable", {
-            "user_context": context,
-            "effective_caller_id_name": agent.display_name,
-            "effective_caller_id_number": agent.sip_user,
-            "callcenter_agent": agent.number,
-        })  # fmt: skip
+    group = ET.SubElement(ET.SubElement(node, "groups"), "group", name="agents")
+    user = ET.SubElement(ET.SubElement(group, "users"), "user", id=agent.sip_user)
+    _pairs(user, "params", "param", {"a1-hash": agent.sip_a1_hash or ""})
+    _pairs(user, "variables", "variable", {
+        "user_context": context,
+        "effective_caller_id_name": agent.display_name,
+        "effective_caller_id_number": agent.sip_user,
+        "callcenter_agent": agent.number,
+    })  # fmt: skip
     return _text(document)

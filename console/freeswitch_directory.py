@@ -5,7 +5,9 @@ It sends HTTP Basic credentials (``freeswitch.directory.username``/``password``,
 xml_curl.conf.xml by ``callcenter freeswitch-conf render``) from an address in
 ``freeswitch.directory.allow_from`` (loopback by default). No password set: 404 (off); another
 address: 403; missing or wrong credentials: 401. A known active agent's ``user``@``domain``
-gets the directory document with its a1-hash; anything else the "not found" result.
+gets the directory document with its a1-hash; anything else the "not found" result, on which
+FreeSWITCH tries its next binding and then its own files (switch_xml_locate in switch_xml.c),
+so a static directory keeps working beside this one.
 """
 
 from __future__ import annotations
@@ -64,8 +66,8 @@ def directory() -> Response:
     if form.get("section") != "directory" or not known_domain:
         return Response(sipdirectory.not_found(), mimetype=XML)
     user = form.get("user", "")
-    if not user:  # a lookup of the domain itself (e.g. its dial-string)
-        return Response(sipdirectory.directory(domain, settings.user_context, None), mimetype=XML)
+    if not user:  # the domain alone (ACLs, gateways): FreeSWITCH's own files answer it
+        return Response(sipdirectory.not_found(), mimetype=XML)
     with db_session() as session:
         agent = session.scalar(select(Agent).where(Agent.sip_user == user))
         if agent is None or not agent.active or not agent.sip_a1_hash:

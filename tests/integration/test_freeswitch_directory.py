@@ -193,3 +193,7 @@ def test_the_endpoint_is_off_without_a_password(
 ) -> None:
     off = make_app(db_url, redis_url, redis_prefix, sip_domain=DOMAIN)
     assert lookup(off.test_client(), "2001", auth=("freeswitch", "")).status_code == 404
+
+
+def test_a_lookup_of_the_domain_alone_is_left_to_freeswitchs_own_files(app: Flask) -> None:
+    assert not_found(lookup(app.test_client(), "", action="", purpose="gateways"))

@@ -14,6 +14,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from callcenter.admin import SERVICES, Service
+from callcenter.admin.agents import sip_context
 from callcenter.admin.errors import Invalid, NotFound
 from callcenter.store.base import StoreError
 from callcenter.store.users import User
@@ -96,7 +97,7 @@ def new(kind: str) -> Response | tuple[str, int]:
         if request.method == "GET":
             return _form(service, session, {"active": True, **service.defaults}, None, 200)
         data = _with_unchecked(service, session, request.form.to_dict(), new=True)
-        data.update(_context(kind))
+        data.update(context(kind))
         try:
             service.create(session, data, actor(session))
             session.commit()
@@ -120,7 +121,7 @@ def edit(kind: str, obj_id: int) -> Response | tuple[str, int]:
         if request.method == "GET":
             return _form(service, session, values, None, 200)
         data = _with_unchecked(service, session, request.form.to_dict())
-        data.update(_context(kind))
+        data.update(context(kind))
         try:
             service.update(session, obj_id, data, actor(session))
             session.commit()
@@ -131,12 +132,9 @@ def edit(kind: str, obj_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("setup.list_page", kind=kind))
 
 
-def _context(kind: str) -> dict[str, str]:
+def context(kind: str) -> dict[str, str]:
     """Settings a service needs besides the form: agents' SIP domain (for the a1-hash)."""
-    if kind != "agents":
-        return {}
-    settings = current_app.extensions["callcenter.settings"]
-    return {"sip_domain": settings.freeswitch.directory.sip_domain}
+    return sip_context(kind, current_app.extensions["callcenter.settings"])
 
 
 def _with_unchecked(

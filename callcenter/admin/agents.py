@@ -13,6 +13,7 @@ from callcenter.admin.audit import record
 from callcenter.admin.errors import Invalid
 from callcenter.admin.links import pairs, queue_lines, skill_by_name
 from callcenter.admin.service import Field, Service
+from callcenter.config import Settings
 from callcenter.sipdirectory import a1_hash
 from callcenter.store.routing import Agent, AgentQueue, AgentSkill
 from callcenter.store.users import User
@@ -141,6 +142,13 @@ class AgentService(Service):
         if user.agent is not None and user.agent is not obj:
             raise Invalid("username", f"user account {username!r} belongs to another agent")
         return user
+
+
+def sip_context(kind: str, settings: Settings) -> dict[str, str]:
+    """What an agent's SIP password needs besides the form: the SIP domain of its a1-hash."""
+    if kind != AgentService.kind:
+        return {}
+    return {"sip_domain": settings.freeswitch.directory.sip_domain}
 
 
 AGENTS = AgentService()

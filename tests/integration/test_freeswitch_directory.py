@@ -197,3 +197,19 @@ def test_the_endpoint_is_off_without_a_password(
 
 def test_a_lookup_of_the_domain_alone_is_left_to_freeswitchs_own_files(app: Flask) -> None:
     assert not_found(lookup(app.test_client(), "", action="", purpose="gateways"))
+
+
+def test_the_admin_json_api_sets_the_password_the_same_way(
+    app: Flask, admin: FlaskClient, db_url: str
+) -> None:
+    headers = {"X-CSRFToken": token(admin, "/admin/agents/new")}
+    made = admin.post("/api/admin/agents", json=AGENT, headers=headers)
+    assert made.status_code == 201 and "sip_password" not in made.get_json()
+    changed = admin.put(
+        f"/api/admin/agents/{made.get_json()['id']}",
+        json={"sip_password": SIP_PASSWORD},
+        headers=headers,
+    )
+    assert changed.status_code == 200
+    assert agent_row(db_url).sip_a1_hash == md5(f"2001:{DOMAIN}:{SIP_PASSWORD}")
+    assert not not_found(lookup(app.test_client(), "2001"))

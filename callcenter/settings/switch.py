@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import Field, field_validator
 
 from callcenter.settings.base import ConfigError, Section
@@ -70,6 +72,13 @@ class DirectorySettings(Section):
         description="networks FreeSWITCH asks from; other addresses get 403",
     )
     user_context: str = Field("default", description="dialplan context of agents' calls")
+
+    @field_validator("allow_from")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
+        return value
 
 
 class FreeswitchSettings(Section):

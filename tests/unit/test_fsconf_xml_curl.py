@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from callcenter.cli import main
+from callcenter.config import ConfigError, load_settings
 
 
 def render(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> Path:
@@ -57,3 +58,8 @@ def test_no_binding_without_a_directory_password(
     assert not (out / "autoload_configs" / "xml_curl.conf.xml").exists()
     modules = ET.parse(out / "autoload_configs" / "modules.conf.xml").getroot()
     assert "mod_xml_curl" not in {m.get("module") for m in modules.iter("load")}
+
+
+def test_a_bad_network_in_allow_from_is_refused_at_start() -> None:
+    with pytest.raises(ConfigError, match="freeswitch.directory.allow_from"):
+        load_settings(freeswitch={"directory": {"allow_from": ["10.0.0.300/8"]}})

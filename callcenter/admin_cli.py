@@ -14,6 +14,7 @@ import click
 from sqlalchemy.orm import Session
 
 from callcenter.admin import SERVICES, Service
+from callcenter.admin.agents import sip_context
 from callcenter.admin.errors import Invalid, NotFound
 from callcenter.admin.lookup import by_id_or_label, everything
 
@@ -61,6 +62,13 @@ def _session() -> Iterator[Session]:
         raise SystemExit(1) from None
 
 
+def _context(service: Service) -> dict[str, str]:
+    from callcenter.cli import Context
+
+    settings = click.get_current_context().ensure_object(Context).settings
+    return sip_context(service.kind, settings)
+
+
 def _unknown_fields(session: Session, service: Service, data: dict[str, Any]) -> None:
     known = {f.name for f in service.fields(session)} | {"active"}
     for name in data:
@@ -102,6 +110,7 @@ def make_group(service: Service) -> click.Group:
         data = {**service.defaults, **parse_assignments(assignments)}
         with _session() as session:
             _unknown_fields(session, service, data)
+            data.update(_context(service))
             obj_id = service.create(session, data, cli_actor())
         click.echo(f"created {service.object_type} {data.get(label)} (id {obj_id})")
 
@@ -113,6 +122,7 @@ def make_group(service: Service) -> click.Group:
         data = parse_assignments(assignments)
         with _session() as session:
             _unknown_fields(session, service, data)
+            data.update(_context(service))
             obj = by_id_or_label(session, service, wanted)
             before = service.values(obj)
             service.update(session, obj.id, data, cli_actor())

@@ -3,7 +3,9 @@
 The XML in ``freeswitch-conf/`` and ``dialplan/`` never holds a secret: the ESL password, the
 engine's outbound-socket address, the hotline numbers and the agents' SIP users are written into
 ``callcenter_vars.xml`` and ``callcenter_agents.xml`` in the target folder. Agents' SIP
-passwords are generated once and kept when the folder is rendered again.
+passwords are generated once and kept when the folder is rendered again. With
+``freeswitch.directory.password`` set, ``autoload_configs/xml_curl.conf.xml`` binds the directory
+to the console's endpoint (agents from the database); loading mod_xml_curl switches it on.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -49,6 +52,25 @@ def _agents_xml(extensions: range, existing: dict[str, str]) -> str:
     return "<include>\n" + "\n".join(users) + "\n</include>\n"
 
 
+def _xml_curl_xml(settings: Settings) -> str:
+    """mod_xml_curl's binding of the directory section to the console, with its credentials."""
+    directory = settings.freeswitch.directory
+    root = ET.Element("configuration", name="xml_curl.conf", description="cURL XML Gateway")
+    binding = ET.SubElement(ET.SubElement(root, "bindings"), "binding", name="directory")
+    params = {
+        "gateway-url": directory.url,
+        "gateway-credentials": f"{directory.username}:{directory.password}",
+        "auth-scheme": "basic",
+        "timeout": "5",
+    }
+    for name, value in params.items():
+        param = ET.SubElement(binding, "param", name=name, value=value)
+        if name == "gateway-url":
+            param.set("bindings", "directory")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
 def render(settings: Settings, out: Path) -> list[Path]:
     """Copy the shipped config into ``out`` and write the settings-derived files; return them."""
     out.mkdir(parents=True, exist_ok=True)
@@ -64,6 +86,11 @@ def render(settings: Settings, out: Path) -> list[Path]:
     vars_file = out / "callcenter_vars.xml"
     vars_file.write_text(_vars_xml(settings))
     agents_file.write_text(_agents_xml(range(first, last + 1), existing))
-    for path in (vars_file, agents_file):
+    written = [vars_file, agents_file]
+    if settings.freeswitch.directory.password:
+        xml_curl_file = out / "autoload_configs" / "xml_curl.conf.xml"
+        xml_curl_file.write_text(_xml_curl_xml(settings))
+        written.append(xml_curl_file)
+    for path in written:
         path.chmod(0o600)
-    return [vars_file, agents_file]
+    return written

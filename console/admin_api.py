@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from callcenter.admin import SERVICES
 from callcenter.admin.errors import Invalid, NotFound
 from callcenter.store.base import StoreError
-from console.admin_setup import KINDS, actor
+from console.admin_setup import KINDS, actor, context
 from console.api import problem
 from console.auth import db_session, role_required
 from console.request_input import InputError, json_body, query_int
@@ -59,7 +59,7 @@ def one(kind: str, obj_id: int) -> tuple[Response, int]:
 def create(kind: str) -> tuple[Response, int]:
     """Create from a JSON object of the form's fields; 201 with the stored values."""
     service = SERVICES[kind]
-    data = json_body()
+    data = {**json_body(), **context(kind)}
     with db_session() as session:
         try:
             obj_id = service.create(session, data, actor(session))
@@ -75,7 +75,7 @@ def create(kind: str) -> tuple[Response, int]:
 def change(kind: str, obj_id: int) -> tuple[Response, int]:
     """Change the fields given (the others keep their values); 200 with the stored values."""
     service = SERVICES[kind]
-    data = json_body()
+    data = {**json_body(), **context(kind)}
     with db_session() as session:
         try:
             service.update(session, obj_id, data, actor(session))

@@ -15,6 +15,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from callcenter.admin import SERVICES, Service
+from callcenter.admin.agents import sip_context
 from callcenter.admin.errors import Invalid, NotFound
 from callcenter.store.base import StoreError
 from callcenter.store.users import User
@@ -78,9 +79,13 @@ def _form(
         errors[error.field] = str(error)
     elif error is not None:
         errors[""] = str(error)
-    shown = {k: "\n".join(v) if isinstance(v, list) else v for k, v in values.items()}
+    fields = service.fields(session)
+    secret = {f.name for f in fields if f.control == "password"}  # never sent back
+    shown = {
+        k: "\n".join(v) if isinstance(v, list) else v for k, v in values.items() if k not in secret
+    }
     return render_template(
-        "admin/form.html", service=service, fields=service.fields(session), values=shown,
+        "admin/form.html", service=service, fields=fields, values=shown,
         errors=errors,
     ), status  # fmt: skip
 
@@ -94,6 +99,7 @@ def new(kind: str) -> Response | tuple[str, int]:
         if request.method == "GET":
             return _form(service, session, {"active": True, **service.defaults}, None, 200)
         data = _with_unchecked(service, session, request.form.to_dict(), new=True)
+        data.update(context(kind))
         try:
             service.create(session, data, actor(session))
             session.commit()
@@ -117,6 +123,7 @@ def edit(kind: str, obj_id: int) -> Response | tuple[str, int]:
         if request.method == "GET":
             return _form(service, session, values, None, 200)
         data = _with_unchecked(service, session, request.form.to_dict())
+        data.update(context(kind))
         try:
             service.update(session, obj_id, data, actor(session))
             session.commit()
@@ -125,6 +132,11 @@ def edit(kind: str, obj_id: int) -> Response | tuple[str, int]:
             return _form(service, session, {**data, "id": obj_id}, exc, 422)
     flash(translate("Saved"), "success")
     return redirect(url_for("setup.list_page", kind=kind))
+
+
+def context(kind: str) -> dict[str, str]:
+    """Settings a service needs besides the form: agents' SIP domain (for the a1-hash)."""
+    return sip_context(kind, current_app.extensions["callcenter.settings"])
 
 
 def _with_unchecked(

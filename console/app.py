@@ -95,6 +95,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     app.register_blueprint(queue_board.bp)
     app.register_blueprint(flow_editor.bp)
+    from console import freeswitch_directory
+
+    app.register_blueprint(freeswitch_directory.bp)  # HTTP Basic for FreeSWITCH, no sign-in
+    csrf.exempt(freeswitch_directory.bp)
     from console import metrics
 
     metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring

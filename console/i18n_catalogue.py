@@ -350,6 +350,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "Agent number": {"zh": "坐席工号"},
     "User account": {"zh": "用户账号"},
     "SIP extension": {"zh": "SIP 分机"},
+    "SIP password": {"zh": "SIP 密码"},
+    "set or replace; never shown again, leave empty to keep": {
+        "zh": "设置或更换；保存后不再显示，留空则不变"
+    },
     "queue:level:position, one per line": {"zh": "队列:梯队:顺序，每行一个"},
     "skill:proficiency (1-10), one per line": {"zh": "技能:熟练度（1-10），每行一个"},
     "Unanswered offers before not ready": {"zh": "连续未接几次后置为未就绪"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import Field, field_validator
 
 from callcenter.settings.base import ConfigError, Section
@@ -48,6 +50,37 @@ class OutboundSettings(Section):
     )
 
 
+class DirectorySettings(Section):
+    """FreeSWITCH's mod_xml_curl directory lookups answered by the console from the agents."""
+
+    sip_domain: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9_.-]*$",
+        description="the SIP domain agents register to; part of each stored a1-hash "
+        "(md5 of user:domain:password), so set it before setting SIP passwords",
+    )
+    url: str = Field(
+        "http://127.0.0.1:8080/freeswitch/directory",
+        description="the console's directory endpoint as FreeSWITCH reaches it (xml_curl.conf)",
+    )
+    username: str = Field("freeswitch", pattern=r"^[^:\s]+$")
+    password: str = Field(
+        "", description="HTTP Basic password FreeSWITCH sends; empty: the endpoint is off (404)"
+    )
+    allow_from: list[str] = Field(
+        ["127.0.0.1/32", "::1/128"],
+        description="networks FreeSWITCH asks from; other addresses get 403",
+    )
+    user_context: str = Field("default", description="dialplan context of agents' calls")
+
+    @field_validator("allow_from")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
+        return value
+
+
 class FreeswitchSettings(Section):
     """What `callcenter freeswitch-conf render` writes into a real FreeSWITCH's config."""
 
@@ -60,6 +93,7 @@ class FreeswitchSettings(Section):
         description="mod_cdr_csv's log-base on this host: the engine reads cdr-csv/Master.csv "
         "there to record calls that began and ended while no engine ran (empty: off)",
     )
+    directory: DirectorySettings = DirectorySettings()
 
     @field_validator("hotline_numbers")
     @classmethod

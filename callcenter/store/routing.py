@@ -30,6 +30,9 @@ class Agent(Base):
     sip_user: Mapped[str] = mapped_column(
         String(64), unique=True, doc="SIP extension / directory user id the agent registers as"
     )
+    sip_a1_hash: Mapped[str | None] = mapped_column(
+        String(32), doc="md5 of sip_user:domain:password, FreeSWITCH's a1-hash (never plaintext)"
+    )
     display_name: Mapped[str] = mapped_column(String(128))
     max_no_answer: Mapped[int] = mapped_column(
         default=3, doc="unanswered offers in a row before the agent is set not_ready"

@@ -4,6 +4,7 @@ services, against a real SQLite file."""
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.cli import main
-from callcenter.store.routing import Queue
+from callcenter.store.routing import Agent, Queue
 from callcenter.store.users import AuditLog
 
 
@@ -24,7 +25,10 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str) -> Callabl
         if name.startswith("CALLCENTER_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
-    env = {"CALLCENTER_DATABASE__URL": db_url}
+    env = {
+        "CALLCENTER_DATABASE__URL": db_url,
+        "CALLCENTER_FREESWITCH__DIRECTORY__SIP_DOMAIN": "cc.example.org",
+    }
     return lambda *args: CliRunner().invoke(main, list(args), env=env)
 
 
@@ -80,3 +84,16 @@ def test_a_bad_value_prints_field_and_message_and_stores_nothing(
 
     assert run("queues", "list").stdout == "" and run("skills", "list").stdout == ""
     assert db_session.scalar(select(AuditLog.id)) is None
+
+
+def test_a_sip_password_is_stored_as_the_a1_hash_of_the_configured_domain(
+    run: Callable[..., Result], db_session: Session
+) -> None:
+    made = run("agents", "create", "number=1001", "display_name=Ann", "sip_user=1001",
+               "sip_password=ann-phone-1")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    a1 = db_session.scalar(select(Agent.sip_a1_hash))
+    assert a1 == hashlib.md5(b"1001:cc.example.org:ann-phone-1").hexdigest()
+    assert "ann-phone-1" not in run("agents", "list", "--json").stdout
+    details = " ".join(str(d) for d in db_session.scalars(select(AuditLog.detail)))
+    assert "ann-phone-1" not in details and a1 not in details

@@ -37,6 +37,9 @@ The rules:
 * Monitoring is the exception to "every route needs a sign-in" (console/metrics.py):
   ``/healthz`` (Redis and SQL reachable) is open to load balancers; ``/metrics`` answers only
   ``Authorization: Bearer <metrics.token>`` - a signed-in session of any role gets 401.
+* FreeSWITCH's directory lookups (``POST /freeswitch/directory``, console/freeswitch_directory.py)
+  are the other exception: mod_xml_curl has no session, it sends HTTP Basic credentials from
+  ``freeswitch.directory`` (loopback only by default); any session without them gets 401.
 * Admin pages (users: list, create, edit with department; flow problems; the IVR flow
   editor's list and editor pages) and the admin JSON API (IVR flows, their versions,
   publishing, hotline numbers) are for admins only;
@@ -135,6 +138,11 @@ ROUTES: dict[tuple[str, str], Case] = {
     # no session carries, /healthz is open to load balancers
     ("GET", "/metrics"): Case(everyone(401, anon=401)),
     ("GET", "/healthz"): Case(everyone(200, anon=200)),
+    # FreeSWITCH's mod_xml_curl (console/freeswitch_directory.py): no sign-in, HTTP Basic
+    # credentials of freeswitch.directory, which no session carries
+    ("POST", "/freeswitch/directory"): Case(
+        everyone(401, anon=401), form={"section": "directory", "user": "1007"}
+    ),
     ("GET", "/"): Case(
         who(
             LOGIN,
@@ -467,6 +475,7 @@ def app(db_url: str, redis_url: str, redis_prefix: str, seeded: dict[str, Any]) 
         redis={"url": redis_url, "prefix": redis_prefix},
         recording={"path": str(seeded["root"])},
         metrics={"token": "matrix-metrics-token"},
+        freeswitch={"directory": {"password": "matrix-directory-secret"}},
     )
     return create_app(settings, TESTING=True)
 

@@ -30,7 +30,7 @@ def test_every_model_table_is_migrated(db_engine: Engine) -> None:
 
 
 def test_upgrade_twice_is_a_no_op_and_current_is_head(db_url: str) -> None:
-    assert current(db_url) == head() == "0014"
+    assert current(db_url) == head() == "0015"
     upgrade(db_url)
     assert current(db_url) == head()
 
@@ -53,13 +53,13 @@ def test_cli_db_upgrade_on_fresh_file_and_again(tmp_path: Path) -> None:
 
     first = runner.invoke(main, ["db", "upgrade", "--url", url])
     assert first.exit_code == 0, first.output
-    assert "revision 0014" in first.output
+    assert "revision 0015" in first.output
     assert path.exists()
 
     second = runner.invoke(main, ["db", "upgrade", "--url", url])
     assert second.exit_code == 0, second.output
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0014",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0015",)]
 
 
 def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,7 +74,7 @@ def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
     after = runner.invoke(main, ["db", "current"], env=env)
-    assert "revision 0014, head 0014 (up to date)" in after.output
+    assert "revision 0015, head 0015 (up to date)" in after.output
 
 
 def test_cli_db_upgrade_reports_unusable_url(tmp_path: Path) -> None:
@@ -114,3 +114,17 @@ def test_upgrade_to_0013_gives_existing_queues_a_20_second_service_level(db_path
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("SELECT name, service_level_seconds FROM queues").fetchall()
     assert rows == [("old", 20)]
+
+
+def test_upgrade_to_0015_keeps_agents_without_a_sip_secret(db_path: Path) -> None:
+    url = f"sqlite:///{db_path}"
+    upgrade(url, "0014")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "INSERT INTO agents (number, sip_user, display_name, max_no_answer, active,"
+            " created_at) VALUES ('1001', '1001', 'Old', 3, 1, '2026-12-01 00:00:00')"
+        )
+    upgrade(url)
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT sip_user, sip_a1_hash FROM agents").fetchall()
+    assert rows == [("1001", None)]

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import cast
 
 import structlog
 
-__all__ = ["configure_logging", "get_logger"]
+__all__ = ["QUIET_LOGGERS", "configure_logging", "get_logger"]
+
+QUIET_LOGGERS = {"alembic": logging.WARNING}
+"""Third-party loggers whose info lines are chatter on every start (alembic's plugin set-up,
+"Context impl SQLiteImpl", "Will assume non-transactional DDL"): only warnings pass."""
 
 
 def configure_logging(level: str = "info", fmt: str = "console") -> None:
@@ -35,7 +40,7 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 *extra,
@@ -46,8 +51,15 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name, quiet_level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet_level)
+    # warnings.warn() output (e.g. a library's DeprecationWarning) becomes a log record too
+    logging.captureWarnings(True)
 
 
 def get_logger(name: str, **fields: object) -> structlog.stdlib.BoundLogger:
-    """A logger bound to ``fields`` (use ``call_uuid=`` and ``agent_id=`` for call events)."""
-    return structlog.get_logger(name).bind(**fields)
+    """A logger bound to ``fields`` (use ``call_uuid=`` and ``agent_id=`` for call events).
+
+    The logger stays lazy: created at import time (before ``configure_logging``), it still
+    renders with the configuration in force when it first logs."""
+    return cast(structlog.stdlib.BoundLogger, structlog.get_logger(name, **fields))

@@ -25,7 +25,8 @@ class Context:
                 self._settings = load_settings()
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from None
-            configure_logging(self._settings.log.level, self._settings.log.format)
+            log = self._settings.log
+            configure_logging(log.level, log.format, log.access)
         return self._settings
 
 

@@ -8,15 +8,19 @@ from typing import cast
 
 import structlog
 
-__all__ = ["QUIET_LOGGERS", "configure_logging", "get_logger"]
+__all__ = ["ACCESS_LOGGER", "QUIET_LOGGERS", "configure_logging", "get_logger"]
+
+ACCESS_LOGGER = "callcenter.http.access"
+"""One ``http request`` record per request of the console and the metrics listener."""
 
 QUIET_LOGGERS = {"alembic": logging.WARNING}
 """Third-party loggers whose info lines are chatter on every start (alembic's plugin set-up,
 "Context impl SQLiteImpl", "Will assume non-transactional DDL"): only warnings pass."""
 
 
-def configure_logging(level: str = "info", fmt: str = "console") -> None:
-    """Route stdlib and structlog output through one renderer (console or JSON lines)."""
+def configure_logging(level: str = "info", fmt: str = "console", access: bool = False) -> None:
+    """Route stdlib and structlog output through one renderer (console or JSON lines);
+    ``access``: log each HTTP request of the console and the metrics listener."""
     renderer: structlog.typing.Processor
     if fmt == "json":
         # exc_info must become text before JSON rendering, or tracebacks are dropped.
@@ -53,6 +57,7 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     root.setLevel(level.upper())
     for name, quiet_level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(quiet_level)
+    logging.getLogger(ACCESS_LOGGER).setLevel(logging.NOTSET if access else logging.WARNING)
     # warnings.warn() output (e.g. a library's DeprecationWarning) becomes a log record too
     logging.captureWarnings(True)
 

@@ -1,9 +1,11 @@
 """With ``log.format: json`` every line the engine, the console and the demo write is a JSON
-log record (third-party libraries' lines too), and alembic's start-up chatter is gone."""
+log record (third-party libraries' and the web server's lines too, with ``log.access`` each
+request), and alembic's start-up chatter is gone."""
 
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -51,6 +53,7 @@ def test_every_line_of_the_console_is_a_json_record(
         "CALLCENTER_REDIS__PREFIX": redis_prefix,
         "CALLCENTER_CONSOLE__PORT": str(port),
         "CALLCENTER_LOG__FORMAT": "json",
+        "CALLCENTER_LOG__ACCESS": "true",
     }
     command = [sys.executable, "-c", "from callcenter.entry import run; run()"]
     process = subprocess.Popen(
@@ -73,11 +76,17 @@ def test_every_line_of_the_console_is_a_json_record(
                 time.sleep(0.1)
         assert status == 200
         assert _get(url + "/no-such-page") == 404
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+            assert conn.recv(100).startswith(b"HTTP/1.1 400")
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=20)
     records = json_records(output)
     assert "console listening" in {r["event"] for r in records}, output
+    requests = [(r["path"], r["status"]) for r in records if r["event"] == "http request"]
+    assert ("/login", 200) in requests and ("/no-such-page", 404) in requests, requests
+    assert any(r["logger"] == "callcenter.http" and r["level"] == "error" for r in records)
     assert alembic_chatter(records) == []
 
 

@@ -6,6 +6,7 @@ import logging
 import sys
 from typing import cast
 
+import gevent
 import structlog
 
 __all__ = ["ACCESS_LOGGER", "QUIET_LOGGERS", "configure_logging", "get_logger"]
@@ -60,6 +61,14 @@ def configure_logging(level: str = "info", fmt: str = "console", access: bool = 
     logging.getLogger(ACCESS_LOGGER).setLevel(logging.NOTSET if access else logging.WARNING)
     # warnings.warn() output (e.g. a library's DeprecationWarning) becomes a log record too
     logging.captureWarnings(True)
+    # a greenlet's uncaught exception: a record, not gevent's traceback text on stderr
+    gevent.get_hub().print_exception = _log_greenlet_error
+
+
+def _log_greenlet_error(context: object, kind: type, value: BaseException, tb: object) -> None:
+    """The hub's report of an exception that ended a greenlet, as one error record."""
+    log = structlog.get_logger("gevent.hub")
+    log.error("greenlet failed", context=repr(context), exc_info=(kind, value, tb))
 
 
 def get_logger(name: str, **fields: object) -> structlog.stdlib.BoundLogger:

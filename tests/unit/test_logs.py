@@ -8,6 +8,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 
+import gevent
 import pytest
 import structlog
 
@@ -20,6 +21,7 @@ def _restore_logging() -> Iterator[None]:
     logging.getLogger().handlers.clear()
     logging.getLogger("alembic").setLevel(logging.NOTSET)
     logging.captureWarnings(False)
+    vars(gevent.get_hub()).pop("print_exception", None)
 
 
 def _lines(capsys: pytest.CaptureFixture) -> list[dict]:
@@ -98,3 +100,20 @@ def test_console_format_names_the_stdlib_logger(capsys: pytest.CaptureFixture) -
     logging.getLogger("gevent.pywsgi").error("socket closed")
     err = capsys.readouterr().err
     assert "socket closed" in err and "[gevent.pywsgi]" in err and "error" in err
+
+
+def test_a_greenlets_uncaught_exception_is_one_record(capsys: pytest.CaptureFixture) -> None:
+    configure_logging("info", "json")
+
+    def fail() -> None:
+        raise ValueError("bad frame")
+
+    gevent.spawn(fail).join()
+    [line] = _lines(capsys)
+    assert (line["event"], line["level"], line["logger"]) == (
+        "greenlet failed",
+        "error",
+        "gevent.hub",
+    )
+    assert line["exception"][0]["exc_value"] == "bad frame"
+    assert "fail" in line["context"]

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 
+import gevent
 import pytest
 from gevent import socket
 from gevent.pywsgi import WSGIServer
@@ -30,6 +31,8 @@ def server() -> Iterator[WSGIServer]:
     yield served
     served.stop(timeout=1)
     logging.getLogger().handlers.clear()
+    logging.captureWarnings(False)
+    vars(gevent.get_hub()).pop("print_exception", None)
 
 
 def _send(server: WSGIServer, raw: bytes) -> bytes:

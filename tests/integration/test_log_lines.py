@@ -116,3 +116,39 @@ def test_every_log_line_of_the_demo_is_a_json_record(tmp_path: Path) -> None:
     assert alembic_chatter(records) == []
     others = [line for line in result.stdout.splitlines() if not DEMO_BANNER.match(line)]
     assert others == [], result.stdout
+
+
+def test_every_log_line_of_the_simulator_is_a_json_record(tmp_path: Path) -> None:
+    port = free_port()
+    env = child_env() | {"CALLCENTER_LOG__FORMAT": "json"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from callcenter.entry import run; run()", "sim", "serve"]
+        + ["--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "no simulator"
+                time.sleep(0.1)
+        with conn:  # a command too long to take: the simulator logs a warning and hangs up
+            conn.sendall(b"api status\nContent-Length: 99999999\n\n")
+            while conn.recv(4096):
+                pass
+    finally:
+        process.terminate()
+        stdout, stderr = process.communicate(timeout=20)
+    records = json_records(stderr)
+    assert any(
+        r["logger"] == "callcenter.sim" and r["level"] == "warning" and "oversized" in r["event"]
+        for r in records
+    ), stderr
+    assert stdout.startswith(f"FreeSWITCH simulator: ESL on 127.0.0.1:{port}"), stdout

@@ -25,7 +25,8 @@ class Context:
                 self._settings = load_settings()
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from None
-            configure_logging(self._settings.log.level, self._settings.log.format)
+            log = self._settings.log
+            configure_logging(log.level, log.format, log.access)
         return self._settings
 
 
@@ -128,7 +129,9 @@ def serve(ctx: Context, engine: bool, console: bool) -> None:
     show_default=True,
     help="Console language of the demo's accounts.",
 )
+@pass_context
 def demo(
+    ctx: Context,
     agents: int,
     calls_per_minute: float,
     console_port: int,
@@ -139,9 +142,8 @@ def demo(
 ) -> None:
     """Run engine + console + simulated FreeSWITCH with simulated callers and agents."""
     from callcenter.demo import run_demo
-    from callcenter.logs import configure_logging
 
-    configure_logging("info")
+    ctx.settings  # noqa: B018 - loads the settings and configures logging (log.format, log.level)
     placed = run_demo(
         agents, calls_per_minute, console_port, duration, workdir.resolve(), seed_value, language
     )

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import cast
 
+import gevent
 import structlog
 
-__all__ = ["configure_logging", "get_logger"]
+__all__ = ["ACCESS_LOGGER", "QUIET_LOGGERS", "configure_logging", "get_logger"]
+
+ACCESS_LOGGER = "callcenter.http.access"
+"""One ``http request`` record per request of the console and the metrics listener."""
+
+QUIET_LOGGERS = {"alembic": logging.WARNING}
+"""Third-party loggers whose info lines are chatter on every start (alembic's plugin set-up,
+"Context impl SQLiteImpl", "Will assume non-transactional DDL"): only warnings pass."""
 
 
-def configure_logging(level: str = "info", fmt: str = "console") -> None:
-    """Route stdlib and structlog output through one renderer (console or JSON lines)."""
+def configure_logging(level: str = "info", fmt: str = "console", access: bool = False) -> None:
+    """Route stdlib and structlog output through one renderer (console or JSON lines);
+    ``access``: log each HTTP request of the console and the metrics listener."""
     renderer: structlog.typing.Processor
     if fmt == "json":
         # exc_info must become text before JSON rendering, or tracebacks are dropped.
@@ -35,7 +45,7 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 *extra,
@@ -46,8 +56,24 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name, quiet_level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet_level)
+    logging.getLogger(ACCESS_LOGGER).setLevel(logging.NOTSET if access else logging.WARNING)
+    # warnings.warn() output (e.g. a library's DeprecationWarning) becomes a log record too
+    logging.captureWarnings(True)
+    # a greenlet's uncaught exception: a record, not gevent's traceback text on stderr
+    gevent.get_hub().print_exception = _log_greenlet_error
+
+
+def _log_greenlet_error(context: object, kind: type, value: BaseException, tb: object) -> None:
+    """The hub's report of an exception that ended a greenlet, as one error record."""
+    log = structlog.get_logger("gevent.hub")
+    log.error("greenlet failed", context=repr(context), exc_info=(kind, value, tb))
 
 
 def get_logger(name: str, **fields: object) -> structlog.stdlib.BoundLogger:
-    """A logger bound to ``fields`` (use ``call_uuid=`` and ``agent_id=`` for call events)."""
-    return structlog.get_logger(name).bind(**fields)
+    """A logger bound to ``fields`` (use ``call_uuid=`` and ``agent_id=`` for call events).
+
+    The logger stays lazy: created at import time (before ``configure_logging``), it still
+    renders with the configuration in force when it first logs."""
+    return cast(structlog.stdlib.BoundLogger, structlog.get_logger(name, **fields))

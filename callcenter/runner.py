@@ -38,7 +38,15 @@ def start_console(settings: Settings) -> ConsoleServer:
     from console import create_app
 
     app = create_app(settings)
-    server = ConsoleServer((settings.console.host, settings.console.port), app, log=None)
+    from callcenter.http_log import ERROR_LOGGER, AccessLogHandler
+
+    server = ConsoleServer(
+        (settings.console.host, settings.console.port),
+        app,
+        log=None,  # requests: AccessLogHandler's records
+        error_log=ERROR_LOGGER,
+        handler_class=AccessLogHandler,
+    )
     server.jobs = []
     server.start()
     log.info("console listening", url=f"http://{settings.console.host}:{server.server_port}/")

@@ -73,6 +73,9 @@ class LogSettings(Section):
 
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["console", "json"] = "console"
+    access: bool = Field(
+        False, description="one 'http request' record per request of the console and /metrics"
+    )
 
 
 class LoginSettings(Section):

@@ -29,7 +29,12 @@ def serve(
     """Run the simulator until interrupted."""
     import gevent
 
+    from callcenter.config import load_settings
+    from callcenter.logs import configure_logging
     from callcenter.sim import Switch
+
+    log = load_settings().log  # the simulator logs like the engine (log.format, log.level)
+    configure_logging(log.level, log.format, log.access)
 
     plan = {}
     for item in dialplan or ("5000=127.0.0.1:8084",):

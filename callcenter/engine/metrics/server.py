@@ -11,6 +11,7 @@ from typing import Any
 from gevent.pywsgi import WSGIServer
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
+from callcenter.http_log import AccessLogHandler
 from callcenter.logs import get_logger
 
 log = get_logger(__name__)
@@ -38,8 +39,9 @@ class MetricsServer:
         server = WSGIServer(
             (self.host, self.port),
             self.app,
-            log=None,
+            log=None,  # requests: AccessLogHandler's records
             error_log=logging.getLogger("callcenter.engine.metrics"),
+            handler_class=AccessLogHandler,
         )
         try:
             server.start()

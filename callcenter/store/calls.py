@@ -25,6 +25,7 @@ class Call(Base):
     __table_args__ = (
         Index("ix_calls_queue_started", "queue_id", "started_at"),
         Index("ix_calls_agent_started", "agent_id", "started_at"),
+        Index("ix_calls_started_queue", "started_at", "queue_id"),  # reports (0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +123,10 @@ class CallAgentLeg(Base):
     """One agent's part of a call: offered, answered or not, left; in the call's order."""
 
     __tablename__ = "call_agent_legs"
-    __table_args__ = (Index("ix_call_agent_legs_agent_offered", "agent_id", "offered_at"),)
+    __table_args__ = (
+        Index("ix_call_agent_legs_agent_offered", "agent_id", "offered_at"),
+        Index("ix_call_agent_legs_offered", "offered_at", "agent_id"),  # reports (0015)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)

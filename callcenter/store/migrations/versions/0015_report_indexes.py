@@ -1,0 +1,27 @@
+"""Report indexes: calls by start (with queue), agent legs by offer time, state log by end.
+
+Revision ID: 0015
+Revises: 0013
+Create Date: 2026-12-06 23:00:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0015"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_calls_started_queue", "calls", ["started_at", "queue_id"])
+    op.create_index("ix_call_agent_legs_offered", "call_agent_legs", ["offered_at", "agent_id"])
+    op.create_index("ix_agent_state_log_since_agent", "agent_state_log", ["since", "agent_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_agent_state_log_since_agent", table_name="agent_state_log")
+    op.drop_index("ix_call_agent_legs_offered", table_name="call_agent_legs")
+    op.drop_index("ix_calls_started_queue", table_name="calls")

@@ -84,4 +84,4 @@ def bucket_of(column: Any, period: ReportRange) -> ColumnElement[int]:
     """The bucket index of ``column`` (integer division, same on SQLite and PostgreSQL)."""
     width, origin = INTERVALS[period.interval]
     shifted = EpochSeconds(column) + literal(period.offset - origin, BigInteger)
-    return shifted.op("/")(literal(width, BigInteger))
+    return shifted.op("/", precedence=8)(literal(width, BigInteger))  # precedence of *

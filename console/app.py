@@ -85,6 +85,9 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     from console import queue_board
 
     app.register_blueprint(queue_board.bp)
+    from console import reports
+
+    app.register_blueprint(reports.bp)
     from console import metrics
 
     metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring

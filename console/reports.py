@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from callcenter.reports.agent_report import AGENT_COLUMNS, agent_report
 from callcenter.reports.buckets import INTERVALS, report_range
-from console.report_export import csv_response, xlsx_response
 from callcenter.reports.queue_report import QUEUE_COLUMNS, queue_report
 from callcenter.store.routing import Agent, Queue
 from console.auth import db_session, role_required
+from console.report_export import csv_response, xlsx_response
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -73,7 +73,8 @@ def _render(kind: str) -> Any:
         except FormError as exc:
             page = render_template(
                 "reports/report.html", kind=kind, rows=[], columns=(), error=str(exc),
-                filters=request.args, intervals=INTERVALS, queues=queues, agents=agents, labels=LABELS,
+                filters=request.args, intervals=INTERVALS, queues=queues, agents=agents,
+                labels=LABELS,
             )  # fmt: skip
             return page, 400
         period = report_range(filters["from"], filters["to"], filters["interval"], zone)

@@ -96,11 +96,11 @@ def _render(kind: str) -> Any:
 
 
 def _chart(kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The chart's labels and series (summed over queues per interval for the queue report)."""
+    """The chart's labels and ``[key, values]`` series (queue report: summed over queues)."""
     if kind == "agent":
         labels = [str(r["agent"]) for r in rows]
         keys = ("answered", "missed", "transferred")
-        return {"labels": labels, "series": {k: [r[k] for r in rows] for k in keys}}
+        return {"labels": labels, "series": [[k, [r[k] for r in rows]] for k in keys]}
     keys = ("offered", "answered", "abandoned")
     sums: dict[str, dict[str, int]] = {}
     for row in rows:  # result rows (one per queue and interval), not call records
@@ -108,10 +108,10 @@ def _chart(kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         slot = sums.setdefault(label, dict.fromkeys(keys, 0))
         for key in keys:
             slot[key] += row[key]
-    return {"labels": list(sums), "series": {k: [v[k] for v in sums.values()] for k in keys}}
+    return {"labels": list(sums), "series": [[k, [v[k] for v in sums.values()]] for k in keys]}
 
 
-@bp.get("/")
+@bp.get("")
 @role_required("supervisor")
 def index() -> Response | Any:
     """The queue report (the reports' landing page)."""

@@ -8,8 +8,8 @@
   const names = {};
   document.querySelectorAll("#series-names li").forEach((li) => { names[li.dataset.key] = li.textContent; });
   const colours = ["#0d6efd", "#198754", "#dc3545"];
-  const datasets = Object.keys(chart.series).map((key, i) => ({
-    label: names[key] || key, data: chart.series[key], backgroundColor: colours[i % colours.length],
+  const datasets = chart.series.map(([key, values], i) => ({
+    label: names[key] || key, data: values, backgroundColor: colours[i % colours.length],
   }));
   const drawn = new Chart(canvas, {
     type: "bar",

@@ -44,6 +44,8 @@ SUPERVISOR_PAGES = [
     *AGENT_PAGES,
     "/supervisor/",
     "/wallboard/queues",
+    "/reports/queues?from=2026-03-02&to=2026-03-02&interval=60min",
+    "/reports/agents",
     "/recordings/",
     "/calls/call-layout",
     "/admin/",

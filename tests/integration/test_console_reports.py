@@ -41,7 +41,11 @@ def test_queue_report_page_has_table_chart_and_data(app: Flask) -> None:
     data = json.loads(re.search(r'id="report-data">(.*?)</script>', page).group(1))
     assert data["labels"] == ["2026-03-02 09:00", "2026-03-02 10:00", "2026-03-02 23:00"]
     # 09:00 sums sales (A, B) and support (H)
-    assert data["series"] == {"offered": [3, 1, 1], "answered": [2, 1, 1], "abandoned": [1, 0, 0]}
+    assert data["series"] == [
+        ["offered", [3, 1, 1]],
+        ["answered", [2, 1, 1]],
+        ["abandoned", [1, 0, 0]],
+    ]
 
 
 def test_queue_report_csv_holds_the_figures(app: Flask) -> None:

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 __all__ = ["Call", "CallAgentLeg", "CallCorrection", "CallEvent", "Recording", "answered_agents"]
 
 
+REPORT_COLUMNS = ("started_at", "queue_id", "disposition", "answered_at", "wait_seconds",
+                  "talk_seconds", "wrap_up_seconds")  # fmt: skip
+
+
 class Call(Base):
     """The record of one call, keyed by the caller leg's FreeSWITCH uuid."""
 
@@ -25,7 +29,7 @@ class Call(Base):
     __table_args__ = (
         Index("ix_calls_queue_started", "queue_id", "started_at"),
         Index("ix_calls_agent_started", "agent_id", "started_at"),
-        Index("ix_calls_started_queue", "started_at", "queue_id"),  # reports (0015)
+        Index("ix_calls_started_queue", *REPORT_COLUMNS),  # covers the queue report (0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -180,7 +180,9 @@ class AgentStateLog(Base):
     __tablename__ = "agent_state_log"
     __table_args__ = (
         Index("ix_agent_state_log_agent_since", "agent_id", "since"),
-        Index("ix_agent_state_log_since_agent", "since", "agent_id"),  # reports (0015)
+        Index(  # covers the agent report (0015)
+            "ix_agent_state_log_since_agent", "since", "agent_id", "state", "reason", "until"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,9 +1,10 @@
 """Report pages under /reports: a form, a table, a chart (Chart.js) and CSV / Excel export.
 
-GET /reports/queues and /reports/agents take ``from`` and ``to`` (local dates, YYYY-MM-DD,
-at most :data:`MAX_DAYS` apart), ``interval`` (queue report) and ``queue`` / ``agent`` ids
-(repeatable); ``format=csv`` or ``format=xlsx`` downloads the same rows. Dates are in the
-center's time zone (setting ``timezone``). Supervisors and admins only.
+GET /reports/queues, /reports/agents and /reports/surveys take ``from`` and ``to`` (local
+dates, YYYY-MM-DD, at most :data:`MAX_DAYS` apart), ``interval`` (queue and survey reports)
+and ``queue`` / ``agent`` ids (repeatable); ``format=csv`` or ``format=xlsx`` downloads the
+same rows. Dates are in the center's time zone (setting ``timezone``). Supervisors and admins
+only.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from callcenter.reports.agent_report import AGENT_COLUMNS, agent_report
 from callcenter.reports.buckets import INTERVALS, report_range
 from callcenter.reports.queue_report import QUEUE_COLUMNS, queue_report
+from callcenter.reports.survey_report import SURVEY_COLUMNS, survey_report
 from callcenter.store.routing import Agent, Queue
 from console.auth import db_session, role_required
 from console.report_export import csv_response, xlsx_response
@@ -32,6 +34,7 @@ LABELS = {
     "login": "Signed-in time", "ready": "Ready time", "not_ready": "Not-ready time by reason",
     "talk": "Talk time", "hold": "Hold time", "wrap_up": "Wrap-up time",
     "missed": "Missed", "transferred": "Transferred", "survey_average": "Survey average",
+    "surveys": "Surveys", "average": "Average score", "csat": "CSAT %",
     "15min": "15 minutes", "30min": "30 minutes", "60min": "1 hour", "day": "Day", "week": "Week",
 }  # fmt: skip
 MAX_DAYS = 92
@@ -80,6 +83,8 @@ def _render(kind: str) -> Any:
         period = report_range(filters["from"], filters["to"], filters["interval"], zone)
         if kind == "queue":
             rows, columns = queue_report(session, period, filters["queue"]), QUEUE_COLUMNS
+        elif kind == "survey":
+            rows, columns = survey_report(session, period), SURVEY_COLUMNS
         else:
             rows, columns = agent_report(session, period, filters["agent"]), AGENT_COLUMNS
     name = f"{kind}-report-{filters['from']}-{filters['to']}"
@@ -96,12 +101,12 @@ def _render(kind: str) -> Any:
 
 
 def _chart(kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The chart's labels and ``[key, values]`` series (queue report: summed over queues)."""
+    """The chart's labels and ``[key, values]`` series (summed over queues per interval)."""
     if kind == "agent":
         labels = [str(r["agent"]) for r in rows]
         keys = ("answered", "missed", "transferred")
         return {"labels": labels, "series": [[k, [r[k] for r in rows]] for k in keys]}
-    keys = ("offered", "answered", "abandoned")
+    keys = ("offered", "answered", "abandoned") if kind == "queue" else ("surveys",)
     sums: dict[str, dict[str, int]] = {}
     for row in rows:  # result rows (one per queue and interval), not call records
         label = row["interval"].strftime("%Y-%m-%d %H:%M")
@@ -130,3 +135,10 @@ def queues() -> Response | Any:
 def agents() -> Response | Any:
     """The agent report."""
     return _render("agent")
+
+
+@bp.get("/surveys")
+@role_required("supervisor")
+def surveys() -> Response | Any:
+    """CSAT per interval, queue and agent."""
+    return _render("survey")

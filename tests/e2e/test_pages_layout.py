@@ -46,6 +46,7 @@ SUPERVISOR_PAGES = [
     "/wallboard/queues",
     "/reports/queues?from=2026-03-02&to=2026-03-02&interval=60min",
     "/reports/agents",
+    "/reports/surveys",
     "/recordings/",
     "/calls/call-layout",
     "/admin/",

@@ -91,3 +91,16 @@ def test_an_empty_range_shows_the_empty_state(app: Flask) -> None:
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert 'data-testid="empty"' in body and "report-chart" not in body
+
+
+def test_survey_report_csv(app: Flask) -> None:
+    response = signed_in(app, "sup").get(f"/reports/surveys?{DAY2}&format=csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows == [
+        ["interval", "queue", "agent", "surveys", "average", "csat"],
+        ["2026-03-02 00:00", "sales", "1001", "1", "4.0", "100.0"],
+        ["2026-03-02 00:00", "sales", "1002", "1", "2.0", "0.0"],
+    ]
+    page = signed_in(app, "sup").get(f"/reports/surveys?{DAY2}").get_data(as_text=True)
+    assert 'id="report-chart"' in page and "CSAT %" in page

@@ -10,6 +10,7 @@ import pytest
 from callcenter.reports.agent_report import agent_report
 from callcenter.reports.buckets import report_range
 from callcenter.reports.queue_report import queue_report
+from callcenter.reports.survey_report import survey_report
 from callcenter.store.session import session_scope
 from tests.integration.report_data import ZONE, seed
 
@@ -98,3 +99,16 @@ def test_agent_offers_count_on_the_local_day_they_were_made(db_url: str) -> None
 def test_unknown_interval_is_refused() -> None:
     with pytest.raises(ValueError):
         report_range(MARCH_2, MARCH_2, "5min", ZONE)
+
+
+def test_survey_csat_per_day_queue_and_agent(db_url: str) -> None:
+    seed(db_url)
+    with session_scope(db_url) as session:
+        rows = survey_report(session, report_range(MARCH_2, MARCH_3, "day", ZONE))
+    # A scored 4 (Ann, satisfied), D scored 2 (Bo, not satisfied): both on 2 March
+    assert rows == [
+        {"interval": datetime(2026, 3, 2), "queue": "sales", "agent": "1001", "surveys": 1,
+         "average": 4.0, "csat": 100.0},
+        {"interval": datetime(2026, 3, 2), "queue": "sales", "agent": "1002", "surveys": 1,
+         "average": 2.0, "csat": 0.0},
+    ]  # fmt: skip

@@ -1,10 +1,11 @@
 """The agent report: time in each state (from the state log) and call figures per agent.
 
-Two grouped SQL queries: ``agent_state_log`` stretches clipped to the period and summed by
-agent, state and reason; ``call_agent_legs`` and ``calls`` summed by agent. Login time is
-every state but ``logged_out``; an open stretch (``until`` NULL) counts up to the period end.
-Transferred: answered calls the agent passed on (a later ``transfer`` leg of the call).
-Talk time is the agent's leg; hold and wrap-up come from the call, for the call's agent.
+Grouped SQL queries, each read from a covering index (migration 0015):
+``agent_state_log`` stretches clipped to the period, summed by agent, state and reason
+(login time is every state but ``logged_out``; an open stretch counts up to the period end);
+``call_agent_legs`` offered in the period - answered, missed, talk time of the agent's leg,
+and "transferred" (the agent's answered leg just before a ``transfer`` leg); ``calls`` that
+started in the period, by the agent the call ended with - hold, wrap-up, AHT, survey average.
 QA scores are not recorded yet (issue #16 item 4), so there is no QA column.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, case, exists, func, literal, select
+from sqlalchemy import BigInteger, ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from callcenter.reports.buckets import EpochSeconds, ReportRange
@@ -50,34 +51,52 @@ def _state_seconds(session: Session, period: ReportRange, ids: list[int] | None)
     return session.execute(query)
 
 
-def _call_figures(session: Session, period: ReportRange, ids: list[int] | None) -> Any:
-    in_period = and_(CallAgentLeg.offered_at >= period.start, CallAgentLeg.offered_at < period.end)
+def _leg_figures(session: Session, period: ReportRange, ids: list[int] | None) -> Any:
+    """Offers answered / missed and talk time per agent (the legs offered in ``period``)."""
     answered = CallAgentLeg.outcome == "answered"
-    is_agent_of_call = and_(answered, Call.agent_id == CallAgentLeg.agent_id)
-    ended = and_(is_agent_of_call, Call.talk_seconds.is_not(None))
-    later = aliased(CallAgentLeg)
-    moved_on = exists().where(
-        later.call_id == CallAgentLeg.call_id,
-        later.position > CallAgentLeg.position,
-        later.role == "transfer",
-    )
-    handle = Call.talk_seconds + func.coalesce(Call.wrap_up_seconds, 0.0)
     query = (
-        select(
-            CallAgentLeg.agent_id, _count(answered), _count(CallAgentLeg.outcome == "missed"),
-            _count(and_(answered, moved_on)),
-            func.sum(case((answered, CallAgentLeg.talk_seconds), else_=0.0)),
-            func.sum(case((is_agent_of_call, Call.hold_seconds), else_=0.0)),
-            func.sum(case((is_agent_of_call, Call.wrap_up_seconds), else_=0.0)),
-            func.sum(case((ended, handle), else_=None)), _count(ended),
-            func.avg(case((is_agent_of_call, Call.survey_score), else_=None)),
-        )
-        .join(Call, Call.id == CallAgentLeg.call_id)
-        .where(in_period, CallAgentLeg.agent_id.is_not(None))
+        select(CallAgentLeg.agent_id, _count(answered), _count(CallAgentLeg.outcome == "missed"),
+               func.sum(case((answered, CallAgentLeg.talk_seconds), else_=0.0)))
+        .where(CallAgentLeg.offered_at >= period.start, CallAgentLeg.offered_at < period.end)
+        .where(CallAgentLeg.agent_id.is_not(None))
         .group_by(CallAgentLeg.agent_id)
     )  # fmt: skip
     if ids:
         query = query.where(CallAgentLeg.agent_id.in_(ids))
+    return session.execute(query)
+
+
+def _transfers(session: Session, period: ReportRange, ids: list[int] | None) -> Any:
+    """Per agent: answered calls passed on (the leg just before a transfer leg in ``period``)."""
+    before = aliased(CallAgentLeg)
+    query = (
+        select(before.agent_id, func.count())
+        .select_from(CallAgentLeg)
+        .join(before, and_(before.call_id == CallAgentLeg.call_id,
+                           before.position == CallAgentLeg.position - 1))
+        .where(CallAgentLeg.offered_at >= period.start, CallAgentLeg.offered_at < period.end)
+        .where(CallAgentLeg.role == "transfer", before.outcome == "answered")
+        .group_by(before.agent_id)
+    )  # fmt: skip
+    if ids:
+        query = query.where(before.agent_id.in_(ids))
+    return session.execute(query)
+
+
+def _call_figures(session: Session, period: ReportRange, ids: list[int] | None) -> Any:
+    """Hold, wrap-up, handle time and survey average of the calls each agent ended with."""
+    ended = Call.talk_seconds.is_not(None)
+    handle = Call.talk_seconds + func.coalesce(Call.wrap_up_seconds, 0.0)
+    query = (
+        select(Call.agent_id, func.sum(Call.hold_seconds), func.sum(Call.wrap_up_seconds),
+               func.sum(case((ended, handle), else_=None)), _count(ended),
+               func.avg(Call.survey_score))
+        .where(Call.started_at >= period.start, Call.started_at < period.end)
+        .where(Call.agent_id.is_not(None))
+        .group_by(Call.agent_id)
+    )  # fmt: skip
+    if ids:
+        query = query.where(Call.agent_id.in_(ids))
     return session.execute(query)
 
 
@@ -106,13 +125,14 @@ def agent_report(
         elif state == "not_ready":
             key = reason or ""
             row["not_ready"][key] = row["not_ready"].get(key, 0) + seconds
-    for agent_id, ans, missed, moved, talk, hold, wrap, handle, ended, survey in _call_figures(
-        session, period, agent_ids
-    ):
+    for agent_id, ans, missed, talk in _leg_figures(session, period, agent_ids):
         row = rows.setdefault(agent_id, _empty(agents[agent_id]))
-        row.update(answered=int(ans), missed=int(missed), transferred=int(moved))
-        row.update(talk=round(talk or 0.0, 1), hold=round(hold or 0.0, 1))
-        row.update(wrap_up=round(wrap or 0.0, 1))
+        row.update(answered=int(ans), missed=int(missed), talk=round(talk or 0.0, 1))
+    for agent_id, moved in _transfers(session, period, agent_ids):
+        rows.setdefault(agent_id, _empty(agents[agent_id]))["transferred"] = int(moved)
+    for agent_id, hold, wrap, handle, ended, survey in _call_figures(session, period, agent_ids):
+        row = rows.setdefault(agent_id, _empty(agents[agent_id]))
+        row.update(hold=round(hold or 0.0, 1), wrap_up=round(wrap or 0.0, 1))
         row["aht"] = round(handle / ended, 1) if ended else None
         row["survey_average"] = round(float(survey), 2) if survey is not None else None
     return sorted(rows.values(), key=lambda r: str(r["agent"]))

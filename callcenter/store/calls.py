@@ -18,8 +18,20 @@ if TYPE_CHECKING:
 __all__ = ["Call", "CallAgentLeg", "CallCorrection", "CallEvent", "Recording", "answered_agents"]
 
 
-REPORT_COLUMNS = ("started_at", "queue_id", "disposition", "answered_at", "wait_seconds",
-                  "talk_seconds", "wrap_up_seconds")  # fmt: skip
+REPORT_COLUMNS = (
+    "started_at",
+    "queue_id",
+    "disposition",
+    "answered_at",
+    "wait_seconds",
+    "talk_seconds",
+    "wrap_up_seconds",
+    "agent_id",
+    "hold_seconds",
+    "survey_score",
+)
+LEG_REPORT_COLUMNS = ("offered_at", "agent_id", "outcome", "role", "talk_seconds", "call_id",
+                      "position")  # fmt: skip
 
 
 class Call(Base):
@@ -29,7 +41,7 @@ class Call(Base):
     __table_args__ = (
         Index("ix_calls_queue_started", "queue_id", "started_at"),
         Index("ix_calls_agent_started", "agent_id", "started_at"),
-        Index("ix_calls_started_queue", *REPORT_COLUMNS),  # covers the queue report (0015)
+        Index("ix_calls_started_queue", *REPORT_COLUMNS),  # covers the reports (0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,7 +141,7 @@ class CallAgentLeg(Base):
     __tablename__ = "call_agent_legs"
     __table_args__ = (
         Index("ix_call_agent_legs_agent_offered", "agent_id", "offered_at"),
-        Index("ix_call_agent_legs_offered", "offered_at", "agent_id"),  # reports (0015)
+        Index("ix_call_agent_legs_offered", *LEG_REPORT_COLUMNS),  # covers the reports (0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -99,6 +99,9 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     app.register_blueprint(freeswitch_directory.bp)  # HTTP Basic for FreeSWITCH, no sign-in
     csrf.exempt(freeswitch_directory.bp)
+    from console import reports
+
+    app.register_blueprint(reports.bp)
     from console import metrics
 
     metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring

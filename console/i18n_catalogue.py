@@ -491,5 +491,46 @@ TEXTS: dict[str, dict[str, str]] = {
     "Give the flow a name first: a letter, then letters, digits, _ or -": {
         "zh": "请先填写流程名称：以字母开头，之后为字母、数字、_ 或 -"
     },
+    # reports (#16 item 3)
+    "Reports": {"zh": "报表"},
+    "Queue report": {"zh": "队列报表"},
+    "Agent report": {"zh": "坐席报表"},
+    "Survey report": {"zh": "满意度报表"},
+    "Surveys": {"zh": "评价数"},
+    "Average score": {"zh": "平均分"},
+    "CSAT %": {"zh": "满意率 %"},
+    "Interval": {"zh": "统计间隔"},
+    "Answered calls": {"zh": "接听数"},
+    "Service level %": {"zh": "服务水平 %"},
+    "ASA (s)": {"zh": "平均应答时长（秒）"},
+    "AHT (s)": {"zh": "平均处理时长（秒）"},
+    "Longest wait (s)": {"zh": "最长等待（秒）"},
+    "Signed-in time": {"zh": "签入时长"},
+    "Ready time": {"zh": "就绪时长"},
+    "Not-ready time by reason": {"zh": "未就绪时长（按原因）"},
+    "Talk time": {"zh": "通话时长"},
+    "Hold time": {"zh": "保持时长"},
+    "Wrap-up time": {"zh": "话后处理时长"},
+    "Missed": {"zh": "未接"},
+    "Transferred": {"zh": "转出"},
+    "Survey average": {"zh": "满意度平均分"},
+    "15 minutes": {"zh": "15分钟"},
+    "30 minutes": {"zh": "30分钟"},
+    "1 hour": {"zh": "1小时"},
+    "Day": {"zh": "天"},
+    "Week": {"zh": "周"},
+    "Show": {"zh": "查询"},
+    "Export CSV": {"zh": "导出 CSV"},
+    "Export Excel": {"zh": "导出 Excel"},
+    "No calls in this range.": {"zh": "此时间范围内没有数据。"},
+    "Times are in the center time zone. QA scores are not recorded yet.": {
+        "zh": "时间按呼叫中心时区显示。质检评分尚未记录。"
+    },
+    "Dates must be YYYY-MM-DD": {"zh": "日期格式须为 YYYY-MM-DD"},
+    "Unknown interval": {"zh": "未知的统计间隔"},
+    "The range must start before it ends and span at most 92 days": {
+        "zh": "开始日期须早于结束日期，且范围不超过92天"
+    },
+    "15 and 30 minute intervals cover at most 31 days": {"zh": "15分钟和30分钟间隔最多统计31天"},
 }
 TEXTS.update(MESSAGES)

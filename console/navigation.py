@@ -24,6 +24,7 @@ NAV = (
     NavItem("customers.list_page", "Customers", "agent", ("customers.",)),
     NavItem("supervisor.wallboard", "Wallboard", "supervisor", ("supervisor.",)),
     NavItem("queue_board.page", "Queue wallboard", "supervisor", ("queue_board.",)),
+    NavItem("reports.index", "Reports", "supervisor", ("reports.",)),
     NavItem("recordings.index", "Recordings", "supervisor", ("recordings.", "calls.")),
     NavItem(
         "admin.users_page",

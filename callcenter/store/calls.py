@@ -18,6 +18,22 @@ if TYPE_CHECKING:
 __all__ = ["Call", "CallAgentLeg", "CallCorrection", "CallEvent", "Recording", "answered_agents"]
 
 
+REPORT_COLUMNS = (
+    "started_at",
+    "queue_id",
+    "disposition",
+    "answered_at",
+    "wait_seconds",
+    "talk_seconds",
+    "wrap_up_seconds",
+    "agent_id",
+    "hold_seconds",
+    "survey_score",
+)
+LEG_REPORT_COLUMNS = ("offered_at", "agent_id", "outcome", "role", "talk_seconds", "call_id",
+                      "position")  # fmt: skip
+
+
 class Call(Base):
     """The record of one call, keyed by the caller leg's FreeSWITCH uuid."""
 
@@ -25,6 +41,7 @@ class Call(Base):
     __table_args__ = (
         Index("ix_calls_queue_started", "queue_id", "started_at"),
         Index("ix_calls_agent_started", "agent_id", "started_at"),
+        Index("ix_calls_started_queue", *REPORT_COLUMNS),  # covers the reports (0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +139,10 @@ class CallAgentLeg(Base):
     """One agent's part of a call: offered, answered or not, left; in the call's order."""
 
     __tablename__ = "call_agent_legs"
-    __table_args__ = (Index("ix_call_agent_legs_agent_offered", "agent_id", "offered_at"),)
+    __table_args__ = (
+        Index("ix_call_agent_legs_agent_offered", "agent_id", "offered_at"),
+        Index("ix_call_agent_legs_offered", *LEG_REPORT_COLUMNS),  # covers the reports (0015)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)

@@ -181,7 +181,12 @@ class AgentStateLog(Base):
     """One stretch of time an agent spent in one state (``until`` is None while it lasts)."""
 
     __tablename__ = "agent_state_log"
-    __table_args__ = (Index("ix_agent_state_log_agent_since", "agent_id", "since"),)
+    __table_args__ = (
+        Index("ix_agent_state_log_agent_since", "agent_id", "since"),
+        Index(  # covers the agent report (0015)
+            "ix_agent_state_log_since_agent", "since", "agent_id", "state", "reason", "until"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))

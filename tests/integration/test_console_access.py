@@ -14,8 +14,8 @@ Roles (columns of ``ROUTES``):
 The rules:
 
 * Supervisor pages (wallboard, its snapshot and stream; the queue wallboard, its JSON and
-  its call-back of an abandoned caller), the recordings list and the call
-  record exports are for supervisors and admins only.
+  its call-back of an abandoned caller; the reports and their exports), the recordings list
+  and the call record exports are for supervisors and admins only.
 * Agents reach only their own agent: desktop, snapshot, stream, sign-in, dial, CTI state and
   actions; supervisors and admins any agent. A screen-pop is shown to the agent the call is
   (or was) with; a call no agent has taken yet (queued) pops for any agent.
@@ -311,6 +311,11 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/monitor/<int:session_id>/leave"): Case(who(401, 403, 403, 409, 409)),
     # the queue wallboard (#16): supervisors and admins; c1 was answered, not abandoned (409)
     ("GET", "/wallboard/queues"): Case(SUPERVISORS),
+    # reports (#16): supervisors and admins
+    ("GET", "/reports"): Case(SUPERVISORS),
+    ("GET", "/reports/queues"): Case(SUPERVISORS),
+    ("GET", "/reports/agents"): Case(SUPERVISORS),
+    ("GET", "/reports/surveys"): Case(SUPERVISORS),
     ("GET", "/api/wallboard/queues"): Case(who(401, 403, 403, 200, 200)),
     ("POST", "/api/wallboard/abandoned/<call_uuid>/callback"): Case(who(401, 403, 403, 409, 409)),
     # last: it signs the client out

@@ -6,13 +6,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import Engine, inspect, text
 
 from callcenter.cli import main
-from callcenter.store.migrate import current, head, upgrade
+from callcenter.store.migrate import alembic_config, current, head, upgrade
 from callcenter.store.models import Base
 
 
@@ -30,7 +31,7 @@ def test_every_model_table_is_migrated(db_engine: Engine) -> None:
 
 
 def test_upgrade_twice_is_a_no_op_and_current_is_head(db_url: str) -> None:
-    assert current(db_url) == head() == "0015"
+    assert current(db_url) == head() == "0016"
     upgrade(db_url)
     assert current(db_url) == head()
 
@@ -53,13 +54,13 @@ def test_cli_db_upgrade_on_fresh_file_and_again(tmp_path: Path) -> None:
 
     first = runner.invoke(main, ["db", "upgrade", "--url", url])
     assert first.exit_code == 0, first.output
-    assert "revision 0015" in first.output
+    assert "revision 0016" in first.output
     assert path.exists()
 
     second = runner.invoke(main, ["db", "upgrade", "--url", url])
     assert second.exit_code == 0, second.output
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0015",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0016",)]
 
 
 def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,7 +75,7 @@ def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
     after = runner.invoke(main, ["db", "current"], env=env)
-    assert "revision 0015, head 0015 (up to date)" in after.output
+    assert "revision 0016, head 0016 (up to date)" in after.output
 
 
 def test_cli_db_upgrade_reports_unusable_url(tmp_path: Path) -> None:
@@ -128,3 +129,16 @@ def test_upgrade_to_0015_keeps_agents_without_a_sip_secret(db_path: Path) -> Non
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("SELECT sip_user, sip_a1_hash FROM agents").fetchall()
     assert rows == [("1001", None)]
+
+
+def test_0016_adds_the_report_indexes_and_removes_them_on_downgrade(db_path: Path) -> None:
+    url = f"sqlite:///{db_path}"
+    upgrade(url)
+    names = {"ix_calls_started_queue", "ix_call_agent_legs_offered",
+             "ix_agent_state_log_since_agent"}  # fmt: skip
+    query = "SELECT name FROM sqlite_master WHERE type = 'index'"
+    with sqlite3.connect(db_path) as conn:
+        assert names <= {name for (name,) in conn.execute(query)}
+    command.downgrade(alembic_config(url), "0015")
+    with sqlite3.connect(db_path) as conn:
+        assert not names & {name for (name,) in conn.execute(query)}

@@ -23,4 +23,10 @@ NOT_YET: set[str] = set()
 )
 def test_scenario_matches_trace(sid: str) -> None:
     result = conformance.run(sid, time_scale=0.2)
-    assert result.ok, result.detail
+    if not result.ok:
+        # Replayed 5x faster, a command the trace sends a few ms after an event can lose the
+        # race against the simulator's own (scaled) timers on a loaded machine; what must hold
+        # is the trace at its real pace. A real difference fails at both speeds.
+        first = result.detail
+        result = conformance.run(sid, time_scale=1.0)
+        assert result.ok, f"{result.detail}\n(also at 5x speed: {first})"

@@ -95,6 +95,7 @@ class FlowRegistry:
 
     def flow_for_number(self, dialled_number: str) -> Flow:
         """The flow for a dialled number: the ``numbers`` mapping, else ``default_flow``."""
+        self.refresh()  # the mapping may come from the source too (hotline numbers in SQL)
         name = self.numbers.get(dialled_number, self.default_flow)
         if name is None:
             raise UnknownFlowError(

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import gevent
 
 from callcenter.sim import Switch
+from tests.support.engine_process import EngineProcess, start_engine
 
 T = TypeVar("T")
 
+SIM_PASSWORD = "sim-secret-1"  # the simulator's ESL password in browser tests
 POLL_SECONDS = 0.02  # how often the simulator thread looks for work from the test
 
 
@@ -80,3 +84,33 @@ class SimThread:
         """Hang up everything, stop the switch and the thread."""
         self._stopping.set()
         self._thread.join(15)
+
+
+@contextmanager
+def engine_beside_simulator(
+    tmp_path: Path,
+    db: tuple[str, str, str],  # database url, redis url, redis prefix
+    *,
+    hotline: str,
+    softphone: tuple[str, float],  # extension, seconds before it answers
+    **settings: str,
+) -> Iterator[tuple[SimThread, EngineProcess]]:
+    """The simulator in its thread with one softphone, and an engine (child process) serving
+    ``hotline``; both stopped on exit."""
+    sim = SimThread(password=SIM_PASSWORD, time_scale=0.5)
+    engine = None
+    try:
+        db_url, redis_url, redis_prefix = db
+        engine = start_engine(
+            tmp_path, esl_port=sim.port, esl_password=SIM_PASSWORD, db_url=db_url,
+            redis_url=redis_url, redis_prefix=redis_prefix, **settings,
+        )  # fmt: skip
+        port = engine.outbound_port
+        sim.run(lambda sw: sw.dialplan.__setitem__(hotline, f"127.0.0.1:{port} async full"))
+        extension, answer_after = softphone
+        sim.run(lambda sw: sw.add_softphone(extension, answer_after=answer_after))
+        yield sim, engine
+    finally:
+        if engine is not None:
+            engine.stop()
+        sim.stop()

@@ -25,11 +25,10 @@ from callcenter.store import models
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from tests.e2e.browser_login import PASSWORD, sign_in
-from tests.e2e.sim_thread import SimThread
-from tests.support.engine_process import EngineProcess, start_engine
+from tests.e2e.sim_thread import SimThread, engine_beside_simulator
+from tests.support.engine_process import EngineProcess
 
 pytestmark = pytest.mark.e2e
-SIM_PASSWORD = "sim-secret-1"
 HOTLINE = "4008"  # the new hotline number (the simulator's dialplan sends it to the engine)
 EXTENSION = "1010"  # one of the simulator's SIP users
 WAIT = 30_000  # ms: the longest the page may take for one step (a bound, not a measure)
@@ -59,31 +58,14 @@ def engine(
     admin_only: None, tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str
 ) -> Iterator[tuple[SimThread, EngineProcess]]:
     """The simulator (1010's softphone answers) and the engine serving the new hotline."""
-    sim = SimThread(password=SIM_PASSWORD, time_scale=0.5)
-    process = None
-    try:
-        (tmp_path / "no-flows").mkdir()
-        process = start_engine(
-            tmp_path,
-            esl_port=sim.port,
-            esl_password=SIM_PASSWORD,
-            db_url=db_url,
-            redis_url=redis_url,
-            redis_prefix=redis_prefix,
-            IVR__SOURCE="database",
-            IVR__FLOWS=str(tmp_path / "no-flows"),
-            IVR__RELOAD_INTERVAL="0",
-            ROUTING__QUEUE_RELOAD_SECONDS="600",
-            ROUTING__RING_TIMEOUT="20",
-        )
-        port = process.outbound_port
-        sim.run(lambda sw: sw.dialplan.__setitem__(HOTLINE, f"127.0.0.1:{port} async full"))
-        sim.run(lambda sw: sw.add_softphone(EXTENSION, answer_after=1.0))
-        yield sim, process
-    finally:
-        if process is not None:
-            process.stop()
-        sim.stop()
+    (tmp_path / "no-flows").mkdir()
+    with engine_beside_simulator(
+        tmp_path, (db_url, redis_url, redis_prefix), hotline=HOTLINE,
+        softphone=(EXTENSION, 1.0),
+        IVR__SOURCE="database", IVR__FLOWS=str(tmp_path / "no-flows"), IVR__RELOAD_INTERVAL="0",
+        ROUTING__QUEUE_RELOAD_SECONDS="600", ROUTING__RING_TIMEOUT="20",
+    ) as pair:  # fmt: skip
+        yield pair
 
 
 def fill_form(page, path: str, fields: dict[str, str], row: str, console_url: str) -> None:  # noqa: ANN001

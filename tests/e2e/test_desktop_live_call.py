@@ -28,13 +28,12 @@ from callcenter.store.session import session_scope
 from callcenter.store.tickets import TicketCall
 from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
-from tests.e2e.sim_thread import SimThread
-from tests.support.engine_process import EngineProcess, start_engine
+from tests.e2e.sim_thread import SimThread, engine_beside_simulator
+from tests.support.engine_process import EngineProcess
 from tests.support.flows import QUEUES, sample_flows
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "browser-pass-1"
-SIM_PASSWORD = "sim-secret-1"
 CALLER = "13800138000"
 WRAP_UP_SECONDS = 300  # long: the agent ends it with Finish, not the engine's timer
 WAIT = 30_000  # ms: the longest the page may take for one step (a bound, not a measure)
@@ -63,27 +62,12 @@ def center(
     seeded: None, tmp_path: Path, db_url: str, redis_url: str, redis_prefix: str
 ) -> Iterator[tuple[SimThread, EngineProcess]]:
     """The simulator with agent 1007's softphone, and the engine wired to it."""
-    sim = SimThread(password=SIM_PASSWORD, time_scale=0.5)
-    engine = None
-    try:
-        engine = start_engine(
-            tmp_path,
-            esl_port=sim.port,
-            esl_password=SIM_PASSWORD,
-            db_url=db_url,
-            redis_url=redis_url,
-            redis_prefix=redis_prefix,
-            ROUTING__RING_TIMEOUT="20",
-            IVR__FLOWS=str(sample_flows(tmp_path / "flows")),
-        )
-        port = engine.outbound_port
-        sim.run(lambda sw: sw.dialplan.__setitem__("5000", f"127.0.0.1:{port} async full"))
-        sim.run(lambda sw: sw.add_softphone("1007", answer_after=3.0))  # rings 1.5 s
-        yield sim, engine
-    finally:
-        if engine is not None:
-            engine.stop()
-        sim.stop()
+    with engine_beside_simulator(
+        tmp_path, (db_url, redis_url, redis_prefix), hotline="5000",
+        softphone=("1007", 3.0),  # rings 1.5 s
+        ROUTING__RING_TIMEOUT="20", IVR__FLOWS=str(sample_flows(tmp_path / "flows")),
+    ) as pair:  # fmt: skip
+        yield pair
 
 
 def call_record(db_url: str, call_uuid: str) -> models.Call | None:

@@ -144,6 +144,26 @@ def test_registry_serves_published_versions_and_keeps_a_running_flow(db_engine: 
     assert registry.problems == {}
 
 
+def test_a_number_mapped_after_the_last_check_routes_the_next_call(db_engine: Engine) -> None:
+    sessions = session_factory(db_engine)
+    with sessions() as session:
+        save_version(session, "main", GOOD, author="ann")
+        save_version(session, "sales", GOOD.replace("name: main", "name: sales"), author="ann")
+        publish(session, "main", 1, actor="ann")
+        publish(session, "sales", 1, actor="ann")
+        session.commit()
+    now = [0.0]
+    registry = FlowRegistry(
+        DatabaseSource(sessions), default_flow="main", check_interval=2.0, clock=lambda: now[0]
+    )
+    assert registry.flow_for_number("4008").name == "main"  # the default flow: not mapped yet
+    with sessions() as session:
+        replace_numbers(session, [{"number": "4008", "flow": "sales"}], actor="ann")
+        session.commit()
+    now[0] = 2.5  # the next check is due: the call must see the new mapping, not the last one
+    assert registry.flow_for_number("4008").name == "sales"
+
+
 def test_a_check_with_nothing_changed_is_one_query(db_engine: Engine) -> None:
     sessions = session_factory(db_engine)
     with sessions() as session:

@@ -70,13 +70,13 @@ class ConfigWatch:
             self.reload()
 
     def _follow(self) -> None:
-        first = True
         while True:
             try:
                 with self.live.subscribe(CONFIG_CHANGED) as subscription:
-                    if not first:  # notices sent while Redis was away are lost
-                        self.reload()
-                    first = False
+                    # Notices sent before this (confirmed) subscription are lost: those while
+                    # Redis was away, and at start those between the engine's first load and
+                    # now. Re-reading once subscribed leaves no gap.
+                    self.reload()
                     for message in subscription:
                         self.on_notice(message.data)
             except LiveError as exc:

@@ -50,7 +50,7 @@ def test_an_answered_and_an_abandoned_call_reach_the_queue_board(
     eventually(lambda: call_rows(db_url), what="the abandoned call's record")
 
     switch.add_softphone("1000", answer_after=1.0, hangup_after=2.0)
-    sign_in(center.as_dict(), "1000")
+    sign_in(center, "1000")
     caller = switch.place_call("13800000002", "5000", [], hangup_after=30.0)
     eventually(lambda: caller.ended.is_set(), timeout=30, what="the answered call ended")
     eventually(lambda: len(call_rows(db_url)) == 2, what="the answered call's record")

@@ -164,6 +164,16 @@ class AgentBook:
             node = ""
         return node in ("", self.node)
 
+    def release(self, agent_id: str) -> None:
+        """An agent whose offer or call died with the old process: not_ready('restart'), so
+        it is not offered until the agent says ready."""
+        self._agents[agent_id] = replace(
+            self._agents[agent_id], state=AgentState.NOT_READY, reason="restart", call_uuid="",
+            since=self._clock(), wrap_up_until=None,
+        )  # fmt: skip
+        self.mirror(self._agents[agent_id])
+        log.warning("agent's call was lost in a restart", agent_id=agent_id)
+
     def sync(self, agent_id: str, fields: Mapping[str, str]) -> None:
         """Take an agent's state as another engine wrote it (no log, no mirror: it is theirs);
         listeners hear of it, so a waiting caller is offered an agent freed elsewhere."""

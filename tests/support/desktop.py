@@ -3,15 +3,11 @@ customer with tickets and an old call, and a LiveStore reading the agent command
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from callcenter.config import load_settings
-from callcenter.live.names import AGENT_COMMANDS
-from callcenter.live.store import LiveStore
 from callcenter.store import models
 from callcenter.store.repositories import create_user, insert_call
 from callcenter.store.session import session_scope
@@ -19,6 +15,7 @@ from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
 from console import create_app
 from tests.support.console import signed_in_client
+from tests.support.console_api import live  # noqa: F401 - the same fixture for desktop tests
 
 PASSWORD = "desk-pass-123"
 
@@ -53,17 +50,6 @@ def app(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
         svc.apply_action(session, closed, "resolve")
         insert_call(session, "old-call", caller_number="13800138000")
     return create_app(settings, TESTING=True)
-
-
-@pytest.fixture
-def live(redis_url: str, redis_prefix: str) -> Iterator[LiveStore]:
-    """The console's LiveStore, with the consumer group "test" on the agent command stream."""
-    store = LiveStore(redis_url, redis_prefix)
-    store.ensure_group(AGENT_COMMANDS, "test")
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def signed_in(app: Flask, username: str) -> tuple[FlaskClient, dict[str, str]]:

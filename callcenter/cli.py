@@ -163,10 +163,33 @@ def freeswitch_conf() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="FreeSWITCH conf folder to write (e.g. /etc/freeswitch).",
 )
+@click.option("--node", default=None, help="Node of freeswitch.nodes (name or number, from 1).")
 @pass_context
-def freeswitch_conf_render(ctx: Context, out: Path) -> None:
+def freeswitch_conf_render(ctx: Context, out: Path, node: str | None) -> None:
     """Write freeswitch-conf/ and dialplan/ with this engine's ESL password and addresses."""
     from callcenter.fsconf import render
+
+    for path in render(ctx.settings, out, node):
+        click.echo(f"wrote {path}")
+
+
+@main.group("kamailio-conf")
+def kamailio_conf() -> None:
+    """Kamailio configuration: the SIP proxy in front of a cluster's FreeSWITCH nodes."""
+
+
+@kamailio_conf.command("render")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Kamailio conf folder to write (e.g. /etc/kamailio).",
+)
+@pass_context
+def kamailio_conf_render(ctx: Context, out: Path) -> None:
+    """Write kamailio.cfg, dispatcher.list (freeswitch.nodes) and the agents' SIP users."""
+    from callcenter.kamailio import render
 
     for path in render(ctx.settings, out):
         click.echo(f"wrote {path}")

@@ -6,6 +6,9 @@ engine's outbound-socket address, the hotline numbers and the agents' SIP users 
 passwords are generated once and kept when the folder is rendered again. With
 ``freeswitch.directory.password`` set, ``autoload_configs/xml_curl.conf.xml`` binds the directory
 to the console's endpoint (agents from the database); loading mod_xml_curl switches it on.
+
+For a cluster (``freeswitch.nodes``), ``render(..., node=...)`` writes one node's files: each
+node's agents' calls go through Kamailio (``kamailio.py``), where the phones register.
 """
 
 from __future__ import annotations
@@ -18,17 +21,56 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from callcenter.config import Settings
+from callcenter.settings.switch import KamailioSettings, NodeSettings
+from callcenter.sipdirectory import DIAL_STRING
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 _PASSWORD_RE = re.compile(r'<user id="(\d+)">\s*<params>\s*<param name="password" value="([^"]+)"')
 
 
-def _vars_xml(settings: Settings) -> str:
+def proxy_dial_string(proxy: KamailioSettings) -> str:
+    """A cluster node's dial-string: the agent's AOR, sent through Kamailio (``fs_path``),
+    which finds the phone in its location table - so every node reaches every phone."""
+    return (
+        "{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}"
+        f"sofia/internal/${{dialed_user}}@${{dialed_domain}};fs_path=<sip:{proxy.address}:"
+        f"{proxy.sip_port};lr>"
+    )
+
+
+def _node_values(settings: Settings, node: NodeSettings | None) -> dict[str, str]:
+    """The values that differ between one FreeSWITCH alone and a node of a cluster."""
+    if node is None:
+        return {
+            "callcenter_esl_password": settings.esl.required_password(),
+            "callcenter_esl_port": str(settings.esl.port),
+            "callcenter_outbound": f"{settings.outbound.host}:{settings.outbound.port}",
+            "callcenter_sip_ip": "$${local_ip_v4}",
+            "callcenter_rtp_ip": "$${local_ip_v4}",
+            "callcenter_sip_port": "5060",
+            "callcenter_domain": settings.freeswitch.directory.sip_domain or "$${local_ip_v4}",
+            "callcenter_proxy_cidr": "127.0.0.1/32",
+            "callcenter_agent_dial_string": DIAL_STRING,
+        }
+    proxy = settings.freeswitch.kamailio
+    return {
+        "callcenter_node": node.name,
+        "callcenter_esl_password": node.esl_password or settings.esl.required_password(),
+        "callcenter_esl_port": str(node.esl_port),
+        "callcenter_outbound": node.engine,
+        "callcenter_sip_ip": node.sip_ip,
+        "callcenter_rtp_ip": node.rtp_ip or node.sip_ip,
+        "callcenter_sip_port": str(node.sip_port),
+        "callcenter_domain": settings.freeswitch.directory.sip_domain or proxy.address,
+        "callcenter_proxy_cidr": f"{proxy.address}/{32 if '.' in proxy.address else 128}",
+        "callcenter_agent_dial_string": proxy_dial_string(proxy),
+    }
+
+
+def _vars_xml(settings: Settings, node: NodeSettings | None = None) -> str:
     numbers = "|".join(re.escape(n) for n in settings.freeswitch.hotline_numbers)
     values = {
-        "callcenter_esl_password": settings.esl.required_password(),
-        "callcenter_esl_port": str(settings.esl.port),
-        "callcenter_outbound": f"{settings.outbound.host}:{settings.outbound.port}",
+        **_node_values(settings, node),
         "callcenter_hotline_regex": f"^({numbers})$",
         "callcenter_cdr_dir": settings.freeswitch.cdr_dir or "$${log_dir}",
     }
@@ -71,8 +113,13 @@ def _xml_curl_xml(settings: Settings) -> str:
     return ET.tostring(root, encoding="unicode") + "\n"
 
 
-def render(settings: Settings, out: Path) -> list[Path]:
-    """Copy the shipped config into ``out`` and write the settings-derived files; return them."""
+def render(settings: Settings, out: Path, node: str | None = None) -> list[Path]:
+    """Copy the shipped config into ``out`` and write the settings-derived files; return them.
+
+    ``node`` (a name or 1-based number from ``freeswitch.nodes``) renders that node of a
+    cluster: its ESL port and password, SIP/RTP address, its engine, and Kamailio in front.
+    """
+    chosen = settings.freeswitch.node(node) if node is not None else None
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(_REPO_ROOT / "freeswitch-conf", out, dirs_exist_ok=True)
     for context in ("public", "default"):
@@ -84,7 +131,7 @@ def render(settings: Settings, out: Path) -> list[Path]:
     existing = dict(_PASSWORD_RE.findall(agents_file.read_text())) if agents_file.exists() else {}
     first, last = (int(part) for part in settings.freeswitch.agent_extensions.split("-"))
     vars_file = out / "callcenter_vars.xml"
-    vars_file.write_text(_vars_xml(settings))
+    vars_file.write_text(_vars_xml(settings, chosen))
     agents_file.write_text(_agents_xml(range(first, last + 1), existing))
     written = [vars_file, agents_file]
     if settings.freeswitch.directory.password:

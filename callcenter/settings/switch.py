@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -81,6 +82,52 @@ class DirectorySettings(Section):
         return value
 
 
+class NodeSettings(Section):
+    """One FreeSWITCH node of a cluster and the engine beside it (same host)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="its engine's node_id")
+    sip_ip: str = Field(description="address of the node's SIP profile (Kamailio sends here)")
+    sip_port: int = Field(5060, ge=1, le=65535)
+    rtp_ip: str = Field("", description="media address; empty: sip_ip")
+    esl_port: int = Field(8021, ge=1, le=65535, description="event socket port on loopback")
+    esl_password: str = Field("", description="this node's ESL password; empty: esl.password")
+    engine: str = Field(
+        "127.0.0.1:8084", pattern=r"^[^\s:]+:\d+$", description="the engine's outbound socket"
+    )
+
+    @field_validator("sip_ip", "rtp_ip")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value:
+            ipaddress.ip_address(value)  # ValueError names the bad one
+        return value
+
+    @field_validator("esl_password")
+    @classmethod
+    def _not_stock(cls, value: str) -> str:
+        return EslSettings._not_stock_password(value)
+
+
+class KamailioSettings(Section):
+    """What `callcenter kamailio-conf render` writes: the SIP proxy in front of the nodes."""
+
+    address: str = Field("127.0.0.1", description="the proxy's SIP address (nodes and phones)")
+    sip_port: int = Field(5060, ge=1, le=65535)
+    algorithm: Literal["call_id_hash", "round_robin"] = Field(
+        "round_robin", description="how hotline calls are spread over the nodes"
+    )
+    ping_interval: int = Field(10, ge=1, le=3600, description="seconds between OPTIONS probes")
+    probing_threshold: int = Field(
+        3, ge=1, le=100, description="failed probes before a node is taken out"
+    )
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        ipaddress.ip_address(value)
+        return value
+
+
 class FreeswitchSettings(Section):
     """What `callcenter freeswitch-conf render` writes into a real FreeSWITCH's config."""
 
@@ -94,6 +141,29 @@ class FreeswitchSettings(Section):
         "there to record calls that began and ended while no engine ran (empty: off)",
     )
     directory: DirectorySettings = DirectorySettings()
+    nodes: list[NodeSettings] = Field(
+        [], description="the cluster's FreeSWITCH nodes, one engine each (empty: one node)"
+    )
+    kamailio: KamailioSettings = KamailioSettings()
+
+    def node(self, wanted: str) -> NodeSettings:
+        """The node named ``wanted`` or numbered so (1-based); :class:`ConfigError` if none."""
+        for number, node in enumerate(self.nodes, start=1):
+            if wanted in (node.name, str(number)):
+                return node
+        known = ", ".join(n.name for n in self.nodes) or "none"
+        raise ConfigError(
+            f"no node {wanted!r} in freeswitch.nodes (known: {known}); describe the cluster's "
+            "nodes there (name, sip_ip, ...)"
+        )
+
+    @field_validator("nodes")
+    @classmethod
+    def _unique_names(cls, value: list[NodeSettings]) -> list[NodeSettings]:
+        names = [node.name for node in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"node names must be unique: {names}")
+        return value
 
     @field_validator("hotline_numbers")
     @classmethod

@@ -2,13 +2,15 @@
 # Install everything callcenter needs on Debian 12 (run from the repository root).
 # System packages: redis-server (live state), ffmpeg + sox (recordings), espeak-ng (test audio),
 # graphviz (IVR flow pictures), python3-venv, chromium (browser tests, driven by Playwright),
-# fonts-noto-cjk (Chinese text in the browser tests and screenshots).
+# fonts-noto-cjk (Chinese text in the browser tests and screenshots), kamailio (only its binary:
+# tests check the rendered SIP proxy config with `kamailio -c`; its service is not run here).
 # Python packages go into ./.venv, axe-core (npm) into ./.cache/npm. Safe to run again: it only adds
 # what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz fonts-noto-cjk)
+APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz fonts-noto-cjk
+    kamailio)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -19,6 +21,10 @@ if ((${#missing[@]})); then
     echo "installing system packages: ${missing[*]}"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    if [[ " ${missing[*]} " == *" kamailio "* ]] && command -v systemctl >/dev/null; then
+        # The package starts its own stock proxy where systemd runs; tests need only the binary.
+        $SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true
+    fi
 fi
 
 PYTHON="${PYTHON:-python3}"

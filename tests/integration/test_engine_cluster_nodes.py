@@ -11,13 +11,14 @@ until it is back, the other node keeps serving, and every record is right.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from callcenter.live.names import AGENT_COMMANDS
+from callcenter.live.names import AGENT_COMMANDS, MONITOR_COMMANDS
 from callcenter.live.store import LiveStore
 from callcenter.sim import Switch
 from callcenter.sim.endpoints import Caller
@@ -28,6 +29,7 @@ from tests.support.engine_process import free_port, wait_taken_over
 from tests.support.flows import PLAIN_QUEUE_FLOW
 
 AGENTS = ("1000", "1001")
+SUPERVISOR = "1002"  # the supervisor's phone, reached from every node
 WAIT = 60.0  # generous: two engines and two simulators share a small machine
 
 
@@ -171,3 +173,29 @@ def test_both_nodes_serve_the_agents_and_one_engine_dies_without_a_lost_call(
     assert kinds_c.index("call_readopted") < kinds_c.index("call_answered")
     _assert_no_agent_offered_twice_at_once(records)
     assert _phone_calls(nodes) == 4  # each call rang exactly one phone once
+
+
+def test_a_supervisor_request_reaches_the_engine_of_the_calls_node(nodes: TwoNodes) -> None:
+    """Either engine may take a request from the shared stream; only node2's switch carries
+    the call, so node1's engine passes it on and the supervisor's phone rings from node2."""
+    live = nodes.live
+    for node in (nodes.node1, nodes.node2):
+        node.switch.add_softphone(SUPERVISOR, answer_after=0.2)
+    _sign_in(live, "1000")
+    caller = nodes.node2.switch.place_call("13800000405", "5000", [], hangup_after=None)
+    _talking(live, caller)
+    legs = [str(uuid.uuid4()) for _ in range(4)]  # four tries: each engine takes some
+    for leg in legs:
+        live.send_command(MONITOR_COMMANDS, {
+            "action": "start", "leg_uuid": leg, "call_uuid": caller.uuid, "mode": "listen",
+            "extension": SUPERVISOR, "username": "sup",
+        })  # fmt: skip
+    rung = nodes.node2.switch.softphones[SUPERVISOR].calls
+    eventually(lambda: len(rung) == 4, WAIT, "the supervisor's phone rung for each request")
+    assert sorted(call.uuid for call in rung) == sorted(legs)
+    assert nodes.node1.switch.softphones[SUPERVISOR].calls == []
+    for leg in legs:
+        live.send_command(MONITOR_COMMANDS, {"action": "leave", "leg_uuid": leg,
+                                             "call_uuid": caller.uuid})  # fmt: skip
+    eventually(lambda: all(not call.up for call in rung), WAIT, "every supervisor's leg hung up")
+    caller.hangup()

@@ -3,6 +3,7 @@ switches the mode with ``uuid_recv_dtmf`` on that leg, hangs it up to leave (S05
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import gevent
@@ -15,7 +16,13 @@ from callcenter.engine.monitoring.events import (
     MonitorModeChanged,
     MonitorRinging,
 )
-from callcenter.engine.monitoring.requests import BadRequest, MonitorRequest, parse_request
+from callcenter.engine.monitoring.requests import (
+    BadRequest,
+    MonitorRequest,
+    node_stream,
+    owner_node,
+    parse_request,
+)
 from callcenter.live.errors import LiveError
 from callcenter.live.names import MONITOR_COMMANDS
 from callcenter.live.store import LiveStore
@@ -62,29 +69,47 @@ class Monitoring:
 
     def prepare(self) -> None:
         """Create the consumer group before the engine says it runs (no request is lost)."""
-        try:
-            self.live.ensure_group(MONITOR_COMMANDS, GROUP)
-        except LiveError as exc:  # the consumer retries
-            log.warning("monitor stream not ready", error=str(exc))
+        for stream in (MONITOR_COMMANDS, node_stream(self.node)):
+            try:
+                self.live.ensure_group(stream, GROUP)
+            except LiveError as exc:  # the consumer retries
+                log.warning("monitor stream not ready", stream=stream, error=str(exc))
 
     def start(self) -> gevent.Greenlet:
-        """The greenlet taking requests from the stream."""
-        return gevent.spawn(self._consume)
+        """The greenlet taking requests from the shared stream (and, in a child greenlet
+        ended with it, from this node's own)."""
+        return gevent.spawn(self._run)
 
-    def _consume(self) -> None:
+    def _run(self) -> None:
+        own = gevent.spawn(self._consume, node_stream(self.node), self.handle)
+        try:
+            self._consume(MONITOR_COMMANDS, self._take)
+        finally:
+            own.kill(block=False)
+
+    def _consume(self, stream: str, handle: Callable[[Any], None]) -> None:
         ready = False
         while True:
             try:
                 if not ready:
-                    self.live.ensure_group(MONITOR_COMMANDS, GROUP)
+                    self.live.ensure_group(stream, GROUP)
                     ready = True
-                for entry in self.live.read_commands(MONITOR_COMMANDS, GROUP, self.node, block=1.0):
-                    self.handle(entry.data)
-                    self.live.ack(MONITOR_COMMANDS, GROUP, entry.id)
+                for entry in self.live.read_commands(stream, GROUP, self.node, block=1.0):
+                    handle(entry.data)
+                    self.live.ack(stream, GROUP, entry.id)
             except LiveError as exc:
                 ready = False
-                log.warning("monitor stream unavailable", error=str(exc))
+                log.warning("monitor stream unavailable", stream=stream, error=str(exc))
                 gevent.sleep(1.0)
+
+    def _take(self, data: Any) -> None:
+        """Carry a request out here, or pass it to the engine of the node holding the call."""
+        owner = owner_node(self.live, data)
+        if owner and owner != self.node:
+            log.info("monitoring request passed on", node=owner, request=data)
+            self.live.send_command(node_stream(owner), data)
+            return
+        self.handle(data)
 
     def handle(self, data: Any) -> None:
         """Carry out one request (a bad or failing one is logged, never raised)."""

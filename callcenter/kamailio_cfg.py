@@ -97,7 +97,7 @@ request_route {
         route(REGISTRAR);
         exit;
     }
-    if (ds_is_from_list("1")) {
+    if (ds_is_from_list("1", "3")) {  # a node (any port, any transport)
         route(TO_PHONE);
         exit;
     }

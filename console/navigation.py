@@ -35,6 +35,8 @@ NAV = (
     NavItem("flow_editor.list_page", "IVR flows", "admin", ("flow_editor.",)),
     NavItem("admin.flow_problems", "Flow problems", "admin", ("admin.flow_problems",)),
     NavItem("setup.index", "Administration", "supervisor", ("setup.", "audit.", "numbers.")),
+    NavItem("quality.to_evaluate", "Quality", "supervisor", ("quality.", "quality_forms.")),
+    NavItem("quality_agent.mine", "My evaluations", "agent", ("quality_agent.",)),
 )
 
 

@@ -52,7 +52,7 @@ class Score:
 def compute_score(definition: dict[str, Any], answers: list[str]) -> Score:
     """The score of ``answers`` (one per question, in form order) to ``definition``."""
     asked = questions(definition)
-    if len(answers) != len(asked):
+    if len(answers) != len(asked) or "" in answers:
         raise Invalid("answers", "answer every question")
     if any(answer not in ANSWERS for answer in answers):
         raise Invalid("answers", "answer each question yes, no or n/a")

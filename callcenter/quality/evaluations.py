@@ -106,7 +106,7 @@ def respond(
     if action not in RESPONSES:
         raise Invalid("action", "acknowledge or dispute")
     if evaluation.state != "unanswered":
-        raise AlreadyAnswered(f"this evaluation was already {evaluation.state}")
+        raise AlreadyAnswered("this evaluation was already answered")
     text = _comment(comment, "agent_comment")
     if action == "dispute" and not text:
         raise Invalid("agent_comment", "say why you dispute the evaluation")

@@ -44,11 +44,14 @@ def _call(session: Any, uuid: str, agent: models.Agent, hours: int, **fields: An
         session.add(recording)
         session.flush()
         if uuid == "c-low":
-            transcript = models.Transcript(recording_id=recording.id, call_id=call.id,
-                                           model="test", text="caller: my bill is wrong")  # fmt: skip
-            transcript.segments.append(models.TranscriptSegment(
-                speaker="caller", start_seconds=0.5, end_seconds=2.0, text="my bill is wrong"))  # fmt: skip
-            session.add(transcript)
+            said = "my bill is wrong"
+            turn = models.TranscriptSegment(
+                speaker="caller", start_seconds=0.5, end_seconds=2.0, text=said
+            )
+            session.add(
+                models.Transcript(recording_id=recording.id, call_id=call.id, model="test",
+                                  text=f"caller: {said}", segments=[turn])
+            )  # fmt: skip
     session.add(models.CallEvent(call_id=call.id, ts=call.started_at, type="answered", data={}))
 
 

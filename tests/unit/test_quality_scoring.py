@@ -46,7 +46,8 @@ def test_the_definition_text_gives_sections_weights_and_critical_questions() -> 
 def test_a_bad_line_is_named_with_its_number(text: str, line: int, message: str) -> None:
     with pytest.raises(BadLine) as caught:
         parse_definition(text)
-    assert (caught.value.line, str(caught.value), caught.value.field) == (line, message, "definition")
+    error = caught.value
+    assert (error.line, str(error), error.field) == (line, message, "definition")
 
 
 @pytest.mark.parametrize("text", ["", "# A", "# A\nGreets | 5\n# Empty"])

@@ -11,7 +11,9 @@ from callcenter.quality.queue import REASONS
 from console.i18n import translate
 from tests.unit.test_i18n_catalogue import ROOT, problems
 
-RAISED = re.compile(r'(?:Invalid|BadLine|FormFrozen|AlreadyAnswered)\((?:\s*[\w"]+,)?\s*"([^"]+)"\)')
+RAISED = re.compile(
+    r'(?:Invalid|BadLine|FormFrozen|AlreadyAnswered)\((?:\s*[\w"]+,)?\s*"([^"]+)"\)'
+)
 
 
 def service_messages() -> set[str]:

@@ -152,6 +152,9 @@ def test_flagged_and_low_survey_calls_are_offered_first_with_the_reason(app: Fla
 def test_supervisor_evaluates_a_recorded_call(app: Flask, db_url: str) -> None:
     form_id = make_form(app)
     sup, _ = client(app, "sup")
+    record = sup.get("/calls/c-low").get_data(as_text=True)
+    assert 'href="/quality/calls/c-low" data-testid="evaluate"' in record
+    assert 'data-testid="evaluate"' not in sup.get("/calls/c-norec").get_data(as_text=True)
     page = sup.get("/quality/calls/c-low").get_data(as_text=True)
     assert "<audio controls" in page and "my bill is wrong" in page  # player and transcript
     assert re.search(r'id="timeline">\s*<li>.*answered', page)

@@ -28,10 +28,9 @@ from callcenter.store.users import User
 from console.auth import db_session, role_required
 from console.calls import call_document
 from console.i18n import translate
+from console.listing import listing
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
-
-PAGE = 100
 
 
 def own_agent_id(session: Session) -> int | None:
@@ -53,9 +52,10 @@ def load_call(session: Session, call_uuid: str) -> Call | None:
 @role_required("supervisor")
 def to_evaluate() -> str:
     """Recorded calls not yet evaluated: flagged and low-survey calls first, with the reason."""
+    page = listing(request.args, ["started"], "started")
     with db_session() as session:
-        rows = calls_to_evaluate(session, limit=PAGE)
-    return render_template("quality/to_evaluate.html", rows=rows)
+        rows = page.take(calls_to_evaluate(session, page.offset, page.fetch))
+    return render_template("quality/to_evaluate.html", rows=rows, listing=page)
 
 
 @bp.get("/evaluations")
@@ -63,11 +63,13 @@ def to_evaluate() -> str:
 def evaluations() -> str:
     """Every evaluation, newest first (``?state=disputed`` for the disputed ones)."""
     state = request.args.get("state", "")
+    page = listing(request.args, ["created"], "-created")
     with db_session() as session:
-        rows = evaluation_rows(session, state=state or None, limit=PAGE)
+        found = evaluation_rows(session, state=state or None, offset=page.offset, limit=page.fetch)
     return render_template(
-        "quality/evaluations.html", rows=rows, state=state, states=STATES, mine=False
-    )
+        "quality/evaluations.html", rows=page.take(found), state=state, states=STATES,
+        mine=False, listing=page,
+    )  # fmt: skip
 
 
 def _evaluate_page(

@@ -15,7 +15,8 @@ from callcenter.quality.listing import evaluation_rows, evaluation_sheet, load_e
 from callcenter.store.users import User
 from console.auth import db_session, role_required
 from console.i18n import translate
-from console.quality import PAGE, own_agent_id
+from console.listing import listing
+from console.quality import own_agent_id
 
 bp = Blueprint("quality_agent", __name__, url_prefix="/quality")
 
@@ -24,10 +25,18 @@ bp = Blueprint("quality_agent", __name__, url_prefix="/quality")
 @role_required("agent", "supervisor")
 def mine() -> str:
     """The signed-in agent's evaluations, newest first (empty without an agent row)."""
+    page = listing(request.args, ["created"], "-created")
     with db_session() as session:
         agent_id = own_agent_id(session)
-        rows = [] if agent_id is None else evaluation_rows(session, agent_id=agent_id, limit=PAGE)
-    return render_template("quality/evaluations.html", rows=rows, state="", states=(), mine=True)
+        found = (
+            []
+            if agent_id is None
+            else evaluation_rows(session, agent_id=agent_id, offset=page.offset, limit=page.fetch)
+        )
+    return render_template(
+        "quality/evaluations.html", rows=page.take(found), state="", states=(), mine=True,
+        listing=page,
+    )  # fmt: skip
 
 
 @bp.post("/evaluations/<int:evaluation_id>/answer")

@@ -267,3 +267,18 @@ def test_the_agent_report_shows_the_qa_average(app: Flask, db_url: str) -> None:
     table = list(csv.DictReader(io.StringIO(export.lstrip("\ufeff"))))
     assert {r["agent"]: r["qa_average"] for r in table} == {"1007": "75.0", "1008": "90.0"}
     assert "QA average" in sup.get(f"/reports/agents?from={day}&to={day}").get_data(as_text=True)
+
+
+def test_the_calls_to_evaluate_come_in_pages(app: Flask, db_url: str) -> None:
+    with session_scope(db_url) as session:
+        agent = session.scalar(select(models.Agent).where(models.Agent.number == "1008"))
+        for n in range(24):  # 3 seeded + 24 = 27 calls to evaluate
+            _call(session, f"c-more-{n:02}", agent, 10 + n)
+    sup, _ = client(app, "sup")
+    first = sup.get("/quality/").get_data(as_text=True)
+    second = sup.get("/quality/?page=2").get_data(as_text=True)
+    listed = [re.findall(r'data-call="([^"]+)"', page) for page in (first, second)]
+    assert [len(calls) for calls in listed] == [25, 2]
+    assert listed[0][:3] == ["c-flag", "c-low", "c-plain"]
+    assert listed[1] == ["c-more-22", "c-more-23"]  # the oldest last
+    assert 'rel="next" href="/quality/?page=2"' in first

@@ -24,6 +24,7 @@ QUALITY: dict[str, dict[str, str]] = {
     "Evaluate call": {"zh": "通话评分"},
     "No recorded call is waiting for an evaluation.": {"zh": "没有等待评分的录音通话。"},
     "Call record": {"zh": "通话记录"},
+    "The call": {"zh": "通话详情"},
     "No recording of this call is kept.": {"zh": "此通话没有保留录音。"},
     "No transcript.": {"zh": "没有转写文本。"},
     "There is no score form yet: an administrator defines one first.": {

@@ -22,12 +22,12 @@ from callcenter.quality.listing import STATES, evaluation_rows, evaluation_sheet
 from callcenter.quality.queue import to_evaluate as calls_to_evaluate
 from callcenter.recording.query import current_recording, transcripts_by_recording
 from callcenter.store.calls import Call
-from callcenter.store.quality import QaForm
+from callcenter.store.quality import QaEvaluation, QaForm
 from callcenter.store.routing import Agent
 from callcenter.store.users import User
 from console.auth import db_session, role_required
 from console.calls import call_document
-from console.i18n import translate
+from console.i18n import TEXTS, translate
 from console.listing import listing
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
@@ -85,14 +85,10 @@ def _evaluate_page(
     forms = list(session.scalars(select(QaForm).where(QaForm.active).order_by(QaForm.name)))
     form = next((f for f in forms if f.id == form_id), forms[0] if forms else None)
     errors = {error.field: translate(str(error))} if error else {}
-    recording = current_recording(call)
-    transcript = (
-        transcripts_by_recording(session, [recording.id]).get(recording.id) if recording else None
-    )
     return render_template(
         "quality/evaluate.html", call=call, doc=call_document(call), forms=forms, form=form,
-        questions=questions(form.definition) if form else [], transcript=transcript,
-        filled=filled, answers=ANSWERS, errors=errors,
+        questions=questions(form.definition) if form else [], transcript=_transcript(session, call),
+        filled=filled, answers=ANSWERS, errors=errors, known_texts=TEXTS,
     )  # fmt: skip
 
 
@@ -146,6 +142,23 @@ def evaluation_page(evaluation_id: int) -> str:
         if current_user.role == "agent" and not mine:
             abort(403)
         return render_template(
-            "quality/evaluation.html", evaluation=evaluation, sheet=evaluation_sheet(evaluation),
-            mine=mine, errors={}, filled={},
+            "quality/evaluation.html", **evaluation_view(session, evaluation), mine=mine,
+            errors={}, filled={},
         )  # fmt: skip
+
+
+def _transcript(session: Session, call: Call) -> Any:
+    recording = current_recording(call)
+    return (
+        transcripts_by_recording(session, [recording.id]).get(recording.id) if recording else None
+    )
+
+
+def evaluation_view(session: Session, evaluation: QaEvaluation) -> dict[str, Any]:
+    """What the evaluation page shows: the evaluation, its answered questions, and its call
+    (player, transcript, timeline)."""
+    call = evaluation.call
+    return {
+        "evaluation": evaluation, "sheet": evaluation_sheet(evaluation), "call": call,
+        "doc": call_document(call), "transcript": _transcript(session, call), "known_texts": TEXTS,
+    }  # fmt: skip

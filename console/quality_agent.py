@@ -11,12 +11,12 @@ from werkzeug.wrappers import Response
 
 from callcenter.admin.errors import Invalid
 from callcenter.quality.evaluations import AlreadyAnswered, respond
-from callcenter.quality.listing import evaluation_rows, evaluation_sheet, load_evaluation
+from callcenter.quality.listing import evaluation_rows, load_evaluation
 from callcenter.store.users import User
 from console.auth import db_session, role_required
 from console.i18n import translate
 from console.listing import listing
-from console.quality import own_agent_id
+from console.quality import evaluation_view, own_agent_id
 
 bp = Blueprint("quality_agent", __name__, url_prefix="/quality")
 
@@ -62,9 +62,8 @@ def answer(evaluation_id: int) -> Response | tuple[str, int]:
             session.refresh(evaluation)
             field = exc.field if isinstance(exc, Invalid) else ""
             page = render_template(
-                "quality/evaluation.html", evaluation=evaluation, mine=True,
-                sheet=evaluation_sheet(evaluation), errors={field: translate(str(exc))},
-                filled={"agent_comment": comment},
+                "quality/evaluation.html", **evaluation_view(session, evaluation), mine=True,
+                errors={field: translate(str(exc))}, filled={"agent_comment": comment},
             )  # fmt: skip
             return page, 422 if isinstance(exc, Invalid) else 409
     flash(translate("Thank you: your answer is recorded"), "success")

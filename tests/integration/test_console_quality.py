@@ -192,7 +192,9 @@ def test_the_agent_sees_only_their_evaluations_and_answers_once(app: Flask, db_u
     mine = agent7.get("/quality/mine").get_data(as_text=True)
     assert len(re.findall(r"data-evaluation=", mine)) == 1 and path in mine
     assert path not in agent8.get("/quality/mine").get_data(as_text=True)
-    assert agent7.get(path).status_code == 200
+    own = agent7.get(path)
+    assert own.status_code == 200
+    assert "<audio controls" in own.get_data(as_text=True)  # their own call's recording
     assert agent8.get(path).status_code == 403
     assert agent8.get("/quality/evaluations").status_code == 403
     refused = agent8.post(f"{path}/answer", data={"action": "acknowledge", "csrf_token": token8})

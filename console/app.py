@@ -102,6 +102,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     from console import reports
 
     app.register_blueprint(reports.bp)
+    from console import quality, quality_agent, quality_forms
+
+    for blueprint in (quality.bp, quality_agent.bp, quality_forms.bp):
+        app.register_blueprint(blueprint)
     from console import metrics
 
     metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring

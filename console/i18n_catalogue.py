@@ -4,6 +4,7 @@ where the msgid is a code value rather than English prose, its English text ("en
 from __future__ import annotations
 
 from console.i18n_messages import MESSAGES
+from console.i18n_quality import QUALITY
 
 TEXTS: dict[str, dict[str, str]] = {
     "Call center": {"zh": "呼叫中心"},
@@ -523,9 +524,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Export CSV": {"zh": "导出 CSV"},
     "Export Excel": {"zh": "导出 Excel"},
     "No calls in this range.": {"zh": "此时间范围内没有数据。"},
-    "Times are in the center time zone. QA scores are not recorded yet.": {
-        "zh": "时间按呼叫中心时区显示。质检评分尚未记录。"
-    },
+    "Times are in the center time zone.": {"zh": "时间按呼叫中心时区显示。"},
     "Dates must be YYYY-MM-DD": {"zh": "日期格式须为 YYYY-MM-DD"},
     "Unknown interval": {"zh": "未知的统计间隔"},
     "The range must start before it ends and span at most 92 days": {
@@ -534,3 +533,4 @@ TEXTS: dict[str, dict[str, str]] = {
     "15 and 30 minute intervals cover at most 31 days": {"zh": "15分钟和30分钟间隔最多统计31天"},
 }
 TEXTS.update(MESSAGES)
+TEXTS.update(QUALITY)

@@ -9,13 +9,14 @@ ROLE_RANK = {"agent": 0, "supervisor": 1, "admin": 2}
 
 @dataclass(frozen=True)
 class NavItem:
-    """One link of the top navigation: its endpoint, label msgid, lowest role and the
-    endpoint prefixes of the pages that mark it current."""
+    """One link of the top navigation: its endpoint, label msgid, lowest role, the
+    endpoint prefixes of the pages that mark it current, and the highest role shown it."""
 
     endpoint: str
     label: str
     role: str
     pages: tuple[str, ...]
+    up_to: str = "admin"
 
 
 NAV = (
@@ -35,6 +36,8 @@ NAV = (
     NavItem("flow_editor.list_page", "IVR flows", "admin", ("flow_editor.",)),
     NavItem("admin.flow_problems", "Flow problems", "admin", ("admin.flow_problems",)),
     NavItem("setup.index", "Administration", "supervisor", ("setup.", "audit.", "numbers.")),
+    NavItem("quality.to_evaluate", "Quality", "supervisor", ("quality.", "quality_forms.")),
+    NavItem("quality_agent.mine", "My evaluations", "agent", ("quality_agent.",), up_to="agent"),
 )
 
 
@@ -45,5 +48,5 @@ def nav_items(role: str | None, endpoint: str | None) -> list[tuple[NavItem, boo
     return [
         (item, any(endpoint.startswith(page) for page in item.pages))
         for item in NAV
-        if ROLE_RANK[item.role] <= rank
+        if ROLE_RANK[item.role] <= rank <= ROLE_RANK[item.up_to]
     ]

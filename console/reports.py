@@ -35,6 +35,7 @@ LABELS = {
     "talk": "Talk time", "hold": "Hold time", "wrap_up": "Wrap-up time",
     "missed": "Missed", "transferred": "Transferred", "survey_average": "Survey average",
     "surveys": "Surveys", "average": "Average score", "csat": "CSAT %",
+    "qa_average": "QA average",
     "15min": "15 minutes", "30min": "30 minutes", "60min": "1 hour", "day": "Day", "week": "Week",
 }  # fmt: skip
 MAX_DAYS = 92

@@ -5,8 +5,8 @@ Grouped SQL queries, each read from a covering index (migration 0015):
 (login time is every state but ``logged_out``; an open stretch counts up to the period end);
 ``call_agent_legs`` offered in the period - answered, missed, talk time of the agent's leg,
 and "transferred" (the agent's answered leg just before a ``transfer`` leg); ``calls`` that
-started in the period, by the agent the call ended with - hold, wrap-up, AHT, survey average.
-QA scores are not recorded yet (issue #16 item 4), so there is no QA column.
+started in the period, by the agent the call ended with - hold, wrap-up, AHT, survey average;
+``qa_evaluations`` of the calls started in the period - the QA average of the agent evaluated.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session, aliased
 
 from callcenter.reports.buckets import EpochSeconds, ReportRange
 from callcenter.store.calls import Call, CallAgentLeg
+from callcenter.store.quality import QaEvaluation
 from callcenter.store.routing import Agent, AgentStateLog
 
 __all__ = ["AGENT_COLUMNS", "agent_report"]
 
 AGENT_COLUMNS = (
     "agent", "name", "login", "ready", "not_ready", "talk", "hold", "wrap_up",
-    "answered", "missed", "transferred", "aht", "survey_average",
+    "answered", "missed", "transferred", "aht", "survey_average", "qa_average",
 )  # fmt: skip
 ON_CALL_STATES = ("on_call", "on_hold", "ringing", "reserved")
 
@@ -100,10 +101,29 @@ def _call_figures(session: Session, period: ReportRange, ids: list[int] | None) 
     return session.execute(query)
 
 
+def _qa_figures(session: Session, period: ReportRange, ids: list[int] | None) -> Any:
+    """The average QA score per evaluated agent, over the evaluations of calls in ``period``."""
+    query = (
+        select(QaEvaluation.agent_id, func.avg(QaEvaluation.score))
+        .join(Call, Call.id == QaEvaluation.call_id)
+        .where(Call.started_at >= period.start, Call.started_at < period.end)
+        .where(QaEvaluation.agent_id.is_not(None))
+        .group_by(QaEvaluation.agent_id)
+    )
+    if ids:
+        query = query.where(QaEvaluation.agent_id.in_(ids))
+    return session.execute(query)
+
+
 def _empty(agent: Any) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(AGENT_COLUMNS, 0)
     row.update(
-        agent=agent.number, name=agent.display_name, not_ready={}, aht=None, survey_average=None
+        agent=agent.number,
+        name=agent.display_name,
+        not_ready={},
+        aht=None,
+        survey_average=None,
+        qa_average=None,
     )
     return row
 
@@ -135,4 +155,6 @@ def agent_report(
         row.update(hold=round(hold or 0.0, 1), wrap_up=round(wrap or 0.0, 1))
         row["aht"] = round(handle / ended, 1) if ended else None
         row["survey_average"] = round(float(survey), 2) if survey is not None else None
+    for agent_id, qa in _qa_figures(session, period, agent_ids):
+        rows.setdefault(agent_id, _empty(agents[agent_id]))["qa_average"] = round(float(qa), 1)
     return sorted(rows.values(), key=lambda r: str(r["agent"]))

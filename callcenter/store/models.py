@@ -9,6 +9,7 @@ from callcenter.store.canned import CannedAnswer
 from callcenter.store.customers import Customer, CustomerPhone
 from callcenter.store.flows import FlowVersion, HotlineNumber, IvrFlow
 from callcenter.store.monitoring import MonitorSession
+from callcenter.store.quality import QaEvaluation, QaForm
 from callcenter.store.routing import (
     Agent,
     AgentQueue,
@@ -47,6 +48,8 @@ __all__ = [
     "IvrFlow",
     "MonitorSession",
     "NotReadyReason",
+    "QaEvaluation",
+    "QaForm",
     "Queue",
     "QueueSkill",
     "Recording",

@@ -13,9 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from callcenter.config import load_settings
 from callcenter.flows.versions import save_version
+from callcenter.quality.evaluations import evaluate
+from callcenter.quality.forms import create_form
 from callcenter.store import models
 from callcenter.store.enums import Disposition
 from callcenter.store.repositories import create_user, insert_call
@@ -29,6 +32,7 @@ PASSWORD = "layout-pass-1"
 WIDTHS = {"desktop": (1440, 900), "laptop": (1280, 720)}
 LANGUAGES = ("zh", "en")
 STARTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+QA_FORM = "# 问候\n使用标准问候语 | 10\n核实客户身份 | 20 | critical\n# 解决\n解决客户问题 | 70"
 FLOW = """\
 name: main
 start: hello
@@ -81,6 +85,19 @@ ADMIN_PAGES = [
     "/admin/ivr/main",
 ]
 PAGES = {"agent": AGENT_PAGES, "supervisor": SUPERVISOR_PAGES, "admin": ADMIN_PAGES}
+# the quality scoring pages (#16), a test of their own (a role's test has a time limit):
+# each role's new pages - an admin's are the supervisors' ones plus the score form editor
+QUALITY_PAGES = {
+    "agent": ["/quality/mine"],  # agent_zh (agent 1001): one evaluation; agent_en: none
+    "supervisor": [
+        "/quality/",
+        "/quality/evaluations",
+        "/quality/evaluations/{evaluation}",
+        "/quality/calls/call-layout",
+        "/quality/forms/",
+    ],
+    "admin": ["/quality/forms/", "/quality/forms/new", "/quality/forms/{qa_form}"],
+}
 # what a page's script fills in after loading: checked once it is there
 FILLED_BY_SCRIPT = {
     DESKTOP: "() => !document.getElementById('agent-state')"
@@ -123,9 +140,11 @@ def seeded(db_url: str) -> dict[str, Any]:
             description="客户来电：光猫指示灯闪烁。",
         )
         svc.add_comment(session, ticket, "已约上门检修")
-        insert_call(
+        agent_1001 = session.scalar(select(models.Agent).where(models.Agent.number == "1001"))
+        call = insert_call(
             session,
             "call-layout",
+            agent_id=agent_1001.id,
             caller_number="13800138000",
             started_at=STARTED,
             answered_at=STARTED,
@@ -134,8 +153,18 @@ def seeded(db_url: str) -> dict[str, Any]:
             disposition=Disposition.ANSWERED,
         )
         save_version(session, "main", FLOW, author="admin_en", comment="第一版")
+        qa_form = create_form(session, "标准评分表", QA_FORM, None)
+        sup = session.scalar(select(models.User).where(models.User.username == "supervisor_zh"))
+        evaluation = evaluate(session, call, qa_form, ["yes", "no", "na"], "开场白不完整", sup)
+        flagged = insert_call(
+            session, "call-flagged", caller_number="13900139000", started_at=STARTED,
+            answered_at=STARTED, talk_seconds=30.0, agent_id=agent_1001.id, survey_score=1,
+        )  # fmt: skip
+        session.add(models.Recording(call_id=flagged.id, path="call-flagged.wav", format="wav",
+                                     flagged=True))  # fmt: skip
         session.flush()
-        return {"ticket": ticket.number, "customer": customer.id, "user": user.id}
+        return {"ticket": ticket.number, "customer": customer.id, "user": user.id,
+                "evaluation": evaluation.id, "qa_form": qa_form.id}  # fmt: skip
 
 
 @pytest.fixture
@@ -210,6 +239,14 @@ def test_every_page_of_a_role_passes_the_layout_checks(
     # the agent's own desktop (an agent linked to the user) is the next test's
     paths = [p for p in PAGES[role] if not (role == "agent" and p == DESKTOP)]
     found = check_pages(console_url, context_for, role, paths, seeded)
+    assert found == {}, report(found)
+
+
+@pytest.mark.parametrize("role", list(QUALITY_PAGES))
+def test_every_quality_page_of_a_role_passes_the_layout_checks(
+    role: str, console_url: str, seeded: dict[str, Any], context_for: Any
+) -> None:
+    found = check_pages(console_url, context_for, role, QUALITY_PAGES[role], seeded)
     assert found == {}, report(found)
 
 

@@ -34,6 +34,12 @@ The rules:
   whom. Supervisors and admins: all.
 * Monitoring a live call (listen / whisper / barge, #16): supervisors and admins only; a
   call that is not live is 409, and so is switching or leaving an ended session.
+* Quality scoring (#16): supervisors and admins see the calls to evaluate, evaluate a call
+  and list every evaluation; an evaluation is open to its own agent (agent 1007 for the
+  seeded one) and to supervisors and admins - another agent gets 403; only the evaluated
+  agent acknowledges or disputes it (anybody else 403); "My evaluations" is every signed-in
+  user's own list. Score forms: supervisors read the list, admins create, edit (an unused
+  form) and deactivate.
 * Monitoring is the exception to "every route needs a sign-in" (console/metrics.py):
   ``/healthz`` (Redis and SQL reachable) is open to load balancers; ``/metrics`` answers only
   ``Authorization: Bearer <metrics.token>`` - a signed-in session of any role gets 401.
@@ -66,6 +72,8 @@ from werkzeug.test import TestResponse
 
 from callcenter.config import load_settings
 from callcenter.flows.versions import save_version
+from callcenter.quality.evaluations import evaluate
+from callcenter.quality.forms import parse_definition
 from callcenter.recording import synth
 from callcenter.store import models
 from callcenter.store.enums import Disposition
@@ -318,6 +326,35 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/reports/surveys"): Case(SUPERVISORS),
     ("GET", "/api/wallboard/queues"): Case(who(401, 403, 403, 200, 200)),
     ("POST", "/api/wallboard/abandoned/<call_uuid>/callback"): Case(who(401, 403, 403, 409, 409)),
+    # quality scoring (#16): the seeded evaluation is of agent 1007's call c1 with form 1
+    ("GET", "/quality/"): Case(SUPERVISORS),
+    ("GET", "/quality/evaluations"): Case(SUPERVISORS),
+    ("GET", "/quality/calls/<call_uuid>"): Case(SUPERVISORS),
+    ("POST", "/quality/calls/<call_uuid>"): Case(
+        who(LOGIN, 403, 403, *[Redirect("/quality/evaluations/")] * 2),
+        form={"form_id": "1", "q0": "yes"},
+    ),
+    ("GET", "/quality/evaluations/<int:evaluation_id>"): Case(OWN_PAGE),
+    ("POST", "/quality/evaluations/<int:evaluation_id>/answer"): Case(
+        who(LOGIN, Redirect("/quality/evaluations/"), 403, 403, 403),
+        form={"action": "acknowledge"},
+    ),
+    ("GET", "/quality/mine"): Case(everyone(200)),
+    ("GET", "/quality/forms/"): Case(SUPERVISORS),
+    ("GET", "/quality/forms/new"): Case(ADMINS),
+    ("POST", "/quality/forms/new"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/quality/forms/")),
+        form={"name": "matrix", "definition": "# A\nB | 1"},
+    ),
+    ("GET", "/quality/forms/<int:form_id>"): Case(ADMINS),
+    ("POST", "/quality/forms/<int:form_id>"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/quality/forms/")),
+        form={"name": "spare", "definition": "# A\nB | 2"},
+        values={"form_id": "spare_form"},
+    ),
+    ("POST", "/quality/forms/<int:form_id>/deactivate"): Case(
+        who(LOGIN, 403, 403, 403, Redirect("/quality/forms/")), values={"form_id": "spare_form"}
+    ),
     # last: it signs the client out
     ("POST", "/logout"): Case(everyone(LOGIN)),
 }
@@ -448,7 +485,11 @@ def seeded(db_url: str, tmp_path: Path) -> dict[str, Any]:
             extension="1002", modes="listen", answered_at=STARTED, ended_at=STARTED,
         )  # fmt: skip
         session.add(monitored)
+        qa_form = models.QaForm(name="matrix", definition=parse_definition("# A\nB | 1"))
+        spare = models.QaForm(name="spare", definition=parse_definition("# A\nB | 1"))
+        session.add_all([qa_form, spare])
         session.flush()
+        evaluation = evaluate(session, call, qa_form, ["yes"], "", sup)
         return {
             "root": root,
             "session_id": str(monitored.id),
@@ -469,6 +510,9 @@ def seeded(db_url: str, tmp_path: Path) -> dict[str, Any]:
             "callback": callback.id,
             "filename": "app.css",
             "agent_row": str(agents["1007"].id),
+            "evaluation_id": str(evaluation.id),
+            "form_id": str(qa_form.id),
+            "spare_form": str(spare.id),
             "reason_row": str(session.scalar(select(models.NotReadyReason.id).limit(1))),
         }
 

@@ -52,7 +52,7 @@ def add_tickets(db_url: str, subjects: list[str]) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("agent", ["/agent/", "/tickets/", "/customers/"]),
+        ("agent", ["/agent/", "/tickets/", "/customers/", "/quality/mine"]),
         (
             "supervisor",
             [
@@ -64,6 +64,7 @@ def add_tickets(db_url: str, subjects: list[str]) -> list[str]:
                 "/reports",
                 "/recordings/",
                 "/admin/",
+                "/quality/",
             ],
         ),
         (
@@ -80,6 +81,7 @@ def add_tickets(db_url: str, subjects: list[str]) -> list[str]:
                 "/admin/ivr/",
                 "/admin/flows",
                 "/admin/",
+                "/quality/",
             ],
         ),
     ],

@@ -102,6 +102,9 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     from console import reports
 
     app.register_blueprint(reports.bp)
+    from console import openapi_views
+
+    app.register_blueprint(openapi_views.bp)  # /api/openapi.json and /api/docs
     from console import metrics
 
     metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring

@@ -116,7 +116,7 @@ class WrapUpSaved(Answer):
 class MonitorStartBody(Body):
     """A live call and the mode (listen, whisper, barge; default listen)."""
 
-    call_uuid: str = Field(max_length=64)
+    call_uuid: str = Field(min_length=1, max_length=64)
     mode: str | None = None
 
 

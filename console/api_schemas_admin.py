@@ -23,6 +23,12 @@ class CustomerBody(Body):
     notes: str | None = None
 
 
+class CustomerCreateBody(CustomerBody):
+    """A new customer: a name and any other fields."""
+
+    name: str = Field(min_length=1, max_length=128)
+
+
 class Customer(Answer):
     """A customer as the API and the screen-pop show it."""
 
@@ -54,7 +60,7 @@ class CustomerHistory(Customer):
 class TicketBody(Body):
     """A new ticket; with ``call_uuid`` the call is linked and described."""
 
-    subject: str
+    subject: str = Field(min_length=1)
     customer_id: int | str | None = None
     category: str | None = None
     priority: str | None = None
@@ -126,7 +132,7 @@ class Flows(Answer):
 class FlowValidateBody(Body):
     """A flow's YAML text to check (saves nothing)."""
 
-    yaml: str
+    yaml: str = Field(min_length=1)
     name: str | None = None
 
 
@@ -140,7 +146,7 @@ class FlowProblems(Answer):
 class FlowSaveBody(Body):
     """The next version's YAML text and a comment."""
 
-    yaml: str
+    yaml: str = Field(min_length=1)
     comment: str | None = Field(None, max_length=500)
 
 

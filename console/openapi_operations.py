@@ -98,7 +98,7 @@ OPERATIONS: dict[str, Operation] = {
         {200: a.Customers},
         query=(_text("q", "name, number, region or tags"), _text("phone", "one caller", 64)),
     ),
-    "customers.api_create": Operation({201: a.Customer}, a.CustomerBody),
+    "customers.api_create": Operation({201: a.Customer}, a.CustomerCreateBody),
     "customers.api_get": Operation({200: a.CustomerHistory}),
     "customers.api_update": Operation({200: a.Customer}, a.CustomerBody),
     "tickets.api_list": Operation(

@@ -16,12 +16,15 @@ from werkzeug.serving import make_server
 
 from callcenter.config import load_settings
 from callcenter.store import models
+from callcenter.store.base import utcnow
 from callcenter.store.enums import Disposition
+from callcenter.store.monitoring import MonitorSession
 from callcenter.store.repositories import create_user, insert_call
 from callcenter.store.session import session_scope
 from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
 from console import create_app
+from tests.support.console import signed_in_client
 
 PASSWORD = "openapi-pass-123"
 FLOW = """\
@@ -49,7 +52,8 @@ class Center:
 @pytest.fixture
 def center(db_url: str, redis_url: str, redis_prefix: str) -> Center:
     """A console with admin "boss", agent 1001 (user agent1), a customer, a ticket, an
-    answered call "c1" and an abandoned call "c2"."""
+    answered call "c1" with boss's monitoring session 1, an abandoned call "c2", and flow
+    "main" with version 1 published."""
     settings = load_settings(
         database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix}
     )
@@ -66,8 +70,19 @@ def center(db_url: str, redis_url: str, redis_prefix: str) -> Center:
         )
         insert_call(session, "c1", caller_number="13800138000", agent_id=row.id)
         insert_call(session, "c2", caller_number="13800138001", disposition=Disposition.ABANDONED)
+        session.add(
+            MonitorSession(
+                call_uuid="c1", leg_uuid="leg-1", user_id=boss.id, username="boss",
+                extension="1900", modes="listen", answered_at=utcnow(),
+            )
+        )  # fmt: skip
         customer_id, number = customer.id, ticket.number
-    return Center(create_app(settings, TESTING=True), customer_id, number)
+    app = create_app(settings, TESTING=True)
+    client, csrf = signed_in_client(app, "boss", PASSWORD)
+    saved = client.post("/api/admin/flows/main/versions", json={"yaml": FLOW}, headers=csrf)
+    published = client.post("/api/admin/flows/main/publish", json={"version": 1}, headers=csrf)
+    assert (saved.status_code, published.status_code) == (201, 200), published.get_json()
+    return Center(app, customer_id, number)
 
 
 @pytest.fixture

@@ -112,6 +112,8 @@ def _samples(center: Center) -> list[tuple[str, str, dict[str, Any] | None, int]
         ("PUT", "/api/admin/skills/1", {"description": "English"}, 200),
         ("DELETE", "/api/admin/skills/1", None, 200),
         ("GET", "/api/admin/skills/99", None, 404),
+        ("PUT", "/api/admin/skills/9223372036854775808", {}, 404),  # past SQL's ids: was a 405
+        ("DELETE", "/api/admin/skills/32620758697320833351680", None, 404),
         ("GET", "/api/admin/flows", None, 200),
         ("POST", "/api/admin/flows/validate", {"yaml": FLOW}, 200),
         ("POST", "/api/admin/flows/main/versions", {"yaml": FLOW, "comment": "v2"}, 201),

@@ -318,6 +318,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/reports/surveys"): Case(SUPERVISORS),
     ("GET", "/api/wallboard/queues"): Case(who(401, 403, 403, 200, 200)),
     ("POST", "/api/wallboard/abandoned/<call_uuid>/callback"): Case(who(401, 403, 403, 409, 409)),
+    # the API's OpenAPI document and its page (#17): any signed-in user
+    ("GET", "/api/openapi.json"): Case(everyone(200, anon=401)),
+    ("GET", "/api/docs"): Case(everyone(200, anon=401)),
     # last: it signs the client out
     ("POST", "/logout"): Case(everyone(LOGIN)),
 }

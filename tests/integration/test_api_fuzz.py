@@ -9,6 +9,7 @@ so the handlers get past their 404s. Bounded by a fixed number of examples per o
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -26,7 +27,8 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.support.openapi_center import Center, center, http_session, served  # noqa: F401
 
-EXAMPLES = int(__import__("os").environ.get("H5_EX", "6"))  # per operation and mode
+# per operation and mode; API_FUZZ_EXAMPLES=60 for a longer hunt
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "6"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

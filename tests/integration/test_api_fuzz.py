@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.support.openapi_center import Center, center, http_session, served  # noqa: F401
 
 # per operation and mode; API_FUZZ_EXAMPLES=60 for a longer hunt
-EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "5"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

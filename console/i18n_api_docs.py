@@ -14,7 +14,6 @@ API_DOCS: dict[str, dict[str, str]] = {
     "Parameters": {"zh": "参数"},
     "Request body": {"zh": "请求体"},
     "Responses": {"zh": "响应"},
-    "required": {"zh": "必填"},
     "Errors are JSON: error, reason (English) and message (your language).": {
         "zh": "错误以 JSON 返回：error、reason（英文）和 message（您的语言）。"
     },

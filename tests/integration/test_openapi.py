@@ -58,7 +58,7 @@ def test_the_document_needs_a_sign_in_and_is_openapi_3_1(center: Center) -> None
 def test_the_docs_page_in_both_languages(center: Center) -> None:
     agent, _ = signed_in_client(center.app, "agent1", PASSWORD)  # language zh
     page = agent.get("/api/docs").get_data(as_text=True)
-    assert "API 参考" in page and "请求体" in page
+    assert "API 参考" in page and "请求体" in page and "角色: 管理员" in page
     assert (
         'data-operation="tickets_api_change"' in page
         and "<code>/api/tickets/{number}/{what}</code>" in page

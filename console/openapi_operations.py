@@ -4,6 +4,11 @@ Method, path and path parameters come from the app's URL map, the summary from t
 docstring and the roles from its ``role_required``; this table adds the body, the query
 parameters and the answers. tests/integration/test_openapi.py fails when a route under /api
 has no entry here or an entry has no route.
+
+A table beside the handlers rather than a library: flask-smorest and apispec describe bodies
+with marshmallow (a second schema language beside pydantic), spectree and flask-openapi3 want
+every handler rewritten around their request objects; the handlers already check their input
+(console/request_input.py), so the table only describes it, and the tests keep both in step.
 """
 
 from __future__ import annotations

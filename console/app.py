@@ -106,6 +106,9 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     for blueprint in (quality.bp, quality_agent.bp, quality_forms.bp):
         app.register_blueprint(blueprint)
+    from console import openapi_views
+
+    app.register_blueprint(openapi_views.bp)  # /api/openapi.json and /api/docs
     from console import metrics
 
     metrics.install(app)  # /metrics (bearer token) and /healthz: no sign-in, see its docstring

@@ -92,6 +92,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.roles = ("admin", *roles)  # type: ignore[attr-defined] - the API document's
         return wrapped  # type: ignore[return-value]
 
     return decorator

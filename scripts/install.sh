@@ -4,7 +4,8 @@
 # graphviz (IVR flow pictures), python3-venv, chromium (browser tests, driven by Playwright),
 # fonts-noto-cjk (Chinese text in the browser tests and screenshots), kamailio (only its binary:
 # tests check the rendered SIP proxy config with `kamailio -c`; its service is not run here).
-# Python packages go into ./.venv, axe-core (npm) into ./.cache/npm. Safe to run again: it only adds
+# Python packages (setup.cfg and its test extra, e.g. schemathesis for the API fuzz) go into ./.venv,
+# axe-core (npm) into ./.cache/npm. Safe to run again: it only adds
 # what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -55,6 +55,7 @@ AGENT_PAGES = [
     "/customers/",
     "/customers/new",
     "/customers/{customer}",
+    "/api/docs",  # the API reference (#17)
 ]
 SUPERVISOR_PAGES = [
     *AGENT_PAGES,

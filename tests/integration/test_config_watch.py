@@ -25,7 +25,11 @@ def test_the_first_subscription_rereads_what_changed_before_it(
     live = cooperative_live(redis_url, redis_prefix)  # the follower must not block the hub
     policies, agents = Counting(), Counting()
     watch = ConfigWatch(
-        live, policies, agents, load_agents=list, wake=lambda: None  # type: ignore[arg-type]
+        live,
+        policies,
+        agents,
+        load_agents=list,
+        wake=lambda: None,  # type: ignore[arg-type]
     )
     follower = gevent.spawn(watch._follow)
     try:

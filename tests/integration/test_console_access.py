@@ -355,6 +355,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/quality/forms/<int:form_id>/deactivate"): Case(
         who(LOGIN, 403, 403, 403, Redirect("/quality/forms/")), values={"form_id": "spare_form"}
     ),
+    # the API's OpenAPI document and its page (#17): any signed-in user
+    ("GET", "/api/openapi.json"): Case(everyone(200, anon=401)),
+    ("GET", "/api/docs"): Case(everyone(200, anon=401)),
     # last: it signs the client out
     ("POST", "/logout"): Case(everyone(LOGIN)),
 }

@@ -90,10 +90,27 @@ def test_demo_stopped_with_sigterm_cleans_up_like_ctrl_c_and_language_en_switche
     workdir = tmp_path / "demo"
     env = child_env()
     process = subprocess.Popen(
-        [sys.executable, "-c", "from callcenter.entry import run; run()", "demo",
-         "--duration", "300", "--agents", "2", "--port", "0", "--workdir", str(workdir),
-         "--language", "en"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from callcenter.entry import run; run()",
+            "demo",
+            "--duration",
+            "300",
+            "--agents",
+            "2",
+            "--port",
+            "0",
+            "--workdir",
+            str(workdir),
+            "--language",
+            "en",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         for line in process.stdout:
@@ -115,9 +132,19 @@ def test_demo_stopped_with_sigterm_cleans_up_like_ctrl_c_and_language_en_switche
 
 def test_simulator_stopped_with_sigterm_exits_cleanly(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-c", "from callcenter.entry import run; run()", "sim", "serve",
-         "--port", "0"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from callcenter.entry import run; run()",
+            "sim",
+            "serve",
+            "--port",
+            "0",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert "FreeSWITCH simulator: ESL on" in process.stdout.readline()

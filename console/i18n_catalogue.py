@@ -3,6 +3,7 @@ where the msgid is a code value rather than English prose, its English text ("en
 
 from __future__ import annotations
 
+from console.i18n_ivr_report import IVR_REPORT_TEXTS
 from console.i18n_messages import MESSAGES
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -534,3 +535,4 @@ TEXTS: dict[str, dict[str, str]] = {
     "15 and 30 minute intervals cover at most 31 days": {"zh": "15分钟和30分钟间隔最多统计31天"},
 }
 TEXTS.update(MESSAGES)
+TEXTS.update(IVR_REPORT_TEXTS)

@@ -1,10 +1,11 @@
 """The IVR funnel report: per flow over a period, how many callers reached each node, where
 they left (hung up, to which queue or transfer, the flow ended) and the choices at each menu.
 
-Computed from ``ivr_steps`` (written by the engine with each call record) with three grouped
-SQL queries over the covering index ``ix_ivr_steps_flow_at``; the rows are assembled from the
-aggregates, never from the steps themselves. "Reached" counts callers (a node visited twice
-by one caller - a menu retried - counts once); choices count key presses.
+Computed from ``ivr_steps`` (written by the engine with each call record) with one grouped
+SQL query over the covering index ``ix_ivr_steps_flow_at`` (per node, kind, value and exit);
+the node rows are assembled from those few aggregate rows, never from the steps themselves.
+"Reached" counts callers (a node visited twice by one caller - a menu retried - counts once:
+the sum of the steps' ``first_visit``); choices count key presses.
 """
 
 from __future__ import annotations
@@ -39,38 +40,39 @@ def ivr_funnel(
     session: Session, flow: str, start: datetime, end: datetime, version: int | None = None
 ) -> IvrFunnel:
     """The funnel of ``flow`` (one published ``version``, or all) for steps in [start, end)."""
-    where = _where(flow, start, end, version)
-    callers = session.scalar(select(func.count(func.distinct(IvrStep.call_id))).where(*where))
-    node_type = func.max(case((IvrStep.kind != EXIT, IvrStep.kind)))
-    reached = func.count(func.distinct(IvrStep.call_id))
-    nodes = session.execute(
-        select(IvrStep.node, node_type, reached).where(*where).group_by(IvrStep.node)
-        .order_by(reached.desc(), IvrStep.node)
-    ).all()  # fmt: skip
-    rows = {
-        node: {"node": node, "type": kind or "", "reached": int(count), "hung_up": 0,
-               "queued": 0, "transferred": 0, "ended": 0, "choices": {}, "destinations": {}}
-        for node, kind, count in nodes
-    }  # fmt: skip
-    exits = session.execute(
-        select(IvrStep.node, IvrStep.value, IvrStep.destination, func.count())
-        .where(*where, IvrStep.kind == EXIT)
-        .group_by(IvrStep.node, IvrStep.value, IvrStep.destination)
+    query = (
+        select(IvrStep.node, IvrStep.kind, IvrStep.value, IvrStep.destination, func.count(),
+               _count(IvrStep.first_visit), _count(IvrStep.entered))
+        .where(*_where(flow, start, end, version))
+        .group_by(IvrStep.node, IvrStep.kind, IvrStep.value, IvrStep.destination)
     )  # fmt: skip
-    for node, outcome, destination, count in exits:
-        row = rows[node]
-        row[_LEFT.get(outcome, "ended")] += int(count)
-        if destination:
-            row["destinations"][destination] = row["destinations"].get(destination, 0) + count
-    choices = session.execute(
-        select(IvrStep.node, IvrStep.value, func.count())
-        .where(*where, IvrStep.kind.in_(CHOICE_KINDS))
-        .group_by(IvrStep.node, IvrStep.value)
-        .order_by(IvrStep.node, IvrStep.value)
-    )  # fmt: skip
-    for node, value, count in choices:
-        rows[node]["choices"][value] = int(count)
-    return IvrFunnel(flow, int(callers or 0), list(rows.values()))
+    funnel = IvrFunnel(flow)
+    rows: dict[str, dict[str, Any]] = {}
+    for node, kind, value, destination, count, first, entered in session.execute(query):
+        row = rows.setdefault(node, _row(node))  # one per node, value, exit: few result rows
+        row["reached"] += int(first)
+        funnel.callers += int(entered)
+        if kind == EXIT:
+            row[_LEFT.get(value, "ended")] += int(count)
+            if destination:
+                row["destinations"][destination] = row["destinations"].get(destination, 0) + count
+            continue
+        row["type"] = kind
+        if kind in CHOICE_KINDS:
+            row["choices"][value] = int(count)
+    funnel.rows = sorted(rows.values(), key=lambda row: (-row["reached"], row["node"]))
+    for row in funnel.rows:
+        row["choices"] = dict(sorted(row["choices"].items()))
+    return funnel
+
+
+def _count(flag: Any) -> Any:
+    return func.coalesce(func.sum(case((flag, 1), else_=0)), 0)
+
+
+def _row(node: str) -> dict[str, Any]:
+    return {"node": node, "type": "", "reached": 0, "hung_up": 0, "queued": 0, "transferred": 0,
+            "ended": 0, "choices": {}, "destinations": {}}  # fmt: skip
 
 
 def _where(

@@ -14,8 +14,8 @@ __all__ = ["EXIT", "STEP_REPORT_COLUMNS", "IvrStep"]
 EXIT = "exit"
 """The ``kind`` of a call's last row of one IVR run: ``value`` says how it ended there."""
 
-STEP_REPORT_COLUMNS = ("flow", "at", "version", "kind", "node", "value", "call_id",
-                       "destination")  # fmt: skip
+STEP_REPORT_COLUMNS = ("flow", "at", "version", "node", "kind", "value", "destination",
+                       "first_visit", "entered")  # fmt: skip
 """Covered by one index, so the funnel report reads a flow's range from the index alone."""
 
 
@@ -40,3 +40,5 @@ class IvrStep(Base):
     )
     destination: Mapped[str | None] = mapped_column(String(128), doc="exit: queue or target")
     at: Mapped[datetime]
+    first_visit: Mapped[bool] = mapped_column(doc="the call's first row at this node of the flow")
+    entered: Mapped[bool] = mapped_column(doc="the call's first row in this flow")

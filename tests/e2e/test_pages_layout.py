@@ -59,6 +59,7 @@ SUPERVISOR_PAGES = [
     "/reports/queues?from=2026-03-02&to=2026-03-02&interval=60min",
     "/reports/agents",
     "/reports/surveys",
+    "/reports/ivr?flow=main&from=2026-03-02&to=2026-03-02",
     "/recordings/",
     "/calls/call-layout",
     "/admin/",
@@ -123,7 +124,7 @@ def seeded(db_url: str) -> dict[str, Any]:
             description="客户来电：光猫指示灯闪烁。",
         )
         svc.add_comment(session, ticket, "已约上门检修")
-        insert_call(
+        call = insert_call(
             session,
             "call-layout",
             caller_number="13800138000",
@@ -133,6 +134,28 @@ def seeded(db_url: str) -> dict[str, Any]:
             talk_seconds=42.0,
             disposition=Disposition.ANSWERED,
         )
+        for seq, (node, kind, value) in enumerate(
+            [
+                ("hello", "play", "played"),
+                ("bye", "hangup", "NORMAL_CLEARING"),
+                ("bye", "exit", "hangup"),
+            ],
+            start=1,
+        ):  # the IVR report's funnel
+            session.add(
+                models.IvrStep(
+                    call_id=call.id,
+                    flow="main",
+                    version=1,
+                    seq=seq,
+                    node=node,
+                    kind=kind,
+                    value=value,
+                    at=STARTED,
+                    first_visit=seq < 3,
+                    entered=seq == 1,
+                )
+            )
         save_version(session, "main", FLOW, author="admin_en", comment="第一版")
         session.flush()
         return {"ticket": ticket.number, "customer": customer.id, "user": user.id}

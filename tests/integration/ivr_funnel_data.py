@@ -49,11 +49,14 @@ def seed(db_url: str) -> None:
             call = models.Call(uuid=uuid, started_at=started)
             session.add(call)
             session.flush()
+            seen: set[str] = set()  # first_visit: the call's first row at the node
             for seq, (node, kind, value, *destination) in enumerate(steps, start=1):
                 session.add(
                     models.IvrStep(
                         call_id=call.id, flow=flow, version=version, seq=seq, node=node,
                         kind=kind, value=value, destination=destination[0] if destination else None,
-                        at=started + timedelta(seconds=seq),
+                        at=started + timedelta(seconds=seq), first_visit=node not in seen,
+                        entered=seq == 1,
                     )
                 )  # fmt: skip
+                seen.add(node)

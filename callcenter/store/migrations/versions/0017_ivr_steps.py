@@ -16,7 +16,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # covers the IVR funnel report: a flow's rows over a range, read from the index alone
-REPORT_COLUMNS = ["flow", "at", "version", "kind", "node", "value", "call_id", "destination"]
+REPORT_COLUMNS = ["flow", "at", "version", "node", "kind", "value", "destination", "first_visit",
+                  "entered"]  # fmt: skip
 
 
 def upgrade() -> None:
@@ -32,6 +33,8 @@ def upgrade() -> None:
         sa.Column("value", sa.String(length=200), nullable=False),
         sa.Column("destination", sa.String(length=128), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("first_visit", sa.Boolean(), nullable=False),
+        sa.Column("entered", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["call_id"], ["calls.id"], name=op.f("fk_ivr_steps_call_id_calls"), ondelete="CASCADE"
         ),

@@ -28,7 +28,7 @@ QUICK: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "fuzz_soak": (["--inputs", "2000"], ("inputs", "server_errors", "crashes",
                                          "engine_calls_failed")),
     "queue_wallboard": (["--quick"], ("render_ms", "script_ms_per_update", "snapshot_ms")),
-    "reports": (["--quick"], ("calls", "queue_report_s", "agent_report_s")),
+    "reports": (["--quick"], ("calls", "queue_report_s", "agent_report_s", "ivr_funnel_s")),
 }  # fmt: skip
 
 

@@ -3,12 +3,16 @@ for every agent over a month, through callcenter.reports (the console's own quer
 
 Set-up (not timed): a SQLite file migrated to head, ``--queues`` queues, ``--agents`` agents,
 ``--calls`` call records spread over ``--days`` days (85 % answered, one answered agent leg
-each, a missed leg before 10 % of them, a survey score on 30 %), and each agent's state log
-(available, lunch, available, signed out: 4 rows a day). Rows go in with ``executemany``.
+each, a missed leg before 10 % of them, a survey score on 30 %), each agent's state log
+(available, lunch, available, signed out: 4 rows a day) and every call's IVR path through
+the flow ``main`` (versions 1 and 2): welcome, the menu (a wrong key or a timeout now and
+then), the queue node and its exit; a third of the abandoned callers hang up in the menu
+instead. Rows go in with ``executemany``.
 
-Figures: ``queue_report_s`` (60-minute buckets, every queue, the last 30 days) and
-``agent_report_s`` (every agent, the last 30 days) - the median of ``--repeat`` runs, and the
-first (cold) run of each. Target: each under 2 s. Last line: one JSON object. Usage:
+Figures: ``queue_report_s`` (60-minute buckets, every queue, the last 30 days),
+``agent_report_s`` (every agent, the last 30 days) and ``ivr_funnel_s`` (the flow ``main``,
+every version, the last 30 days) - the median of ``--repeat`` runs, and the first (cold) run
+of each. Target: each under 2 s. Last line: one JSON object. Usage:
 ``python3 benchmarks/reports.py [--calls 1000000 --days 90 --queues 40 --agents 500]``
 (``--quick``: 20,000 calls; ``--workdir DIR --reuse`` times DIR's database again).
 """
@@ -30,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._common import keep_or_remove, make_workdir, report  # noqa: E402
 from callcenter.reports.agent_report import agent_report  # noqa: E402
 from callcenter.reports.buckets import report_range  # noqa: E402
+from callcenter.reports.ivr_funnel import ivr_funnel  # noqa: E402
 from callcenter.reports.queue_report import queue_report  # noqa: E402
 from callcenter.store import models  # noqa: E402
 from callcenter.store.migrate import upgrade  # noqa: E402
@@ -47,9 +52,10 @@ def stamp(moment: datetime) -> str:
 
 
 def calls_and_legs(args: argparse.Namespace, rng: random.Random) -> Any:
-    """Chunks of (call rows, leg rows)."""
+    """Chunks of (call rows, leg rows, ivr_steps rows)."""
     calls: list[tuple] = []
     legs: list[tuple] = []
+    steps: list[tuple] = []
     call_id = 0
     for _ in range(args.calls):
         call_id += 1
@@ -117,10 +123,40 @@ def calls_and_legs(args: argparse.Namespace, rng: random.Random) -> Any:
                     None,
                 )
             )
+        steps.extend(ivr_path(call_id, started, queue, calls[-1][11] == "answered", rng))
         if len(calls) >= CHUNK:
-            yield calls, legs
-            calls, legs = [], []
-    yield calls, legs  # fmt: skip
+            yield calls, legs, steps
+            calls, legs, steps = [], [], []
+    yield calls, legs, steps  # fmt: skip
+
+
+def ivr_path(
+    call_id: int, started: datetime, queue: int, answered: bool, rng: random.Random
+) -> list[tuple]:
+    """The call's ivr_steps rows: welcome, the menu (retried now and then), queue, exit."""
+    version = 1 if rng.random() < 0.5 else 2
+    rows = [("welcome", "play", "played", None)]
+    retry = rng.random()
+    if retry < 0.05:
+        rows.append(("menu", "menu", "timeout", None))
+    elif retry < 0.15:
+        rows.append(("menu", "menu", f"invalid:{rng.randrange(5, 10)}", None))
+    if not answered and rng.random() < 1 / 3:
+        rows.append(("menu", "exit", "gone", None))
+    else:
+        node = f"queue-{queue - 1:02d}"
+        rows += [("menu", "menu", str(queue % 4 + 1), None), (node, "queue", node, None),
+                 (node, "exit", "queue", node)]  # fmt: skip
+    seen: set[str] = set()
+    out = []
+    for seq, (node, kind, value, destination) in enumerate(rows, start=1):
+        at = stamp(started + timedelta(seconds=2 * seq))
+        first, entered = node not in seen, seq == 1
+        out.append(
+            (call_id, "main", version, seq, node, kind, value, destination, at, first, entered)
+        )
+        seen.add(node)
+    return out
 
 
 def state_rows(args: argparse.Namespace) -> list[tuple]:
@@ -149,7 +185,7 @@ def generate(path: Path, args: argparse.Namespace) -> None:
             for a in range(args.agents)
         )
     db = sqlite3.connect(path)
-    for calls, legs in calls_and_legs(args, rng):
+    for calls, legs, steps in calls_and_legs(args, rng):
         db.executemany(
             "INSERT INTO calls (id, uuid, direction, started_at, answered_at, wait_seconds,"
             " talk_seconds, hold_seconds, wrap_up_seconds, queue_id, agent_id, disposition,"
@@ -160,6 +196,11 @@ def generate(path: Path, args: argparse.Namespace) -> None:
             "INSERT INTO call_agent_legs (call_id, position, agent_id, role, outcome,"
             " offered_at, answered_at, talk_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             legs,
+        )
+        db.executemany(
+            "INSERT INTO ivr_steps (call_id, flow, version, seq, node, kind, value, destination,"
+            " at, first_visit, entered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            steps,
         )
     db.executemany(
         "INSERT INTO agent_state_log (agent_id, state, reason, since, until)"
@@ -207,6 +248,9 @@ def main() -> None:
     with session_scope(engine) as session:
         q_first, q_median, q_rows = timed(lambda: queue_report(session, month), args.repeat)
         a_first, a_median, a_rows = timed(lambda: agent_report(session, month), args.repeat)
+        i_first, i_median, i_rows = timed(
+            lambda: ivr_funnel(session, "main", month.start, month.end).rows, args.repeat
+        )
     engine.dispose()
     keep_or_remove(workdir, bool(args.workdir))
     result = {
@@ -216,11 +260,14 @@ def main() -> None:
         "queue_report_rows": q_rows,
         "agent_report_s": round(a_median, 3), "agent_report_first_s": round(a_first, 3),
         "agent_report_rows": a_rows,
+        "ivr_funnel_s": round(i_median, 3), "ivr_funnel_first_s": round(i_first, 3),
+        "ivr_funnel_rows": i_rows,
     }  # fmt: skip
     summary = (
         f"{args.calls} calls over {args.days} days, {args.queues} queues, {args.agents} agents"
         f" (generated in {generate_s:.0f} s): queue report 30 days x 60 min {q_median:.3f} s"
-        f" ({q_rows} rows), agent report {a_median:.3f} s ({a_rows} agents)"
+        f" ({q_rows} rows), agent report {a_median:.3f} s ({a_rows} agents),"
+        f" IVR funnel {i_median:.3f} s ({i_rows} nodes)"
     )
     report(summary, result)
 

@@ -4,6 +4,7 @@ where the msgid is a code value rather than English prose, its English text ("en
 from __future__ import annotations
 
 from console.i18n_api_docs import API_DOCS
+from console.i18n_ivr_report import IVR_REPORT_TEXTS
 from console.i18n_messages import MESSAGES
 from console.i18n_quality import QUALITY
 
@@ -536,3 +537,4 @@ TEXTS: dict[str, dict[str, str]] = {
 TEXTS.update(MESSAGES)
 TEXTS.update(QUALITY)
 TEXTS.update(API_DOCS)  # the API reference page (console/openapi_views.py)
+TEXTS.update(IVR_REPORT_TEXTS)

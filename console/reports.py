@@ -4,7 +4,7 @@ GET /reports/queues, /reports/agents and /reports/surveys take ``from`` and ``to
 dates, YYYY-MM-DD, at most :data:`MAX_DAYS` apart), ``interval`` (queue and survey reports)
 and ``queue`` / ``agent`` ids (repeatable); ``format=csv`` or ``format=xlsx`` downloads the
 same rows. Dates are in the center's time zone (setting ``timezone``). Supervisors and admins
-only.
+only. /reports/ivr, the IVR funnel of one flow, is console/report_ivr.py.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from callcenter.reports.survey_report import SURVEY_COLUMNS, survey_report
 from callcenter.store.routing import Agent, Queue
 from console.auth import db_session, role_required
 from console.report_export import csv_response, xlsx_response
+from console.report_ivr import ivr_page
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -143,3 +144,10 @@ def agents() -> Response | Any:
 def surveys() -> Response | Any:
     """CSAT per interval, queue and agent."""
     return _render("survey")
+
+
+@bp.get("/ivr")
+@role_required("supervisor")
+def ivr() -> Response | Any:
+    """The IVR funnel of one flow: callers per node, where they left, menu choices."""
+    return ivr_page(_filters)

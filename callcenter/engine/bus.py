@@ -60,6 +60,10 @@ class IvrInput(BusEvent):
     call_uuid: str
     node: str
     value: str
+    flow: str = ""  # the flow holding the node, its version, the node's id and type
+    version: int = 0
+    node_id: str = ""
+    node_type: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +84,9 @@ class IvrEnded(BusEvent):
     node: str = ""
     reason: str = ""
     destination: str = ""  # queue name or transfer target
+    exit_flow: str = ""  # where the caller left the IVR: the flow, its version, the node id
+    exit_version: int = 0
+    exit_node: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -82,5 +82,9 @@ class DatabaseSource:
         """The hotline numbers as of the last :meth:`scan`."""
         return dict(self._numbers)
 
+    def version(self, signature: Signature) -> int:
+        """The published version number (the signature's first part)."""
+        return signature[0]
+
     def __str__(self) -> str:
         return "the database (published flows)"

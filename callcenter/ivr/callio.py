@@ -25,6 +25,7 @@ __all__ = [
     "OutcomeKind",
     "Recorded",
     "RunnerHooks",
+    "Visit",
     "field_value",
 ]
 
@@ -154,11 +155,27 @@ class Outcome:
     variables: Mapping[str, Value] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One visit of a node: where (flow, its version, node id and type) and what happened."""
+
+    name: str  # the node's name in the call's IVR path (prefixed by its flow after a goto)
+    flow: str
+    version: int
+    node: str
+    node_type: str
+    value: str
+
+
 class RunnerHooks:
     """Callbacks for what happens during a run (the engine publishes them as bus events)."""
 
     def visited(self, node: str, value: str) -> None:
         """A node was visited; ``value`` is what the caller did or the branch taken."""
+
+    def step(self, visit: Visit) -> None:
+        """A node was visited, with its flow and version (default: :meth:`visited`)."""
+        self.visited(visit.name, visit.value)
 
     def voicemail(self, path: str, milliseconds: int, mailbox: str | None) -> None:
         """A voicemail message was recorded to ``path``."""

@@ -390,6 +390,7 @@ class Flow:
     language: str | None = None
     variables: Mapping[str, Value] = field(default_factory=dict)
     pos: Pos = NOWHERE
+    version: int = 0  # the published version number (flows from the database); 0: a file
 
     def node(self, node_id: str) -> Node:
         """The node with this id; KeyError if there is none."""

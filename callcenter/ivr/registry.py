@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from callcenter.ivr.checks import Checks, check_draft, internal_problem
@@ -170,7 +170,7 @@ class FlowRegistry:
                 log.warning("ivr_flow_invalid", problem=str(problem), kept_flow=kept)
             self._files[path] = _FileState(signature, kept, problems)
             return
-        flow = draft.to_flow()
+        flow = replace(draft.to_flow(), version=self.source.version(signature))
         if old is not None and old.name not in (None, flow.name):
             self._flows.pop(old.name, None)  # type: ignore[arg-type]
         self._flows[flow.name] = flow

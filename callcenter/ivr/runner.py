@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
-from callcenter.ivr.callio import CallerGone, CallIO, Lookups, Outcome, RunnerHooks
+from callcenter.ivr.callio import CallerGone, CallIO, Lookups, Outcome, RunnerHooks, Visit
 from callcenter.ivr.errors import IvrError
 from callcenter.ivr.expr import Value
 from callcenter.ivr.model import Flow, MenuNode, Node, Prompt, Ref, SpeechNode, SurveyNode
@@ -144,7 +144,8 @@ class FlowRunner:
 
     def visit(self, node: Node, value: str) -> None:
         """Report a visit of ``node`` with what happened there to the hooks."""
-        self.hooks.visited(self.name(node), value)
+        flow = self.flow
+        self.hooks.step(Visit(self.name(node), flow.name, flow.version, node.id, node.type, value))
 
     def outcome(self, kind: str, node: Node | None, **fields: Any) -> Outcome:
         """The run's result so far, ending at ``node``, with ``fields`` of the outcome."""

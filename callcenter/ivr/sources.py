@@ -34,6 +34,9 @@ class FlowSource(Protocol):
     def numbers(self) -> Mapping[str, str] | None:
         """Dialled number -> flow kept by the source (as of the last scan), or None."""
 
+    def version(self, signature: Signature) -> int:
+        """The version number of an entry with this signature (0: the source has none)."""
+
     def __str__(self) -> str:
         """Where the flows are, for messages."""
 
@@ -67,6 +70,10 @@ class FolderSource:
     def numbers(self) -> Mapping[str, str] | None:
         """Files keep no numbers (they come from the setting ivr.numbers)."""
         return None
+
+    def version(self, signature: Signature) -> int:
+        """Files have no version numbers."""
+        return 0
 
     def __str__(self) -> str:
         return str(self.folder)

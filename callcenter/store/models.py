@@ -8,6 +8,7 @@ from callcenter.store.calls import Call, CallAgentLeg, CallCorrection, CallEvent
 from callcenter.store.canned import CannedAnswer
 from callcenter.store.customers import Customer, CustomerPhone
 from callcenter.store.flows import FlowVersion, HotlineNumber, IvrFlow
+from callcenter.store.ivr_steps import IvrStep
 from callcenter.store.monitoring import MonitorSession
 from callcenter.store.quality import QaEvaluation, QaForm
 from callcenter.store.routing import (
@@ -46,6 +47,7 @@ __all__ = [
     "FlowVersion",
     "HotlineNumber",
     "IvrFlow",
+    "IvrStep",
     "MonitorSession",
     "NotReadyReason",
     "QaEvaluation",

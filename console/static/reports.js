@@ -1,4 +1,4 @@
-// The report chart: a bar chart of the report's series (Chart.js, vendored), from #report-data.
+// The report chart: a bar chart (horizontal when the data asks: the IVR funnel) of the report's series (Chart.js, vendored), from #report-data.
 (function () {
   "use strict";
   const data = document.getElementById("report-data");
@@ -14,7 +14,8 @@
   const drawn = new Chart(canvas, {
     type: "bar",
     data: { labels: chart.labels, datasets: datasets },
-    options: { animation: false, responsive: true, aspectRatio: 3 },
+    // a funnel (IVR report) is drawn with horizontal bars, the first node on top
+    options: { animation: false, responsive: true, aspectRatio: 3, indexAxis: chart.horizontal ? "y" : "x" },
   });
   canvas.dataset.rendered = String(drawn.data.datasets.length);
 })();

@@ -64,6 +64,7 @@ SUPERVISOR_PAGES = [
     "/reports/queues?from=2026-03-02&to=2026-03-02&interval=60min",
     "/reports/agents",
     "/reports/surveys",
+    "/reports/ivr?flow=main&from=2026-03-02&to=2026-03-02",
     "/recordings/",
     "/calls/call-layout",
     "/admin/",
@@ -153,6 +154,28 @@ def seeded(db_url: str) -> dict[str, Any]:
             talk_seconds=42.0,
             disposition=Disposition.ANSWERED,
         )
+        for seq, (node, kind, value) in enumerate(
+            [
+                ("hello", "play", "played"),
+                ("bye", "hangup", "NORMAL_CLEARING"),
+                ("bye", "exit", "hangup"),
+            ],
+            start=1,
+        ):  # the IVR report's funnel
+            session.add(
+                models.IvrStep(
+                    call_id=call.id,
+                    flow="main",
+                    version=1,
+                    seq=seq,
+                    node=node,
+                    kind=kind,
+                    value=value,
+                    at=STARTED,
+                    first_visit=seq < 3,
+                    entered=seq == 1,
+                )
+            )
         save_version(session, "main", FLOW, author="admin_en", comment="第一版")
         qa_form = create_form(session, "标准评分表", QA_FORM, None)
         sup = session.scalar(select(models.User).where(models.User.username == "supervisor_zh"))
@@ -210,12 +233,17 @@ def report(found: dict[str, list[str]]) -> str:
 
 
 def check_pages(
-    console_url: str, context_for: Any, role: str, paths: list[str], seeded: dict[str, Any]
+    console_url: str,
+    context_for: Any,
+    role: str,
+    paths: list[str],
+    seeded: dict[str, Any],
+    languages: tuple[str, ...] = LANGUAGES,
 ) -> dict[str, list[str]]:
-    """The problems of ``paths`` for ``role`` at every width in both languages, by page."""
+    """The problems of ``paths`` for ``role`` at every width in ``languages``, by page."""
     found: dict[str, list[str]] = {}
     visited = 0
-    for language in LANGUAGES:
+    for language in languages:
         page = context_for(console_url, f"{role}_{language}")
         for path in paths:
             url = console_url + path.format(**seeded)
@@ -229,17 +257,18 @@ def check_pages(
                 visited += 1
                 if problems:
                     found[f"{language} {width_name} {path}"] = problems
-    assert visited == len(paths) * len(LANGUAGES) * len(WIDTHS)
+    assert visited == len(paths) * len(languages) * len(WIDTHS)
     return found
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", list(PAGES))
 def test_every_page_of_a_role_passes_the_layout_checks(
-    role: str, console_url: str, seeded: dict[str, Any], context_for: Any
+    role: str, language: str, console_url: str, seeded: dict[str, Any], context_for: Any
 ) -> None:
     # the agent's own desktop (an agent linked to the user) is the next test's
     paths = [p for p in PAGES[role] if not (role == "agent" and p == DESKTOP)]
-    found = check_pages(console_url, context_for, role, paths, seeded)
+    found = check_pages(console_url, context_for, role, paths, seeded, (language,))
     assert found == {}, report(found)
 
 

@@ -324,6 +324,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/reports/queues"): Case(SUPERVISORS),
     ("GET", "/reports/agents"): Case(SUPERVISORS),
     ("GET", "/reports/surveys"): Case(SUPERVISORS),
+    ("GET", "/reports/ivr"): Case(SUPERVISORS),
     ("GET", "/api/wallboard/queues"): Case(who(401, 403, 403, 200, 200)),
     ("POST", "/api/wallboard/abandoned/<call_uuid>/callback"): Case(who(401, 403, 403, 409, 409)),
     # quality scoring (#16): the seeded evaluation is of agent 1007's call c1 with form 1

@@ -88,8 +88,9 @@ def test_vip_caller_walks_the_main_menu_and_reaches_sales(center: Center) -> Non
     assert spoken[0] == "flite|kal|This call may be recorded for quality purposes."
     ended = [d for kind, d in event_rows(center.db_url, record.id) if kind == "ivr_ended"]
     assert ended == [
-        {"flow": "main", "outcome": "queue", "node": "sales", "reason": "", "destination": "sales"}
-    ]
+        {"flow": "main", "outcome": "queue", "node": "sales", "reason": "", "destination": "sales",
+         "exit_flow": "main", "exit_version": 0, "exit_node": "sales"}
+    ]  # fmt: skip
 
 
 def test_silent_caller_goes_to_the_operator_after_the_retries(center: Center) -> None:

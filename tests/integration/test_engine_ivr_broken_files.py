@@ -158,6 +158,7 @@ def test_flow_that_fails_while_running_sends_the_caller_to_the_default_queue(
         {
             "flow": "leave_message", "outcome": "queue", "node": "message",
             "reason": "error: flow failed", "destination": "support",
+            "exit_flow": "leave_message", "exit_version": 0, "exit_node": "message",
         }
     ]  # fmt: skip
     failed = center.engine.records("IVR flow failed; the caller goes on without it")

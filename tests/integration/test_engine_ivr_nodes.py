@@ -238,7 +238,7 @@ def test_menu_wrong_keys_until_the_tries_run_out_hangs_up(center: Center) -> Non
     assert row.disposition == "ivr_completed" and row.hangup_by == "system"
     assert ivr_ended(center, row) | {"destination": ""} == {
         "flow": "menu", "outcome": "hangup", "node": "choose", "reason": "no_input",
-        "destination": "",
+        "destination": "", "exit_flow": "menu", "exit_version": 0, "exit_node": "choose",
     }  # fmt: skip
     assert spoken(caller).count("That key is not on the menu.") == 1  # not after the last try
 

@@ -31,7 +31,7 @@ def test_every_model_table_is_migrated(db_engine: Engine) -> None:
 
 
 def test_upgrade_twice_is_a_no_op_and_current_is_head(db_url: str) -> None:
-    assert current(db_url) == head() == "0017"
+    assert current(db_url) == head() == "0018"
     upgrade(db_url)
     assert current(db_url) == head()
 
@@ -54,13 +54,13 @@ def test_cli_db_upgrade_on_fresh_file_and_again(tmp_path: Path) -> None:
 
     first = runner.invoke(main, ["db", "upgrade", "--url", url])
     assert first.exit_code == 0, first.output
-    assert "revision 0017" in first.output
+    assert "revision 0018" in first.output
     assert path.exists()
 
     second = runner.invoke(main, ["db", "upgrade", "--url", url])
     assert second.exit_code == 0, second.output
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0017",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0018",)]
 
 
 def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -75,7 +75,7 @@ def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
     after = runner.invoke(main, ["db", "current"], env=env)
-    assert "revision 0017, head 0017 (up to date)" in after.output
+    assert "revision 0018, head 0018 (up to date)" in after.output
 
 
 def test_cli_db_upgrade_reports_unusable_url(tmp_path: Path) -> None:
@@ -142,3 +142,14 @@ def test_0016_adds_the_report_indexes_and_removes_them_on_downgrade(db_path: Pat
     command.downgrade(alembic_config(url), "0015")
     with sqlite3.connect(db_path) as conn:
         assert not names & {name for (name,) in conn.execute(query)}
+
+
+def test_0018_adds_the_ivr_steps_table_and_removes_it_on_downgrade(db_path: Path) -> None:
+    url = f"sqlite:///{db_path}"
+    upgrade(url)
+    query = "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
+    with sqlite3.connect(db_path) as conn:
+        assert {"ivr_steps", "ix_ivr_steps_flow_at"} <= {name for (name,) in conn.execute(query)}
+    command.downgrade(alembic_config(url), "0017")
+    with sqlite3.connect(db_path) as conn:
+        assert not {"ivr_steps", "ix_ivr_steps_flow_at"} & {n for (n,) in conn.execute(query)}

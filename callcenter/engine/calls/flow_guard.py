@@ -9,7 +9,7 @@ mapped to the number); a failing post-call survey ends the call instead.
 from __future__ import annotations
 
 from callcenter.engine.bus import Bus, IvrInput, SurveyAnswered, VoicemailRecorded
-from callcenter.ivr.callio import Outcome, RunnerHooks
+from callcenter.ivr.callio import Outcome, RunnerHooks, Visit
 from callcenter.ivr.runner import FlowRunner
 
 __all__ = ["BusHooks", "failed_flow_outcome"]
@@ -26,6 +26,14 @@ class BusHooks(RunnerHooks):
 
     def visited(self, node: str, value: str) -> None:
         self.bus.publish(IvrInput(call_uuid=self.call_uuid, node=node, value=value))
+
+    def step(self, visit: Visit) -> None:
+        self.bus.publish(
+            IvrInput(
+                call_uuid=self.call_uuid, node=visit.name, value=visit.value, flow=visit.flow,
+                version=visit.version, node_id=visit.node, node_type=visit.node_type,
+            )
+        )  # fmt: skip
 
     def voicemail(self, path: str, milliseconds: int, mailbox: str | None) -> None:
         self.bus.publish(

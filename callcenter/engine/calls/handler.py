@@ -326,6 +326,8 @@ class CallHandler:
                 self.runner, exc, default_queue=self.ivr.default_queue,
                 post_call=self.agent_hung_up, log=self.log,
             )  # fmt: skip
+        runner = self.runner
+        left_at = runner.current  # the node being run when the flow ended (or the caller left)
         self.bus.publish(
             IvrEnded(
                 call_uuid=self.call_uuid,
@@ -334,6 +336,9 @@ class CallHandler:
                 node=outcome.node,
                 reason=outcome.reason,
                 destination=outcome.queue or outcome.destination,
+                exit_flow=runner.flow.name,
+                exit_version=runner.flow.version,
+                exit_node=left_at.id if left_at is not None else "",
             )
         )
         return outcome

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from callcenter.acd.agents import Agent, Tier
 from callcenter.engine.bus import utcnow
 from callcenter.engine.media.recording_control import paused_stretches
+from callcenter.engine.records.ivr_steps import ivr_steps
 from callcenter.engine.records.recorder import LATE_FIELDS, CallRecord
 from callcenter.ivr.schedule import Calendar, read_calendar
 from callcenter.logs import get_logger
@@ -198,6 +199,8 @@ class EngineStore:
                     )
                 )
             _add_agent_legs(session, call.id, record.legs)
+            steps = ivr_steps(record.events)  # the IVR path, for the funnel report
+            session.add_all([models.IvrStep(call_id=call.id, **row) for row in steps])
             if record.recording_path:
                 session.add(
                     models.Recording(

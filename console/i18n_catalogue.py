@@ -534,3 +534,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "15 and 30 minute intervals cover at most 31 days": {"zh": "15分钟和30分钟间隔最多统计31天"},
 }
 TEXTS.update(MESSAGES)
+
+from console.i18n_refusals import REFUSAL_TEXTS, TICKET_TEXTS  # noqa: E402 - by area
+
+TEXTS.update(REFUSAL_TEXTS)
+TEXTS.update(TICKET_TEXTS)

@@ -32,19 +32,17 @@
   const DEFERRING = OFFERED.concat(["on_call", "on_hold"]);
   const MANAGED = new Set(Object.values(CONTROLS).flat().concat(["btn-cancel-pending"]));
 
-  // Names from the page's catalogue lists (hidden <ul>s): state codes, actions, known refusals.
+  // Names from the page's catalogue lists (hidden <ul>s): state codes, actions.
   const listed = (id, key) => new Map([...document.querySelectorAll("#" + id + " li")].map((li) => [li.dataset[key], li.textContent]));
   const stateNames = listed("state-names", "state");
   const actionNames = listed("action-names", "action");
-  const refusalTexts = listed("refusal-texts", "text");
   const named = (state) => stateNames.get(state) || state || "";
-  // The engine's refusal: its action named in the page's language, its reason translated when
-  // the catalogue knows the text (a reason with a trailing "(detail)" keeps the detail).
-  function refusal(action, error) {
+  // The engine's refusal: its action named in the page's language and its reason as the
+  // console translated it on the stream ("message", with the values inside the sentence).
+  function refusal(message) {
     const template = $("action-names").dataset.tRefused || "%(action)s refused: %(reason)s";
-    const detail = /^(.*?)( \([^)]*\))?$/.exec(error);
-    const why = refusalTexts.get(error) || (refusalTexts.has(detail[1]) ? refusalTexts.get(detail[1]) + (detail[2] || "") : error);
-    return template.replace("%(action)s", actionNames.get(action) || action).replace("%(reason)s", why);
+    const why = message.message || message.error;
+    return template.replace("%(action)s", actionNames.get(message.action) || message.action || "").replace("%(reason)s", why);
   }
 
   function say(text, isError) {
@@ -287,8 +285,8 @@
       else loadPop(popUuid);
     }
     if (message.channel === "agent") {
-      if (message.error && window.toast) window.toast(refusal(message.action, message.error), "error");
-      if (message.error) say(refusal(message.action, message.error), true);
+      if (message.error && window.toast) window.toast(refusal(message), "error");
+      if (message.error) say(refusal(message), true);
       else if (message.done) say(message.done + " ✓");
     }
     if (message.ticket_alert) showAlert(message.ticket_alert);

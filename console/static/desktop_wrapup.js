@@ -31,7 +31,9 @@
         return option;
       }));
     }
+    const focused = document.activeElement === $("wrapup-code");
     $("wrapup-code-label").hidden = !codes.length;
+    if (focused && !codes.length) $("wrapup-notes").focus(); // no codes: the notes are first
     status.textContent = "";
     if (wrap.saved) {
       $("wrapup-code").value = wrap.saved.code;

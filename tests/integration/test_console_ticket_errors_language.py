@@ -57,3 +57,13 @@ def test_values_stay_inside_the_translated_sentence(app: Flask) -> None:
     assert "未知的状态 &#39;lost&#39;" in listing
     answer = zh.get("/api/tickets?status=lost").get_json()
     assert answer["message"] == "未知的状态 'lost'"
+
+
+def test_the_new_ticket_form_shows_its_error_in_chinese_beside_the_field(app: Flask) -> None:
+    zh, csrf = signed_in(app, "wang")
+    form = {"subject": "Refund", "priority": "asap", "csrf_token": csrf["X-CSRFToken"]}
+    page = zh.post("/tickets/new", data=form)
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    error = html.split('data-testid="priority-error">', 1)[1].split("</div>", 1)[0]
+    assert error.startswith("未知的优先级 &#39;asap&#39;，可选：")

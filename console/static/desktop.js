@@ -259,7 +259,7 @@
       else loadPop(popUuid);
     }
     if (message.channel === "agent") {
-      if (message.error && window.toast) window.toast(refusal(message), "error");
+      if (message.error && window.toast) window.toast(refusal(message), "danger");
       if (message.error) say(refusal(message), true);
       else if (message.done) say(message.done + " ✓");
     }

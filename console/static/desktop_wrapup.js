@@ -55,7 +55,7 @@
     try { data = await response.json(); } catch (e) { data = {}; }
     if (!response.ok) {
       status.textContent = data.message || data.reason || response.statusText;
-      if (window.toast) window.toast(data.message || data.reason || response.statusText, "error");
+      if (window.toast) window.toast(data.message || data.reason || response.statusText, "danger");
       return;
     }
     if (wrap) wrap.saved = { code: data.code, notes: data.notes };

@@ -68,7 +68,8 @@ def test_a_chinese_agent_sees_states_and_refusals_in_chinese(desktop_in) -> None
         f"agent:{number}", {"error": "finish the consultation first", "action": "transfer"}
     )
     expect(page.get_by_test_id("message")).to_have_text("转接未执行：请先结束咨询")
-    expect(page.locator("#toasts")).to_contain_text("转接未执行：请先结束咨询")
+    alert = page.locator("#toasts [role=alert]", has_text="转接未执行：请先结束咨询")
+    expect(alert).to_have_count(1)  # a refusal is an alert toast, announced at once
     # a known reason with the switch's detail keeps the detail
     live.publish(
         f"agent:{number}", {"error": "your phone did not answer (NO_ANSWER)", "action": "dial"}

@@ -23,7 +23,6 @@ from callcenter.switch.errors import SwitchError
 log = get_logger(__name__)
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordingPaused(BusEvent):
     """The agent paused the call's recording; ``offset`` seconds from the recording start."""

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from callcenter.acd.agents import MAX_EXTEND_SECONDS
+from callcenter.acd.refusals import Refusal
 
 STATE_ACTIONS = ("login", "logout", "ready", "not_ready", "hangup", "hold", "unhold")
 RECORDING_ACTIONS = ("record_pause", "record_resume")  # card numbers: the engine masks audio
@@ -27,15 +28,9 @@ MAX_REASON = 64
 NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
 DIGITS = re.compile(r"[0-9A-Da-d*#]{1,64}")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}")  # agent id, extension, queue name
-NAME_NEEDS = (
-    "{kind} must be an agent id, extension or queue name: 1-64 letters, digits and _ . @ + - "
-    "(no spaces, quotes, ${{...}}, &, | or control characters), not {value!r}"
-)
-DIAL_NEEDS = 'dial needs a number: it must be 1-32 digits (+, *, #), e.g. {"number": "1390"}'
-DTMF_NEEDS = 'dtmf needs digits: 1-64 of 0-9, *, #, A-D, e.g. {"digits": "123#"}'
 
 
-class ActionError(ValueError):
+class ActionError(Refusal, ValueError):
     """The action or one of its fields is not acceptable; the message says how to fix it."""
 
 
@@ -67,7 +62,7 @@ class AgentCommand:
         """A command read from the stream, checked by the same rules as the console's."""
         seconds = str(data.get("seconds", "") or "0")
         if not seconds.isascii() or not seconds.isdigit():
-            raise ActionError(f"seconds must be whole seconds, not {seconds!r}")
+            raise ActionError("seconds_not_whole", seconds=repr(seconds))
         names = ("agent_id", "action", "reason", "number", "ticket", "target", "to", "digits", "by")
         fields = {name: str(data.get(name, "") or "") for name in names}
         if fields["action"] == "not_ready" and not fields["reason"].strip():
@@ -79,32 +74,30 @@ def checked(command: AgentCommand) -> AgentCommand:
     """The command with its fields normalised, or :class:`ActionError` saying what is wrong."""
     action = command.action
     if action not in ACTIONS:
-        raise UnknownAction(f"unknown action {action!r}; use one of: {', '.join(ACTIONS)}")
+        raise UnknownAction("unknown_command", action=action, actions=", ".join(ACTIONS))
     reason = command.reason.strip()
     if len(reason) > MAX_REASON or not reason.isprintable():
-        raise ActionError(
-            f"reason must be a string of at most {MAX_REASON} characters without control characters"
-        )
+        raise ActionError("reason_invalid", limit=MAX_REASON)
     if action == "not_ready" and not reason:
-        raise ActionError('not_ready needs a reason, e.g. {"reason": "break"}')
+        raise ActionError("not_ready_needs_reason")
     command = replace(command, reason=reason)
     if action == "dial":
         if len(command.ticket) > 32 or not command.ticket.isprintable():
-            raise ActionError("ticket must be a ticket number of at most 32 printable characters")
+            raise ActionError("ticket_invalid")
         if not NUMBER.fullmatch(_dialable(command.number)):
-            raise ActionError(DIAL_NEEDS)
+            raise ActionError("dial_needs_number")
         return replace(command, number=_dialable(command.number))
     if action in TARGETS:
         allowed = TARGETS[action]
         if command.target not in allowed:
             shapes = " or ".join(f'{{"{kind}": "..."}}' for kind in allowed)
-            raise ActionError(f"{action} needs exactly one target: {shapes}")
+            raise ActionError("target_shape", action=action, shapes=shapes)
         return replace(command, to=check_target(command.target, command.to))
     if action == "extend_wrap_up" and not 1 <= command.seconds <= MAX_EXTEND_SECONDS:
-        raise ActionError(f"seconds must be between 1 and {MAX_EXTEND_SECONDS}")
+        raise ActionError("seconds_range", limit=MAX_EXTEND_SECONDS)
     if action == "dtmf":
         if not DIGITS.fullmatch(command.digits.strip()):
-            raise ActionError(DTMF_NEEDS)
+            raise ActionError("dtmf_needs_digits")
         return replace(command, digits=command.digits.strip())
     return command
 
@@ -114,14 +107,14 @@ def command_from_body(agent_id: str, action: str, body: Mapping[str, Any], by: s
     consult exactly one of ``{"agent"}``, ``{"queue"}`` (transfer only), ``{"number"}``; dtmf
     ``{"digits"}``; extend_wrap_up ``{"seconds"}`` (default 30)."""
     if action not in ACTIONS:
-        raise UnknownAction(f"unknown action {action!r}; use one of: {', '.join(ACTIONS)}")
+        raise UnknownAction("unknown_command", action=action, actions=", ".join(ACTIONS))
     reason = body.get("reason", "")
     if not isinstance(reason, str):
-        raise ActionError(f"reason must be a string of at most {MAX_REASON} characters")
+        raise ActionError("reason_not_text", limit=MAX_REASON)
     fields: dict[str, Any] = {}
     if action == "dial":
-        fields["number"] = _text(body.get("number"), DIAL_NEEDS)
-        fields["ticket"] = _text(body.get("ticket", ""), "ticket must be a ticket number")
+        fields["number"] = _text(body.get("number"), "dial_needs_number")
+        fields["ticket"] = _text(body.get("ticket", ""), "ticket_not_text")
     elif action in TARGETS:
         given = [kind for kind in ("agent", "queue", "number") if body.get(kind) not in (None, "")]
         if len(given) != 1:
@@ -129,14 +122,14 @@ def command_from_body(agent_id: str, action: str, body: Mapping[str, Any], by: s
         else:
             kind = given[0]
             fields["target"] = kind
-            fields["to"] = _text(body[kind], f"{kind} must be a name or number")
+            fields["to"] = _text(body[kind], "target_not_text", kind=kind)
     elif action == "extend_wrap_up":
         seconds = body.get("seconds", 30)
         if not isinstance(seconds, int) or isinstance(seconds, bool):
-            raise ActionError('extend_wrap_up needs whole seconds, e.g. {"seconds": 30}')
+            raise ActionError("extend_needs_seconds")
         fields["seconds"] = seconds
     elif action == "dtmf":
-        fields["digits"] = _text(body.get("digits"), DTMF_NEEDS)
+        fields["digits"] = _text(body.get("digits"), "dtmf_needs_digits")
     return checked(AgentCommand(agent_id, action, reason=reason, by=by, **fields))
 
 
@@ -149,7 +142,7 @@ def check_number(number: object) -> str:
     """A dialable number: 1-32 digits, * and #, an optional leading + (spaces, dashes dropped)."""
     text = _dialable(number)
     if not NUMBER.fullmatch(text):
-        raise ActionError(f"number {number!r} must be 1-32 digits (+, *, # allowed)")
+        raise ActionError("number_invalid", number=repr(number))
     return text
 
 
@@ -160,12 +153,12 @@ def check_target(kind: str, to: object) -> str:
         return check_number(to)
     text = str(to if to is not None else "")
     if not NAME.fullmatch(text):
-        raise ActionError(NAME_NEEDS.format(kind=kind, value=text[:70]))
+        raise ActionError("name_invalid", kind=kind, value=repr(text[:70]))
     return text
 
 
-def _text(value: object, message: str) -> str:
+def _text(value: object, code: str, **params: object) -> str:
     """A body value that must be text (or a whole number, as JSON clients send ids)."""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ActionError(message)
+        raise ActionError(code, **params)
     return str(value)

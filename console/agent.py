@@ -36,6 +36,7 @@ from callcenter.tickets.workflow import TicketError
 from console.admin_reasons import desktop_reasons
 from console.api import problem
 from console.auth import db_session, role_required
+from console.i18n_errors import refusal_message
 from console.request_input import json_body, parse_id, text
 from console.screen_pop import pop_for
 from console.sse import event_stream
@@ -292,6 +293,7 @@ def stream(agent_id: str) -> Response | tuple[Response, int]:
         return problem(503, str(exc))
     username = current_user.username
     supervisor = current_user.role in ("supervisor", "admin")
+    language = getattr(current_user, "language", None) or "en"
     own_channel = agent_channel(agent_id)
 
     def relevant(channel: str, data: Any) -> bool:
@@ -309,6 +311,8 @@ def stream(agent_id: str) -> Response | tuple[Response, int]:
             "channel": "agent" if message.channel == own_channel else message.channel
         }
         payload.update(message.data if isinstance(message.data, dict) else {"data": message.data})
+        if "error" in payload and message.channel == own_channel:  # the engine's refusal
+            payload["message"] = refusal_message(payload, language)
         return payload
 
     return event_stream(subscription, render)

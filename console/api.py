@@ -58,7 +58,7 @@ def _wrap_up_done(row: models.Agent, fields: dict[str, str]) -> None:
     with db_session() as session:
         refusal = ready_refusal(session, row, fields)
     if refusal:
-        raise AgentStateError(f"agent {row.number} cannot finish wrap-up yet: {refusal}")
+        raise AgentStateError("wrap_up_unfinished", agent=row.number, why=refusal)
 
 
 @bp.get("/agents/<agent_id>")

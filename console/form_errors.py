@@ -17,7 +17,10 @@ def field_errors(message: object, fields: Iterable[str]) -> dict[str, str]:
     """``{field: message}`` for the first of ``fields`` the message names, else ``{"": message}``.
 
     An empty message gives ``{}``; the form shows a message without a field above the form.
+    The field is found in the English message; the message is shown in the user's language.
     """
+    from console.i18n_errors import localized
+
     if not message:
         return {}
     text = str(message)
@@ -25,5 +28,5 @@ def field_errors(message: object, fields: Iterable[str]) -> dict[str, str]:
     for name in fields:
         words = (name.replace("_", " "), *ALIASES.get(name, ()))
         if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in words):
-            return {name: text}
-    return {"": text}
+            return {name: localized(text)}
+    return {"": localized(text)}

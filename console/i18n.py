@@ -14,6 +14,7 @@ from flask import Flask, current_app, has_app_context
 from flask_login import current_user
 
 from console.i18n_catalogue import TEXTS
+from console.i18n_refusals import ACTION_LABELS
 
 LANGUAGES = ("zh", "en")
 MISSING_MARK = "⟦%s⟧"
@@ -38,3 +39,4 @@ def install_i18n(app: Flask) -> None:
     """Make ``_()`` available in templates (marking missing msgids when the env asks to)."""
     app.config.setdefault("I18N_MARK_MISSING", os.environ.get(MARK_MISSING_ENV) == "1")
     app.jinja_env.globals["_"] = translate
+    app.jinja_env.globals["action_labels"] = ACTION_LABELS  # the desktop names refused actions

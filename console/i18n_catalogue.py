@@ -7,6 +7,7 @@ from console.i18n_api_docs import API_DOCS
 from console.i18n_ivr_report import IVR_REPORT_TEXTS
 from console.i18n_messages import MESSAGES
 from console.i18n_quality import QUALITY
+from console.i18n_refusals import REFUSAL_TEXTS, TICKET_TEXTS
 
 TEXTS: dict[str, dict[str, str]] = {
     "Call center": {"zh": "呼叫中心"},
@@ -538,3 +539,5 @@ TEXTS.update(MESSAGES)
 TEXTS.update(QUALITY)
 TEXTS.update(API_DOCS)  # the API reference page (console/openapi_views.py)
 TEXTS.update(IVR_REPORT_TEXTS)
+TEXTS.update(REFUSAL_TEXTS)
+TEXTS.update(TICKET_TEXTS)

@@ -2,8 +2,10 @@
 
 ``reason`` stays the stable English text scripts and logs rely on; ``message`` is the same
 reason translated for the signed-in user (the reason itself when the catalogue lacks it).
-A reason matches a catalogue msgid exactly, or one of ``PATTERNS`` whose ``%(name)s`` parts
-stand for the values the reason carries (ids, numbers, field names).
+A reason matches a catalogue msgid exactly, or one of ``PATTERNS`` (then the engine's refusals
+and the ticket errors, console/i18n_refusals.py) whose ``%(name)s`` parts stand for the values
+the reason carries (ids, numbers, field names, states). The engine's refusals on the agent
+stream come with their code and values (:func:`refusal_message`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import re
 from flask import Flask
 from werkzeug.wrappers import Response
 
+from callcenter.acd.refusals import REFUSALS
 from console.i18n import TEXTS, translate
+from console.i18n_refusals import ACTION_LABELS, TICKET_TEXTS
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 PATTERNS = (
@@ -38,7 +42,8 @@ PATTERNS = (
     "the request is larger than the limit of %(value)s bytes",
 )
 
-__all__ = ["PATTERNS", "install_error_messages", "localized"]
+__all__ = ["PATTERNS", "fill", "install_error_messages", "localized", "refusal_message"]
+TRANSLATED_VALUES = ("state", "status", "what")  # values that are catalogue msgids themselves
 
 
 def _regex(msgid: str) -> re.Pattern[str]:
@@ -50,7 +55,39 @@ def _regex(msgid: str) -> re.Pattern[str]:
     return re.compile(f"^{body}$", re.DOTALL)
 
 
-_COMPILED = tuple((_regex(msgid), msgid) for msgid in PATTERNS)
+_COMPILED = tuple(
+    (_regex(msgid), msgid) for msgid in (*PATTERNS, *REFUSALS.values(), *TICKET_TEXTS)
+)
+
+
+def _value(name: str, value: str, language: str | None) -> str:
+    """One value of a sentence as the user reads it (states, actions and reasons translated)."""
+    if name in TRANSLATED_VALUES and value in TEXTS:
+        return translate(value, language)
+    if name == "action":
+        label = ACTION_LABELS.get(value.replace(" ", "_").replace("-", "_"))
+        return translate(label, language) if label else value
+    if name == "why":
+        return localized(value, language)
+    return value
+
+
+def fill(msgid: str, values: dict[str, str], language: str | None = None) -> str:
+    """``msgid`` in ``language`` with ``values`` put inside (states, actions translated)."""
+    shown = {name: _value(name, str(value), language) for name, value in values.items()}
+    try:
+        return translate(msgid, language) % shown
+    except (KeyError, TypeError, ValueError):  # a value missing: the English sentence
+        return msgid % {name: shown.get(name, "?") for name in PLACEHOLDER.findall(msgid)}
+
+
+def refusal_message(data: dict, language: str | None = None) -> str:
+    """The translated sentence of an agent-stream refusal: by its code and values when the
+    engine sent them, else by its English text (an older engine)."""
+    code, params = data.get("code"), data.get("params")
+    if isinstance(code, str) and code in REFUSALS and isinstance(params, dict):
+        return fill(REFUSALS[code], {str(k): str(v) for k, v in params.items()}, language)
+    return localized(str(data.get("error", "")), language)
 
 
 def localized(reason: str, language: str | None = None) -> str:
@@ -60,7 +97,7 @@ def localized(reason: str, language: str | None = None) -> str:
     for regex, msgid in _COMPILED:
         found = regex.match(reason)
         if found:
-            return translate(msgid, language) % found.groupdict()
+            return fill(msgid, found.groupdict(), language)
     return reason
 
 

@@ -14,6 +14,7 @@ from callcenter.tickets.search import SORTABLE, search_tickets
 from callcenter.tickets.workflow import TicketError
 from console.auth import db_session, role_required
 from console.i18n import translate
+from console.i18n_errors import localized
 from console.listing import listing
 from console.ticket_changes import change, create, filters
 from console.tickets import bp, may_open, ticket_detail, ticket_json, ticket_settings
@@ -36,7 +37,7 @@ def list_page() -> str | tuple[str, int]:
             tickets = [ticket_json(t, ticket_settings()) for t in page.take(found)]
             error = None
         except TicketError as exc:
-            tickets, error = [], str(exc)
+            tickets, error = [], localized(str(exc))
     return render_template(
         "tickets.html",
         tickets=tickets,
@@ -99,7 +100,7 @@ def detail_page(number: str) -> str:
         "ticket.html",
         t=data,
         users=users,
-        error=request.args.get("error"),
+        error=localized(request.args.get("error") or "") or None,  # a refusal, translated
         departments=ticket_settings().departments,
         categories=ticket_settings().categories,
         priorities=[p.value for p in TicketPriority],

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from callcenter.acd.refusals import Refusal
+
 
 class AgentState(StrEnum):
     """States of an agent (DESIGN.md conventions)."""
@@ -21,7 +23,7 @@ class AgentState(StrEnum):
     WRAP_UP = "wrap_up"
 
 
-class AgentStateError(Exception):
+class AgentStateError(Refusal):
     """An action the agent's current state does not allow; the message says why."""
 
 
@@ -163,7 +165,7 @@ class Agent:
         """Raise :class:`AgentStateError` saying why ``action`` is not allowed right now."""
         if action not in _ALLOWED:
             raise AgentStateError(
-                f"unknown agent action {action!r}; use one of: " + ", ".join(sorted(_ALLOWED))
+                "unknown_action", action=action, actions=", ".join(sorted(_ALLOWED))
             )
         self._check(action)
 
@@ -172,7 +174,10 @@ class Agent:
             return  # cancels the pending not_ready / logout
         if self.state not in _ALLOWED[action]:
             raise AgentStateError(
-                f"agent {self.agent_id} cannot {action.replace('_', ' ')} while {self.state}"
+                "state_forbids",
+                agent=self.agent_id,
+                action=action.replace("_", " "),
+                state=self.state,
             )
 
     def _to(self, state: AgentState, now: datetime, **changes: object) -> Agent:
@@ -227,7 +232,7 @@ class Agent:
         is offered or up: once the agent's part of it is over ("not ready after this call")."""
         self._check("not_ready")
         if not reason:
-            raise AgentStateError("a not-ready reason is required")
+            raise AgentStateError("reason_required")
         if self.state in DEFERRING:
             return replace(self, pending=f"not_ready:{reason}")
         return self._to(AgentState.NOT_READY, now, reason=reason, pending="")
@@ -341,11 +346,9 @@ class Agent:
         """
         self._check("extend_wrap_up")
         if isinstance(seconds, bool) or not isinstance(seconds, int):
-            raise AgentStateError(f"extend wrap-up needs whole seconds, not {seconds!r}")
+            raise AgentStateError("extend_not_whole", seconds=repr(seconds))
         if not 1 <= seconds <= MAX_EXTEND_SECONDS:
-            raise AgentStateError(
-                f"extend wrap-up by 1 to {MAX_EXTEND_SECONDS} seconds, not {seconds}"
-            )
+            raise AgentStateError("extend_range", limit=MAX_EXTEND_SECONDS, seconds=seconds)
         base = max(self.wrap_up_until or now, now)
         return replace(self, wrap_up_until=base + timedelta(seconds=seconds))
 

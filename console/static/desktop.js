@@ -1,8 +1,8 @@
 // Agent desktop: snapshot on load and after every (re)connect, then server-sent events.
 // Screen-pop: when the agent's state carries a call_uuid the pop data is fetched and shown.
-// Only the controls the agent's state allows are shown (CONTROLS); Alt+<key> shortcuts
-// (data-key) click the visible control; a call ringing in a hidden tab is announced by a
-// browser notification and a short tone.
+// Only the controls the agent's state allows are shown (CONTROLS; desktop_keys.js adds the
+// Alt+<key> shortcuts and moves the focus along); a call ringing in a hidden tab is announced
+// by a browser notification and a short tone.
 (function () {
   "use strict";
   const root = document.querySelector(".desktop");
@@ -32,19 +32,17 @@
   const DEFERRING = OFFERED.concat(["on_call", "on_hold"]);
   const MANAGED = new Set(Object.values(CONTROLS).flat().concat(["btn-cancel-pending"]));
 
-  // Names from the page's catalogue lists (hidden <ul>s): state codes, actions, known refusals.
+  // Names from the page's catalogue lists (hidden <ul>s): state codes, actions.
   const listed = (id, key) => new Map([...document.querySelectorAll("#" + id + " li")].map((li) => [li.dataset[key], li.textContent]));
   const stateNames = listed("state-names", "state");
   const actionNames = listed("action-names", "action");
-  const refusalTexts = listed("refusal-texts", "text");
   const named = (state) => stateNames.get(state) || state || "";
-  // The engine's refusal: its action named in the page's language, its reason translated when
-  // the catalogue knows the text (a reason with a trailing "(detail)" keeps the detail).
-  function refusal(action, error) {
+  // The engine's refusal: its action named in the page's language and its reason as the
+  // console translated it on the stream ("message", with the values inside the sentence).
+  function refusal(message) {
     const template = $("action-names").dataset.tRefused || "%(action)s refused: %(reason)s";
-    const detail = /^(.*?)( \([^)]*\))?$/.exec(error);
-    const why = refusalTexts.get(error) || (refusalTexts.has(detail[1]) ? refusalTexts.get(detail[1]) + (detail[2] || "") : error);
-    return template.replace("%(action)s", actionNames.get(action) || action).replace("%(reason)s", why);
+    const why = message.message || message.error;
+    return template.replace("%(action)s", actionNames.get(message.action) || message.action || "").replace("%(reason)s", why);
   }
 
   function say(text, isError) {
@@ -69,34 +67,8 @@
       const what = kind === "logout" ? root.dataset.tSignout : $("btn-not-ready").dataset.label + " (" + named(reason) + ")";
       box.textContent = root.dataset.tAfterCall + ": " + what;
     }
-    labelShortcuts();
+    root.dispatchEvent(new CustomEvent("controls", { detail: { state: state } })); // desktop_keys.js
   }
-
-  // Alt+<data-key> clicks the visible control with that key; titles and the help line say so.
-  function visible(el) { return !el.closest("[hidden]"); }
-
-  function labelShortcuts() {
-    const help = new Map();
-    document.querySelectorAll("[data-key]").forEach((el) => {
-      const combo = "Alt+" + el.dataset.key;
-      el.title = el.textContent.trim() + " (" + combo + ")";
-      el.setAttribute("aria-keyshortcuts", combo);
-      if (visible(el)) help.set(combo, (help.has(combo) ? help.get(combo) + " / " : "") + el.textContent.trim());
-    });
-    $("shortcut-help").textContent = help.size
-      ? root.dataset.tKeys + ": " + Array.from(help, ([combo, label]) => combo + " " + label).join(" · ")
-      : "";
-  }
-
-  document.addEventListener("keydown", (event) => {
-    if (!event.altKey || event.ctrlKey || event.metaKey) return;
-    const key = (event.code || "").replace(/^Key/, "");
-    const target = Array.from(document.querySelectorAll("[data-key]")).find((el) => el.dataset.key === key && visible(el));
-    if (!target) return;
-    event.preventDefault();
-    if (target.id === "btn-transfer" && !$("cti-to").value.trim()) { $("cti-to").focus(); return; }
-    target.click();
-  });
 
   // A call offered while the tab is hidden: a notification (permission asked on sign-in) and a tone.
   let audio = null;
@@ -287,8 +259,8 @@
       else loadPop(popUuid);
     }
     if (message.channel === "agent") {
-      if (message.error && window.toast) window.toast(refusal(message.action, message.error), "error");
-      if (message.error) say(refusal(message.action, message.error), true);
+      if (message.error && window.toast) window.toast(refusal(message), "danger");
+      if (message.error) say(refusal(message), true);
       else if (message.done) say(message.done + " ✓");
     }
     if (message.ticket_alert) showAlert(message.ticket_alert);

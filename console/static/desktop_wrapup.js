@@ -31,7 +31,9 @@
         return option;
       }));
     }
+    const focused = document.activeElement === $("wrapup-code");
     $("wrapup-code-label").hidden = !codes.length;
+    if (focused && !codes.length) $("wrapup-notes").focus(); // no codes: the notes are first
     status.textContent = "";
     if (wrap.saved) {
       $("wrapup-code").value = wrap.saved.code;
@@ -53,7 +55,7 @@
     try { data = await response.json(); } catch (e) { data = {}; }
     if (!response.ok) {
       status.textContent = data.message || data.reason || response.statusText;
-      if (window.toast) window.toast(data.message || data.reason || response.statusText, "error");
+      if (window.toast) window.toast(data.message || data.reason || response.statusText, "danger");
       return;
     }
     if (wrap) wrap.saved = { code: data.code, notes: data.notes };

@@ -1,5 +1,6 @@
 """The agent desktop in the signed-in agent's language: state names and the engine's
-asynchronous refusals ({"error", "action"} on the agent's channel) come through the catalogue.
+asynchronous refusals ({"error", "code", "params", "action"} on the agent's channel) come
+through the catalogue, their values inside the translated sentence.
 
 The engine is simulated by publishing on the agent's channel (``agent:<id>``) as it does.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from callcenter.acd.refusals import told
 from callcenter.live.store import LiveStore
 from callcenter.store import models
 from callcenter.store.repositories import create_user
@@ -66,15 +68,27 @@ def test_a_chinese_agent_sees_states_and_refusals_in_chinese(desktop_in) -> None
         f"agent:{number}", {"error": "finish the consultation first", "action": "transfer"}
     )
     expect(page.get_by_test_id("message")).to_have_text("转接未执行：请先结束咨询")
-    expect(page.locator("#toasts")).to_contain_text("转接未执行：请先结束咨询")
+    alert = page.locator("#toasts [role=alert]", has_text="转接未执行：请先结束咨询")
+    expect(alert).to_have_count(1)  # a refusal is an alert toast, announced at once
     # a known reason with the switch's detail keeps the detail
     live.publish(
         f"agent:{number}", {"error": "your phone did not answer (NO_ANSWER)", "action": "dial"}
     )
-    expect(page.get_by_test_id("message")).to_have_text("拨打未执行：您的话机未接听 (NO_ANSWER)")
-    # a reason the catalogue does not know is shown as the engine wrote it
+    expect(page.get_by_test_id("message")).to_have_text("拨打未执行：您的话机未接听（NO_ANSWER）")
+    # a refusal with values: the engine's code and params, the values inside the sentence
+    live.publish(f"agent:{number}", told("no_queue", "transfer", queue="sales-vip"))
+    expect(page.get_by_test_id("message")).to_have_text("转接未执行：没有队列 'sales-vip'")
+    refused = told("state_forbids", "hold", agent=number, action="hold", state="available")
+    live.publish(f"agent:{number}", refused)
+    expect(page.get_by_test_id("message")).to_have_text(
+        f"保持未执行：坐席 {number} 当前为“空闲”，不能执行“保持”"
+    )
+    # an older engine's English text with values is read by its pattern
     live.publish(f"agent:{number}", {"error": "no queue 'x'", "action": "transfer"})
-    expect(page.get_by_test_id("message")).to_have_text("转接未执行：no queue 'x'")
+    expect(page.get_by_test_id("message")).to_have_text("转接未执行：没有队列 'x'")
+    # a reason the catalogue does not know is shown as the engine wrote it
+    live.publish(f"agent:{number}", {"error": "the moon is down", "action": "transfer"})
+    expect(page.get_by_test_id("message")).to_have_text("转接未执行：the moon is down")
 
 
 def test_an_english_agent_sees_the_same_refusal_in_english(desktop_in) -> None:  # noqa: ANN001

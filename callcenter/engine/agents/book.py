@@ -75,7 +75,7 @@ class AgentBook:
         try:
             return self._agents[agent_id]
         except KeyError:
-            raise AgentStateError(f"no agent {agent_id!r}") from None
+            raise AgentStateError("unknown_agent", agent=agent_id) from None
 
     def by_extension(self, extension: str) -> Agent | None:
         """The agent whose softphone is ``extension``."""
@@ -225,7 +225,7 @@ class AgentBook:
         (``mirror=False``: not written to Redis, which already has it)."""
         before = self.get(agent_id)
         if agent_id in self._retired and action in RETIRED_REFUSES:
-            raise AgentStateError(f"agent {agent_id} is deactivated")
+            raise AgentStateError("agent_deactivated", agent=agent_id)
         after: Agent = getattr(before, action)(self._clock(), *args, **kwargs)
         self._agents[agent_id] = after
         log.info(

@@ -30,7 +30,7 @@ class CallControl:
         """Carry out ``action`` on the agent's leg; AgentStateError without a call here."""
         call = self.live_calls.get(agent.call_uuid)
         if call is None or not call.agent_leg:
-            raise AgentStateError(f"agent {agent.agent_id} has no call this engine carries")
+            raise AgentStateError("no_call_here", agent=agent.agent_id)
         leg = call.agent_leg
         if action == "hangup":
             self.switch.api(commands.uuid_kill(leg, "NORMAL_CLEARING"))

@@ -5,7 +5,8 @@ which reads it back into an :class:`~callcenter.agent_actions.AgentCommand` (the
 rules again) and calls the one handler :attr:`CommandRouter.table` has for its action. Every
 action of :data:`~callcenter.agent_actions.ACTIONS` has exactly one handler here
 (``tests/unit/test_engine_commands.py``). A refusal - a bad command, a state that does not
-allow the action, a switch error - is told to the agent as ``{"error": ..., "action": ...}``.
+allow the action, a switch error - is told to the agent as ``{"error", "code", "params",
+"action"}`` (callcenter/acd/refusals.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from callcenter.acd.agents import Agent, AgentStateError
+from callcenter.acd.refusals import told
 from callcenter.agent_actions import ActionError, AgentCommand
 from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.agents.call_control import CallControl
@@ -76,9 +78,12 @@ class CommandRouter:
         action = str(message.get("action", ""))
         try:
             self.run(AgentCommand.from_message(message))
-        except (ActionError, AgentStateError, SwitchError) as exc:
+        except (ActionError, AgentStateError) as exc:
             log.info("agent command refused", agent_id=agent_id, action=action, error=str(exc))
-            self.tell(agent_id, {"error": str(exc), "action": action})
+            self.tell(agent_id, exc.told(action))
+        except SwitchError as exc:
+            log.info("agent command failed", agent_id=agent_id, action=action, error=str(exc))
+            self.tell(agent_id, told("switch_error", action, detail=exc))
 
     def run(self, command: AgentCommand) -> None:
         """Carry out a checked command; raises to refuse it."""

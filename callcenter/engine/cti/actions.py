@@ -114,7 +114,7 @@ class Cti:
         """Carry out one action (state already checked by the domain); raise to refuse."""
         handler = self.table.get(command.action)
         if handler is None:
-            raise AgentStateError(f"agent action {command.action!r} is not a CTI action")
+            raise AgentStateError("not_cti_action", action=command.action)
         handler(agent, command)
 
     def _transfer(self, agent: Agent, command: AgentCommand) -> None:
@@ -146,14 +146,12 @@ class Cti:
     def call_of(self, agent: Agent) -> CtiCall:
         call = self.find_call(agent.call_uuid) if agent.call_uuid else None
         if call is None or not call.agent_leg or call.agent_id != agent.agent_id:
-            raise AgentStateError(f"agent {agent.agent_id} has no call this engine carries")
+            raise AgentStateError("no_call_here", agent=agent.agent_id)
         return call
 
     def not_in_conference(self, agent: Agent) -> None:
         if self.conferencing.conference_of(agent.agent_id) is not None:
-            raise AgentStateError(
-                f"agent {agent.agent_id} is in a conference; hang up to leave it first"
-            )
+            raise AgentStateError("in_conference", agent=agent.agent_id)
 
     def target(self, agent: Agent, target: str, to: str) -> str:
         """The checked command's target as the engine dials it (a queue must exist, an agent
@@ -162,13 +160,13 @@ class Cti:
             return to
         if target == "queue":
             if to not in self.queue_names():
-                raise AgentStateError(f"no queue {to!r}")
+                raise AgentStateError("no_queue", queue=to)
             return to
         other = self._agent_by_id_or_extension(to)
         if other.agent_id == agent.agent_id:
-            raise AgentStateError("an agent cannot transfer to or consult themselves")
+            raise AgentStateError("self_target")
         if other.state != AgentState.AVAILABLE:
-            raise AgentStateError(f"agent {other.agent_id} is not available ({other.state})")
+            raise AgentStateError("target_not_available", target=other.agent_id, state=other.state)
         return other.agent_id
 
     def _agent_by_id_or_extension(self, to: str) -> Agent:
@@ -177,7 +175,7 @@ class Cti:
         except AgentStateError:
             other = self.agents.by_extension(to)
             if other is None:
-                raise AgentStateError(f"no agent {to!r}") from None
+                raise AgentStateError("unknown_agent", agent=to) from None
             return other
 
     def unhold_first(self, agent: Agent, call: CtiCall) -> None:
@@ -262,7 +260,7 @@ class Cti:
         call = self.call_of(agent)
         self.not_in_conference(agent)
         if agent.agent_id in self.consults:
-            raise AgentStateError("finish the consultation first")
+            raise AgentStateError("finish_consultation")
         to = self.target(agent, target, to)
         if target == "number":
             destination = "bridge:" + dial_string(self.routing, to)

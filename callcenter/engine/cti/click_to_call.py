@@ -22,6 +22,7 @@ import gevent
 from gevent.event import Event
 
 from callcenter.acd.agents import Agent, AgentStateError
+from callcenter.acd.refusals import told
 from callcenter.config import RoutingSettings
 from callcenter.engine.agents.book import AgentBook
 from callcenter.engine.bus import AgentOffered, Bus, CallEnded, utcnow
@@ -102,7 +103,7 @@ class OutboundCalls:
         agent = self.agents.get(agent_id)
         agent.check("dial")
         if not agent.extension:
-            raise AgentStateError(f"agent {agent_id} has no extension to ring")
+            raise AgentStateError("no_extension", agent=agent_id)
         call = OutboundCall(self, agent, number)
         self.agents.apply(agent_id, "dial", call.call_uuid)
         self.calls[call.call_uuid] = call
@@ -148,8 +149,7 @@ class OutboundCalls:
         )
         if result != "+OK":
             self.agents.apply(agent.agent_id, "release")
-            self.tell(agent.agent_id, {"error": f"your phone did not answer ({result})",
-                                       "action": "dial"})  # fmt: skip
+            self.tell(agent.agent_id, told("phone_no_answer", "dial", cause=result))
             self._ended(call, result, "agent")
             return
         self.agents.apply(agent.agent_id, "answer")
@@ -171,8 +171,10 @@ class OutboundCalls:
             if result == "+OK":
                 self.switch.api(commands.uuid_kill(call.call_uuid, "NORMAL_CLEARING"), check=False)
             self.switch.api(commands.uuid_kill(leg, "NORMAL_CLEARING"), check=False)
-            self.tell(agent.agent_id, {"error": f"{call.caller_number} did not answer ({result})",
-                                       "action": "dial"})  # fmt: skip
+            self.tell(
+                agent.agent_id,
+                told("party_no_answer", "dial", number=call.caller_number, cause=result),
+            )
             self._fail(call, result, "system")
             return
         path = recording_path(self.recordings, call.call_uuid, utcnow())

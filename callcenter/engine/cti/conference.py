@@ -101,12 +101,9 @@ class ConferenceSteps:
         """Hang up (the agent's own leg: they leave the room) or hold (refused)."""
         room = self.conference_of(agent.agent_id)
         if room is None:
-            raise AgentStateError(f"agent {agent.agent_id} has no call this engine carries")
+            raise AgentStateError("no_call_here", agent=agent.agent_id)
         if action != "hangup":
-            raise AgentStateError(
-                f"agent {agent.agent_id} is in a conference: {action} is not available there; "
-                "hang up to leave it"
-            )
+            raise AgentStateError("conference_action", agent=agent.agent_id, action=action)
         self.cti.switch.api(commands.uuid_kill(room.agents[agent.agent_id], "NORMAL_CLEARING"))
         self.cti.tell(agent.agent_id, {"done": "hangup", "call_uuid": room.call.call_uuid})
 

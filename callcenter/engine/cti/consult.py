@@ -23,6 +23,7 @@ import gevent
 from gevent.event import Event
 
 from callcenter.acd.agents import Agent, AgentState, AgentStateError
+from callcenter.acd.refusals import told
 from callcenter.engine.bus import CallAnswered
 from callcenter.engine.cti.events import CallTransferred, ConsultEnded, ConsultStarted
 from callcenter.engine.cti.legs import CtiCall, dial_string, originate_leg
@@ -66,7 +67,7 @@ class ConsultSteps:
         call = self.cti.call_of(agent)
         self.cti.not_in_conference(agent)
         if agent.agent_id in self.cti.consults:
-            raise AgentStateError(f"agent {agent.agent_id} is already consulting")
+            raise AgentStateError("already_consulting", agent=agent.agent_id)
         to = self.cti.target(agent, target, to)
         self.cti.unhold_first(agent, call)
         # Park both legs (no hangup with -both), then music for the caller alone.
@@ -122,7 +123,7 @@ class ConsultSteps:
             self.back_to_caller(consult, "failed", result)
             self.cti.tell(
                 agent.agent_id,
-                {"error": f"{consult.to} did not answer ({result})", "action": "consult"},
+                told("party_no_answer", "consult", number=consult.to, cause=result),
             )
             return
         consult.answered = True
@@ -180,17 +181,14 @@ class ConsultSteps:
     def consult_of(self, agent: Agent, *, connected: bool) -> Consult:
         consult = self.cti.consults.get(agent.agent_id)
         if consult is None:
-            raise AgentStateError(f"agent {agent.agent_id} is not consulting anybody")
+            raise AgentStateError("not_consulting", agent=agent.agent_id)
         if connected and not consult.connected:
             if consult.answered:  # picked up: the engine is bridging them right now
                 consult.settled.wait(BRIDGE_WAIT_SECONDS)
             if consult.over:
-                raise AgentStateError(f"the consultation with {consult.to} has ended")
+                raise AgentStateError("consultation_ended", to=consult.to)
             if not consult.connected:
-                raise AgentStateError(
-                    f"{consult.to} has not answered yet; wait for the answer or cancel the "
-                    "consultation"
-                )
+                raise AgentStateError("consulted_not_answered", to=consult.to)
         return consult
 
     def consulted_by(self, agent_id: str) -> Consult | None:
@@ -264,10 +262,7 @@ class ConsultSteps:
         consult = self.cti.consults.get(agent.agent_id)
         if consult is not None:
             if action != "hangup":
-                raise AgentStateError(
-                    f"agent {agent.agent_id} is consulting; use consult_complete, "
-                    "consult_cancel or conference first"
-                )
+                raise AgentStateError("consulting_first", agent=agent.agent_id)
             if consult.connected:
                 self.consult_complete(agent)
             else:
@@ -276,7 +271,7 @@ class ConsultSteps:
             return
         consulted = self.consulted_by(agent.agent_id)
         if consulted is None:
-            raise AgentStateError(f"agent {agent.agent_id} has no call this engine carries")
+            raise AgentStateError("no_call_here", agent=agent.agent_id)
         if action == "hangup":
             self.cti.switch.api(commands.uuid_kill(consulted.leg, "NORMAL_CLEARING"))
         else:

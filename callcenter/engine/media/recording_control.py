@@ -23,7 +23,6 @@ from callcenter.switch.errors import SwitchError
 log = get_logger(__name__)
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordingPaused(BusEvent):
     """The agent paused the call's recording; ``offset`` seconds from the recording start."""
@@ -116,7 +115,7 @@ class RecordingControl:
         (told to the agent)."""
         rec = self._recording_of(agent, "record_pause")
         if rec.paused_at is not None:
-            raise AgentStateError("the recording is already paused")
+            raise AgentStateError("recording_paused")
         call_uuid, offset = agent.call_uuid, self._offset(rec)
         masked = True
         try:
@@ -143,7 +142,7 @@ class RecordingControl:
         not."""
         rec = self._recording_of(agent, "record_resume")
         if rec.paused_at is None:
-            raise AgentStateError("the recording is not paused")
+            raise AgentStateError("recording_not_paused")
         call_uuid, offset = agent.call_uuid, self._offset(rec)
         if rec.masked:  # a refused unmask leaves the recording paused (the safe side)
             self._switch.api(commands.uuid_record(call_uuid, "unmask", rec.path))
@@ -157,7 +156,7 @@ class RecordingControl:
         agent.check(action)  # the domain's rule: on a call or on hold
         rec = self._calls.get(agent.call_uuid)
         if rec is None:
-            raise AgentStateError(f"agent {agent.agent_id} has no recorded call on this engine")
+            raise AgentStateError("no_recorded_call", agent=agent.agent_id)
         return rec
 
     def _offset(self, rec: _Recording) -> float:

@@ -20,6 +20,7 @@ from typing import Any
 import gevent
 
 from callcenter.acd.agents import Agent
+from callcenter.acd.refusals import told
 from callcenter.acd.routing import WaitingCall
 from callcenter.config import RoutingSettings
 from callcenter.engine.bus import Bus, CallEnded, utcnow
@@ -153,8 +154,10 @@ class Callbacks:
         retry = result in RETRY_CAUSES and callback.attempts < self.routing.callback_attempts
         outcome = "no_answer" if result in RETRY_CAUSES else "failed"
         self._attempted(callback, agent, outcome, result)
-        self.tell(agent.agent_id, {"error": f"{callback.caller_number} did not answer "
-                                   f"({result})", "action": "callback"})  # fmt: skip
+        self.tell(
+            agent.agent_id,
+            told("party_no_answer", "callback", number=callback.caller_number, cause=result),
+        )
         if retry:
             self._keep(callback)  # the attempts so far
             gevent.spawn_later(self.routing.callback_retry_seconds, self._again, callback)

@@ -26,6 +26,7 @@ from callcenter.store.quality import QaEvaluation, QaForm
 from callcenter.store.routing import Agent
 from callcenter.store.users import User
 from console.auth import db_session, role_required
+from console.request_input import optional_id, query_id
 from console.calls import call_document
 from console.i18n import TEXTS, translate
 from console.listing import listing
@@ -96,9 +97,8 @@ def _evaluate_page(
 @role_required("supervisor")
 def evaluate_page(call_uuid: str) -> str:
     """The recorded call (player, transcript, timeline) beside the score form to fill."""
-    form_id = request.args.get("form", "")
+    chosen = query_id("form")
     with db_session() as session:
-        chosen = int(form_id) if form_id.isdigit() else None
         return _evaluate_page(session, call_uuid, chosen, {}, None)
 
 
@@ -106,11 +106,11 @@ def evaluate_page(call_uuid: str) -> str:
 @role_required("supervisor")
 def save_evaluation(call_uuid: str) -> Response | tuple[str, int]:
     """Save the filled form: the evaluation's page, or the form again with the error (422)."""
-    form_id = request.form.get("form_id", "")
+    form_id = optional_id(request.form, "form_id")
     filled = request.form.to_dict()
     with db_session() as session:
         call = load_call(session, call_uuid)
-        form = session.get(QaForm, int(form_id)) if form_id.isdigit() else None
+        form = session.get(QaForm, form_id) if form_id is not None else None
         if call is None or form is None:
             abort(404)
         count = len(questions(form.definition))

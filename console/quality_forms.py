@@ -18,6 +18,7 @@ from callcenter.quality import forms as svc
 from callcenter.store.quality import QaEvaluation, QaForm
 from callcenter.store.users import User
 from console.auth import db_session, role_required
+from console.request_input import query_id
 from console.i18n import translate
 
 bp = Blueprint("quality_forms", __name__, url_prefix="/quality/forms")
@@ -78,8 +79,8 @@ def new() -> Response | str | tuple[str, int]:
     with db_session() as session:
         if request.method == "GET":
             values = {"name": "", "definition": ""}
-            copy = request.args.get("copy", "")
-            if copy.isdigit() and (source := session.get(QaForm, int(copy))) is not None:
+            copy = query_id("copy")
+            if copy is not None and (source := session.get(QaForm, copy)) is not None:
                 values = {**svc.form_values(source), "name": f"{source.name} (2)"}
             return _page(values, None, 0, None)
         values = {k: request.form.get(k, "") for k in ("name", "definition")}

@@ -22,6 +22,7 @@ from callcenter.reports.ivr_funnel import FUNNEL_COLUMNS, IvrFunnel, flows_recor
 from callcenter.store.flows import IvrFlow
 from console.auth import db_session
 from console.report_export import csv_response, xlsx_response
+from console.request_input import query_id
 
 __all__ = ["IVR_LABELS", "ivr_page"]
 
@@ -40,7 +41,7 @@ def ivr_page(read_filters: Filters) -> Any:
     zone = current_app.extensions["callcenter.settings"].timezone
     today = datetime.now(ZoneInfo(zone)).date()
     args = request.args
-    version = int(args["version"]) if (args.get("version") or "").isdigit() else None
+    version = query_id("version")
     with db_session() as session:
         flows = sorted(
             set(flows_recorded(session)) | set(session.scalars(select(IvrFlow.name)))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from callcenter.live import LiveStore
 from callcenter.store.migrate import upgrade
 from callcenter.store.session import make_engine, session_factory
-from tests.support.postgres import PostgresCluster, running_cluster, backend_under_test
+from tests.support.postgres import PostgresCluster, backend_under_test, running_cluster
 
 
 def _free_port() -> int:
@@ -172,7 +172,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses the ``db_url`` or ``blank_db_url`` fixture (directly or through another) ``sql``."""
+    """Mark every test that uses ``db_url`` or ``blank_db_url`` (directly or not) ``sql``."""
     for item in items:
         if {"db_url", "blank_db_url"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.sql)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from callcenter.store.base import utcnow
@@ -69,13 +70,26 @@ def start_callback(
     actor_id: int | None = None,
     now: datetime | None = None,
 ) -> TicketCallback:
-    """Mark the callback as being dialled (the console sent the dial command)."""
+    """Mark the callback as being dialled (the console sent the dial command).
+
+    Taken once: the change is a compare-and-set on the status read, so of two users dialling
+    at once one gets a TicketError; the user already dialling it may dial again.
+    """
     now = now or utcnow()
-    if callback.status not in ("scheduled", "dialling"):
-        raise TicketError(f"callback #{callback.id} is {callback.status}; schedule a new one")
-    callback.status = "dialling"
-    callback.dialled_at = now
-    callback.dialled_by_id = actor_id
+    seen = callback.status
+    if seen not in ("scheduled", "dialling"):
+        raise TicketError(f"callback #{callback.id} is {seen}; schedule a new one")
+    if seen == "dialling" and (actor_id is None or callback.dialled_by_id != actor_id):
+        raise TicketError(f"callback #{callback.id} is already being dialled by another user")
+    claimed = session.execute(
+        update(TicketCallback)
+        .where(TicketCallback.id == callback.id, TicketCallback.status == seen)
+        .where(TicketCallback.dialled_by_id.is_not_distinct_from(callback.dialled_by_id))
+        .values(status="dialling", dialled_at=now, dialled_by_id=actor_id)
+    )
+    if claimed.rowcount != 1:
+        session.expire(callback)
+        raise TicketError(f"callback #{callback.id} was just taken by another user")
     record_history(
         session,
         callback.ticket,

@@ -169,4 +169,3 @@ def running_cluster() -> Iterator[PostgresCluster]:
             cluster.stop()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-

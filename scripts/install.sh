@@ -2,13 +2,16 @@
 # Install everything callcenter needs on Debian 12 (run from the repository root).
 # System packages: redis-server (live state), ffmpeg + sox (recordings), espeak-ng (test audio),
 # graphviz (IVR flow pictures), python3-venv, chromium (browser tests, driven by Playwright),
-# fonts-noto-cjk (Chinese text in the browser tests and screenshots).
+# fonts-noto-cjk (Chinese text in the browser tests and screenshots), postgresql (the server
+# binaries initdb/pg_ctl: the tests' PostgreSQL pass starts a private cluster of its own, so the
+# package's own cluster and service play no part).
 # Python packages go into ./.venv, axe-core (npm) into ./.cache/npm. Safe to run again: it only adds
 # what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz fonts-noto-cjk)
+APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz fonts-noto-cjk
+    postgresql)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -28,7 +31,7 @@ fi
 stamp=.venv/.installed-$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test]'
+    .venv/bin/python -m pip install -q -e '.[test,postgres]'
     rm -f .venv/.installed-* && touch "$stamp"
 fi
 

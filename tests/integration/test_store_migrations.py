@@ -158,3 +158,15 @@ def test_every_migration_goes_down_to_base_and_up_again(blank_db_url: str) -> No
     upgrade(blank_db_url)
     assert current(blank_db_url) == head()
     assert set(Base.metadata.tables) <= sql.tables(blank_db_url)
+
+
+def test_cli_db_upgrade_and_current_by_url(blank_db_url: str) -> None:
+    runner = CliRunner()
+    before = runner.invoke(main, ["db", "current", "--url", blank_db_url])
+    assert before.exit_code == 0, before.output
+    assert "revision none" in before.output
+
+    upgraded = runner.invoke(main, ["db", "upgrade", "--url", blank_db_url])
+    assert upgraded.exit_code == 0, upgraded.output
+    after = runner.invoke(main, ["db", "current", "--url", blank_db_url])
+    assert "revision 0016, head 0016 (up to date)" in after.output

@@ -72,19 +72,18 @@ def start_callback(
 ) -> TicketCallback:
     """Mark the callback as being dialled (the console sent the dial command).
 
-    Taken once: the change is a compare-and-set on the status read, so of two users dialling
-    at once one gets a TicketError; the user already dialling it may dial again.
+    Taken once: the change is a compare-and-set on the row as read, so of two users dialling
+    at the same moment one gets a TicketError (dialling it again later is allowed).
     """
     now = now or utcnow()
     seen = callback.status
     if seen not in ("scheduled", "dialling"):
         raise TicketError(f"callback #{callback.id} is {seen}; schedule a new one")
-    if seen == "dialling" and (actor_id is None or callback.dialled_by_id != actor_id):
-        raise TicketError(f"callback #{callback.id} is already being dialled by another user")
     claimed = session.execute(
         update(TicketCallback)
         .where(TicketCallback.id == callback.id, TicketCallback.status == seen)
         .where(TicketCallback.dialled_by_id.is_not_distinct_from(callback.dialled_by_id))
+        .where(TicketCallback.dialled_at.is_not_distinct_from(callback.dialled_at))
         .values(status="dialling", dialled_at=now, dialled_by_id=actor_id)
     )
     if claimed.rowcount != 1:

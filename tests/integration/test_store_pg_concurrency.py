@@ -105,11 +105,14 @@ def test_a_callback_dialled_by_two_agents_at_once_is_taken_once(db_engine: Engin
         ticket = create_ticket(session, TicketSettings(), subject="call me", now=T0)
         callback_id = schedule_callback(session, ticket, "13800138000", T0, now=T0).id
 
+    both_read = threading.Barrier(2)
+
     def dial(agent: int) -> int:
         with session_scope(db_engine) as session:
             callback = session.get(TicketCallback, callback_id)
-            assert callback is not None
-            start_callback(session, callback, actor_id=None, now=T0)
+            assert callback is not None and callback.status == "scheduled"
+            both_read.wait()  # both users saw it scheduled; both press Dial
+            start_callback(session, callback, actor_id=None, now=T0 + timedelta(seconds=agent))
             return agent
 
     results = _all_at_once(2, dial)

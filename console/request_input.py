@@ -21,7 +21,7 @@ from werkzeug.routing import IntegerConverter
 from console.i18n_errors import localized
 
 MAX_DEPTH = 32
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # SQL INTEGER on every backend (PostgreSQL: 4 bytes; SQLite would take 8)
 ID = re.compile(r"[0-9]{1,19}")
 
 

@@ -3,15 +3,17 @@
 # System packages: redis-server (live state), ffmpeg + sox (recordings), espeak-ng (test audio),
 # graphviz (IVR flow pictures), python3-venv, chromium (browser tests, driven by Playwright),
 # fonts-noto-cjk (Chinese text in the browser tests and screenshots), kamailio (only its binary:
-# tests check the rendered SIP proxy config with `kamailio -c`; its service is not run here).
-# Python packages (setup.cfg and its test extra, e.g. schemathesis for the API fuzz) go into ./.venv,
+# tests check the rendered SIP proxy config with `kamailio -c`; its service is not run here),
+# postgresql (the server binaries initdb/pg_ctl: the tests' PostgreSQL pass starts a private
+# cluster of its own, so the package's own cluster and service play no part).
+# Python packages (setup.cfg and its extras, e.g. schemathesis for the API fuzz) go into ./.venv,
 # axe-core (npm) into ./.cache/npm. Safe to run again: it only adds
 # what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz fonts-noto-cjk
-    kamailio)
+    kamailio postgresql)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -35,7 +37,7 @@ fi
 stamp=.venv/.installed-$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test]'
+    .venv/bin/python -m pip install -q -e '.[test,postgres]'
     rm -f .venv/.installed-* && touch "$stamp"
 fi
 

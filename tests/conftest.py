@@ -1,4 +1,5 @@
-"""Shared fixtures: a real redis-server for the session, clean Redis and SQLite per test."""
+"""Shared fixtures: a real redis-server for the session, clean Redis and a fresh database
+(SQLite, or PostgreSQL with CALLCENTER_TEST_DB=postgresql) per test."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from callcenter.live import LiveStore
 from callcenter.store.migrate import upgrade
 from callcenter.store.session import make_engine, session_factory
+from tests.support.postgres import PostgresCluster, backend_under_test, running_cluster
 
 
 def _free_port() -> int:
@@ -102,17 +104,48 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "db" / "callcenter.db"
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A private PostgreSQL cluster for the session, with a migrated template database."""
+    with running_cluster() as cluster:
+        yield cluster
+
+
 @pytest.fixture
-def db_url(db_path: Path) -> str:
-    """URL of a fresh SQLite file migrated to the newest revision."""
+def db_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
+    """URL of a fresh database migrated to the newest revision: a SQLite file, or with
+    CALLCENTER_TEST_DB=postgresql a new database on the session's PostgreSQL cluster."""
+    if backend_under_test() == "postgresql":
+        cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+        name = cluster.fresh_database()
+        try:
+            yield cluster.url(name)
+        finally:
+            cluster.drop_database(name)
+        return
     url = f"sqlite:///{db_path}"
     upgrade(url)
-    return url
+    yield url
+
+
+@pytest.fixture
+def blank_db_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
+    """URL of an empty database, not migrated (for migration tests): a SQLite file that does
+    not exist yet, or with CALLCENTER_TEST_DB=postgresql an empty PostgreSQL database."""
+    if backend_under_test() == "postgresql":
+        cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+        name = cluster.fresh_database(template="template0")
+        try:
+            yield cluster.url(name)
+        finally:
+            cluster.drop_database(name)
+        return
+    yield f"sqlite:///{db_path}"
 
 
 @pytest.fixture
 def db_engine(db_url: str) -> Iterator[Engine]:
-    """An engine on the migrated SQLite file (foreign keys on, WAL)."""
+    """An engine on the migrated test database (on SQLite: foreign keys on, WAL)."""
     engine = make_engine(db_url)
     try:
         yield engine
@@ -122,10 +155,24 @@ def db_engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def db_session(db_engine: Engine) -> Iterator[Session]:
-    """A session on the migrated SQLite file; the test commits what it wants kept."""
+    """A session on the migrated test database; the test commits what it wants kept."""
     session = session_factory(db_engine)()
     try:
         yield session
     finally:
         session.rollback()
         session.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``sql`` marker (set by the hook below, not by hand)."""
+    config.addinivalue_line(
+        "markers", "sql: uses a database through db_url (set automatically; the PostgreSQL pass)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses ``db_url`` or ``blank_db_url`` (directly or not) ``sql``."""
+    for item in items:
+        if {"db_url", "blank_db_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.sql)

@@ -145,7 +145,7 @@ class CallFilters:
             pattern = f"%{_escape_like(self.text)}%"
             query = query.where(
                 exists().where(
-                    Transcript.call_id == Call.id, Transcript.text.like(pattern, escape="\\")
+                    Transcript.call_id == Call.id, Transcript.text.ilike(pattern, escape="\\")
                 )
             )
         return query.order_by(Call.started_at.desc(), Call.id.desc())

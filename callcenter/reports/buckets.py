@@ -46,7 +46,8 @@ def _epoch_sqlite(element: EpochSeconds, compiler: Any, **kw: Any) -> str:
 
 @compiles(EpochSeconds)
 def _epoch_default(element: EpochSeconds, compiler: Any, **kw: Any) -> str:
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+    # FLOOR: a cast of the fractional epoch would round 09:59:59.7 up into the next bucket.
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
 @dataclass(frozen=True)

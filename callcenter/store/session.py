@@ -58,7 +58,38 @@ def make_engine(url: str, *, foreign_keys: bool = True, echo: bool = False) -> E
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, wal=path is not None, foreign_keys=foreign_keys)
+    event.listen(engine, "before_cursor_execute", _drop_nul_characters, retval=True)
     return engine
+
+
+def _has_nul(params: Any) -> bool:
+    if isinstance(params, str):
+        return "\x00" in params
+    if isinstance(params, dict):
+        params = params.values()
+    elif not isinstance(params, list | tuple):
+        return False
+    return any(_has_nul(value) for value in params)
+
+
+def _without_nul(params: Any) -> Any:
+    if isinstance(params, str):
+        return params.replace("\x00", "")
+    if isinstance(params, dict):
+        return {key: _without_nul(value) for key, value in params.items()}
+    if isinstance(params, list | tuple):
+        return type(params)(_without_nul(value) for value in params)
+    return params
+
+
+def _drop_nul_characters(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+) -> tuple[str, Any]:
+    """Text is stored without U+0000 on every backend: PostgreSQL refuses it in text columns
+    (SQLite would keep it), and nobody types it - it only comes from hostile or broken input."""
+    if _has_nul(parameters):
+        parameters = _without_nul(parameters)
+    return statement, parameters
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool, foreign_keys: bool) -> None:

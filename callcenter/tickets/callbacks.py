@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from callcenter.store.base import utcnow
@@ -69,13 +70,25 @@ def start_callback(
     actor_id: int | None = None,
     now: datetime | None = None,
 ) -> TicketCallback:
-    """Mark the callback as being dialled (the console sent the dial command)."""
+    """Mark the callback as being dialled (the console sent the dial command).
+
+    Taken once: the change is a compare-and-set on the row as read, so of two users dialling
+    at the same moment one gets a TicketError (dialling it again later is allowed).
+    """
     now = now or utcnow()
-    if callback.status not in ("scheduled", "dialling"):
-        raise TicketError(f"callback #{callback.id} is {callback.status}; schedule a new one")
-    callback.status = "dialling"
-    callback.dialled_at = now
-    callback.dialled_by_id = actor_id
+    seen = callback.status
+    if seen not in ("scheduled", "dialling"):
+        raise TicketError(f"callback #{callback.id} is {seen}; schedule a new one")
+    claimed = session.execute(
+        update(TicketCallback)
+        .where(TicketCallback.id == callback.id, TicketCallback.status == seen)
+        .where(TicketCallback.dialled_by_id.is_not_distinct_from(callback.dialled_by_id))
+        .where(TicketCallback.dialled_at.is_not_distinct_from(callback.dialled_at))
+        .values(status="dialling", dialled_at=now, dialled_by_id=actor_id)
+    )
+    if claimed.rowcount != 1:
+        session.expire(callback)
+        raise TicketError(f"callback #{callback.id} was just taken by another user")
     record_history(
         session,
         callback.ticket,

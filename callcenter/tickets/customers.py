@@ -169,7 +169,7 @@ def search_customers(
                 Customer.name.ilike(like),
                 Customer.region.ilike(like),
                 Customer.id.in_(phone_ids),
-                Customer.tags.cast(_text_type()).like(like),
+                Customer.tags.cast(_text_type()).ilike(like),
             )
         )
     return list(session.scalars(stmt.offset(offset).limit(limit)))

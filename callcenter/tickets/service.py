@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callcenter.store.base import utcnow
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 MAX_SUBJECT = 255
+NUMBER_ATTEMPTS = 20
 
 
 def _check_choice(value: str | None, allowed: Sequence[str], what: str) -> str | None:
@@ -55,6 +57,24 @@ def _next_number(session: Session, prefix: str, now: datetime) -> str:
         count += 1
         number = f"{stem}{count + 1:04d}"
     return number
+
+
+def _insert_numbered(session: Session, prefix: str, now: datetime, fields: dict) -> Ticket:
+    """Insert the ticket under the next free number; a number another transaction took at
+    the same moment (unique constraint) is retried with the one after it."""
+    for _ in range(NUMBER_ATTEMPTS - 1):
+        ticket = Ticket(number=_next_number(session, prefix, now), **fields)
+        try:
+            with session.begin_nested():
+                session.add(ticket)
+                session.flush()
+            return ticket
+        except IntegrityError:
+            continue
+    ticket = Ticket(number=_next_number(session, prefix, now), **fields)
+    session.add(ticket)
+    session.flush()
+    return ticket
 
 
 def _user_exists(session: Session, user_id: int | None) -> int | None:
@@ -97,8 +117,7 @@ def create_ticket(
     text = description
     if call:
         text = (text + "\n\n" if text else "") + describe_call(call)
-    ticket = Ticket(
-        number=_next_number(session, settings.number_prefix, now),
+    fields = dict(
         subject=subject[:MAX_SUBJECT],
         description=text or None,
         customer_id=customer_id,
@@ -113,8 +132,7 @@ def create_ticket(
         response_due_at=response_due,
         resolve_due_at=resolve_due,
     )
-    session.add(ticket)
-    session.flush()
+    ticket = _insert_numbered(session, settings.number_prefix, now, fields)
     record_history(session, ticket, actor_id, "created", "status", None, "new", now)
     if ticket.assignee_id is not None or department:
         ticket.status = TicketStatus.ASSIGNED

@@ -13,6 +13,7 @@ from callcenter.live.store import LiveStore
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from console import create_app
+from tests.support import sql
 
 PASSWORD = "correct-horse"
 
@@ -142,14 +143,7 @@ def test_wallboard_snapshot_reads_live_state(app: Flask, redis_url: str, redis_p
 
 
 def test_password_is_stored_hashed_and_security_headers_set(app: Flask, db_url: str) -> None:
-    import sqlite3
-
-    path = db_url.removeprefix("sqlite:///")
-    (stored,) = (
-        sqlite3.connect(path)
-        .execute("select password_hash from users where username='sup'")
-        .fetchone()
-    )
+    [(stored,)] = sql.rows(db_url, "select password_hash from users where username='sup'")
     assert PASSWORD not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
     response = app.test_client().get("/login")
     assert response.headers["X-Frame-Options"] == "DENY"

@@ -24,6 +24,7 @@ def test_bad_bodies_ids_and_sizes_are_4xx_with_a_reason(app: Flask) -> None:
     assert response.status_code == 400
     assert response.get_json()["reason"] == "field subject must be text of at most 255 characters"
     assert client.get(f"/api/customers/{2**63}").status_code == 404
+    assert client.get(f"/api/customers/{2**31}").status_code == 404  # past PostgreSQL INTEGER
     response = client.get(f"/api/tickets?customer={2**64}")
     assert response.status_code == 400 and "customer" in response.get_json()["reason"]
     assert client.get("/api/tickets?customer=\u00b2").status_code == 400

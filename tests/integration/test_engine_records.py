@@ -15,7 +15,7 @@ from pathlib import Path
 
 import gevent
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from callcenter.engine.records.buffer import PENDING_STREAM, record_from_dict
 from callcenter.engine.records.persistence import EngineStore
@@ -24,6 +24,7 @@ from callcenter.live.names import AGENT_COMMANDS, agent_channel
 from callcenter.sim import press, wait
 from callcenter.store import models
 from callcenter.store.session import make_engine, session_factory, session_scope
+from tests.support import sql
 from tests.support.calls import call_rows, eventually
 from tests.support.center import RINGING, event_types
 from tests.support.center import Center as SharedCenter
@@ -54,6 +55,11 @@ class Center(SharedCenter):
     # -- the database going away and coming back ----------------------------------------------
 
     def _sql(self, *statements: str) -> None:
+        if not self.db_url.startswith("sqlite:///"):  # PostgreSQL: DDL is transactional
+            with sql.connect(self.db_url) as conn:
+                for statement in statements:
+                    conn.execute(text(statement))
+            return
         path = self.db_url.removeprefix("sqlite:///")
         with sqlite3.connect(path, timeout=30, isolation_level=None) as conn:
             conn.execute("BEGIN IMMEDIATE")

@@ -124,7 +124,7 @@ def test_phone_number_belongs_to_one_customer(db_session: Session) -> None:
     second = Customer(name="Li Si")
     second.phones.append(CustomerPhone(number="13800138000"))
     db_session.add(second)
-    with pytest.raises(IntegrityError, match="UNIQUE"):
+    with pytest.raises(IntegrityError, match="(?i)unique"):
         db_session.commit()
     db_session.rollback()
 
@@ -136,7 +136,7 @@ def test_phone_number_belongs_to_one_customer(db_session: Session) -> None:
 
 def test_foreign_keys_are_enforced(db_session: Session) -> None:
     db_session.add(CallEvent(call_id=999, type="orphan"))
-    with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(IntegrityError, match="(?i)foreign key"):
         db_session.flush()
 
 
@@ -209,5 +209,5 @@ def test_agent_membership_skills_state_log_and_recording(db_session: Session) ->
 
     bad = AgentSkill(agent=loaded, skill=Skill(name="french"), proficiency=11)
     db_session.add(bad)
-    with pytest.raises(IntegrityError, match="CHECK"):
+    with pytest.raises(IntegrityError, match="(?i)check"):
         db_session.flush()

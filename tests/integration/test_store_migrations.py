@@ -1,4 +1,5 @@
-"""Migrations: fresh SQLite file, schema equals the models, CLI upgrade and current."""
+"""Migrations: a fresh database (SQLite, or PostgreSQL with CALLCENTER_TEST_DB=postgresql),
+schema equals the models, down to base and up again, CLI upgrade and current."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sqlalchemy import Engine, inspect, text
 from callcenter.cli import main
 from callcenter.store.migrate import alembic_config, current, head, upgrade
 from callcenter.store.models import Base
+from tests.support import sql
+from tests.support.postgres import backend_under_test
 
 
 def test_migrated_schema_matches_models(db_engine: Engine) -> None:
@@ -41,6 +44,7 @@ def test_current_of_missing_file_is_none(db_path: Path) -> None:
     assert not db_path.exists()
 
 
+@pytest.mark.skipif(backend_under_test() != "sqlite", reason="WAL and PRAGMA are SQLite's")
 def test_sqlite_runs_with_wal_and_foreign_keys(db_engine: Engine) -> None:
     with db_engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -86,70 +90,91 @@ def test_cli_db_upgrade_reports_unusable_url(tmp_path: Path) -> None:
     assert "cannot create the directory" in result.output
 
 
-def test_upgrade_from_0007_keeps_users_and_starts_their_session_epoch_at_0(db_path: Path) -> None:
-    url = f"sqlite:///{db_path}"
-    upgrade(url, "0007")
-    with sqlite3.connect(db_path) as conn:
-        conn.execute(
-            "INSERT INTO users (username, password_hash, role, language, active, created_at) "
-            "VALUES ('old', 'scrypt:x', 'agent', 'en', 1, '2026-12-01 00:00:00')"
-        )
-    upgrade(url)
-    assert current(url) == head()
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT username, session_epoch FROM users").fetchall()
-    assert rows == [("old", 0)]
+def test_upgrade_from_0007_keeps_users_and_starts_their_session_epoch_at_0(
+    blank_db_url: str,
+) -> None:
+    upgrade(blank_db_url, "0007")
+    sql.execute(
+        blank_db_url,
+        "INSERT INTO users (username, password_hash, role, language, active, created_at) "
+        "VALUES ('old', 'scrypt:x', 'agent', 'en', true, '2026-12-01 00:00:00')",
+    )
+    upgrade(blank_db_url)
+    assert current(blank_db_url) == head()
+    assert sql.rows(blank_db_url, "SELECT username, session_epoch FROM users") == [("old", 0)]
 
 
-def test_upgrade_to_0013_gives_existing_queues_a_20_second_service_level(db_path: Path) -> None:
-    url = f"sqlite:///{db_path}"
-    upgrade(url, "0011")
-    with sqlite3.connect(db_path) as conn:
-        conn.execute(
-            "INSERT INTO queues (name, strategy, max_wait_seconds, wrap_up_seconds,"
-            " wrap_up_code_required, announce_position, announce_wait_time,"
-            " announce_interval_seconds, max_wait_no_agent_seconds, active, created_at)"
-            " VALUES ('old', 'ring-all', 300, 10, 0, 1, 0, 60, 0, 1, '2026-12-01 00:00:00')"
-        )
-    upgrade(url)
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT name, service_level_seconds FROM queues").fetchall()
+def test_upgrade_to_0013_gives_existing_queues_a_20_second_service_level(
+    blank_db_url: str,
+) -> None:
+    upgrade(blank_db_url, "0011")
+    sql.execute(
+        blank_db_url,
+        "INSERT INTO queues (name, strategy, max_wait_seconds, wrap_up_seconds,"
+        " wrap_up_code_required, announce_position, announce_wait_time,"
+        " announce_interval_seconds, max_wait_no_agent_seconds, active, created_at)"
+        " VALUES ('old', 'ring-all', 300, 10, false, true, false, 60, 0, true,"
+        " '2026-12-01 00:00:00')",
+    )
+    upgrade(blank_db_url)
+    rows = sql.rows(blank_db_url, "SELECT name, service_level_seconds FROM queues")
     assert rows == [("old", 20)]
 
 
-def test_upgrade_to_0015_keeps_agents_without_a_sip_secret(db_path: Path) -> None:
-    url = f"sqlite:///{db_path}"
-    upgrade(url, "0014")
-    with sqlite3.connect(db_path) as conn:
-        conn.execute(
-            "INSERT INTO agents (number, sip_user, display_name, max_no_answer, active,"
-            " created_at) VALUES ('1001', '1001', 'Old', 3, 1, '2026-12-01 00:00:00')"
+def test_upgrade_to_0015_keeps_agents_without_a_sip_secret(blank_db_url: str) -> None:
+    upgrade(blank_db_url, "0014")
+    sql.execute(
+        blank_db_url,
+        "INSERT INTO agents (number, sip_user, display_name, max_no_answer, active,"
+        " created_at) VALUES ('1001', '1001', 'Old', 3, true, '2026-12-01 00:00:00')",
+    )
+    upgrade(blank_db_url)
+    assert sql.rows(blank_db_url, "SELECT sip_user, sip_a1_hash FROM agents") == [("1001", None)]
+
+
+def test_0016_adds_the_report_indexes_and_removes_them_on_downgrade(blank_db_url: str) -> None:
+    upgrade(blank_db_url)
+
+    def report_indexes() -> set[str]:
+        return (
+            sql.indexes(blank_db_url, "calls")
+            | sql.indexes(blank_db_url, "call_agent_legs")
+            | sql.indexes(blank_db_url, "agent_state_log")
         )
-    upgrade(url)
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT sip_user, sip_a1_hash FROM agents").fetchall()
-    assert rows == [("1001", None)]
 
-
-def test_0016_adds_the_report_indexes_and_removes_them_on_downgrade(db_path: Path) -> None:
-    url = f"sqlite:///{db_path}"
-    upgrade(url)
     names = {"ix_calls_started_queue", "ix_call_agent_legs_offered",
              "ix_agent_state_log_since_agent"}  # fmt: skip
-    query = "SELECT name FROM sqlite_master WHERE type = 'index'"
-    with sqlite3.connect(db_path) as conn:
-        assert names <= {name for (name,) in conn.execute(query)}
-    command.downgrade(alembic_config(url), "0015")
-    with sqlite3.connect(db_path) as conn:
-        assert not names & {name for (name,) in conn.execute(query)}
+    assert names <= report_indexes()
+    command.downgrade(alembic_config(blank_db_url), "0015")
+    assert not names & report_indexes()
 
 
-def test_0018_adds_the_ivr_steps_table_and_removes_it_on_downgrade(db_path: Path) -> None:
-    url = f"sqlite:///{db_path}"
-    upgrade(url)
-    query = "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
-    with sqlite3.connect(db_path) as conn:
-        assert {"ivr_steps", "ix_ivr_steps_flow_at"} <= {name for (name,) in conn.execute(query)}
-    command.downgrade(alembic_config(url), "0017")
-    with sqlite3.connect(db_path) as conn:
-        assert not {"ivr_steps", "ix_ivr_steps_flow_at"} & {n for (n,) in conn.execute(query)}
+def test_every_migration_goes_down_to_base_and_up_again(blank_db_url: str) -> None:
+    upgrade(blank_db_url)
+    command.downgrade(alembic_config(blank_db_url), "base")
+    assert current(blank_db_url) is None
+    assert sql.tables(blank_db_url) <= {"alembic_version"}
+
+    upgrade(blank_db_url)
+    assert current(blank_db_url) == head()
+    assert set(Base.metadata.tables) <= sql.tables(blank_db_url)
+
+
+def test_cli_db_upgrade_and_current_by_url(blank_db_url: str) -> None:
+    runner = CliRunner()
+    before = runner.invoke(main, ["db", "current", "--url", blank_db_url])
+    assert before.exit_code == 0, before.output
+    assert "revision none" in before.output
+
+    upgraded = runner.invoke(main, ["db", "upgrade", "--url", blank_db_url])
+    assert upgraded.exit_code == 0, upgraded.output
+    after = runner.invoke(main, ["db", "current", "--url", blank_db_url])
+    assert "revision 0018, head 0018 (up to date)" in after.output
+
+
+def test_0018_adds_the_ivr_steps_table_and_removes_it_on_downgrade(blank_db_url: str) -> None:
+    upgrade(blank_db_url)
+    assert "ivr_steps" in sql.tables(blank_db_url)
+    assert "ix_ivr_steps_flow_at" in sql.indexes(blank_db_url, "ivr_steps")
+    command.downgrade(alembic_config(blank_db_url), "0017")
+    assert "ivr_steps" not in sql.tables(blank_db_url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,18 @@ from callcenter.store.repositories import (
     set_password,
     verify_password,
 )
+from tests.support import sql
 
 
-def _stored_rows(db_path: Path) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT username, password_hash, role FROM users").fetchall()
+def _stored_rows(db_url: str) -> list[tuple[str, str, str]]:
+    return sql.rows(db_url, "SELECT username, password_hash, role FROM users")
 
 
-def test_create_user_stores_only_a_hash(db_session: Session, db_path: Path) -> None:
+def test_create_user_stores_only_a_hash(db_session: Session, db_url: str) -> None:
     user = create_user(db_session, "alice", "s3cret-pass", Role.SUPERVISOR, language="en")
     db_session.commit()
 
-    [(username, stored, role)] = _stored_rows(db_path)
+    [(username, stored, role)] = _stored_rows(db_url)
     assert (username, role) == ("alice", "supervisor")
     assert "s3cret-pass" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
 
@@ -79,13 +78,13 @@ def test_duplicate_username_is_refused(db_session: Session) -> None:
         create_user(db_session, "dave", "password2")
 
 
-def test_cli_users_create_with_password_option(db_url: str, db_path: Path) -> None:
+def test_cli_users_create_with_password_option(db_url: str) -> None:
     args = ["users", "create", "--url", db_url, "--username", "admin", "--role", "admin"]
     result = CliRunner().invoke(main, [*args, "--password", "admin-pass-123"])
     assert result.exit_code == 0, result.output
     assert "created user 'admin'" in result.output
 
-    [(username, stored, role)] = _stored_rows(db_path)
+    [(username, stored, role)] = _stored_rows(db_url)
     assert (username, role) == ("admin", "admin") and "admin-pass-123" not in stored
 
     again = CliRunner().invoke(main, [*args, "--password", "admin-pass-123"])

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from callcenter.acd.agents import Agent, Tier
@@ -144,8 +145,20 @@ class EngineStore:
         """Insert the call record, its timeline and its recording row in one transaction.
 
         Idempotent on the call uuid: False (and nothing written) if the call is already
-        there, so a retry after a failure never duplicates a call or its events.
+        there, so a retry after a failure never duplicates a call or its events - also when
+        another engine writes the same call at the same moment (the uuid is unique).
         """
+        try:
+            return self._insert_call(record)
+        except IntegrityError:
+            with self.sessions() as session:
+                if session.scalar(
+                    select(models.Call.id).where(models.Call.uuid == record.call_uuid)
+                ):
+                    return False
+            raise
+
+    def _insert_call(self, record: CallRecord) -> bool:
         with self.sessions() as session, session.begin():
             if session.scalar(select(models.Call.id).where(models.Call.uuid == record.call_uuid)):
                 return False

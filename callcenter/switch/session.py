@@ -34,8 +34,9 @@ from callcenter.switch.protocol import Event, Frame
 
 __all__ = ["Execution", "OutboundSession"]
 
-RECENT_EVENTS = 100
-"""Events a session remembers for ``wait_event(include_past=True)``."""
+RECENT_EVENTS = 16
+"""Events a session remembers for ``wait_event(include_past=True)`` (each holds the whole
+channel, some 150 headers: a few kB apiece, per concurrent call)."""
 
 
 class Execution:
@@ -165,6 +166,12 @@ class OutboundSession(EslConnection):
     def myevents(self) -> Frame:
         """Receive this channel's events (the fixed CHANNEL_* + DTMF set, see S02)."""
         return self.command("myevents")
+
+    def only_events(self, names: tuple[str, ...]) -> None:
+        """Receive only the events called ``names`` (one ``filter Event-Name`` each; see
+        the simulator's conformance notes: FreeSWITCH passes an event matching any filter)."""
+        for name in names:
+            self.command(f"filter Event-Name {name}")
 
     def linger(self, seconds: int | None = None) -> Frame:
         """Keep the socket after hangup (for the final events); bare linger never closes."""

@@ -25,6 +25,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
+import select  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -83,6 +84,7 @@ def run(args: argparse.Namespace) -> None:
     population: ScaleCallers | None = None
     try:
         emit({"esl_port": switch.port})
+        select.select([sys.stdin], [], [])  # cooperative: the simulator runs meanwhile
         if sys.stdin.readline().strip() != "go":
             return
 

@@ -64,11 +64,23 @@ from benchmarks.load_meters import EngineMeter  # noqa: E402
 from benchmarks.scale_figures import call_records, offer_latencies_ms, percentile  # noqa: E402
 from callcenter.demo import DEMO_FLOW, RedisProcess, seed  # noqa: E402
 from callcenter.engine.calls.ivr_setup import SHIPPED_FLOWS  # noqa: E402
+from callcenter.store import passwords  # noqa: E402
 from tests.support import engine_process  # noqa: E402
 
 HOTLINE = "5000"
 PREFIX = "simscale"
 PROFILE_HOOK = ROOT / "benchmarks" / "profile_hook"
+
+
+def quick_seed(db_url: str, extensions: list[str]) -> None:
+    """The demo seed, with the agents' console passwords hashed cheaply (nobody logs in here;
+    scrypt would take some 0.1 s per agent, minutes for 1,000)."""
+    real = passwords.generate_password_hash
+    passwords.generate_password_hash = lambda password: real(password, "pbkdf2:sha256:1")
+    try:
+        seed(db_url, extensions)
+    finally:
+        passwords.generate_password_hash = real
 
 
 def engine_env(code_root: Path) -> dict[str, str]:
@@ -142,7 +154,7 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
         env["CALLCENTER_BENCH_TRACEMALLOC"] = str(workdir / "engine.tracemalloc.txt")
     saved_env = engine_process.child_env
     try:
-        seed(db_url, extensions)
+        quick_seed(db_url, extensions)
         sim = SimProcess(args, callers, agents, f"127.0.0.1:{outbound_port}", redis.url, password)
         esl_port = sim.read()["esl_port"]
         engine_process.child_env = lambda: env

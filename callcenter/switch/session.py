@@ -96,6 +96,8 @@ class _Waiter:
 class OutboundSession(EslConnection):
     """One call handed to the engine by the dialplan ``socket`` application."""
 
+    per_call = True
+
     def __init__(
         self,
         sock: object,

@@ -199,7 +199,7 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
             for line in engine.log().splitlines()
             if '"level": "error"' in line or '"level": "critical"' in line
         ]
-        hold = samples[int(args.ramp / args.time_scale) :] or samples
+        hold = samples[int(args.ramp * args.time_scale) :] or samples
         concurrent = max((s["reached"] for s in samples), default=0)
         rss = max(meter.rss_max, memory["VmRSS"])
         lost = len(missing) + len(hanging)

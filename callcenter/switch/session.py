@@ -34,9 +34,12 @@ from callcenter.switch.protocol import Event, Frame
 
 __all__ = ["Execution", "OutboundSession"]
 
-RECENT_EVENTS = 16
+RECENT_EVENTS = 8
 """Events a session remembers for ``wait_event(include_past=True)`` (each holds the whole
-channel, some 150 headers: a few kB apiece, per concurrent call)."""
+channel, some 150 headers: kBs apiece, per concurrent call; the engine looks back only for an
+app that completed just before the hangup)."""
+TAIL_EVENTS = 100
+"""Events a session keeps from the hangup on (for ``even_if_gone`` waits)."""
 
 
 class Execution:
@@ -315,7 +318,7 @@ class OutboundSession(EslConnection):
 
     def _on_event(self, event: Event) -> None:
         self.recent.append(event)
-        if self._gone is not None and len(self._tail) < RECENT_EVENTS:
+        if self._gone is not None and len(self._tail) < TAIL_EVENTS:
             self._tail.append(event)
         headers = event.headers
         name = headers.get("Event-Name", "")

@@ -187,6 +187,9 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
             time.sleep(0.5)
         cpu2 = meter.cpu()
         memory = meter.memory()
+        if args.profile:  # the profile now (a busy engine may be killed when it stops)
+            engine.process.send_signal(signal.SIGUSR2)
+            time.sleep(3.0)
         ours = [records[uuid] for uuid in reached if uuid in records]
         answered = [r for r in ours if r["disposition"] == "answered"]
         dispositions: dict[str, int] = {}

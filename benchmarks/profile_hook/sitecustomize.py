@@ -1,7 +1,8 @@
 """Profiling hook for a benchmark's engine child: on PYTHONPATH, Python imports it at start.
 
 ``CALLCENTER_BENCH_PROFILE=<file>``: cProfile (CPU time, not wall time) over the whole
-process, written to ``<file>`` at exit (``python -m pstats <file>``).
+process, written to ``<file>`` on SIGUSR2 and at exit (``python -m pstats <file>``; forked
+children write nothing).
 ``CALLCENTER_BENCH_TRACEMALLOC=<file>``: tracemalloc from the start; SIGUSR1 writes the top
 allocation sites (by line, and by file) to ``<file>``, so a benchmark can take the snapshot at
 its peak. Nothing happens without them.
@@ -20,12 +21,16 @@ def _profile(path: str) -> None:
 
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
+    pid = os.getpid()
 
-    def dump() -> None:
-        profiler.disable()
-        profiler.dump_stats(path)
+    def dump(*_: object) -> None:
+        if os.getpid() == pid:
+            profiler.disable()
+            profiler.dump_stats(path)
+            profiler.enable()
 
     atexit.register(dump)
+    signal.signal(signal.SIGUSR2, dump)
 
 
 def _tracemalloc(path: str) -> None:

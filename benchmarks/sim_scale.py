@@ -6,6 +6,7 @@ and agents), but the simulator and its population run in a third process
 (``benchmarks/scale_sim.py``), so at 5,000 calls they do not share the bench's core. N caller
 slots each redial shortly after their call ended (first calls spread over ``--ramp`` s), so
 about N callers are on the line - in the IVR, in queues, talking - with M agents answering.
+After ``--duration`` s every caller still on the line hangs up (talking ones too).
 
 Figures (the last line is one JSON object):
 

@@ -50,7 +50,8 @@ def _tracemalloc(path: str) -> None:
     signal.signal(signal.SIGUSR1, snapshot)
 
 
-if os.environ.get("CALLCENTER_BENCH_PROFILE"):
-    _profile(os.environ["CALLCENTER_BENCH_PROFILE"])
-if os.environ.get("CALLCENTER_BENCH_TRACEMALLOC"):
-    _tracemalloc(os.environ["CALLCENTER_BENCH_TRACEMALLOC"])
+# Taken out of the environment: Python processes the engine starts are not profiled.
+if _path := os.environ.pop("CALLCENTER_BENCH_PROFILE", ""):
+    _profile(_path)
+if _path := os.environ.pop("CALLCENTER_BENCH_TRACEMALLOC", ""):
+    _tracemalloc(_path)

@@ -96,12 +96,12 @@ class SimProcess:
     """The simulator process (``scale_sim.py``): JSON lines out, ``go`` in."""
 
     def __init__(self, args: argparse.Namespace, callers: int, agents: int, target: str,
-                 redis_url: str, password: str) -> None:  # fmt: skip
+                 redis_url: str, password: str, time_scale: float) -> None:  # fmt: skip
         command = [
             sys.executable, str(ROOT / "benchmarks" / "scale_sim.py"),
             "--callers", str(callers), "--agents", str(agents),
             "--duration", str(args.duration), "--ramp", str(args.ramp),
-            "--time-scale", str(args.time_scale), "--seed", str(args.seed),
+            "--time-scale", str(time_scale), "--seed", str(args.seed),
             "--drain", str(args.drain), "--hotline", HOTLINE, "--target", target,
             "--redis-url", redis_url, "--prefix", PREFIX,
         ]  # fmt: skip
@@ -135,7 +135,7 @@ class SimProcess:
 
 
 def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int,
-            label: str) -> dict[str, Any]:  # fmt: skip
+            label: str, time_scale: float) -> dict[str, Any]:  # fmt: skip
     """One run of ``callers`` / ``agents`` against the engine of ``code_root``; its figures."""
     workdir = make_workdir(f"{args.workdir}/{label}" if args.workdir else None, "sim_scale-")
     extensions = [str(1000 + n) for n in range(agents)]
@@ -156,7 +156,8 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
     saved_env = engine_process.child_env
     try:
         quick_seed(db_url, extensions)
-        sim = SimProcess(args, callers, agents, f"127.0.0.1:{outbound_port}", redis.url, password)
+        sim = SimProcess(args, callers, agents, f"127.0.0.1:{outbound_port}", redis.url, password,
+                         time_scale)  # fmt: skip
         esl_port = sim.read()["esl_port"]
         engine_process.child_env = lambda: env
         engine = engine_process.start_engine(
@@ -173,7 +174,7 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
         samples: list[dict[str, int]] = []
         while "result" not in (line := sim.read()):
             samples.append(line)
-            if len(samples) == int(args.duration) - 1 and args.tracemalloc:
+            if len(samples) == int(args.duration) - 2 and args.tracemalloc:
                 engine.process.send_signal(signal.SIGUSR1)
         cpu1, wall1 = meter.cpu(), time.monotonic()
         sim_result = line["result"]
@@ -203,7 +204,7 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
             for line in engine.log().splitlines()
             if '"level": "error"' in line or '"level": "critical"' in line
         ]
-        hold = samples[int(args.ramp * args.time_scale) :] or samples
+        hold = samples[int(args.ramp * time_scale) :] or samples
         concurrent = max((s["reached"] for s in samples), default=0)
         rss = max(meter.rss_max, memory["VmRSS"])
         lost = len(missing) + len(hanging)
@@ -234,6 +235,7 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
             "dispositions": dispositions,
             "callers": callers,
             "agents": agents,
+            "time_scale": time_scale,
             "engine_errors": len(errors),
             **sim_result,
         }
@@ -280,22 +282,22 @@ def ratio(new: float | None, old: float | None) -> float | None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """The main measurement, then (with ``--baseline``) both codes at the baseline size."""
-    result = measure(args, ROOT, args.callers, args.agents, "new")
+    result = measure(args, ROOT, args.callers, args.agents, "new", args.time_scale)
     if not args.baseline:
         return result
-    same = (args.baseline_callers, args.baseline_agents) == (args.callers, args.agents)
-    new_small = result if same else measure(
-        args, ROOT, args.baseline_callers, args.baseline_agents, "new-small"
-    )  # fmt: skip
+    small = (args.baseline_callers, args.baseline_agents, args.baseline_time_scale)
+    same = small == (args.callers, args.agents, args.time_scale)
+    new_small = result if same else measure(args, ROOT, *small[:2], "new-small", small[2])
     folder = baseline_checkout(args.baseline)
     try:
-        base = measure(args, folder, args.baseline_callers, args.baseline_agents, "baseline")
+        base = measure(args, folder, *small[:2], "baseline", small[2])
     finally:
         remove_checkout(folder)
     result.update(
         baseline=args.baseline,
         baseline_callers=args.baseline_callers,
         baseline_agents=args.baseline_agents,
+        baseline_time_scale=args.baseline_time_scale,
         baseline_engine_cpu_ms_per_call=base["engine_cpu_ms_per_call"],
         baseline_rss_mb=base["rss_mb"],
         baseline_mb_per_concurrent_call=base["mb_per_concurrent_call"],
@@ -332,6 +334,7 @@ def main() -> None:
     parser.add_argument("--baseline", default="main", help="git revision to compare ('' none)")
     parser.add_argument("--baseline-callers", type=int, default=500)
     parser.add_argument("--baseline-agents", type=int, default=150)
+    parser.add_argument("--baseline-time-scale", type=float, default=2.0)
     parser.add_argument("--profile", action="store_true", help="cProfile the engine")
     parser.add_argument("--tracemalloc", action="store_true", help="engine memory by line")
     parser.add_argument("--quick", action="store_true", help="small and short, no baseline")

@@ -149,7 +149,7 @@ def _split_header_block(block: bytes) -> dict[str, str]:
         name, sep, value = line.partition(":")
         if not sep:
             raise ProtocolError(f"header line without a colon: {line[:80]!r}")
-        headers[name.strip()] = value[1:] if value.startswith(" ") else value
+        headers[intern(name.strip())] = value[1:] if value.startswith(" ") else value
     return headers
 
 

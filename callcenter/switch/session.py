@@ -34,10 +34,11 @@ from callcenter.switch.protocol import Event, Frame
 
 __all__ = ["Execution", "OutboundSession"]
 
-RECENT_EVENTS = 8
-"""Events a session remembers for ``wait_event(include_past=True)`` (each holds the whole
-channel, some 150 headers: kBs apiece, per concurrent call; the engine looks back only for an
-app that completed just before the hangup)."""
+RECENT_EVENTS = 2
+"""Events a session remembers for ``wait_event(include_past=True)``: each holds the whole
+channel (some 150 headers, ~15 kB parsed), per concurrent call, and they were most of an idle
+call's memory; the engine looks back only for an app that completed around the hangup (which
+the tail below keeps anyway)."""
 TAIL_EVENTS = 100
 """Events a session keeps from the hangup on (for ``even_if_gone`` waits)."""
 

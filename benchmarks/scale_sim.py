@@ -7,9 +7,9 @@ one core with the measuring and stall. Here they get a process (a core) of their
 Protocol (lines on stdin / stdout, each stdout line one JSON object): the process starts the
 simulator and prints ``{"esl_port": P}``; on the line ``go`` it starts the population (agents
 signed in through Redis commands, ``--callers`` slots that each redial shortly after their
-call ended, first calls spread over ``--ramp`` seconds); every second it prints
-``{"up": <callers on the line>, "reached": <of them connected to the engine>}``; after
-``--duration`` seconds it stops placing calls, hangs up every caller still on the line (also
+call ended, first calls spread over ``--ramp`` simulated seconds); every second it prints
+``{"up": <callers on the line>, "reached": <of them connected to the engine>}``; ``--duration``
+real seconds after the ramp it stops placing calls, hangs up every caller still on the line (also
 those talking: at thousands of calls waiting for talks to end would take minutes), and prints
 the result (``{"result": {...}}``: the uuids of the callers that reached the engine, those
 still up at the end, its own CPU and longest event-loop stall).
@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> None:
         lag = HubLag()
         population = ScaleCallers(switch, config, agent_action, args.callers, ramp=args.ramp)
         population.start()
-        while time.monotonic() - wall0 < args.duration:
+        load_seconds = args.ramp * args.time_scale + args.duration  # ramp, then the hold
+        while time.monotonic() - wall0 < load_seconds:
             gevent.sleep(1.0)
             up = [c for c in population.callers if caller_up(c)]
             emit({"up": len(up), "reached": sum(1 for c in up if reached_engine(c))})

@@ -29,6 +29,8 @@ QUICK: dict[str, tuple[list[str], tuple[str, ...]]] = {
                                          "engine_calls_failed")),
     "queue_wallboard": (["--quick"], ("render_ms", "script_ms_per_update", "snapshot_ms")),
     "reports": (["--quick"], ("calls", "queue_report_s", "agent_report_s", "ivr_funnel_s")),
+    "sim_scale": (["--quick"], ("concurrent_calls", "rss_mb", "engine_cpu_ms_per_call",
+                                "offer_p99_ms", "lost_calls")),
 }  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from callcenter.engine.bus import Bus
 from callcenter.engine.calls.handler import CallHandler
 from callcenter.engine.calls.ivr_setup import ivr_config
 from callcenter.engine.calls.live_calls import LiveCalls
+from callcenter.engine.calls.session_events import SESSION_EVENTS
 from callcenter.engine.config_watch import ConfigWatch
 from callcenter.engine.cti.actions import Cti
 from callcenter.engine.cti.click_to_call import OutboundCall, OutboundCalls
@@ -141,7 +142,9 @@ class Engine:
         )
 
         # -- calls of every kind, and what agents do with them --------------------------------
-        self.outbound = OutboundServer.from_settings(settings.outbound, self._handle_call)
+        self.outbound = OutboundServer.from_settings(
+            settings.outbound, self._handle_call, events=SESSION_EVENTS
+        )
         self._greenlets: list[gevent.Greenlet] = []
         self.live_calls = LiveCalls()  # every call this engine carries, any kind
         self._handlers = self.live_calls.view(CallHandler)

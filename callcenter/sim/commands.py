@@ -173,6 +173,7 @@ def _myevents(conn: EslConnection, rest: str, *_: object) -> None:
     if uuid is None:
         conn.reply("-ERR invalid syntax")
         return
+    conn.switch.follow(conn, uuid)
     conn.myevents = uuid
     conn.fmt = fmt
     conn.all_events = True

@@ -84,8 +84,9 @@ def show(sw: Switch, arg: str) -> str:
     words = arg.split()
     as_json = len(words) >= 3 and words[-2] == "as" and words[-1] == "json"
     what = words[0] if words else ""
-    chans = sorted(sw.channels.values(), key=lambda c: c.times["Channel-Created-Time"])
-    chans = [c for c in chans if c.up]
+    # the live ones first: sw.channels keeps every channel of the run (thousands at scale)
+    live = [c for c in sw.channels.values() if c.up]
+    chans = sorted(live, key=lambda c: c.times["Channel-Created-Time"])
     rows: list[dict[str, str]]
     if what == "channels":
         rows = [channel_row(c) for c in chans]

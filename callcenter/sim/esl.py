@@ -173,7 +173,7 @@ class EslConnection:
             return
         self.closed = True
         self.kick.set()
-        self.switch.listeners.discard(self)
+        self.switch.follow(self, None)
         self._resume_session()
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)

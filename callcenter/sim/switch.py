@@ -53,6 +53,9 @@ class Switch:
         self.events = EventFactory(self.clock, self.core_uuid)
         self.channels: dict[str, Channel] = {}
         self.listeners: set[Any] = set()
+        # connections after ``myevents``, by the uuid they follow: an event goes only to its
+        # channel's (the others would drop it), so dispatch is not O(connections) per event
+        self.own_listeners: dict[str, set[Any]] = {}
         self.subscribers: list[Callable[[SimEvent], None]] = []
         self.users = set(users or (str(n) for n in range(1000, 1020)))
         self.registrations: dict[str, Any] = {}
@@ -86,7 +89,7 @@ class Switch:
         for ch in list(self.channels.values()):
             hangup(ch, "MANAGER_REQUEST")
         gevent.sleep(0.01)
-        for conn in list(self.listeners):
+        for conn in [*self.listeners, *(c for own in self.own_listeners.values() for c in own)]:
             conn.close()
         for ch in list(self.channels.values()):
             if ch.greenlet is not None:
@@ -120,8 +123,28 @@ class Switch:
         """Deliver an event to every ESL listener and in-process subscriber."""
         for conn in list(self.listeners):
             conn.offer(ev)
+        own = self.own_listeners.get(ev.uuid)
+        if own:
+            for conn in list(own):
+                conn.offer(ev)
         for sub in list(self.subscribers):
             sub(ev)
+
+    def follow(self, conn: Any, uuid: str | None) -> None:
+        """File ``conn`` under the uuid it follows (``myevents``), or back with every
+        listener (``None``); a closed connection leaves both."""
+        old = getattr(conn, "myevents", None)
+        if old is not None and (own := self.own_listeners.get(old)) is not None:
+            own.discard(conn)
+            if not own:
+                del self.own_listeners[old]
+        if conn.closed:
+            self.listeners.discard(conn)
+        elif uuid is None:
+            self.listeners.add(conn)
+        else:
+            self.listeners.discard(conn)
+            self.own_listeners.setdefault(uuid, set()).add(conn)
 
     def subscribe(self, callback: Callable[[SimEvent], None]) -> Callable[[], None]:
         """Call ``callback`` for every event; returns a function that unsubscribes."""

@@ -97,6 +97,10 @@ def is_error_reply(text: str) -> bool:
 class EslConnection:
     """One ESL socket: ordered command/reply matching, event dispatch, clean failure."""
 
+    per_call = False
+    """One connection per call (outbound sessions): its notice and close log at debug level,
+    as thousands of calls would otherwise write two lines each that say nothing new."""
+
     def __init__(
         self,
         *,
@@ -291,7 +295,7 @@ class EslConnection:
         elif content_type == "text/disconnect-notice":
             notice = DisconnectNotice.from_frame(frame)
             self.last_notice = notice
-            self.log.info(
+            (self.log.debug if self.per_call else self.log.info)(
                 "esl disconnect notice",
                 disposition=notice.disposition,
                 linger_time=notice.linger_time,
@@ -340,7 +344,9 @@ class EslConnection:
                 pass
         self._on_teardown(error)
         self._closed_event.set()
-        self.log.info("esl connection closed", reason=str(error), failed_commands=len(pending))
+        (self.log.debug if self.per_call else self.log.info)(
+            "esl connection closed", reason=str(error), failed_commands=len(pending)
+        )
         callbacks, self._close_callbacks = self._close_callbacks, []
         for callback in callbacks:
             gevent.spawn(callback, error)

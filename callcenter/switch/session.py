@@ -34,8 +34,13 @@ from callcenter.switch.protocol import Event, Frame
 
 __all__ = ["Execution", "OutboundSession"]
 
-RECENT_EVENTS = 100
-"""Events a session remembers for ``wait_event(include_past=True)``."""
+RECENT_EVENTS = 2
+"""Events a session remembers for ``wait_event(include_past=True)``: each holds the whole
+channel (some 150 headers, ~15 kB parsed), per concurrent call, and they were most of an idle
+call's memory; the engine looks back only for an app that completed around the hangup (which
+the tail below keeps anyway)."""
+TAIL_EVENTS = 100
+"""Events a session keeps from the hangup on (for ``even_if_gone`` waits)."""
 
 
 class Execution:
@@ -94,6 +99,8 @@ class _Waiter:
 
 class OutboundSession(EslConnection):
     """One call handed to the engine by the dialplan ``socket`` application."""
+
+    per_call = True
 
     def __init__(
         self,
@@ -165,6 +172,12 @@ class OutboundSession(EslConnection):
     def myevents(self) -> Frame:
         """Receive this channel's events (the fixed CHANNEL_* + DTMF set, see S02)."""
         return self.command("myevents")
+
+    def only_events(self, names: tuple[str, ...]) -> None:
+        """Receive only the events called ``names`` (one ``filter Event-Name`` each; see
+        the simulator's conformance notes: FreeSWITCH passes an event matching any filter)."""
+        for name in names:
+            self.command(f"filter Event-Name {name}")
 
     def linger(self, seconds: int | None = None) -> Frame:
         """Keep the socket after hangup (for the final events); bare linger never closes."""
@@ -306,7 +319,7 @@ class OutboundSession(EslConnection):
 
     def _on_event(self, event: Event) -> None:
         self.recent.append(event)
-        if self._gone is not None and len(self._tail) < RECENT_EVENTS:
+        if self._gone is not None and len(self._tail) < TAIL_EVENTS:
             self._tail.append(event)
         headers = event.headers
         name = headers.get("Event-Name", "")

@@ -38,6 +38,9 @@ class CallMirror:
         self.live = live
         self.agent_of = agent_of  # the agent talking on a call (taken-over calls included)
         self._ivr_paths: dict[str, list[dict[str, str]]] = {}  # call uuid -> nodes so far
+        # call uuid -> its hash as written (this engine is its only writer): one round trip
+        # per event (write + publish) instead of write, read back, publish
+        self._hashes: dict[str, dict[str, str]] = {}
         bus.subscribe(BusEvent, self.on_event)
 
     def on_event(self, event: BusEvent) -> None:
@@ -73,14 +76,31 @@ class CallMirror:
                 return
         try:
             if fields.get("state") == "ended":
+                self._hashes.pop(call_uuid, None)
                 self.live.remove("call", call_uuid)
-            else:
-                self.live.put_call(call_uuid, **fields)
-            current = self.live.get_call(call_uuid) or fields
-            message = {"call": {"call_uuid": call_uuid, **current}}
-            self.live.publish(WALLBOARD, message)
-            agent_id = current.get("agent_id") or self.agent_of(call_uuid)
-            if agent_id:  # the agent's desktop gets its calls on its own channel
-                self.live.publish(agent_channel(agent_id), message)
+                self._publish(call_uuid, fields)
+                return
+            current = self._hashes.get(call_uuid)
+            if current is None:  # a new call; or one an earlier process mirrored (restart)
+                current = {} if isinstance(event, CallArrived) else self.live.get_call(call_uuid)
+                self._hashes[call_uuid] = current
+            current.update(fields)
+            self._publish(call_uuid, current, write=fields)
         except LiveError:
+            self._hashes.pop(call_uuid, None)  # read back from Redis next time
             log.warning("could not mirror call state to Redis", call_uuid=call_uuid)
+
+    def _publish(
+        self, call_uuid: str, current: dict[str, str], write: dict[str, str] | None = None
+    ) -> None:
+        """Publish the call's hash (writing ``write`` into it first, in the same round trip)."""
+        message = {"call": {"call_uuid": call_uuid, **current}}
+        channels = {WALLBOARD: message}
+        agent_id = current.get("agent_id") or self.agent_of(call_uuid)
+        if agent_id:  # the agent's desktop gets its calls on its own channel
+            channels[agent_channel(agent_id)] = message
+        if write is None:
+            for channel, data in channels.items():
+                self.live.publish(channel, data)
+        else:
+            self.live.put("call", call_uuid, write, publish=channels)

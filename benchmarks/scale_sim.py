@@ -1,0 +1,162 @@
+"""The simulator side of ``benchmarks/sim_scale.py``, in a process of its own.
+
+At thousands of calls the simulated FreeSWITCH and its population (callers dialling, agents'
+softphones) cost more CPU than the engine under test; in the bench process they would share
+one core with the measuring and stall. Here they get a process (a core) of their own.
+
+Protocol (lines on stdin / stdout, each stdout line one JSON object): the process starts the
+simulator and prints ``{"esl_port": P}``; on the line ``go`` it starts the population (agents
+signed in through Redis commands, ``--callers`` slots that each redial shortly after their
+call ended, first calls spread over ``--ramp`` simulated seconds); every second it prints
+``{"up": <callers on the line>, "reached": <of them connected to the engine>}``; ``--duration``
+real seconds after the ramp it stops placing calls, hangs up every caller still on the line (also
+those talking: at thousands of calls waiting for talks to end would take minutes), and prints
+the result (``{"result": {...}}``: the uuids of the callers that reached the engine, those
+still up at the end, its own CPU and longest event-loop stall).
+The ESL password comes in the environment (``SCALE_ESL_PASSWORD``).
+"""
+
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import select  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import gevent  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.load_callers import LoadPopulation, caller_up, reached_engine  # noqa: E402
+from benchmarks.load_meters import HubLag  # noqa: E402
+from callcenter.live.names import AGENT_COMMANDS  # noqa: E402
+from callcenter.live.store import LiveStore  # noqa: E402
+from callcenter.sim import Switch  # noqa: E402
+from callcenter.sim.population import PopulationConfig  # noqa: E402
+
+
+class ScaleCallers(LoadPopulation):
+    """LoadPopulation whose first calls are spread over ``ramp`` simulated seconds."""
+
+    def __init__(self, *args: Any, ramp: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ramp = ramp
+
+    def _slot(self, index: int) -> None:
+        self._sleep(self.random.uniform(0.0, self.ramp))
+        while self.placing:
+            caller = self._place()
+            while not caller.ended.wait(1.0):
+                pass
+            self._sleep(self.random.uniform(0.5, 2.0))
+
+
+def emit(obj: dict[str, Any]) -> None:
+    """One JSON line to the bench process."""
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def cpu_now() -> float:
+    """This process's user + system CPU seconds."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(args: argparse.Namespace) -> None:
+    """Start the simulator, wait for ``go``, run the load, print the result."""
+    extensions = [str(1000 + n) for n in range(args.agents)]
+    switch = Switch(
+        password=os.environ["SCALE_ESL_PASSWORD"],
+        time_scale=args.time_scale,
+        users=extensions,
+        dialplan={args.hotline: f"{args.target} async full"},
+    ).start()
+    live = LiveStore(args.redis_url, args.prefix)
+    population: ScaleCallers | None = None
+    try:
+        emit({"esl_port": switch.port})
+        select.select([sys.stdin], [], [])  # cooperative: the simulator runs meanwhile
+        if sys.stdin.readline().strip() != "go":
+            return
+
+        def agent_action(extension: str, action: str, reason: str) -> None:
+            live.send_command(
+                AGENT_COMMANDS, {"agent_id": extension, "action": action, "reason": reason}
+            )
+
+        config = PopulationConfig(agents=extensions, hotline=args.hotline, seed=args.seed)
+        cpu0, wall0 = cpu_now(), time.monotonic()
+        lag = HubLag()
+        population = ScaleCallers(switch, config, agent_action, args.callers, ramp=args.ramp)
+        population.start()
+        load_seconds = args.ramp * args.time_scale + args.duration  # ramp, then the hold
+        while time.monotonic() - wall0 < load_seconds:
+            gevent.sleep(1.0)
+            up = [c for c in population.callers if caller_up(c)]
+            emit({"up": len(up), "reached": sum(1 for c in up if reached_engine(c))})
+        population.placing = False
+        population.stop()
+        cpu1, wall1 = cpu_now(), time.monotonic()
+        cut = 0  # every caller still on the line hangs up: in the IVR, in line or talking
+        for caller in population.callers:
+            if caller_up(caller):
+                cut += 1
+                caller.hangup()
+        deadline = time.monotonic() + args.drain
+        while time.monotonic() < deadline and any(caller_up(c) for c in population.callers):
+            gevent.sleep(0.2)
+        hanging = [c.uuid for c in population.callers if caller_up(c)]
+        for caller in population.callers:
+            if caller_up(caller):
+                caller.hangup()
+        switch.wait_idle(15.0)
+        lag.stop()
+        emit(
+            {
+                "result": {
+                    "calls_placed": population.calls_placed,
+                    "reached": [c.uuid for c in population.callers if reached_engine(c)],
+                    "hanging": hanging,
+                    "cut_at_end": cut,
+                    "sim_cpu_percent": round(100.0 * (cpu1 - cpu0) / (wall1 - wall0), 1),
+                    "sim_max_stall_s": round(lag.max_lag, 3),
+                }
+            }
+        )
+    finally:
+        if population is not None:
+            population.placing = False
+            population.stop()
+        switch.stop()
+        live.close()
+
+
+def main() -> None:
+    """Parse the arguments and run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--callers", type=int, required=True)
+    parser.add_argument("--agents", type=int, required=True)
+    parser.add_argument("--duration", type=float, required=True)
+    parser.add_argument("--ramp", type=float, default=30.0)
+    parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--drain", type=float, default=30.0)
+    parser.add_argument("--hotline", default="5000")
+    parser.add_argument("--target", required=True, help="the engine's outbound host:port")
+    parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--prefix", required=True)
+    run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()

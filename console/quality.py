@@ -26,10 +26,10 @@ from callcenter.store.quality import QaEvaluation, QaForm
 from callcenter.store.routing import Agent
 from callcenter.store.users import User
 from console.auth import db_session, role_required
-from console.request_input import optional_id, query_id
 from console.calls import call_document
 from console.i18n import TEXTS, translate
 from console.listing import listing
+from console.request_input import optional_id, query_id
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
 

@@ -18,8 +18,8 @@ from callcenter.quality import forms as svc
 from callcenter.store.quality import QaEvaluation, QaForm
 from callcenter.store.users import User
 from console.auth import db_session, role_required
-from console.request_input import query_id
 from console.i18n import translate
+from console.request_input import query_id
 
 bp = Blueprint("quality_forms", __name__, url_prefix="/quality/forms")
 

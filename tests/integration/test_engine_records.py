@@ -113,7 +113,8 @@ def test_database_outage_mid_call_loses_nothing(center: Center) -> None:
     kinds = [item["kind"] for item in pending]
     assert "call" in kinds and kinds.count("state") >= 2  # wrap_up, available
     assert kinds.index("call") < kinds.index("call_update")
-    assert pending[-1]["fields"]["wrap_up_seconds"] >= 1.0  # the queue's 1 s wrap-up
+    # the queue's 1 s wrap-up: its timer runs on the monotonic clock, the stamps on the wall clock
+    assert pending[-1]["fields"]["wrap_up_seconds"] >= 0.9
     (buffered,) = [item["record"] for item in pending if item["kind"] == "call"]
     assert record_from_dict(buffered).disposition == "answered"
 
@@ -126,7 +127,7 @@ def test_database_outage_mid_call_loses_nothing(center: Center) -> None:
     )
     assert record.uuid == buffered["call_uuid"] and record.disposition == "answered"
     assert record.talk_seconds and record.talk_seconds > 0
-    assert record.hold_seconds == 0.0 and record.wrap_up_seconds >= 1.0  # the late update too
+    assert record.hold_seconds == 0.0 and record.wrap_up_seconds >= 0.9  # the late update too
     kinds = event_types(center.db_url, record.id)
     assert kinds == [e["kind"] for e in buffered["events"]]
     assert kinds[0] == "call_arrived" and kinds[-1] == "call_ended" and "call_answered" in kinds

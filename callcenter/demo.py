@@ -234,16 +234,19 @@ def run_demo(
         ).start()
         parts.append(population)
         url = f"http://127.0.0.1:{console.server_port}/"
-        print(f"\ncallcenter demo running: console {url}", flush=True)
-        print(f"  admin      / {logins.admin}", flush=True)
-        print(f"  supervisor / {logins.supervisor}", flush=True)
-        print(f"  agent1000..agent{extensions[-1]} / {logins.agent}", flush=True)
-        print(
-            f"  hotline 5000 on the simulated FreeSWITCH (ESL 127.0.0.1:{switch.port}); "
-            f"{len(extensions)} agents, {calls_per_minute:g} calls/minute. Ctrl-C stops.",
-            flush=True,
-        )
-        wait_for_signal(duration)
+        try:
+            print(f"\ncallcenter demo running: console {url}", flush=True)
+            print(f"  admin      / {logins.admin}", flush=True)
+            print(f"  supervisor / {logins.supervisor}", flush=True)
+            print(f"  agent1000..agent{extensions[-1]} / {logins.agent}", flush=True)
+            print(
+                f"  hotline 5000 on the simulated FreeSWITCH (ESL 127.0.0.1:{switch.port}); "
+                f"{len(extensions)} agents, {calls_per_minute:g} calls/minute. Ctrl-C stops.",
+                flush=True,
+            )
+            wait_for_signal(duration)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C / SIGTERM right after the banner, before the wait: the same stop
         return population.calls_placed
     finally:
         # The switch stops before the engine: it hangs up every call, so the engine writes

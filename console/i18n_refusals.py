@@ -165,6 +165,7 @@ TICKET_TEXTS: dict[str, dict[str, str]] = {
         "zh": "回呼 #%(id)s 状态为“%(status)s”，请新建一个回呼"
     },
     "callback #%(id)s is already %(status)s": {"zh": "回呼 #%(id)s 已是“%(status)s”"},
+    "callback #%(id)s was just taken by another user": {"zh": "回呼 #%(id)s 刚被其他用户接手"},
     "the callback time needs a time zone (e.g. 2026-01-02T10:00+08:00)": {
         "zh": "回呼时间需要时区（例如 2026-01-02T10:00+08:00）"
     },

@@ -46,8 +46,8 @@ def serve(
         plan[number] = target if " " in target else f"{target} async full"
     switch = Switch(password=password, host=host, port=port, dialplan=plan, time_scale=time_scale)
     switch.start()
-    click.echo(f"FreeSWITCH simulator: ESL on {host}:{switch.port}, dialplan {plan}")
-    try:
+    try:  # a SIGTERM right after the banner is the same stop as one during the sleep
+        click.echo(f"FreeSWITCH simulator: ESL on {host}:{switch.port}, dialplan {plan}")
         while True:
             gevent.sleep(3600)
     except KeyboardInterrupt:

@@ -75,7 +75,9 @@ def test_fields_over_their_limit_are_400_with_the_field_and_store_nothing(
     form = client.post(
         "/tickets/new", data={"subject": "x", "description": "d" * 20_001, "csrf_token": token}
     )
-    assert form.status_code == 400 and "field description" in form.get_data(as_text=True)
+    # the agent reads Chinese: the form's error is translated, the field and limit inside it
+    assert form.status_code == 400
+    assert "字段 description 必须是不超过 20000 个字符的文本" in form.get_data(as_text=True)
     assert _stored(db_url) == before
 
 

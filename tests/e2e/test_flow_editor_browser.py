@@ -13,20 +13,11 @@ import pytest
 from callcenter.flows.versions import save_version
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
+from tests.support.flows import HELLO_FLOW
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "browser-pass-1"
-FLOW = """\
-name: main
-start: hello
-nodes:
-  hello:
-    type: play
-    prompt: "say:hello"
-    next: bye
-  bye:
-    type: hangup
-"""
+FLOW = HELLO_FLOW
 
 
 @pytest.fixture

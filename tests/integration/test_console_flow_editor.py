@@ -18,19 +18,10 @@ from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
 from console import create_app
 from tests.support.console import signed_in_client
+from tests.support.flows import HELLO_FLOW
 
 PASSWORD = "editor-pass-123"
-GOOD = """\
-name: main
-start: hello
-nodes:
-  hello:
-    type: play
-    prompt: "say:hello"
-    next: bye
-  bye:
-    type: hangup
-"""
+GOOD = HELLO_FLOW
 BROKEN = GOOD.replace("next: bye", "next: nowhere").replace("name: main", "name: sales")
 
 

@@ -19,18 +19,9 @@ from callcenter.flows.versions import diff_versions, list_flows, list_versions, 
 from callcenter.ivr import FlowRegistry
 from callcenter.store import models
 from callcenter.store.session import session_factory
+from tests.support.flows import HELLO_FLOW
 
-GOOD = """\
-name: main
-start: hello
-nodes:
-  hello:
-    type: play
-    prompt: "say:hello"
-    next: bye
-  bye:
-    type: hangup
-"""
+GOOD = HELLO_FLOW
 BROKEN = GOOD.replace("next: bye", "next: nowhere")
 
 

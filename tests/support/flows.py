@@ -10,6 +10,18 @@ import shutil
 from pathlib import Path
 
 SHIPPED = Path(__file__).resolve().parents[2] / "ivr_flows"
+HELLO_FLOW = """\
+name: main
+start: hello
+nodes:
+  hello:
+    type: play
+    prompt: "say:hello"
+    next: bye
+  bye:
+    type: hangup
+"""
+"""The smallest valid flow: greet, then hang up (flow pages and API tests publish it)."""
 QUEUES = ["sales", "support", "complaints", "operator"]  # the queues the sample flows name
 
 

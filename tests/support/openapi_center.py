@@ -25,19 +25,10 @@ from callcenter.tickets import customers as cust
 from callcenter.tickets import service as svc
 from console import create_app
 from tests.support.console import signed_in_client
+from tests.support.flows import HELLO_FLOW
 
 PASSWORD = "openapi-pass-123"
-FLOW = """\
-name: main
-start: hello
-nodes:
-  hello:
-    type: play
-    prompt: "say:hello"
-    next: bye
-  bye:
-    type: hangup
-"""
+FLOW = HELLO_FLOW
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ correction never changes the call row and nothing here deletes anything: 400 wit
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
@@ -29,6 +30,7 @@ from callcenter.store.users import User
 from console.auth import db_session, role_required
 from console.monitor_api import session_document
 from console.request_input import json_body
+from console.supervisor import live_store
 
 bp = Blueprint("calls", __name__)
 
@@ -145,12 +147,26 @@ def _page(call: Call, error: str = "", form: dict[str, str] | None = None) -> st
 @bp.get("/calls/<call_uuid>")
 @role_required("supervisor")
 def call_page(call_uuid: str) -> str:
-    """The call record page: values, agents, transfers, timeline, corrections."""
+    """The call record page: values, agents, transfers, timeline, corrections; for a call
+    still going on (no record yet), its live state with the listen / whisper / barge buttons."""
     with db_session() as session:
         call = _load(session, call_uuid)
-        if call is None:
-            abort(404)
-        return _page(call)
+        if call is not None:
+            return _page(call)
+    live = live_store().get_call(call_uuid)
+    if not live or live.get("state") == "ended":
+        abort(404)
+    since = _since(live.get("since", ""))
+    return render_template("call_live.html", call_uuid=call_uuid, call=live, since=since)
+
+
+def _since(value: str) -> datetime | None:
+    """The live hash's ``since`` (ISO time) as an aware time, None when absent or odd."""
+    try:
+        since = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return since if since.tzinfo else since.replace(tzinfo=UTC)
 
 
 @bp.post("/calls/<call_uuid>/corrections")

@@ -404,6 +404,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "Listen": {"zh": "监听"},
     "Modes": {"zh": "模式"},
     "Monitor": {"zh": "监控"},
+    "Live call": {"zh": "进行中的通话"},
+    "The call is not over: its record is written when it ends.": {
+        "zh": "通话尚未结束：通话记录在结束时写入。"
+    },
     "Monitored by": {"zh": "监听人"},
     "Nobody monitored this call.": {"zh": "本通话无人监听。"},
     "Phone": {"zh": "话机"},

@@ -61,5 +61,9 @@
     }
   });
 
+  // A page about one live call (the call page before its record exists) asks for the buttons
+  // with an empty <td data-monitor-call="UUID">.
+  document.querySelectorAll("td[data-monitor-call]").forEach((td) => td.replaceWith(cell(td.dataset.monitorCall)));
+
   window.Monitor = { cell };
 })();

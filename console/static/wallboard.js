@@ -39,7 +39,12 @@
     fill(document.getElementById("calls"), [...calls.values()].map((c) => {
       const tr = document.createElement("tr");
       tr.dataset.call = c.call_uuid;
-      tr.append(cell(c.caller_number), cell(c.queue), cell(named(c.state)), cell(c.agent_id), cell(time(c.since)));
+      const caller = document.createElement("a");
+      caller.href = "/calls/" + encodeURIComponent(c.call_uuid);
+      caller.textContent = c.caller_number || c.call_uuid;
+      const callerCell = document.createElement("td");
+      callerCell.append(caller);
+      tr.append(callerCell, cell(c.queue), cell(named(c.state)), cell(c.agent_id), cell(time(c.since)));
       if (window.Monitor) tr.append(window.Monitor.cell(c.call_uuid));
       return tr;
     }), 6);

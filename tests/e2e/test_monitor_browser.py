@@ -66,3 +66,35 @@ def test_wallboard_buttons_start_switch_and_leave(
     assert sent(live)[-1]["action"] == "leave"
     row.locator("button[data-monitor=leave]").wait_for(state="detached")
     live.close()
+
+
+def test_a_live_calls_page_listens_from_its_own_buttons(
+    browser,  # noqa: ANN001
+    console_url: str,
+    supervisor: None,
+    redis_url: str,
+    redis_prefix: str,
+) -> None:
+    """The wallboard's caller links to the call's page; before its record exists that page
+    shows the live call with the same listen / whisper / barge / leave buttons."""
+    page = browser.new_page()
+    sign_in(page, console_url, "sup")
+    page.locator("#stream-status", has_text="live").wait_for()
+    live = LiveStore(redis_url, redis_prefix)
+    call = {"caller_number": "13800138001", "queue": "sales", "state": "talking"}
+    live.put_call("c-3", **call, agent_id="1001", since="2026-11-25T09:01:00+00:00")
+    live.publish("wallboard", {"call": {"call_uuid": "c-3", **call}})
+
+    page.locator("tr[data-call='c-3'] a", has_text="13800138001").click()
+    page.wait_for_url("**/calls/c-3")
+    table = page.get_by_test_id("live-call")
+    assert "sales" in table.inner_text() and "13800138001" in table.inner_text()
+    table.locator("button[data-monitor=listen]").click()
+
+    page.locator("#monitor-status", has_text="Listen: c-3").wait_for()
+    (start,) = sent(live)
+    assert (start["action"], start["mode"], start["call_uuid"]) == ("start", "listen", "c-3")
+    table.locator("button[data-monitor=leave]").click()
+    page.locator("#monitor-status", has_text="Leave: c-3").wait_for()
+    assert sent(live)[-1]["action"] == "leave"
+    live.close()

@@ -93,6 +93,24 @@ def test_refusals(app: Flask, live: LiveStore) -> None:
     assert requests_sent(live) == []
 
 
+def test_a_live_calls_page_has_the_monitoring_buttons_until_its_record_exists(
+    app: Flask, live: LiveStore
+) -> None:
+    live.put_call("call-9", state="talking", caller_number="13800138009", queue="sales",
+                  agent_id="1000", since="2026-03-02T09:30:00+00:00")  # fmt: skip
+    sup = signed_in(app, "sup")
+
+    page = sup.get("/calls/call-9")
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-monitor-call="call-9"' in html and "13800138009" in html and "sales" in html
+    assert signed_in(app, "agent7").get("/calls/call-9").status_code == 403
+    assert sup.get("/calls/no-such-call").status_code == 404
+    live.put_call("call-9", state="ended")
+    assert sup.get("/calls/call-9").status_code == 404
+
+
 def test_call_record_shows_who_monitored(app: Flask, db_url: str) -> None:
     with session_scope(db_url) as session:
         insert_call(session, "call-3", caller_number="13800138000", started_at=AT,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from callcenter.config import load_settings
 from callcenter.flows.versions import save_version
+from callcenter.live.store import LiveStore
 from callcenter.quality.evaluations import evaluate
 from callcenter.quality.forms import create_form
 from callcenter.store import models
@@ -67,6 +68,7 @@ SUPERVISOR_PAGES = [
     "/reports/ivr?flow=main&from=2026-03-02&to=2026-03-02",
     "/recordings/",
     "/calls/call-layout",
+    "/calls/call-live",
     "/admin/",
     "/admin/queues/",  # read-only for supervisors
 ]
@@ -119,8 +121,11 @@ def console_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def seeded(db_url: str) -> dict[str, Any]:
-    """Users of every role in both languages, a customer with a ticket, a recorded call."""
+def seeded(db_url: str, live: LiveStore) -> dict[str, Any]:
+    """Users of every role in both languages, a customer with a ticket, a recorded call, a live
+    call (its page before the record exists)."""
+    live.put_call("call-live", state="talking", caller_number="13800138002", queue="support",
+                  agent_id="1001", since="2026-03-02T09:30:00+00:00")  # fmt: skip
     with session_scope(db_url) as session:
         for role in PAGES:
             for language in LANGUAGES:

@@ -1,8 +1,9 @@
 """The queue wallboard: live figures per queue and today's abandoned callers, with call-back.
 
 GET /wallboard/queues is the page; GET /api/wallboard/queues its JSON snapshot, which the
-page polls every :data:`POLL_SECONDS` (figures move with the clock - longest wait, the
-15-minute window - so a periodic poll, not an event per change). "Today" comes from the
+page fetches again on every change the engines publish on the wallboard's event stream (SSE,
+at most once a second) and every :data:`POLL_SECONDS` for what moves with the clock alone
+(longest wait, the 15-minute window). "Today" comes from the
 call records (one grouped query, cached :data:`CACHE_SECONDS` for every supervisor), the
 live part (waiting callers, agents by state) from Redis. POST
 /api/wallboard/abandoned/<call_uuid>/callback opens a ticket for the abandoned caller with

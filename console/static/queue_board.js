@@ -177,7 +177,27 @@
     }
   }
 
+  // Every change the engines publish on the wallboard's event stream (a caller queued, an agent's
+  // state) refreshes the figures at once - at most one refresh a second, none while one is on
+  // its way; the clock tick below moves what changes with time alone (longest wait, 15 minutes).
+  let busy = false;
+  let again = false;
+  let last = 0;
+  async function refresh() {
+    if (busy) { again = true; return; }
+    const wait = 1000 - (Date.now() - last);
+    if (wait > 0) { busy = true; setTimeout(() => { busy = false; refresh(); }, wait); return; }
+    busy = true;
+    last = Date.now();
+    await poll();
+    busy = false;
+    if (again) { again = false; refresh(); }
+  }
+  if (root.dataset.stream && window.EventSource) {
+    new EventSource(root.dataset.stream).onmessage = refresh;
+  }
+
   window.QueueBoard = { apply };
-  poll();
-  setInterval(poll, Number(root.dataset.poll || 5) * 1000);
+  refresh();
+  setInterval(refresh, Number(root.dataset.poll || 5) * 1000);
 })();

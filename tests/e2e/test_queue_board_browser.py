@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from callcenter.live.store import LiveStore
@@ -68,4 +69,33 @@ def test_a_tile_changes_live_and_an_abandoned_caller_is_called_back(
         ticket = session.get(models.Ticket, callback.ticket_id)
         assert callback.number == "13900000003"
         assert link.get_attribute("href") == f"/tickets/{ticket.number}"
+    live.close()
+
+
+def test_a_change_on_the_event_stream_updates_the_tiles_without_the_clock_tick(
+    browser,  # noqa: ANN001
+    console_url: str,
+    center: None,
+    redis_url: str,
+    redis_prefix: str,
+) -> None:
+    page = browser.new_page()
+    # no periodic refresh at all: only the wallboard's event stream can move the tiles
+    page.add_init_script("window.setInterval = () => 0;")
+    sign_in(page, console_url, "sup", PASSWORD)
+    page.goto(console_url + "/wallboard/queues")
+    tile = page.locator("[data-testid=queue-tile][data-queue=sales]")
+    tile.locator("[data-f=waiting]", has_text="0").wait_for()
+    live = LiveStore(redis_url, redis_prefix)
+    enqueued = datetime.now(UTC) - timedelta(seconds=3)
+    live.put_call("c-new", state="queued", queue="sales", enqueued_at=enqueued.isoformat())
+    waiting = tile.locator("[data-f=waiting]", has_text="1")
+    for _attempt in range(15):  # pub/sub keeps nothing: publish until the page's stream is open
+        live.publish("wallboard", {"call": {"call_uuid": "c-new", "state": "queued"}})
+        try:
+            waiting.wait_for(timeout=2000)
+            break
+        except PlaywrightTimeout:
+            continue
+    assert waiting.count() == 1, "the stream's change never reached the tiles"
     live.close()

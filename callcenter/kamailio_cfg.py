@@ -7,7 +7,7 @@ from a capture: it is checked with ``kamailio -c`` only. Markers ``@@NAME@@`` ar
 TEMPLATE = r"""#!KAMAILIO
 # Rendered by `callcenter kamailio-conf render` from callcenter's settings; edit those instead.
 # The SIP proxy in front of the callcenter's FreeSWITCH nodes:
-# - agents' phones REGISTER here (digest auth against dbtext/subscriber, locations in memory);
+# - agents' phones REGISTER here (digest auth against @@AUTH_SOURCE@@, locations in memory);
 # - hotline calls are spread over the nodes (dispatcher set 1, @@ALGORITHM_NAME@@), every node
 #   probed with OPTIONS; a node that fails @@THRESHOLD@@ probes or a call is taken out until it
 #   answers again, and the call tries the next node;
@@ -37,21 +37,21 @@ loadmodule "siputils.so"
 loadmodule "xlog.so"
 loadmodule "sanity.so"
 loadmodule "ctl.so"
-loadmodule "db_text.so"
+loadmodule "@@DB_MODULE@@"
 loadmodule "auth.so"
 loadmodule "auth_db.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
 loadmodule "dispatcher.so"
 
-modparam("ctl", "binrpc", "unix:/run/kamailio/kamailio_ctl")
+modparam("ctl", "binrpc", "@@CONTROL_SOCKET@@")
 modparam("rr", "enable_full_lr", 1)
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "max_expires", 3600)
 modparam("registrar", "default_expires", 600)
-modparam("auth_db", "db_url", "text://@@DBTEXT@@")
-modparam("auth_db", "calculate_ha1", 1)
-modparam("auth_db", "password_column", "password")
+modparam("auth_db", "db_url", "@@AUTH_DB_URL@@")
+modparam("auth_db", "calculate_ha1", @@CALCULATE_HA1@@)
+modparam("auth_db", "password_column", "@@PASSWORD_COLUMN@@")
 modparam("auth_db", "use_domain", 0)
 modparam("auth_db", "load_credentials", "")
 modparam("dispatcher", "list_file", "@@DISPATCHER_LIST@@")
@@ -129,7 +129,7 @@ route[WITHINDLG] {
 }
 
 route[REGISTRAR] {
-    if (!auth_check("@@DOMAIN@@", "subscriber", "1")) {
+    if (!auth_check("@@DOMAIN@@", "@@AUTH_TABLE@@", "1")) {
         auth_challenge("@@DOMAIN@@", "0");
         exit;
     }
@@ -151,7 +151,7 @@ route[TO_PHONE] {
 
 # An agent's phone places a call: authenticated here, handled by any live node.
 route[FROM_PHONE] {
-    if (!auth_check("@@DOMAIN@@", "subscriber", "1")) {
+    if (!auth_check("@@DOMAIN@@", "@@AUTH_TABLE@@", "1")) {
         auth_challenge("@@DOMAIN@@", "0");
         exit;
     }

@@ -2,8 +2,9 @@
 # Install everything callcenter needs on Debian 12 (run from the repository root).
 # System packages: redis-server (live state), ffmpeg + sox (recordings), espeak-ng (test audio),
 # graphviz (IVR flow pictures), python3-venv, chromium (browser tests, driven by Playwright),
-# fonts-noto-cjk (Chinese text in the browser tests and screenshots), kamailio (only its binary:
-# tests check the rendered SIP proxy config with `kamailio -c`; its service is not run here),
+# fonts-noto-cjk (Chinese text in the browser tests and screenshots), kamailio with its SQLite and
+# PostgreSQL modules + sipsak (tests run the rendered SIP proxy on loopback and register a phone
+# at it; the package's own service is not run),
 # postgresql (the server binaries initdb/pg_ctl: the tests' PostgreSQL pass starts a private
 # cluster of its own, so the package's own cluster and service play no part).
 # Python packages (setup.cfg and its extras, e.g. schemathesis for the API fuzz) go into ./.venv,
@@ -13,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(redis-server ffmpeg sox espeak-ng python3-venv chromium graphviz fonts-noto-cjk
-    kamailio postgresql)
+    kamailio kamailio-sqlite-modules kamailio-postgres-modules sipsak postgresql)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

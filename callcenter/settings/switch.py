@@ -120,6 +120,16 @@ class KamailioSettings(Section):
     probing_threshold: int = Field(
         3, ge=1, le=100, description="failed probes before a node is taken out"
     )
+    auth: Literal["file", "database"] = Field(
+        "file",
+        description="where phones' SIP passwords come from: 'file' (dbtext/subscriber, one "
+        "generated password per extension) or 'database' (the agents' SIP passwords set in the "
+        "console, read from database.url through the sip_subscribers view; needs "
+        "freeswitch.directory.sip_domain)",
+    )
+    control_socket: str = Field(
+        "unix:/run/kamailio/kamailio_ctl", description="kamailio's ctl (kamcmd) socket"
+    )
 
     @field_validator("address")
     @classmethod

@@ -34,7 +34,7 @@ def test_every_model_table_is_migrated(db_engine: Engine) -> None:
 
 
 def test_upgrade_twice_is_a_no_op_and_current_is_head(db_url: str) -> None:
-    assert current(db_url) == head() == "0018"
+    assert current(db_url) == head() == "0019"
     upgrade(db_url)
     assert current(db_url) == head()
 
@@ -58,13 +58,13 @@ def test_cli_db_upgrade_on_fresh_file_and_again(tmp_path: Path) -> None:
 
     first = runner.invoke(main, ["db", "upgrade", "--url", url])
     assert first.exit_code == 0, first.output
-    assert "revision 0018" in first.output
+    assert "revision 0019" in first.output
     assert path.exists()
 
     second = runner.invoke(main, ["db", "upgrade", "--url", url])
     assert second.exit_code == 0, second.output
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0018",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0019",)]
 
 
 def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,7 +79,7 @@ def test_cli_db_uses_configured_url(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
     after = runner.invoke(main, ["db", "current"], env=env)
-    assert "revision 0018, head 0018 (up to date)" in after.output
+    assert "revision 0019, head 0019 (up to date)" in after.output
 
 
 def test_cli_db_upgrade_reports_unusable_url(tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_cli_db_upgrade_and_current_by_url(blank_db_url: str) -> None:
     upgraded = runner.invoke(main, ["db", "upgrade", "--url", blank_db_url])
     assert upgraded.exit_code == 0, upgraded.output
     after = runner.invoke(main, ["db", "current", "--url", blank_db_url])
-    assert "revision 0018, head 0018 (up to date)" in after.output
+    assert "revision 0019, head 0019 (up to date)" in after.output
 
 
 def test_0018_adds_the_ivr_steps_table_and_removes_it_on_downgrade(blank_db_url: str) -> None:
@@ -178,3 +178,21 @@ def test_0018_adds_the_ivr_steps_table_and_removes_it_on_downgrade(blank_db_url:
     assert "ix_ivr_steps_flow_at" in sql.indexes(blank_db_url, "ivr_steps")
     command.downgrade(alembic_config(blank_db_url), "0017")
     assert "ivr_steps" not in sql.tables(blank_db_url)
+
+
+def test_0019_sip_subscribers_hold_active_agents_with_a_sip_secret(blank_db_url: str) -> None:
+    upgrade(blank_db_url)
+    sql.execute(
+        blank_db_url,
+        "INSERT INTO agents (number, sip_user, sip_a1_hash, display_name, max_no_answer, active,"
+        " created_at) VALUES (:n, :u, :a1, 'x', 3, :active, CURRENT_TIMESTAMP)",
+        {"n": "1", "u": "1000", "a1": "a" * 32, "active": True},
+        {"n": "2", "u": "1001", "a1": "b" * 32, "active": False},  # deactivated
+        {"n": "3", "u": "1002", "a1": None, "active": True},  # no SIP password set
+    )
+    assert sql.rows(blank_db_url, "SELECT username, ha1 FROM sip_subscribers") == [
+        ("1000", "a" * 32)
+    ]
+    command.downgrade(alembic_config(blank_db_url), "0018")
+    with sql.connect(blank_db_url) as conn:
+        assert "sip_subscribers" not in inspect(conn).get_view_names()

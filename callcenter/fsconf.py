@@ -21,21 +21,11 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from callcenter.config import Settings
-from callcenter.settings.switch import KamailioSettings, NodeSettings
-from callcenter.sipdirectory import DIAL_STRING
+from callcenter.settings.switch import NodeSettings
+from callcenter.sipdirectory import DIAL_STRING, proxy_dial_string
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 _PASSWORD_RE = re.compile(r'<user id="(\d+)">\s*<params>\s*<param name="password" value="([^"]+)"')
-
-
-def proxy_dial_string(proxy: KamailioSettings) -> str:
-    """A cluster node's dial-string: the agent's AOR, sent through Kamailio (``fs_path``),
-    which finds the phone in its location table - so every node reaches every phone."""
-    return (
-        "{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}"
-        f"sofia/internal/${{dialed_user}}@${{dialed_domain}};fs_path=<sip:{proxy.address}:"
-        f"{proxy.sip_port};lr>"
-    )
 
 
 def _node_values(settings: Settings, node: NodeSettings | None) -> dict[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import xml.etree.ElementTree as ET
 
+from callcenter.settings.switch import FreeswitchSettings, KamailioSettings
 from callcenter.store.routing import Agent
 
 DIAL_STRING = (
@@ -21,6 +22,22 @@ DIAL_STRING = (
     "${sofia_contact(*/${dialed_user}@${dialed_domain})}"
 )
 """The domain's dial-string, as in freeswitch-conf/directory/default.xml."""
+
+
+def proxy_dial_string(proxy: KamailioSettings) -> str:
+    """A cluster node's dial-string: the agent's AOR, sent through Kamailio (``fs_path``),
+    which finds the phone in its location table - so every node reaches every phone."""
+    return (
+        "{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}"
+        f"sofia/internal/${{dialed_user}}@${{dialed_domain}};fs_path=<sip:{proxy.address}:"
+        f"{proxy.sip_port};lr>"
+    )
+
+
+def dial_string(switch: FreeswitchSettings) -> str:
+    """The agents' dial-string: straight to the phone registered here, or through the
+    cluster's proxy when ``freeswitch.nodes`` describes several nodes."""
+    return proxy_dial_string(switch.kamailio) if switch.nodes else DIAL_STRING
 
 
 def a1_hash(user: str, domain: str, password: str) -> str:
@@ -50,11 +67,11 @@ def _pairs(parent: ET.Element, group: str, item: str, values: dict[str, str]) ->
         ET.SubElement(holder, item, name=name, value=value)
 
 
-def directory(domain: str, context: str, agent: Agent) -> str:
-    """The domain (dial-string, user_context) holding the agent's user and its a1-hash."""
+def directory(domain: str, context: str, agent: Agent, dial: str = DIAL_STRING) -> str:
+    """The domain (dial-string ``dial``, user_context) holding the agent's user and a1-hash."""
     document, section = _document("directory")
     node = ET.SubElement(section, "domain", name=domain)
-    _pairs(node, "params", "param", {"dial-string": DIAL_STRING})
+    _pairs(node, "params", "param", {"dial-string": dial})
     _pairs(node, "variables", "variable", {"record_stereo": "true", "user_context": context})
     group = ET.SubElement(ET.SubElement(node, "groups"), "group", name="agents")
     user = ET.SubElement(ET.SubElement(group, "users"), "user", id=agent.sip_user)

@@ -5,7 +5,8 @@ It sends HTTP Basic credentials (``freeswitch.directory.username``/``password``,
 xml_curl.conf.xml by ``callcenter freeswitch-conf render``) from an address in
 ``freeswitch.directory.allow_from`` (loopback by default). No password set: 404 (off); another
 address: 403; missing or wrong credentials: 401. A known active agent's ``user``@``domain``
-gets the directory document with its a1-hash; anything else the "not found" result, on which
+gets the directory document with its a1-hash (and, on a cluster's node, the dial-string through
+Kamailio, as ``freeswitch-conf render --node`` writes it); anything else the "not found" result, on which
 FreeSWITCH tries its next binding and then its own files (switch_xml_locate in switch_xml.c),
 so a static directory keeps working beside this one.
 """
@@ -19,7 +20,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 
 from callcenter import sipdirectory
-from callcenter.settings.switch import DirectorySettings
+from callcenter.settings.switch import DirectorySettings, FreeswitchSettings
 from callcenter.store.routing import Agent
 from console.auth import db_session
 
@@ -28,8 +29,12 @@ bp = Blueprint("freeswitch", __name__, url_prefix="/freeswitch")
 XML = "text/xml"
 
 
+def _switch() -> FreeswitchSettings:
+    return current_app.extensions["callcenter.settings"].freeswitch
+
+
 def _settings() -> DirectorySettings:
-    return current_app.extensions["callcenter.settings"].freeswitch.directory
+    return _switch().directory
 
 
 def _allowed(address: str | None, networks: list[str]) -> bool:
@@ -72,5 +77,6 @@ def directory() -> Response:
         agent = session.scalar(select(Agent).where(Agent.sip_user == user))
         if agent is None or not agent.active or not agent.sip_a1_hash:
             return Response(sipdirectory.not_found(), mimetype=XML)
-        body = sipdirectory.directory(domain, settings.user_context, agent)
+        dial = sipdirectory.dial_string(_switch())
+        body = sipdirectory.directory(domain, settings.user_context, agent, dial)
     return Response(body, mimetype=XML)

@@ -213,3 +213,38 @@ def test_the_admin_json_api_sets_the_password_the_same_way(
     assert changed.status_code == 200
     assert agent_row(db_url).sip_a1_hash == md5(f"2001:{DOMAIN}:{SIP_PASSWORD}")
     assert not not_found(lookup(app.test_client(), "2001"))
+
+
+def _dial_string(response: Any) -> str:
+    root = ET.fromstring(response.get_data(as_text=True))
+    return root.find("./section[@name='directory']/domain/params/param[@name='dial-string']").get(
+        "value"
+    )
+
+
+def test_a_cluster_nodes_lookup_dials_the_agent_through_the_proxy(
+    app: Flask, admin: FlaskClient, db_url: str, redis_url: str, redis_prefix: str
+) -> None:
+    """One FreeSWITCH: the phone registered there (sofia_contact). A node of a cluster: the
+    agent's AOR through Kamailio (fs_path), where the phone registered - as the node's rendered
+    files say, so a node with mod_xml_curl loaded reaches the phone too."""
+    assert (
+        post(admin, "/admin/agents/new", {**AGENT, "sip_password": SIP_PASSWORD}).status_code == 302
+    )
+    alone = _dial_string(lookup(app.test_client(), "2001"))
+    assert "sofia_contact(*/${dialed_user}@${dialed_domain})" in alone
+    settings = load_settings(
+        database={"url": db_url},
+        redis={"url": redis_url, "prefix": redis_prefix},
+        freeswitch={
+            "directory": {"sip_domain": DOMAIN, "password": SECRET},
+            "nodes": [{"name": "fs-a", "sip_ip": "10.0.0.11", "engine": "127.0.0.1:8084"}],
+            "kamailio": {"address": "10.0.0.5", "sip_port": 5070},
+        },
+    )
+    node = create_app(settings, TESTING=True)
+    through_proxy = _dial_string(lookup(node.test_client(), "2001"))
+    assert "sofia/internal/${dialed_user}@${dialed_domain};fs_path=<sip:10.0.0.5:5070;lr>" in (
+        through_proxy
+    )
+    assert "sofia_contact" not in through_proxy

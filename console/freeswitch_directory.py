@@ -6,9 +6,9 @@ xml_curl.conf.xml by ``callcenter freeswitch-conf render``) from an address in
 ``freeswitch.directory.allow_from`` (loopback by default). No password set: 404 (off); another
 address: 403; missing or wrong credentials: 401. A known active agent's ``user``@``domain``
 gets the directory document with its a1-hash (and, on a cluster's node, the dial-string through
-Kamailio, as ``freeswitch-conf render --node`` writes it); anything else the "not found" result, on which
-FreeSWITCH tries its next binding and then its own files (switch_xml_locate in switch_xml.c),
-so a static directory keeps working beside this one.
+Kamailio, as ``freeswitch-conf render --node`` writes it); anything else the "not found"
+result, on which FreeSWITCH tries its next binding and then its own files (switch_xml_locate in
+switch_xml.c), so a static directory keeps working beside this one.
 """
 
 from __future__ import annotations

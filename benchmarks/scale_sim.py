@@ -41,23 +41,41 @@ from benchmarks.load_meters import HubLag  # noqa: E402
 from callcenter.live.names import AGENT_COMMANDS  # noqa: E402
 from callcenter.live.store import LiveStore  # noqa: E402
 from callcenter.sim import Switch  # noqa: E402
+from callcenter.sim.endpoints import Caller  # noqa: E402
 from callcenter.sim.population import PopulationConfig  # noqa: E402
 
 
 class ScaleCallers(LoadPopulation):
-    """LoadPopulation whose first calls are spread over ``ramp`` simulated seconds."""
+    """LoadPopulation whose first calls are spread over ``ramp`` simulated seconds; it keeps
+    only the callers on the line (``live``) and the uuids of the ended ones that reached the
+    engine (``reached``): tens of thousands of ended calls would hold their channels."""
 
     def __init__(self, *args: Any, ramp: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.ramp = ramp
+        self.live: dict[Caller, None] = {}
+        self.reached: list[str] = []
+
+    def _track(self, caller: Caller) -> None:
+        self.live[caller] = None
 
     def _slot(self, index: int) -> None:
         self._sleep(self.random.uniform(0.0, self.ramp))
         while self.placing:
             caller = self._place()
-            while not caller.ended.wait(1.0):
-                pass
+            caller.ended.wait()
+            self.live.pop(caller, None)
+            if reached_engine(caller):
+                self.reached.append(caller.uuid)
             self._sleep(self.random.uniform(0.5, 2.0))
+
+    def on_line(self) -> list[Caller]:
+        """The callers whose channel is up."""
+        return [c for c in self.live if caller_up(c)]
+
+    def all_reached(self) -> list[str]:
+        """Uuids of every caller that reached the engine (ended or still known)."""
+        return self.reached + [c.uuid for c in self.live if reached_engine(c)]
 
 
 def emit(obj: dict[str, Any]) -> None:
@@ -102,30 +120,28 @@ def run(args: argparse.Namespace) -> None:
         load_seconds = args.ramp * args.time_scale + args.duration  # ramp, then the hold
         while time.monotonic() - wall0 < load_seconds:
             gevent.sleep(1.0)
-            up = [c for c in population.callers if caller_up(c)]
+            up = population.on_line()
             emit({"up": len(up), "reached": sum(1 for c in up if reached_engine(c))})
         population.placing = False
         population.stop()
         cpu1, wall1 = cpu_now(), time.monotonic()
         cut = 0  # every caller still on the line hangs up: in the IVR, in line or talking
-        for caller in population.callers:
-            if caller_up(caller):
-                cut += 1
-                caller.hangup()
+        for caller in population.on_line():
+            cut += 1
+            caller.hangup()
         deadline = time.monotonic() + args.drain
-        while time.monotonic() < deadline and any(caller_up(c) for c in population.callers):
+        while time.monotonic() < deadline and population.on_line():
             gevent.sleep(0.2)
-        hanging = [c.uuid for c in population.callers if caller_up(c)]
-        for caller in population.callers:
-            if caller_up(caller):
-                caller.hangup()
+        hanging = [c.uuid for c in population.on_line()]
+        for caller in population.on_line():
+            caller.hangup()
         switch.wait_idle(15.0)
         lag.stop()
         emit(
             {
                 "result": {
                     "calls_placed": population.calls_placed,
-                    "reached": [c.uuid for c in population.callers if reached_engine(c)],
+                    "reached": population.all_reached(),
                     "hanging": hanging,
                     "cut_at_end": cut,
                     "sim_cpu_percent": round(100.0 * (cpu1 - cpu0) / (wall1 - wall0), 1),

@@ -110,6 +110,11 @@ class SimProcess:
             "--redis-url", redis_url, "--prefix", PREFIX,
         ]  # fmt: skip
         env = dict(os.environ, SCALE_ESL_PASSWORD=password)
+        if args.sim_profile:  # cProfile the simulator (the profile hook, as for the engine)
+            env["CALLCENTER_BENCH_PROFILE"] = args.sim_profile
+            env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(PROFILE_HOOK), env.get("PYTHONPATH", "")) if p
+            )
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
         )
@@ -346,6 +351,7 @@ def main() -> None:
     parser.add_argument("--baseline-time-scale", type=float, default=2.0)
     parser.add_argument("--profile", action="store_true", help="cProfile the engine")
     parser.add_argument("--tracemalloc", action="store_true", help="engine memory by line")
+    parser.add_argument("--sim-profile", help="cProfile the simulator process into this file")
     parser.add_argument("--quick", action="store_true", help="small and short, no baseline")
     parser.add_argument("--workdir", help="keep each run's files (db, engine.log) under here")
     args = parser.parse_args()

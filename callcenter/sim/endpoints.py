@@ -120,6 +120,7 @@ class Caller(SipLeg):
         self.received_dtmf: list[str] = []  # digits the switch sent to this phone
         self.channel: Channel | None = None
         self._unsub: Any = None
+        self._news = GEvent()  # set when an event of the leg arrived (``wait_for`` steps)
 
     @property
     def uuid(self) -> str:
@@ -137,7 +138,7 @@ class Caller(SipLeg):
         self.channel = ch
         ch.ctx.update(cid_num=self.number, sip_port=str(self.port), dest=self.dialled,
                       rtp_port=str(self.rtp_port))  # fmt: skip
-        self._unsub = sw.subscribe(self._on_event)
+        self._unsub = sw.watch(ch.uuid, self._on_event)
         session.start(ch, self._inbound_job)
         if not self._wait_answer(ch):
             return
@@ -146,6 +147,7 @@ class Caller(SipLeg):
     def _on_event(self, ev: Any) -> None:
         if self.channel is not None and ev.uuid == self.channel.uuid:
             self.events.append(ev)
+            self._news.set()
             if ev.name == "CHANNEL_DESTROY" and self._unsub:
                 self._unsub()
                 self._unsub = None
@@ -153,11 +155,18 @@ class Caller(SipLeg):
     def _wait_answer(self, ch: Channel) -> bool:
         clock = self.switch.clock
         deadline = None if self.cancel_after is None else clock.now() + self.cancel_after
+        # woken by the answer or the hangup (session.mark_answered / hangup), not by polling:
+        # thousands of ringing callers polling every 5 ms would starve the switch
+        waiter = GEvent()
+        ch.ctx.setdefault("_answer_waiters", []).append(waiter)  # type: ignore[attr-defined]
         while ch.up and not ch.answered:
             if deadline is not None and clock.now() >= deadline:
                 self.hangup()  # CANCEL: ORIGINATOR_CANCEL
                 break
-            gevent.sleep(0.005)
+            left = None if deadline is None else clock.real(max(deadline - clock.now(), 0.0))
+            waiter.wait(left)
+            waiter.clear()
+        ch.ctx.pop("_answer_waiters", None)
         if not ch.up:
             self.ended.set()
             return False
@@ -200,11 +209,13 @@ class Caller(SipLeg):
         deadline = None if within is None else clock.now() + within
         seen = len(self.events)
         while ch.up and (deadline is None or clock.now() < deadline):
+            self._news.clear()
             for ev in self.events[seen:]:
                 if ev.name == name and all(ev.get(k) == v for k, v in headers.items()):
                     return True
             seen = len(self.events)
-            gevent.sleep(0.005)
+            left = None if deadline is None else clock.real(max(deadline - clock.now(), 0.0))
+            self._news.wait(left)  # the leg's next event (its hangup fires one too)
         return False
 
     def send_dtmf(self, digit: str, duration: int = 2240) -> None:

@@ -66,6 +66,7 @@ class SimEvent:
     body: str | None = None
     subclass: str = ""
     _index: dict[str, str] = field(default_factory=dict, repr=False)
+    _uuid: str | None = field(default=None, repr=False)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """First value of a header."""
@@ -77,7 +78,9 @@ class SimEvent:
     @property
     def uuid(self) -> str:
         """Unique-ID of the event's channel, ``''`` if none."""
-        return self.get("Unique-ID") or ""
+        if self._uuid is None:  # every dispatch asks: one scan, not the whole header index
+            self._uuid = next((v for k, v in self.pairs if k == "Unique-ID"), "") or ""
+        return self._uuid
 
     def encode(self, fmt: str = "plain") -> bytes:
         """Serialise as a ``text/event-plain`` or ``text/event-json`` frame."""

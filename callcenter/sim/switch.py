@@ -57,6 +57,9 @@ class Switch:
         # channel's (the others would drop it), so dispatch is not O(connections) per event
         self.own_listeners: dict[str, set[Any]] = {}
         self.subscribers: list[Callable[[SimEvent], None]] = []
+        # in-process callbacks for one channel's events (endpoints): a dict lookup per event,
+        # where a subscriber per endpoint would make every event O(calls)
+        self.watchers: dict[str, list[Callable[[SimEvent], None]]] = {}
         self.users = set(users or (str(n) for n in range(1000, 1020)))
         self.registrations: dict[str, Any] = {}
         self.softphones: dict[str, Any] = {}
@@ -127,8 +130,12 @@ class Switch:
         if own:
             for conn in list(own):
                 conn.offer(ev)
-        for sub in list(self.subscribers):
-            sub(ev)
+        if self.subscribers:
+            for sub in list(self.subscribers):
+                sub(ev)
+        if self.watchers and (mine := self.watchers.get(ev.uuid)):
+            for callback in list(mine):
+                callback(ev)
 
     def follow(self, conn: Any, uuid: str | None) -> None:
         """File ``conn`` under the uuid it follows (``myevents``), or back with every
@@ -150,6 +157,19 @@ class Switch:
         """Call ``callback`` for every event; returns a function that unsubscribes."""
         self.subscribers.append(callback)
         return lambda: self.subscribers.remove(callback)
+
+    def watch(self, uuid: str, callback: Callable[[SimEvent], None]) -> Callable[[], None]:
+        """Call ``callback`` for every event of channel ``uuid``; returns the unwatch."""
+        self.watchers.setdefault(uuid, []).append(callback)
+
+        def unwatch() -> None:
+            mine = self.watchers.get(uuid)
+            if mine is not None and callback in mine:
+                mine.remove(callback)
+                if not mine:
+                    del self.watchers[uuid]
+
+        return unwatch
 
     def fire_api_event(self, command: str, arg: str) -> None:
         """The API event every api/bgapi command fires after it ran."""

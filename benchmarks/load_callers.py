@@ -56,7 +56,6 @@ class LoadPopulation(Population):
         self.calls_placed += 1
         return caller
 
-
     def _track(self, caller: Caller) -> None:
         """Keep the new caller (every caller of the run, for the figures at the end)."""
         self.callers.append(caller)

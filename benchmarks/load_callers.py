@@ -51,7 +51,9 @@ class LoadPopulation(Population):
         if digit == "9":
             others = [c for c in choices if c != "9"] or ["0"]
             script += [wait(3.0), press(self.random.choice(others))]
-        caller = self.switch.place_call(number, config.hotline, script, hangup_after=patience)
+        caller = self.switch.place_call(
+            number, config.hotline, script, hangup_after=patience, keep_events=False
+        )
         self._track(caller)
         self.calls_placed += 1
         return caller

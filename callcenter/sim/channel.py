@@ -167,10 +167,16 @@ class Channel:
         return ctx
 
     # -- events ----------------------------------------------------------------------------
-    def fire(self, name: str, **kw: Any) -> SimEvent:
-        """Build an event about this channel and hand it to every listener."""
-        ev = self.switch.events.build(name, self, **kw)
-        self.switch.dispatch(ev)
+    def fire(self, name: str, **kw: Any) -> SimEvent | None:
+        """Build an event about this channel and hand it to every listener (None: nobody
+        would get it, so it was not built)."""
+        sw = self.switch
+        plain = kw.get("lead") is None and "Unique-ID" not in (kw.get("pre") or {})
+        if plain and not sw.wanted(name, self.uuid):  # (else its Unique-ID may be another's)
+            sw.skip_event()
+            return None
+        ev = sw.events.build(name, self, **kw)
+        sw.dispatch(ev)
         return ev
 
     def set_running_state(self, state: int) -> None:

@@ -63,11 +63,13 @@ def _event(conn: EslConnection, rest: str, *_: object) -> None:
         else:
             conn.names.add(w.upper())
     conn.events_on = True
+    conn.switch.hear(conn)
     conn.reply(f"+OK event listener enabled {fmt}")
 
 
 def _noevents(conn: EslConnection, *_: object) -> None:
     conn.events_on = False
+    conn.switch.hear(conn)
     conn.all_events = False
     conn.names.clear()
     conn.custom.clear()
@@ -178,6 +180,7 @@ def _myevents(conn: EslConnection, rest: str, *_: object) -> None:
     conn.fmt = fmt
     conn.all_events = True
     conn.events_on = True
+    conn.switch.hear(conn)
     conn.reply("+OK Events Enabled")
 
 

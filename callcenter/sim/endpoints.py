@@ -88,6 +88,8 @@ class Caller(SipLeg):
     :func:`hangup`, :func:`wait_for`). After the script the caller waits for the switch to
     hang up, or sends BYE itself ``hangup_after`` seconds later (None: never).
     ``cancel_after``: CANCEL if no 200 has come that many seconds after the INVITE.
+    ``events`` lists the events of the leg; ``keep_events=False`` keeps them only while a
+    ``wait_for`` step waits (a load run's thousands of calls would hold every event).
     """
 
     def __init__(
@@ -103,9 +105,12 @@ class Caller(SipLeg):
         hangup_after: float | None = None,
         user_agent: str = "sipp-caller",
         cancel_after: float | None = None,
+        keep_events: bool = True,
     ) -> None:
         self.switch = switch
         self.cancel_after = cancel_after
+        self.keep_events = keep_events
+        self._waiting = False  # a ``wait_for`` step runs: it reads the events from now on
         self.number = number
         self.dialled = dialled
         self.script = list(script)
@@ -138,7 +143,8 @@ class Caller(SipLeg):
         self.channel = ch
         ch.ctx.update(cid_num=self.number, sip_port=str(self.port), dest=self.dialled,
                       rtp_port=str(self.rtp_port))  # fmt: skip
-        self._unsub = sw.watch(ch.uuid, self._on_event)
+        if self.keep_events:  # else only while a ``wait_for`` step waits (an unwatched
+            self._unsub = sw.watch(ch.uuid, self._on_event)  # event need not be built)
         session.start(ch, self._inbound_job)
         if not self._wait_answer(ch):
             return
@@ -146,8 +152,9 @@ class Caller(SipLeg):
 
     def _on_event(self, ev: Any) -> None:
         if self.channel is not None and ev.uuid == self.channel.uuid:
-            self.events.append(ev)
-            self._news.set()
+            if self.keep_events or self._waiting:
+                self.events.append(ev)
+                self._news.set()
             if ev.name == "CHANNEL_DESTROY" and self._unsub:
                 self._unsub()
                 self._unsub = None
@@ -208,15 +215,23 @@ class Caller(SipLeg):
         clock = self.switch.clock
         deadline = None if within is None else clock.now() + within
         seen = len(self.events)
-        while ch.up and (deadline is None or clock.now() < deadline):
-            self._news.clear()
-            for ev in self.events[seen:]:
-                if ev.name == name and all(ev.get(k) == v for k, v in headers.items()):
-                    return True
-            seen = len(self.events)
-            left = None if deadline is None else clock.real(max(deadline - clock.now(), 0.0))
-            self._news.wait(left)  # the leg's next event (its hangup fires one too)
-        return False
+        self._waiting = True
+        unwatch = None if self.keep_events else self.switch.watch(ch.uuid, self._on_event)
+        try:
+            while ch.up and (deadline is None or clock.now() < deadline):
+                self._news.clear()
+                for ev in self.events[seen:]:
+                    if ev.name == name and all(ev.get(k) == v for k, v in headers.items()):
+                        return True
+                seen = len(self.events)
+                left = None if deadline is None else clock.real(max(deadline - clock.now(), 0))
+                self._news.wait(left)  # the leg's next event (its hangup fires one too)
+            return False
+        finally:
+            self._waiting = False
+            if unwatch is not None:
+                unwatch()
+                self.events.clear()
 
     def send_dtmf(self, digit: str, duration: int = 2240) -> None:
         """An RFC 2833 digit reaches the channel (the DTMF event fires when an app reads it)."""
@@ -300,7 +315,8 @@ class Softphone(SipLeg):
 
     ``mode``: ``"answer"`` (after ``answer_after`` s), ``"noanswer"`` (rings until CANCEL),
     ``"busy"`` (486 after ``answer_after`` s) or ``"decline"`` (603). ``hangup_after``: the
-    agent sends BYE that many seconds after answering (None: never).
+    agent sends BYE that many seconds after answering (None: never). ``calls`` lists the
+    answered legs (the last ``keep_calls`` of them, when set: a long run's legs add up).
     """
 
     def __init__(
@@ -316,9 +332,11 @@ class Softphone(SipLeg):
         audio: bool = False,
         host: str = "127.0.0.1",
         call_id: str | None = None,
+        keep_calls: int | None = None,
     ) -> None:
         self.switch = switch
         self.user = user
+        self.keep_calls = keep_calls  # how many answered legs ``calls`` keeps (None: all)
         self.answer_after = answer_after
         self.mode = mode
         self.hangup_after = hangup_after

@@ -114,6 +114,18 @@ class EslConnection:
         head.append(("Content-Length", str(len(data))))
         self.send(encode_frame(head, data))
 
+    def may_take(self, name: str) -> bool:
+        """Whether an event called ``name`` could pass :meth:`offer` (conservative: header
+        filters other than on Event-Name, custom subclasses and uuids are not looked at)."""
+        if not self.events_on or self.closed or not (self.all_events or name in self.names):
+            return False
+        if self.myevents is not None and name not in MYEVENTS:
+            return False
+        filters = self.filters
+        if filters and all(h == "Event-Name" for h, _ in filters):
+            return any(v == name for _, v in filters)
+        return True
+
     def offer(self, ev: SimEvent) -> None:
         """Queue an event if this connection is subscribed to it and no filter drops it."""
         if not self.events_on or self.closed:

@@ -53,6 +53,9 @@ class Switch:
         self.events = EventFactory(self.clock, self.core_uuid)
         self.channels: dict[str, Channel] = {}
         self.listeners: set[Any] = set()
+        # the listeners an event can go to (``event`` on): at scale most listeners are the
+        # socket app's connections before their ``myevents``, which take no event
+        self.hearing: set[Any] = set()
         # connections after ``myevents``, by the uuid they follow: an event goes only to its
         # channel's (the others would drop it), so dispatch is not O(connections) per event
         self.own_listeners: dict[str, set[Any]] = {}
@@ -124,7 +127,7 @@ class Switch:
     # -- events ----------------------------------------------------------------------------
     def dispatch(self, ev: SimEvent) -> None:
         """Deliver an event to every ESL listener and in-process subscriber."""
-        for conn in list(self.listeners):
+        for conn in list(self.hearing):
             conn.offer(ev)
         own = self.own_listeners.get(ev.uuid)
         if own:
@@ -136,6 +139,22 @@ class Switch:
         if self.watchers and (mine := self.watchers.get(ev.uuid)):
             for callback in list(mine):
                 callback(ev)
+
+    def wanted(self, name: str, uuid: str) -> bool:
+        """Whether an event ``name`` of channel ``uuid`` could reach anyone (a subscriber, a
+        watcher of the channel, a connection that may take it); one nobody would get need not
+        be built: at thousands of calls most channel events (CHANNEL_STATE, CODEC, PRESENCE_IN
+        ...) go to no one, and building their header blocks was most of the simulator's CPU."""
+        if self.subscribers or uuid in self.watchers:
+            return True
+        if any(conn.may_take(name) for conn in self.hearing):
+            return True
+        own = self.own_listeners.get(uuid)
+        return bool(own) and any(conn.may_take(name) for conn in own)
+
+    def skip_event(self) -> None:
+        """An event nobody gets is not built, but it takes its Event-Sequence number."""
+        self.events.seq += 1
 
     def follow(self, conn: Any, uuid: str | None) -> None:
         """File ``conn`` under the uuid it follows (``myevents``), or back with every
@@ -152,6 +171,15 @@ class Switch:
         else:
             self.listeners.discard(conn)
             self.own_listeners.setdefault(uuid, set()).add(conn)
+        self.hear(conn)
+
+    def hear(self, conn: Any) -> None:
+        """File ``conn`` among the connections every event is offered to, or take it out:
+        in while it is a listener (not ``myevents``), open and has ``event`` on."""
+        if conn.events_on and not conn.closed and conn in self.listeners:
+            self.hearing.add(conn)
+        else:
+            self.hearing.discard(conn)
 
     def subscribe(self, callback: Callable[[SimEvent], None]) -> Callable[[], None]:
         """Call ``callback`` for every event; returns a function that unsubscribes."""
@@ -173,6 +201,9 @@ class Switch:
 
     def fire_api_event(self, command: str, arg: str) -> None:
         """The API event every api/bgapi command fires after it ran."""
+        if not self.wanted("API", ""):
+            self.skip_event()
+            return
         pre = {"API-Command": command, "API-Command-Argument": arg or None}
         self.dispatch(self.events.build("API", pre=pre))
 

@@ -286,7 +286,7 @@ class Switch:
 
     def add_softphone(self, user: str, **kw: Any):
         """Register an agent phone for directory user ``user`` (see :class:`Softphone`)."""
-        from callcenter.sim.endpoints import Softphone
+        from callcenter.sim.softphone import Softphone
 
         register = kw.pop("register", True)
         phone = Softphone(self, user, **kw)

@@ -23,7 +23,7 @@ from callcenter.sim.channel import (
 from callcenter.sim.endpoints import SipLeg
 
 if TYPE_CHECKING:
-    from callcenter.sim.endpoints import Softphone
+    from callcenter.sim.softphone import Softphone
     from callcenter.sim.switch import Switch
 
 RING_DELAY = 0.018  # INVITE -> 180 Ringing

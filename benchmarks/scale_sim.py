@@ -23,6 +23,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
@@ -78,6 +79,25 @@ class ScaleCallers(LoadPopulation):
         return self.reached + [c.uuid for c in self.live if reached_engine(c)]
 
 
+class GcPauses:
+    """The longest garbage collection of this process (a full one over a big heap stalls
+    every greenlet)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self.total = 0.0
+        self._start = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            took = time.perf_counter() - self._start
+            self.total += took
+            self.longest = max(self.longest, took)
+
+
 def emit(obj: dict[str, Any]) -> None:
     """One JSON line to the bench process."""
     sys.stdout.write(json.dumps(obj) + "\n")
@@ -115,6 +135,7 @@ def run(args: argparse.Namespace) -> None:
         config = PopulationConfig(agents=extensions, hotline=args.hotline, seed=args.seed)
         cpu0, wall0 = cpu_now(), time.monotonic()
         lag = HubLag()
+        pauses = GcPauses()
         population = ScaleCallers(switch, config, agent_action, args.callers, ramp=args.ramp)
         population.start()
         load_seconds = args.ramp * args.time_scale + args.duration  # ramp, then the hold
@@ -146,6 +167,11 @@ def run(args: argparse.Namespace) -> None:
                     "cut_at_end": cut,
                     "sim_cpu_percent": round(100.0 * (cpu1 - cpu0) / (wall1 - wall0), 1),
                     "sim_max_stall_s": round(lag.max_lag, 3),
+                    "sim_gc_max_s": round(pauses.longest, 3),
+                    "sim_gc_total_s": round(pauses.total, 1),
+                    "sim_rss_mb": round(
+                        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1
+                    ),
                 }
             }
         )

@@ -149,7 +149,11 @@ def _socket(ch: Channel, arg: str) -> None:
         return
     ch.outbound = conn
     while ch.up and not conn.connected.is_set() and not conn.closed:
-        conn.connected.wait(0.05)
+        # woken by the engine's connect, the socket closing or the hangup (no polling: with
+        # thousands of sessions waiting for a slow engine the polls would starve the switch)
+        ch.wakeup.clear()
+        if ch.up and not conn.connected.is_set() and not conn.closed:
+            gevent.wait([conn.connected, conn.released, ch.wakeup], timeout=1.0, count=1)
     if not ch.up or conn.closed:
         return
     gevent.sleep(0.02)  # parks on its next switch_cond_next(), after connect/myevents

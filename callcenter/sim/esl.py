@@ -318,7 +318,7 @@ class EslConnection:
 def connect_outbound(switch: Switch, ch: Channel, host: str, port: int) -> EslConnection | None:
     """The socket app: dial the engine's outbound server (None if it cannot be reached)."""
     try:
-        sock = socket.create_connection((host, port), timeout=5)
+        sock = _dial(host, port)
     except OSError:
         return None
     sock.settimeout(None)
@@ -327,6 +327,23 @@ def connect_outbound(switch: Switch, ch: Channel, host: str, port: int) -> EslCo
     switch.listeners.add(conn)
     gevent.spawn(conn.serve)
     return conn
+
+
+def _dial(host: str, port: int) -> socket.socket:
+    """A TCP connection to ``host:port`` within 5 s; an IPv4 address is dialled directly
+    (create_connection would hand every call's name lookup to a thread)."""
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return socket.create_connection((host, port), timeout=5)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(5)
+    try:
+        sock.connect((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def serve_inbound(switch: Switch, sock: Any, address: Any) -> None:

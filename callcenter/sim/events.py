@@ -14,7 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from callcenter.switch.encode import encode_event_json, encode_event_plain
+from callcenter.sim.wire import event_plain
+from callcenter.switch.encode import encode_event_json
 
 if TYPE_CHECKING:
     from callcenter.sim.channel import Channel
@@ -86,7 +87,7 @@ class SimEvent:
         """Serialise as a ``text/event-plain`` or ``text/event-json`` frame."""
         if fmt == "json":
             return encode_event_json(self.pairs, self.body)
-        return encode_event_plain(self.pairs, self.body)
+        return event_plain(self.pairs, self.body)
 
 
 class Clock:

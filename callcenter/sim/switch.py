@@ -224,7 +224,7 @@ class Switch:
 
     def channel_data(self, ch: Channel) -> list[tuple[str, str]]:
         """The CHANNEL_DATA headers of the outbound ``connect`` reply (URL-encoded)."""
-        from callcenter.switch.encode import url_encode
+        from callcenter.sim.wire import fast_url_encode
 
         ev = self.events.build("CHANNEL_DATA", func="parse_command", variables=False)
         core = ev.pairs
@@ -234,7 +234,7 @@ class Switch:
         )
         body = self.events.channel_block(ch)
         varpairs = [("variable_" + k, v) for k, v in ch.vars.items()]
-        return [(k, url_encode(v)) for k, v in core + prof + body + varpairs]
+        return [(k, fast_url_encode(v)) for k, v in core + prof + body + varpairs]
 
     def deliver_message(self, ch: Channel, msg: dict[str, Any]) -> None:
         """Queue a sendmsg for the session (it runs when the session parks or waits)."""

@@ -146,10 +146,13 @@ def run(args: argparse.Namespace) -> None:
         population.placing = False
         population.stop()
         cpu1, wall1 = cpu_now(), time.monotonic()
+        stall = lag.max_lag  # over the load (hanging up thousands at once stalls by design)
         cut = 0  # every caller still on the line hangs up: in the IVR, in line or talking
         for caller in population.on_line():
             cut += 1
             caller.hangup()
+            if cut % 100 == 0:
+                gevent.sleep(0)
         deadline = time.monotonic() + args.drain
         while time.monotonic() < deadline and population.on_line():
             gevent.sleep(0.2)
@@ -166,7 +169,7 @@ def run(args: argparse.Namespace) -> None:
                     "hanging": hanging,
                     "cut_at_end": cut,
                     "sim_cpu_percent": round(100.0 * (cpu1 - cpu0) / (wall1 - wall0), 1),
-                    "sim_max_stall_s": round(lag.max_lag, 3),
+                    "sim_max_stall_s": round(stall, 3),
                     "sim_gc_max_s": round(pauses.longest, 3),
                     "sim_gc_total_s": round(pauses.total, 1),
                     "sim_rss_mb": round(

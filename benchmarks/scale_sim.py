@@ -23,6 +23,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import collections  # noqa: E402
 import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -98,6 +99,13 @@ class GcPauses:
             self.longest = max(self.longest, took)
 
 
+def census(path: str) -> None:
+    """Write the counts of this process's GC-tracked objects by type (what a call holds)."""
+    counts = collections.Counter(type(o).__name__ for o in gc.get_objects())
+    lines = [f"{n:>10} {name}" for name, n in counts.most_common(40)]
+    Path(path).write_text(f"{sum(counts.values())} objects\n" + "\n".join(lines) + "\n")
+
+
 def emit(obj: dict[str, Any]) -> None:
     """One JSON line to the bench process."""
     sys.stdout.write(json.dumps(obj) + "\n")
@@ -146,6 +154,8 @@ def run(args: argparse.Namespace) -> None:
         population.placing = False
         population.stop()
         cpu1, wall1 = cpu_now(), time.monotonic()
+        if os.environ.get("SCALE_SIM_CENSUS"):
+            census(os.environ["SCALE_SIM_CENSUS"])
         stall = lag.max_lag  # over the load (hanging up thousands at once stalls by design)
         cut = 0  # every caller still on the line hangs up: in the IVR, in line or talking
         for caller in population.on_line():

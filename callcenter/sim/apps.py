@@ -359,6 +359,8 @@ def park(ch: Channel, controller: Any = None) -> None:
         if ch.inbox:
             run_message(ch, ch.inbox.popleft())
             continue
-        ch.wait(None)
+        # a uuid_break with nothing playing leaves the break pending (for the next media
+        # app); park does not consume it, so it must not wake on it (it would spin for ever)
+        ch.wait(None, breaks=False)
     ch.parked = False
     ch.fire("CHANNEL_UNPARK")

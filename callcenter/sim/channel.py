@@ -268,23 +268,25 @@ class Channel:
         real = self.switch.clock.real(FRAME if delay is None else delay)
         gevent.spawn_later(real, self.wakeup.set)
 
-    def wait(self, seconds: float | None, *, messages: bool = True) -> None:
+    def wait(self, seconds: float | None, *, messages: bool = True, breaks: bool = True) -> None:
         """Sleep ``seconds`` of simulated time, or until something pokes the session.
 
         ``messages=False``: queued sendmsg messages do not count as pending (an application
         that does not run them waits for its media, a key or a break, as in FreeSWITCH; else
-        it would spin while a message waits its turn).
+        it would spin while a message waits its turn). ``breaks=False``: nor does a pending
+        break (a wait that does not consume it, as park's, would spin on it).
         """
         self.wakeup.clear()
-        if self.pending(messages=messages):
+        if self.pending(messages=messages, breaks=breaks):
             return
         timeout = None if seconds is None else max(self.switch.clock.real(seconds), 0)
         self.wakeup.wait(timeout)
 
-    def pending(self, *, messages: bool = True) -> bool:
+    def pending(self, *, messages: bool = True, breaks: bool = True) -> bool:
         """Something interrupts the running application."""
         queued = messages and bool(self.inbox)
-        return (not self.up) or self.break_flag or queued or self.switch_requested()
+        broken = breaks and self.break_flag
+        return (not self.up) or broken or queued or self.switch_requested()
 
     def switch_requested(self) -> bool:
         """A bridge/transfer wants the session out of its application (or the socket that

@@ -334,7 +334,7 @@ def collect(
     while ch.up and len(digits) < hi:
         end = clock.now() + timeout
         while ch.up and not ch.dtmf and clock.now() < end and not ch.switch_requested():
-            ch.wait(end - clock.now(), messages=False)
+            ch.wait(end - clock.now(), messages=False, breaks=False)  # (no spin on a break)
         if not ch.dtmf:
             break
         digit = take_digit(ch)

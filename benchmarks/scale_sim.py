@@ -144,6 +144,11 @@ def run(args: argparse.Namespace) -> None:
         cpu0, wall0 = cpu_now(), time.monotonic()
         lag = HubLag()
         pauses = GcPauses()
+        # what exists now (modules, the switch, the agents' phones) stays for the run: out of
+        # the collector's scans; and fewer young collections (each call makes thousands of
+        # short-lived objects, its long-lived ones are collected in the full passes)
+        gc.freeze()
+        gc.set_threshold(10_000, 20, 10)
         population = ScaleCallers(switch, config, agent_action, args.callers, ramp=args.ramp)
         population.start()
         load_seconds = args.ramp * args.time_scale + args.duration  # ramp, then the hold

@@ -18,7 +18,13 @@ The ESL password comes in the environment (``SCALE_ESL_PASSWORD``).
 
 from __future__ import annotations
 
-from gevent import monkey
+import os
+
+# gevent records the spawning stack of every greenlet (a few per call, thousands of frames
+# to keep and to scan); this process spawns tens of thousands and never reads them
+os.environ.setdefault("GEVENT_TRACK_GREENLET_TREE", "0")
+
+from gevent import monkey  # noqa: E402
 
 monkey.patch_all()
 
@@ -26,7 +32,6 @@ import argparse  # noqa: E402
 import collections  # noqa: E402
 import gc  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import resource  # noqa: E402
 import select  # noqa: E402
 import sys  # noqa: E402

@@ -145,7 +145,13 @@ def run(args: argparse.Namespace) -> None:
                 AGENT_COMMANDS, {"agent_id": extension, "action": action, "reason": reason}
             )
 
-        config = PopulationConfig(agents=extensions, hotline=args.hotline, seed=args.seed)
+        # an agent answers an offer 1-4 real seconds after it rang (the engine's originate
+        # timeout runs in real time: at --time-scale 10 the default 1-4 simulated seconds
+        # would ring 10-40 s and most offers would time out)
+        answer = (1.0 / args.time_scale, 4.0 / args.time_scale)
+        config = PopulationConfig(
+            agents=extensions, hotline=args.hotline, seed=args.seed, answer_after=answer
+        )
         cpu0, wall0 = cpu_now(), time.monotonic()
         lag = HubLag()
         pauses = GcPauses()
@@ -190,6 +196,7 @@ def run(args: argparse.Namespace) -> None:
                     "cut_at_end": cut,
                     "sim_cpu_percent": round(100.0 * (cpu1 - cpu0) / (wall1 - wall0), 1),
                     "sim_max_stall_s": round(stall, 3),
+                    "sim_connect_wait_max_s": round(switch.connect_wait_max, 3),
                     "sim_gc_max_s": round(pauses.longest, 3),
                     "sim_gc_total_s": round(pauses.total, 1),
                     "sim_rss_mb": round(

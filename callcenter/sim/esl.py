@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -80,6 +81,7 @@ class EslConnection:
         self.released = GEvent()
         self.connected = GEvent()
         self.notice_sent = False
+        self.opened = time.monotonic()
         self.writer = gevent.spawn(self._writer)
 
     # -- output ----------------------------------------------------------------------------

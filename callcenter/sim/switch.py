@@ -74,6 +74,7 @@ class Switch:
         self.sessions_since_start = 0
         self.session_seq = 0
         self.connect_map: dict[str, tuple[str, int]] = {}
+        self.connect_wait_max = 0.0  # longest socket app connection -> its ``connect`` (s)
         self.cdr: CdrCsv | None = None  # mod_cdr_csv, when a test sets one (sim/cdr_csv.py)
         self._server: StreamServer | None = None
         self._timers: list[gevent.Greenlet] = []

@@ -23,7 +23,11 @@ Figures (the last line is one JSON object):
   callers still up when every call should have ended;
 * sim_cpu_percent, sim_max_stall_s: the simulator process's CPU and longest event-loop stall
   over the load (seconds of stall mean the simulator, not the engine, is the bottleneck);
-  sim_gc_max_s / sim_gc_total_s its garbage collections (wall time), sim_rss_mb its peak RSS.
+  sim_gc_max_s / sim_gc_total_s its garbage collections (wall time), sim_rss_mb its peak RSS;
+  sim_connect_wait_max_s: the longest a socket-app connection waited for the engine's
+  ``connect`` (long waits with a short stall: the engine, not the simulator, was behind).
+  Agents answer 1-4 real seconds after ringing at any ``--time-scale`` (the engine's
+  originate timeout is real time).
 
 The simulator at this scale (one process, ``scale_sim.py``): its per-event work no longer
 grows with the number of calls - each caller watches only its own channel's events (a

@@ -51,10 +51,16 @@ class LoadPopulation(Population):
         if digit == "9":
             others = [c for c in choices if c != "9"] or ["0"]
             script += [wait(3.0), press(self.random.choice(others))]
-        caller = self.switch.place_call(number, config.hotline, script, hangup_after=patience)
-        self.callers.append(caller)
+        caller = self.switch.place_call(
+            number, config.hotline, script, hangup_after=patience, keep_events=False
+        )
+        self._track(caller)
         self.calls_placed += 1
         return caller
+
+    def _track(self, caller: Caller) -> None:
+        """Keep the new caller (every caller of the run, for the figures at the end)."""
+        self.callers.append(caller)
 
 
 def reached_engine(caller: Caller) -> bool:

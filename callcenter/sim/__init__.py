@@ -13,7 +13,8 @@ Events, replies and error strings follow the captured FreeSWITCH 1.10.12 traces
 """
 
 from callcenter.sim import tts_apps  # noqa: F401,I001  (registers speak and record)
-from callcenter.sim.endpoints import Caller, Softphone, audio, hangup, press, wait, wait_for
+from callcenter.sim.endpoints import Caller, audio, hangup, press, wait, wait_for
+from callcenter.sim.softphone import Softphone
 from callcenter.sim.events import SimEvent
 from callcenter.sim.switch import Switch
 from callcenter.sim.voice import say_file

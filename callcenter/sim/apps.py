@@ -149,7 +149,11 @@ def _socket(ch: Channel, arg: str) -> None:
         return
     ch.outbound = conn
     while ch.up and not conn.connected.is_set() and not conn.closed:
-        conn.connected.wait(0.05)
+        # woken by the engine's connect, the socket closing or the hangup (no polling: with
+        # thousands of sessions waiting for a slow engine the polls would starve the switch)
+        ch.wakeup.clear()
+        if ch.up and not conn.connected.is_set() and not conn.closed:
+            gevent.wait([conn.connected, conn.released, ch.wakeup], timeout=1.0, count=1)
     if not ch.up or conn.closed:
         return
     gevent.sleep(0.02)  # parks on its next switch_cond_next(), after connect/myevents
@@ -330,7 +334,7 @@ def collect(
     while ch.up and len(digits) < hi:
         end = clock.now() + timeout
         while ch.up and not ch.dtmf and clock.now() < end and not ch.switch_requested():
-            ch.wait(end - clock.now(), messages=False)
+            ch.wait(end - clock.now(), messages=False, breaks=False)  # (no spin on a break)
         if not ch.dtmf:
             break
         digit = take_digit(ch)
@@ -355,6 +359,8 @@ def park(ch: Channel, controller: Any = None) -> None:
         if ch.inbox:
             run_message(ch, ch.inbox.popleft())
             continue
-        ch.wait(None)
+        # a uuid_break with nothing playing leaves the break pending (for the next media
+        # app); park does not consume it, so it must not wake on it (it would spin for ever)
+        ch.wait(None, breaks=False)
     ch.parked = False
     ch.fire("CHANNEL_UNPARK")

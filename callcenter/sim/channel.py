@@ -167,10 +167,16 @@ class Channel:
         return ctx
 
     # -- events ----------------------------------------------------------------------------
-    def fire(self, name: str, **kw: Any) -> SimEvent:
-        """Build an event about this channel and hand it to every listener."""
-        ev = self.switch.events.build(name, self, **kw)
-        self.switch.dispatch(ev)
+    def fire(self, name: str, **kw: Any) -> SimEvent | None:
+        """Build an event about this channel and hand it to every listener (None: nobody
+        would get it, so it was not built)."""
+        sw = self.switch
+        plain = kw.get("lead") is None and "Unique-ID" not in (kw.get("pre") or {})
+        if plain and not sw.wanted(name, self.uuid):  # (else its Unique-ID may be another's)
+            sw.skip_event()
+            return None
+        ev = sw.events.build(name, self, **kw)
+        sw.dispatch(ev)
         return ev
 
     def set_running_state(self, state: int) -> None:
@@ -262,23 +268,25 @@ class Channel:
         real = self.switch.clock.real(FRAME if delay is None else delay)
         gevent.spawn_later(real, self.wakeup.set)
 
-    def wait(self, seconds: float | None, *, messages: bool = True) -> None:
+    def wait(self, seconds: float | None, *, messages: bool = True, breaks: bool = True) -> None:
         """Sleep ``seconds`` of simulated time, or until something pokes the session.
 
         ``messages=False``: queued sendmsg messages do not count as pending (an application
         that does not run them waits for its media, a key or a break, as in FreeSWITCH; else
-        it would spin while a message waits its turn).
+        it would spin while a message waits its turn). ``breaks=False``: nor does a pending
+        break (a wait that does not consume it, as park's, would spin on it).
         """
         self.wakeup.clear()
-        if self.pending(messages=messages):
+        if self.pending(messages=messages, breaks=breaks):
             return
         timeout = None if seconds is None else max(self.switch.clock.real(seconds), 0)
         self.wakeup.wait(timeout)
 
-    def pending(self, *, messages: bool = True) -> bool:
+    def pending(self, *, messages: bool = True, breaks: bool = True) -> bool:
         """Something interrupts the running application."""
         queued = messages and bool(self.inbox)
-        return (not self.up) or self.break_flag or queued or self.switch_requested()
+        broken = breaks and self.break_flag
+        return (not self.up) or broken or queued or self.switch_requested()
 
     def switch_requested(self) -> bool:
         """A bridge/transfer wants the session out of its application (or the socket that

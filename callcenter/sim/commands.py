@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import gevent
@@ -63,11 +64,13 @@ def _event(conn: EslConnection, rest: str, *_: object) -> None:
         else:
             conn.names.add(w.upper())
     conn.events_on = True
+    conn.switch.hear(conn)
     conn.reply(f"+OK event listener enabled {fmt}")
 
 
 def _noevents(conn: EslConnection, *_: object) -> None:
     conn.events_on = False
+    conn.switch.hear(conn)
     conn.all_events = False
     conn.names.clear()
     conn.custom.clear()
@@ -178,6 +181,7 @@ def _myevents(conn: EslConnection, rest: str, *_: object) -> None:
     conn.fmt = fmt
     conn.all_events = True
     conn.events_on = True
+    conn.switch.hear(conn)
     conn.reply("+OK Events Enabled")
 
 
@@ -210,6 +214,8 @@ def _connect(conn: EslConnection, *_: object) -> None:
     ]
     conn.send(encode_frame(pairs))
     conn.connected.set()
+    sw = conn.switch  # the longest wait for the client's connect (a benchmark's figure)
+    sw.connect_wait_max = max(sw.connect_wait_max, time.monotonic() - conn.opened)
 
 
 def _getvar(conn: EslConnection, rest: str, *_: object) -> None:

@@ -10,8 +10,6 @@ from gevent.event import Event as GEvent
 
 from callcenter.sim import session, voice
 from callcenter.sim.channel import CS_INIT, CS_ROUTING, CallerProfile, Channel
-from callcenter.sim.events import data, fill
-from callcenter.sim.numbers import ascii_int
 
 if TYPE_CHECKING:
     from callcenter.sim.switch import Switch
@@ -88,6 +86,8 @@ class Caller(SipLeg):
     :func:`hangup`, :func:`wait_for`). After the script the caller waits for the switch to
     hang up, or sends BYE itself ``hangup_after`` seconds later (None: never).
     ``cancel_after``: CANCEL if no 200 has come that many seconds after the INVITE.
+    ``events`` lists the events of the leg; ``keep_events=False`` keeps them only while a
+    ``wait_for`` step waits (a load run's thousands of calls would hold every event).
     """
 
     def __init__(
@@ -103,9 +103,12 @@ class Caller(SipLeg):
         hangup_after: float | None = None,
         user_agent: str = "sipp-caller",
         cancel_after: float | None = None,
+        keep_events: bool = True,
     ) -> None:
         self.switch = switch
         self.cancel_after = cancel_after
+        self.keep_events = keep_events
+        self._waiting = False  # a ``wait_for`` step runs: it reads the events from now on
         self.number = number
         self.dialled = dialled
         self.script = list(script)
@@ -120,6 +123,7 @@ class Caller(SipLeg):
         self.received_dtmf: list[str] = []  # digits the switch sent to this phone
         self.channel: Channel | None = None
         self._unsub: Any = None
+        self._news = GEvent()  # set when an event of the leg arrived (``wait_for`` steps)
 
     @property
     def uuid(self) -> str:
@@ -137,7 +141,8 @@ class Caller(SipLeg):
         self.channel = ch
         ch.ctx.update(cid_num=self.number, sip_port=str(self.port), dest=self.dialled,
                       rtp_port=str(self.rtp_port))  # fmt: skip
-        self._unsub = sw.subscribe(self._on_event)
+        if self.keep_events:  # else only while a ``wait_for`` step waits (an unwatched
+            self._unsub = sw.watch(ch.uuid, self._on_event)  # event need not be built)
         session.start(ch, self._inbound_job)
         if not self._wait_answer(ch):
             return
@@ -145,7 +150,9 @@ class Caller(SipLeg):
 
     def _on_event(self, ev: Any) -> None:
         if self.channel is not None and ev.uuid == self.channel.uuid:
-            self.events.append(ev)
+            if self.keep_events or self._waiting:
+                self.events.append(ev)
+                self._news.set()
             if ev.name == "CHANNEL_DESTROY" and self._unsub:
                 self._unsub()
                 self._unsub = None
@@ -153,11 +160,18 @@ class Caller(SipLeg):
     def _wait_answer(self, ch: Channel) -> bool:
         clock = self.switch.clock
         deadline = None if self.cancel_after is None else clock.now() + self.cancel_after
+        # woken by the answer or the hangup (session.mark_answered / hangup), not by polling:
+        # thousands of ringing callers polling every 5 ms would starve the switch
+        waiter = GEvent()
+        ch.ctx.setdefault("_answer_waiters", []).append(waiter)  # type: ignore[attr-defined]
         while ch.up and not ch.answered:
             if deadline is not None and clock.now() >= deadline:
                 self.hangup()  # CANCEL: ORIGINATOR_CANCEL
                 break
-            gevent.sleep(0.005)
+            left = None if deadline is None else clock.real(max(deadline - clock.now(), 0.0))
+            waiter.wait(left)
+            waiter.clear()
+        ch.ctx.pop("_answer_waiters", None)
         if not ch.up:
             self.ended.set()
             return False
@@ -199,13 +213,23 @@ class Caller(SipLeg):
         clock = self.switch.clock
         deadline = None if within is None else clock.now() + within
         seen = len(self.events)
-        while ch.up and (deadline is None or clock.now() < deadline):
-            for ev in self.events[seen:]:
-                if ev.name == name and all(ev.get(k) == v for k, v in headers.items()):
-                    return True
-            seen = len(self.events)
-            gevent.sleep(0.005)
-        return False
+        self._waiting = True
+        unwatch = None if self.keep_events else self.switch.watch(ch.uuid, self._on_event)
+        try:
+            while ch.up and (deadline is None or clock.now() < deadline):
+                self._news.clear()
+                for ev in self.events[seen:]:
+                    if ev.name == name and all(ev.get(k) == v for k, v in headers.items()):
+                        return True
+                seen = len(self.events)
+                left = None if deadline is None else clock.real(max(deadline - clock.now(), 0))
+                self._news.wait(left)  # the leg's next event (its hangup fires one too)
+            return False
+        finally:
+            self._waiting = False
+            if unwatch is not None:
+                unwatch()
+                self.events.clear()
 
     def send_dtmf(self, digit: str, duration: int = 2240) -> None:
         """An RFC 2833 digit reaches the channel (the DTMF event fires when an app reads it)."""
@@ -282,114 +306,3 @@ class Caller(SipLeg):
             session.hangup(ch, "NO_ROUTE_DESTINATION")
             return None
         return session.run_extension(ch, apps)
-
-
-class Softphone(SipLeg):
-    """An agent phone registered as directory user ``user``.
-
-    ``mode``: ``"answer"`` (after ``answer_after`` s), ``"noanswer"`` (rings until CANCEL),
-    ``"busy"`` (486 after ``answer_after`` s) or ``"decline"`` (603). ``hangup_after``: the
-    agent sends BYE that many seconds after answering (None: never).
-    """
-
-    def __init__(
-        self,
-        switch: Switch,
-        user: str,
-        *,
-        answer_after: float = 2.0,
-        mode: str = "answer",
-        hangup_after: float | None = None,
-        port: int | None = None,
-        rtp_port: int | None = None,
-        audio: bool = False,
-        host: str = "127.0.0.1",
-        call_id: str | None = None,
-    ) -> None:
-        self.switch = switch
-        self.user = user
-        self.answer_after = answer_after
-        self.mode = mode
-        self.hangup_after = hangup_after
-        number = ascii_int(user) or 0
-        offset = number - 999 if 1000 <= number < 1100 else 1
-        self.port = port or 5080 + offset
-        self.rtp_port = rtp_port or 6090 + 10 * offset
-        self.registered = False
-        self.expires_at = 0
-        self.play_audio = audio
-        self.host = host
-        self.call_id = call_id or f"1-{31087 + offset}@127.0.0.1"
-        self.calls: list[Channel] = []
-        self.received_dtmf: list[str] = []  # digits the switch sent to this phone
-
-    # -- registration ------------------------------------------------------------------------
-    def _reg_headers(self, expires: str) -> dict[str, str | None]:
-        return {
-            "profile-name": "internal", "from-user": self.user, "from-host": self.switch.domain,
-            "contact": f'"" <sip:{self.user}@{self.host}:{self.port}>', "call-id": self.call_id,
-            "rpid": "unknown", "status": "Registered(UDP)", "expires": expires,
-            "to-user": self.user, "to-host": self.switch.domain, "network-ip": self.host,
-            "network-port": str(self.port),
-        }  # fmt: skip
-
-    def register(self, expires: int = 3600) -> None:
-        """REGISTER (digest auth): sofia::pre_register/register_attempt/register, MWI query."""
-        sw = self.switch
-        base = self._reg_headers(str(expires))
-        ua = f"sipp-agent-{self.user}"
-        fire = sw.dispatch
-        build = sw.events.build
-        fire(build("CUSTOM", subclass="sofia::pre_register", pre={**base, "user-agent": ua}))
-        auth = {"username": self.user, "realm": sw.domain, "user-agent": ua}
-        fire(build("CUSTOM", subclass="sofia::register_attempt",
-                   pre={**base, **auth, "auth-result": "RENEWED"}))  # fmt: skip
-        if expires == 0:
-            self.unregister_events(base, ua)
-            return
-        directory = self.directory_vars()
-        reg = {**base, "presence-hosts": f"{sw.domain},{sw.domain}", **auth, **directory}
-        fire(build("CUSTOM", subclass="sofia::register", pre=reg))
-        sw.registrations[self.user] = self
-        self.registered = True
-        self.expires_at = int(sw.clock.now()) + expires
-        account = f"sip:{self.user}@{sw.domain}"
-        fire(build("MESSAGE_QUERY", pre={"Message-Account": account,
-                                         "VM-Sofia-Profile": "internal",
-                                         "VM-Call-ID": self.call_id}))  # fmt: skip
-        fire(build("MESSAGE_WAITING", pre={"MWI-Messages-Waiting": "no",
-                                           "MWI-Message-Account": account,
-                                           "Sofia-Profile": "internal",
-                                           "Call-ID": self.call_id}))  # fmt: skip
-
-    def unregister(self) -> None:
-        """REGISTER with Expires: 0."""
-        self.register(expires=0)
-
-    def unregister_events(self, base: dict[str, str | None], ua: str) -> None:
-        """PRESENCE_IN (Unregistered) and sofia::unregister."""
-        sw = self.switch
-        sw.dispatch(sw.events.build("PRESENCE_IN", func="sofia_reg_handle_register_token", pre={
-            "proto": "sip", "rpid": "unknown", "login": "sip:mod_sofia@127.0.0.1:5060",
-            "user-agent": ua, "from": f"{self.user}@{sw.domain}", "status": "Unregistered",
-            "presence-source": "register", "event_type": "presence"}))  # fmt: skip
-        pre = {"profile-name": "internal", "username": self.user, "from-user": self.user,
-               "from-host": sw.domain, "contact": base["contact"], "call-id": self.call_id,
-               "rpid": "unknown", "realm": sw.domain, "network-ip": self.host,
-               "network-port": str(self.port), "user-agent": ua, "expires": "0",
-               **self.directory_vars()}  # fmt: skip
-        sw.dispatch(sw.events.build("CUSTOM", subclass="sofia::unregister", pre=pre))
-        sw.registrations.pop(self.user, None)
-        self.registered = False
-
-    def directory_vars(self) -> dict[str, str | None]:
-        """The stock directory entry of the user (params and variables)."""
-        out: dict[str, str | None] = {
-            "sip_number_alias": self.user, "sip_auth_username": self.user,
-            "sip_auth_realm": self.switch.domain, "number_alias": self.user,
-            "user_name": self.user, "domain_name": self.switch.domain,
-        }  # fmt: skip
-        ctx = {"user": self.user, "cid_num": self.user}
-        for name, value in data("varblocks.json")["user_directory"]:
-            out[name] = fill(value, ctx)
-        return out

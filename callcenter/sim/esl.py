@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -80,6 +81,7 @@ class EslConnection:
         self.released = GEvent()
         self.connected = GEvent()
         self.notice_sent = False
+        self.opened = time.monotonic()
         self.writer = gevent.spawn(self._writer)
 
     # -- output ----------------------------------------------------------------------------
@@ -113,6 +115,18 @@ class EslConnection:
         head = [("Content-Type", "text/disconnect-notice"), *headers]
         head.append(("Content-Length", str(len(data))))
         self.send(encode_frame(head, data))
+
+    def may_take(self, name: str) -> bool:
+        """Whether an event called ``name`` could pass :meth:`offer` (conservative: header
+        filters other than on Event-Name, custom subclasses and uuids are not looked at)."""
+        if not self.events_on or self.closed or not (self.all_events or name in self.names):
+            return False
+        if self.myevents is not None and name not in MYEVENTS:
+            return False
+        filters = self.filters
+        if filters and all(h == "Event-Name" for h, _ in filters):
+            return any(v == name for _, v in filters)
+        return True
 
     def offer(self, ev: SimEvent) -> None:
         """Queue an event if this connection is subscribed to it and no filter drops it."""
@@ -306,7 +320,7 @@ class EslConnection:
 def connect_outbound(switch: Switch, ch: Channel, host: str, port: int) -> EslConnection | None:
     """The socket app: dial the engine's outbound server (None if it cannot be reached)."""
     try:
-        sock = socket.create_connection((host, port), timeout=5)
+        sock = _dial(host, port)
     except OSError:
         return None
     sock.settimeout(None)
@@ -315,6 +329,23 @@ def connect_outbound(switch: Switch, ch: Channel, host: str, port: int) -> EslCo
     switch.listeners.add(conn)
     gevent.spawn(conn.serve)
     return conn
+
+
+def _dial(host: str, port: int) -> socket.socket:
+    """A TCP connection to ``host:port`` within 5 s; an IPv4 address is dialled directly
+    (create_connection would hand every call's name lookup to a thread)."""
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return socket.create_connection((host, port), timeout=5)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(5)
+    try:
+        sock.connect((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def serve_inbound(switch: Switch, sock: Any, address: Any) -> None:

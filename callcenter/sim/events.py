@@ -14,7 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from callcenter.switch.encode import encode_event_json, encode_event_plain
+from callcenter.sim.wire import event_plain
+from callcenter.switch.encode import encode_event_json
 
 if TYPE_CHECKING:
     from callcenter.sim.channel import Channel
@@ -66,6 +67,7 @@ class SimEvent:
     body: str | None = None
     subclass: str = ""
     _index: dict[str, str] = field(default_factory=dict, repr=False)
+    _uuid: str | None = field(default=None, repr=False)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """First value of a header."""
@@ -77,13 +79,15 @@ class SimEvent:
     @property
     def uuid(self) -> str:
         """Unique-ID of the event's channel, ``''`` if none."""
-        return self.get("Unique-ID") or ""
+        if self._uuid is None:  # every dispatch asks: one scan, not the whole header index
+            self._uuid = next((v for k, v in self.pairs if k == "Unique-ID"), "") or ""
+        return self._uuid
 
     def encode(self, fmt: str = "plain") -> bytes:
         """Serialise as a ``text/event-plain`` or ``text/event-json`` frame."""
         if fmt == "json":
             return encode_event_json(self.pairs, self.body)
-        return encode_event_plain(self.pairs, self.body)
+        return event_plain(self.pairs, self.body)
 
 
 class Clock:

@@ -61,7 +61,9 @@ class Population:
     def start(self) -> Population:
         """Register the softphones, sign agents in, start the arrivals."""
         for extension in self.config.agents:
-            self.switch.add_softphone(extension, answer_after=self._pick(self.config.answer_after))
+            self.switch.add_softphone(
+                extension, answer_after=self._pick(self.config.answer_after), keep_calls=5
+            )
             self._greenlets.append(gevent.spawn(self._agent_life, extension))
         self._greenlets.append(gevent.spawn(self._arrivals))
         return self

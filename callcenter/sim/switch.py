@@ -53,10 +53,16 @@ class Switch:
         self.events = EventFactory(self.clock, self.core_uuid)
         self.channels: dict[str, Channel] = {}
         self.listeners: set[Any] = set()
+        # the listeners an event can go to (``event`` on): at scale most listeners are the
+        # socket app's connections before their ``myevents``, which take no event
+        self.hearing: set[Any] = set()
         # connections after ``myevents``, by the uuid they follow: an event goes only to its
         # channel's (the others would drop it), so dispatch is not O(connections) per event
         self.own_listeners: dict[str, set[Any]] = {}
         self.subscribers: list[Callable[[SimEvent], None]] = []
+        # in-process callbacks for one channel's events (endpoints): a dict lookup per event,
+        # where a subscriber per endpoint would make every event O(calls)
+        self.watchers: dict[str, list[Callable[[SimEvent], None]]] = {}
         self.users = set(users or (str(n) for n in range(1000, 1020)))
         self.registrations: dict[str, Any] = {}
         self.softphones: dict[str, Any] = {}
@@ -68,6 +74,7 @@ class Switch:
         self.sessions_since_start = 0
         self.session_seq = 0
         self.connect_map: dict[str, tuple[str, int]] = {}
+        self.connect_wait_max = 0.0  # longest socket app connection -> its ``connect`` (s)
         self.cdr: CdrCsv | None = None  # mod_cdr_csv, when a test sets one (sim/cdr_csv.py)
         self._server: StreamServer | None = None
         self._timers: list[gevent.Greenlet] = []
@@ -121,14 +128,34 @@ class Switch:
     # -- events ----------------------------------------------------------------------------
     def dispatch(self, ev: SimEvent) -> None:
         """Deliver an event to every ESL listener and in-process subscriber."""
-        for conn in list(self.listeners):
+        for conn in list(self.hearing):
             conn.offer(ev)
         own = self.own_listeners.get(ev.uuid)
         if own:
             for conn in list(own):
                 conn.offer(ev)
-        for sub in list(self.subscribers):
-            sub(ev)
+        if self.subscribers:
+            for sub in list(self.subscribers):
+                sub(ev)
+        if self.watchers and (mine := self.watchers.get(ev.uuid)):
+            for callback in list(mine):
+                callback(ev)
+
+    def wanted(self, name: str, uuid: str) -> bool:
+        """Whether an event ``name`` of channel ``uuid`` could reach anyone (a subscriber, a
+        watcher of the channel, a connection that may take it); one nobody would get need not
+        be built: at thousands of calls most channel events (CHANNEL_STATE, CODEC, PRESENCE_IN
+        ...) go to no one, and building their header blocks was most of the simulator's CPU."""
+        if self.subscribers or uuid in self.watchers:
+            return True
+        if any(conn.may_take(name) for conn in self.hearing):
+            return True
+        own = self.own_listeners.get(uuid)
+        return bool(own) and any(conn.may_take(name) for conn in own)
+
+    def skip_event(self) -> None:
+        """An event nobody gets is not built, but it takes its Event-Sequence number."""
+        self.events.seq += 1
 
     def follow(self, conn: Any, uuid: str | None) -> None:
         """File ``conn`` under the uuid it follows (``myevents``), or back with every
@@ -145,14 +172,39 @@ class Switch:
         else:
             self.listeners.discard(conn)
             self.own_listeners.setdefault(uuid, set()).add(conn)
+        self.hear(conn)
+
+    def hear(self, conn: Any) -> None:
+        """File ``conn`` among the connections every event is offered to, or take it out:
+        in while it is a listener (not ``myevents``), open and has ``event`` on."""
+        if conn.events_on and not conn.closed and conn in self.listeners:
+            self.hearing.add(conn)
+        else:
+            self.hearing.discard(conn)
 
     def subscribe(self, callback: Callable[[SimEvent], None]) -> Callable[[], None]:
         """Call ``callback`` for every event; returns a function that unsubscribes."""
         self.subscribers.append(callback)
         return lambda: self.subscribers.remove(callback)
 
+    def watch(self, uuid: str, callback: Callable[[SimEvent], None]) -> Callable[[], None]:
+        """Call ``callback`` for every event of channel ``uuid``; returns the unwatch."""
+        self.watchers.setdefault(uuid, []).append(callback)
+
+        def unwatch() -> None:
+            mine = self.watchers.get(uuid)
+            if mine is not None and callback in mine:
+                mine.remove(callback)
+                if not mine:
+                    del self.watchers[uuid]
+
+        return unwatch
+
     def fire_api_event(self, command: str, arg: str) -> None:
         """The API event every api/bgapi command fires after it ran."""
+        if not self.wanted("API", ""):
+            self.skip_event()
+            return
         pre = {"API-Command": command, "API-Command-Argument": arg or None}
         self.dispatch(self.events.build("API", pre=pre))
 
@@ -173,7 +225,7 @@ class Switch:
 
     def channel_data(self, ch: Channel) -> list[tuple[str, str]]:
         """The CHANNEL_DATA headers of the outbound ``connect`` reply (URL-encoded)."""
-        from callcenter.switch.encode import url_encode
+        from callcenter.sim.wire import fast_url_encode
 
         ev = self.events.build("CHANNEL_DATA", func="parse_command", variables=False)
         core = ev.pairs
@@ -183,7 +235,7 @@ class Switch:
         )
         body = self.events.channel_block(ch)
         varpairs = [("variable_" + k, v) for k, v in ch.vars.items()]
-        return [(k, url_encode(v)) for k, v in core + prof + body + varpairs]
+        return [(k, fast_url_encode(v)) for k, v in core + prof + body + varpairs]
 
     def deliver_message(self, ch: Channel, msg: dict[str, Any]) -> None:
         """Queue a sendmsg for the session (it runs when the session parks or waits)."""
@@ -235,7 +287,7 @@ class Switch:
 
     def add_softphone(self, user: str, **kw: Any):
         """Register an agent phone for directory user ``user`` (see :class:`Softphone`)."""
-        from callcenter.sim.endpoints import Softphone
+        from callcenter.sim.softphone import Softphone
 
         register = kw.pop("register", True)
         phone = Softphone(self, user, **kw)

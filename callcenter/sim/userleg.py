@@ -23,7 +23,7 @@ from callcenter.sim.channel import (
 from callcenter.sim.endpoints import SipLeg
 
 if TYPE_CHECKING:
-    from callcenter.sim.endpoints import Softphone
+    from callcenter.sim.softphone import Softphone
     from callcenter.sim.switch import Switch
 
 RING_DELAY = 0.018  # INVITE -> 180 Ringing
@@ -263,6 +263,8 @@ def _ring(sw: Switch, ch: Channel, phone: Softphone, leg: OutgoingSip, timeout: 
     ch.apply_block("sofia_out_answer")
     session.mark_answered(ch)
     phone.calls.append(ch)
+    if phone.keep_calls is not None and len(phone.calls) > phone.keep_calls:
+        del phone.calls[0]
     if phone.play_audio:
         leg.start_audio(ch)
     if phone.hangup_after is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -21,15 +21,24 @@ from callcenter.store.enums import CallDirection
 
 log = get_logger(__name__)
 
+_NOT_DATA = ("kind", "at", "call_uuid")  # an event's fields that have columns of their own
+
 
 class EngineStore:
-    """SQL access for the engine (one short session per operation)."""
+    """SQL access for the engine (one short session per operation).
+
+    The primary keys of agents and queues by number / name are kept once read (every call
+    and state change needs them); :meth:`load_agents` - the config reload - and a failed
+    write forget them.
+    """
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self._pks: dict[tuple[str, str], int] = {}  # ("agent", number) / ("queue", name) -> pk
 
     def load_agents(self) -> list[Agent]:
         """Active agents with their queues (level, position) and skills, all logged out."""
+        self._pks.clear()  # the admin changed something: read the keys again
         with self.sessions() as session:
             rows = session.scalars(
                 select(models.Agent)
@@ -110,36 +119,51 @@ class EngineStore:
 
         Idempotent, so a retry from the pending buffer never writes a state twice.
         """
+        try:
+            return self._write_state(row)
+        except IntegrityError:  # e.g. the agent was deleted and made again: read its key again
+            self._pks.clear()
+            return self._write_state(row)
+        except Exception:
+            self._pks.clear()
+            raise
+
+    def _write_state(self, row: dict[str, Any]) -> bool:
         since = datetime.fromisoformat(row["since"])
+        log_ = models.AgentStateLog
         with self.sessions() as session, session.begin():
-            agent_pk = session.scalar(
-                select(models.Agent.id).where(models.Agent.number == row["agent_id"])
-            )
+            agent_pk = self._pk(session, "agent", row["agent_id"])
             if agent_pk is None:
                 return False
-            if session.scalar(
-                select(models.AgentStateLog.id).where(
-                    models.AgentStateLog.agent_id == agent_pk,
-                    models.AgentStateLog.since == since,
-                    models.AgentStateLog.state == row["state"],
-                )
-            ):
+            same = and_(log_.since == since, log_.state == row["state"])
+            rows = session.execute(  # the open rows (latest first) and this very row, if written
+                select(log_.id, log_.until.is_(None), same)
+                .where(log_.agent_id == agent_pk, log_.until.is_(None) | same)
+                .order_by(log_.since.desc())
+            ).all()
+            if any(bool(written) for _id, _open, written in rows):
                 return False
-            open_row = session.scalar(
-                select(models.AgentStateLog)
-                .where(
-                    models.AgentStateLog.agent_id == agent_pk, models.AgentStateLog.until.is_(None)
-                )
-                .order_by(models.AgentStateLog.since.desc())
-            )
-            if open_row is not None:
-                open_row.until = since
-            session.add(
-                models.AgentStateLog(
+            open_ids = [pk for pk, is_open, _written in rows if is_open]
+            if open_ids:
+                session.execute(update(log_).where(log_.id == open_ids[0]).values(until=since))
+            session.execute(
+                insert(log_).values(
                     agent_id=agent_pk, state=row["state"], reason=row["reason"] or None, since=since
                 )
             )
             return True
+
+    def _pk(self, session: Session, kind: str, name: str) -> int | None:
+        """The primary key of agent number / queue name ``name`` (kept once found)."""
+        key = (kind, name)
+        pk = self._pks.get(key)
+        if pk is None:
+            model = models.Agent if kind == "agent" else models.Queue
+            column = models.Agent.number if kind == "agent" else models.Queue.name
+            pk = session.scalar(select(model.id).where(column == name))
+            if pk is not None:
+                self._pks[key] = pk
+        return pk
 
     def write_call(self, record: CallRecord) -> bool:
         """Insert the call record, its timeline and its recording row in one transaction.
@@ -156,74 +180,96 @@ class EngineStore:
                     select(models.Call.id).where(models.Call.uuid == record.call_uuid)
                 ):
                     return False
+            if not self._pks:
+                raise
+            self._pks.clear()  # an agent or queue deleted (and made again): read the keys again
+            return self.write_call(record)
+        except Exception:
+            self._pks.clear()
             raise
 
     def _insert_call(self, record: CallRecord) -> bool:
         with self.sessions() as session, session.begin():
             if session.scalar(select(models.Call.id).where(models.Call.uuid == record.call_uuid)):
                 return False
-            queue_pk = (
-                session.scalar(select(models.Queue.id).where(models.Queue.name == record.queue))
-                if record.queue
-                else None
-            )
-            agent_pk = (
-                session.scalar(
-                    select(models.Agent.id).where(models.Agent.number == record.agent_id)
+            call_id = session.execute(
+                insert(models.Call).values(
+                    uuid=record.call_uuid,
+                    direction=CallDirection(record.direction),
+                    caller_number=record.caller_number,
+                    caller_name=record.caller_name or None,
+                    dialled_number=record.dialled_number,
+                    node=record.node,
+                    started_at=record.started_at,
+                    enqueued_at=record.enqueued_at,
+                    offered_at=record.offered_at,
+                    answered_at=record.answered_at,
+                    ended_at=record.ended_at,
+                    wait_seconds=record.wait_seconds,
+                    ring_seconds=record.ring_seconds,
+                    talk_seconds=record.talk_seconds,
+                    hold_seconds=record.hold_seconds,
+                    wrap_up_seconds=record.wrap_up_seconds,
+                    queue_id=self._pk(session, "queue", record.queue) if record.queue else None,
+                    agent_id=self._pk(session, "agent", record.agent_id)
+                    if record.agent_id
+                    else None,
+                    disposition=record.disposition,
+                    hangup_cause=record.hangup_cause or None,
+                    hangup_by=record.hangup_by or None,
+                    ivr_path=record.ivr_path,
+                    survey_score=record.survey_score,
                 )
-                if record.agent_id
-                else None
-            )
-            call = models.Call(
-                uuid=record.call_uuid,
-                direction=CallDirection(record.direction),
-                caller_number=record.caller_number,
-                caller_name=record.caller_name or None,
-                dialled_number=record.dialled_number,
-                node=record.node,
-                started_at=record.started_at,
-                enqueued_at=record.enqueued_at,
-                offered_at=record.offered_at,
-                answered_at=record.answered_at,
-                ended_at=record.ended_at,
-                wait_seconds=record.wait_seconds,
-                ring_seconds=record.ring_seconds,
-                talk_seconds=record.talk_seconds,
-                hold_seconds=record.hold_seconds,
-                wrap_up_seconds=record.wrap_up_seconds,
-                queue_id=queue_pk,
-                agent_id=agent_pk,
-                disposition=record.disposition,
-                hangup_cause=record.hangup_cause or None,
-                hangup_by=record.hangup_by or None,
-                ivr_path=record.ivr_path,
-                survey_score=record.survey_score,
-            )
-            session.add(call)
-            session.flush()
-            for event in record.events:
-                data = {k: v for k, v in event.items() if k not in ("kind", "at", "call_uuid")}
-                session.add(
-                    models.CallEvent(
-                        call_id=call.id,
-                        type=event["kind"],
-                        ts=datetime.fromisoformat(event["at"]),
-                        data=data,
-                    )
-                )
-            _add_agent_legs(session, call.id, record.legs)
-            steps = ivr_steps(record.events)  # the IVR path, for the funnel report
-            session.add_all([models.IvrStep(call_id=call.id, **row) for row in steps])
+            ).inserted_primary_key[0]
+            # one multi-row INSERT per table (no ORM objects: a call has dozens of rows)
+            events = [
+                {
+                    "call_id": call_id,
+                    "type": event["kind"],
+                    "ts": datetime.fromisoformat(event["at"]),
+                    "data": {
+                        k: v for k, v in event.items() if k not in ("kind", "at", "call_uuid")
+                    },
+                }
+                for event in record.events
+            ]
+            if events:
+                session.execute(insert(models.CallEvent), events)
+            if legs := self._leg_rows(session, call_id, record.legs):
+                session.execute(insert(models.CallAgentLeg), legs)
+            if steps := ivr_steps(record.events):  # the IVR path, for the funnel report
+                session.execute(insert(models.IvrStep), [{"call_id": call_id, **s} for s in steps])
             if record.recording_path:
-                session.add(
-                    models.Recording(
-                        call_id=call.id,
+                session.execute(
+                    insert(models.Recording).values(
+                        call_id=call_id,
                         path=record.recording_path,
                         format="wav",
                         paused=paused_stretches(record.events),
                     )
                 )
         return True
+
+    def _leg_rows(
+        self, session: Session, call_id: int, legs: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The call's agent legs (engine/records/legs.py) as rows, in order."""
+        return [
+            {
+                "call_id": call_id,
+                "position": position,
+                "agent_id": self._pk(session, "agent", leg["agent_id"]),
+                "role": leg.get("role") or "queue",
+                "outcome": leg.get("outcome") or "cancelled",
+                "cause": leg.get("cause") or None,
+                "offered_at": _moment(leg.get("offered_at")),
+                "answered_at": _moment(leg.get("answered_at")),
+                "left_at": _moment(leg.get("left_at")),
+                "ring_seconds": leg.get("ring_seconds"),
+                "talk_seconds": leg.get("talk_seconds"),
+            }
+            for position, leg in enumerate(legs, start=1)
+        ]
 
     def update_call(self, call_uuid: str, fields: dict[str, Any]) -> bool:
         """Set late fields (:data:`LATE_FIELDS`) of a written call; False if there is no row.
@@ -240,31 +286,6 @@ class EngineStore:
                 update(models.Call).where(models.Call.uuid == call_uuid).values(**fields)
             )
             return bool(result.rowcount)
-
-
-def _add_agent_legs(session: Session, call_id: int, legs: list[dict[str, Any]]) -> None:
-    """The call's agent legs (engine/records/legs.py), in order."""
-    numbers = {leg["agent_id"] for leg in legs}
-    rows = session.execute(
-        select(models.Agent.number, models.Agent.id).where(models.Agent.number.in_(numbers))
-    ).all()
-    pks = {number: pk for number, pk in rows}
-    for position, leg in enumerate(legs, start=1):
-        session.add(
-            models.CallAgentLeg(
-                call_id=call_id,
-                position=position,
-                agent_id=pks.get(leg["agent_id"]),
-                role=leg.get("role") or "queue",
-                outcome=leg.get("outcome") or "cancelled",
-                cause=leg.get("cause") or None,
-                offered_at=_moment(leg.get("offered_at")),
-                answered_at=_moment(leg.get("answered_at")),
-                left_at=_moment(leg.get("left_at")),
-                ring_seconds=leg.get("ring_seconds"),
-                talk_seconds=leg.get("talk_seconds"),
-            )
-        )
 
 
 def _moment(value: str | None) -> datetime | None:

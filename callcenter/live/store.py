@@ -144,19 +144,30 @@ class LiveStore:
     ) -> None:
         """Set fields of the ``kind`` hash ``id`` (None deletes a field) and index the id;
         ``publish``: messages by channel sent in the same round trip, after the write."""
+        with self.guard():
+            pipe = self.redis.pipeline(transaction=True)
+            self.put_on(pipe, kind, id, fields, publish)
+            pipe.execute()
+
+    def put_on(
+        self,
+        pipe: Any,
+        kind: str,
+        id: str | int,
+        fields: Mapping[str, Field],
+        publish: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Queue :meth:`put`'s commands on the redis-py pipeline ``pipe``."""
         present = {name: _field(value) for name, value in fields.items() if value is not None}
         absent = [name for name, value in fields.items() if value is None]
         key = self.key(kind, id)
-        with self.guard():
-            pipe = self.redis.pipeline(transaction=True)
-            if present:
-                pipe.hset(key, mapping=present)
-            if absent:
-                pipe.hdel(key, *absent)
-            pipe.sadd(self.key(kind + "s"), str(id))
-            for channel, data in (publish or {}).items():
-                pipe.publish(self.key(channel), encode(data))
-            pipe.execute()
+        if present:
+            pipe.hset(key, mapping=present)
+        if absent:
+            pipe.hdel(key, *absent)
+        pipe.sadd(self.key(kind + "s"), str(id))
+        for channel, data in (publish or {}).items():
+            pipe.publish(self.key(channel), encode(data))
 
     def get(self, kind: str, id: str | int) -> dict[str, str]:
         """All fields of the ``kind`` hash ``id`` (empty if there is none)."""
@@ -172,9 +183,13 @@ class LiveStore:
         """Delete the ``kind`` hash ``id`` and drop it from the index."""
         with self.guard():
             pipe = self.redis.pipeline(transaction=True)
-            pipe.delete(self.key(kind, id))
-            pipe.srem(self.key(kind + "s"), str(id))
+            self.remove_on(pipe, kind, id)
             pipe.execute()
+
+    def remove_on(self, pipe: Any, kind: str, id: str | int) -> None:
+        """Queue :meth:`remove`'s commands on the redis-py pipeline ``pipe``."""
+        pipe.delete(self.key(kind, id))
+        pipe.srem(self.key(kind + "s"), str(id))
 
     def ids(self, kind: str) -> set[str]:
         """Ids of every ``kind`` hash written with :meth:`put`."""

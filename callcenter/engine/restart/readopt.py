@@ -36,6 +36,7 @@ from callcenter.acd.routing import WaitingCall
 from callcenter.engine.records.recorder import CallRecord, record_from_json, record_to_json
 from callcenter.live.errors import LiveError
 from callcenter.live.store import LiveStore
+from callcenter.live.write_behind import WriteBehind
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
@@ -132,18 +133,25 @@ class RedisSnapshots:
 
     KIND = "open-record"
 
-    def __init__(self, live: LiveStore) -> None:
+    def __init__(self, live: LiveStore, writes: WriteBehind | None = None) -> None:
         self.live = live
+        self.writes = writes  # sends the records together with other writes (one round trip)
 
     def save(self, record: CallRecord) -> None:
         """Keep the record as it is now (a Redis outage only costs the restart safety)."""
+        fields = {"data": record_to_json(record)}
+        if self.writes is not None:
+            self.writes.put(self.KIND, record.call_uuid, fields)  # a failure is logged there
+            return
         try:
-            self.live.put(self.KIND, record.call_uuid, {"data": record_to_json(record)})
+            self.live.put(self.KIND, record.call_uuid, fields)
         except LiveError as exc:
             log.warning("open record not kept", call_uuid=record.call_uuid, error=str(exc))
 
     def load(self, call_uuid: str) -> CallRecord | None:
         """The kept record of a call, if any."""
+        if self.writes is not None:
+            self.writes.flush()  # what waits to be sent, first
         try:
             text = self.live.get_field(self.KIND, call_uuid, "data")
         except LiveError:
@@ -152,6 +160,8 @@ class RedisSnapshots:
 
     def ids(self) -> set[str]:
         """The calls with a kept record."""
+        if self.writes is not None:
+            self.writes.flush()
         try:
             return self.live.ids(self.KIND)
         except LiveError as exc:
@@ -160,6 +170,9 @@ class RedisSnapshots:
 
     def drop(self, call_uuid: str) -> None:
         """Forget the record (its call ended and was written)."""
+        if self.writes is not None:
+            self.writes.remove(self.KIND, call_uuid)
+            return
         try:
             self.live.remove(self.KIND, call_uuid)
         except LiveError as exc:

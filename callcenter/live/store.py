@@ -236,8 +236,11 @@ class LiveStore:
         with self.guard():
             return int(self.redis.publish(self.key(channel), encode(data)))
 
-    def subscribe(self, *channels: str, timeout: float = 5.0) -> Subscription:
-        """Subscribe to ``channels``; returns once Redis confirmed, so no message is missed."""
+    def subscribe(
+        self, *channels: str, timeout: float = 5.0, wanted: Callable[[str], bool] | None = None
+    ) -> Subscription:
+        """Subscribe to ``channels``; returns once Redis confirmed, so no message is missed.
+        ``wanted(text)``: False skips a message before its JSON is decoded (a cheap look)."""
         if not channels:
             raise ValueError("subscribe needs at least one channel")
         with self.guard():
@@ -256,7 +259,7 @@ class LiveStore:
                 reply = pubsub.get_message(timeout=left)
                 if reply is not None and reply.get("type") == "subscribe":
                     confirmed += 1
-        return Subscription(pubsub, self.strip, self.guard)
+        return Subscription(pubsub, self.strip, self.guard, wanted)
 
     # -- command stream ---------------------------------------------------------------------
 

@@ -156,8 +156,11 @@ class LiveStore:
         id: str | int,
         fields: Mapping[str, Field],
         publish: Mapping[str, Any] | None = None,
+        *,
+        index: bool = True,
     ) -> None:
-        """Queue :meth:`put`'s commands on the redis-py pipeline ``pipe``."""
+        """Queue :meth:`put`'s commands on the redis-py pipeline ``pipe`` (``index=False``:
+        the id is in the index already, the caller knows)."""
         present = {name: _field(value) for name, value in fields.items() if value is not None}
         absent = [name for name, value in fields.items() if value is None]
         key = self.key(kind, id)
@@ -165,7 +168,8 @@ class LiveStore:
             pipe.hset(key, mapping=present)
         if absent:
             pipe.hdel(key, *absent)
-        pipe.sadd(self.key(kind + "s"), str(id))
+        if index:
+            pipe.sadd(self.key(kind + "s"), str(id))
         for channel, data in (publish or {}).items():
             pipe.publish(self.key(channel), encode(data))
 

@@ -43,11 +43,19 @@ class WriteBehind:
         fields: Mapping[str, Field],
         publish: Mapping[str, Any] | None = None,
         failed: Failed | None = None,
+        *,
+        index: bool = True,
     ) -> None:
-        """:meth:`LiveStore.put`, sent later; ``failed(error)`` if Redis refuses it."""
+        """:meth:`LiveStore.put`, sent later; ``failed(error)`` if Redis refuses it;
+        ``index=False``: the id is in the index already."""
         fields = dict(fields)  # as it is now: the caller may change its dict meanwhile
-        publish = {channel: encode(data) for channel, data in (publish or {}).items()}
-        self._queue(lambda pipe: self._put(pipe, kind, id, fields, publish), failed)
+        published: dict[str, str] = {}
+        last, text = None, ""
+        for channel, data in (publish or {}).items():
+            if data is not last:  # a message sent on several channels is encoded once
+                last, text = data, encode(data)
+            published[channel] = text
+        self._queue(lambda pipe: self._put(pipe, kind, id, fields, published, index), failed)
 
     def remove(self, kind: str, id: str | int, failed: Failed | None = None) -> None:
         """:meth:`LiveStore.remove`, sent later."""
@@ -93,8 +101,14 @@ class WriteBehind:
                 self._sender = gevent.spawn(self._send)
 
     def _put(
-        self, pipe: Any, kind: str, id: str | int, fields: dict[str, Field], publish: dict[str, str]
+        self,
+        pipe: Any,
+        kind: str,
+        id: str | int,
+        fields: dict[str, Field],
+        publish: dict[str, str],
+        index: bool,
     ) -> None:
-        self.live.put_on(pipe, kind, id, fields)
+        self.live.put_on(pipe, kind, id, fields, index=index)
         for channel, text in publish.items():
             pipe.publish(self.live.key(channel), text)

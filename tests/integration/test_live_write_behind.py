@@ -61,3 +61,23 @@ def test_a_refused_batch_is_reported_to_each_writer(redis_url: str) -> None:
     assert [name for name, _error in failures] == ["c1", "c2"]
     assert "cannot reach Redis" in str(failures[0][1])
     assert writes.pending() == 0
+
+
+def test_a_write_for_an_id_already_indexed_leaves_the_index_alone(live: LiveStore) -> None:
+    writes = WriteBehind(live)
+    message = {"call": {"call_uuid": "c1", "state": "queued"}}
+    with live.subscribe("wallboard", "agent:1001") as subscription:
+        writes.put("call", "c1", {"state": "ivr"})
+        writes.put(
+            "call", "c1", {"state": "queued"}, index=False,
+            publish={"wallboard": message, "agent:1001": message},
+        )  # fmt: skip
+        writes.put("call", "c2", {"state": "ivr"}, index=False)  # the caller said so
+        writes.flush()
+        received = [subscription.get(timeout=5.0) for _ in range(2)]
+    assert live.get_call("c1") == {"state": "queued"} and live.get_call("c2") == {"state": "ivr"}
+    assert live.ids("call") == {"c1"}
+    assert [(m.channel, m.data) for m in received if m is not None] == [
+        ("wallboard", message),
+        ("agent:1001", message),
+    ]

@@ -92,17 +92,22 @@ class CallMirror:
                 self._publish(call_uuid, fields)
                 return
             current = self._hashes.get(call_uuid)
+            indexed = current is not None  # written here before: its id is in the index
             if current is None:  # a new call; or one an earlier process mirrored (restart)
                 current = {} if isinstance(event, CallArrived) else self.live.get_call(call_uuid)
                 self._hashes[call_uuid] = current
             current.update(fields)
-            self._publish(call_uuid, current, write=fields)
+            self._publish(call_uuid, current, write=fields, indexed=indexed)
         except LiveError:
             self._hashes.pop(call_uuid, None)  # read back from Redis next time
             log.warning("could not mirror call state to Redis", call_uuid=call_uuid)
 
     def _publish(
-        self, call_uuid: str, current: dict[str, str], write: dict[str, str] | None = None
+        self,
+        call_uuid: str,
+        current: dict[str, str],
+        write: dict[str, str] | None = None,
+        indexed: bool = False,
     ) -> None:
         """Publish the call's hash (writing ``write`` into it first, in the same round trip)."""
         message = {"call": {"call_uuid": call_uuid, **current}}
@@ -116,7 +121,9 @@ class CallMirror:
                     self.writes.publish(channel, data)
             else:
                 forget = lambda _error: self._forget(call_uuid)  # noqa: E731
-                self.writes.put("call", call_uuid, write, publish=channels, failed=forget)
+                self.writes.put(
+                    "call", call_uuid, write, publish=channels, failed=forget, index=not indexed
+                )
         elif write is None:
             for channel, data in channels.items():
                 self.live.publish(channel, data)

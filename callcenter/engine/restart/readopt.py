@@ -136,12 +136,16 @@ class RedisSnapshots:
     def __init__(self, live: LiveStore, writes: WriteBehind | None = None) -> None:
         self.live = live
         self.writes = writes  # sends the records together with other writes (one round trip)
+        self._indexed: set[str] = set()  # calls whose id this process put in the index
 
     def save(self, record: CallRecord) -> None:
         """Keep the record as it is now (a Redis outage only costs the restart safety)."""
         fields = {"data": record_to_json(record)}
         if self.writes is not None:
-            self.writes.put(self.KIND, record.call_uuid, fields)  # a failure is logged there
+            uuid = record.call_uuid
+            forget = lambda _error: self._indexed.discard(uuid)  # noqa: E731
+            self.writes.put(self.KIND, uuid, fields, failed=forget, index=uuid not in self._indexed)
+            self._indexed.add(uuid)
             return
         try:
             self.live.put(self.KIND, record.call_uuid, fields)
@@ -171,6 +175,7 @@ class RedisSnapshots:
     def drop(self, call_uuid: str) -> None:
         """Forget the record (its call ended and was written)."""
         if self.writes is not None:
+            self._indexed.discard(call_uuid)
             self.writes.remove(self.KIND, call_uuid)
             return
         try:

@@ -34,6 +34,7 @@ class WriteBehind:
     def __init__(self, live: LiveStore) -> None:
         self.live = live
         self._ops: list[tuple[Op, Failed | None]] = []
+        self._latest: set[tuple[str, str | int]] = set()  # put_latest hashes waiting
         self._sender: gevent.Greenlet | None = None
 
     def put(
@@ -57,8 +58,25 @@ class WriteBehind:
             published[channel] = text
         self._queue(lambda pipe: self._put(pipe, kind, id, fields, published, index), failed)
 
+    def put_latest(
+        self,
+        kind: str,
+        id: str | int,
+        fields: Callable[[], Mapping[str, Field]],
+        failed: Failed | None = None,
+        *,
+        index: bool = True,
+    ) -> None:
+        """Set the ``kind`` hash ``id`` to ``fields()`` as it is when sent: several of these
+        for one hash before it is sent make one write (e.g. a call's open record)."""
+        if (kind, id) in self._latest:
+            return  # the waiting write reads the newest value when it goes
+        self._latest.add((kind, id))
+        self._queue(lambda pipe: self.live.put_on(pipe, kind, id, fields(), index=index), failed)
+
     def remove(self, kind: str, id: str | int, failed: Failed | None = None) -> None:
         """:meth:`LiveStore.remove`, sent later."""
+        self._latest.discard((kind, id))  # a write after this one goes after it
         self._queue(lambda pipe: self.live.remove_on(pipe, kind, id), failed)
 
     def publish(self, channel: str, data: Any, failed: Failed | None = None) -> None:
@@ -73,6 +91,7 @@ class WriteBehind:
     def flush(self) -> None:
         """Send what waits, now, in this greenlet (also what a stopping engine calls)."""
         ops, self._ops = self._ops, []
+        self._latest.clear()  # their values are taken now: a new change is a new write
         if not ops:
             return
         try:

@@ -81,3 +81,21 @@ def test_a_write_for_an_id_already_indexed_leaves_the_index_alone(live: LiveStor
         ("wallboard", message),
         ("agent:1001", message),
     ]
+
+
+def test_put_latest_sends_one_write_with_the_newest_value(live: LiveStore) -> None:
+    writes = WriteBehind(live)
+    record = {"events": 1}
+    for events in (2, 3):  # the call's next events before the batch goes
+        record["events"] = events
+        writes.put_latest("open-record", "c1", lambda: {"data": str(record["events"])})
+    assert writes.pending() == 1
+    writes.flush()
+    assert live.get_field("open-record", "c1", "data") == "3"
+    writes.put_latest("open-record", "c1", lambda: {"data": "4"}, index=False)
+    writes.remove("open-record", "c1")  # the call ended: written, then removed
+    writes.put_latest("open-record", "c1", lambda: {"data": "5"})  # after the removal
+    assert writes.pending() == 3
+    writes.flush()
+    assert live.get_field("open-record", "c1", "data") == "5"
+    assert live.ids("open-record") == {"c1"}

@@ -140,15 +140,17 @@ class RedisSnapshots:
 
     def save(self, record: CallRecord) -> None:
         """Keep the record as it is now (a Redis outage only costs the restart safety)."""
-        fields = {"data": record_to_json(record)}
-        if self.writes is not None:
+        if self.writes is not None:  # the record as it is when sent (one JSON per batch)
             uuid = record.call_uuid
             forget = lambda _error: self._indexed.discard(uuid)  # noqa: E731
-            self.writes.put(self.KIND, uuid, fields, failed=forget, index=uuid not in self._indexed)
+            self.writes.put_latest(
+                self.KIND, uuid, lambda: {"data": record_to_json(record)}, failed=forget,
+                index=uuid not in self._indexed,
+            )  # fmt: skip
             self._indexed.add(uuid)
             return
         try:
-            self.live.put(self.KIND, record.call_uuid, fields)
+            self.live.put(self.KIND, record.call_uuid, {"data": record_to_json(record)})
         except LiveError as exc:
             log.warning("open record not kept", call_uuid=record.call_uuid, error=str(exc))
 

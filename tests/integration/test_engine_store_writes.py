@@ -135,3 +135,14 @@ def test_call_record_with_timeline_legs_ivr_steps_and_recording(db_url: str) -> 
             call.id, "/rec/call-1.wav", [],
         )  # fmt: skip
         assert session.scalars(select(models.Call)).all() == [call]
+
+
+def test_a_late_revision_sets_hold_and_wrap_up_of_the_written_call(db_url: str) -> None:
+    engine = store(db_url)
+    assert engine.write_call(CallRecord("call-2", caller_number="1", started_at=T0, ended_at=T0))
+    assert engine.update_call("call-2", {"hold_seconds": 4.5, "wrap_up_seconds": 30.0})
+    assert engine.update_call("call-2", {"wrap_up_seconds": 31.0})  # one field alone
+    assert not engine.update_call("call-x", {"hold_seconds": 1.0, "wrap_up_seconds": 2.0})
+    with session_scope(db_url) as session:
+        call = session.scalars(select(models.Call)).one()
+        assert (call.hold_seconds, call.wrap_up_seconds) == (4.5, 31.0)

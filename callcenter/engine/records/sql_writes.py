@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from callcenter.engine.media.recording_control import paused_stretches
 from callcenter.engine.records.ivr_steps import ivr_steps
-from callcenter.engine.records.recorder import CallRecord
+from callcenter.engine.records.recorder import LATE_FIELDS, CallRecord
 from callcenter.store import models
 from callcenter.store.enums import CallDirection
 
@@ -38,6 +38,16 @@ _KEYS = {
 }
 _CALL_ID = select(models.Call.id).where(models.Call.uuid == bindparam("uuid"))
 _NOT_DATA = ("kind", "at", "call_uuid")  # an event's fields that have columns of their own
+_LATE = {name: "b_" + name for name in LATE_FIELDS}  # the fields a revision sets
+_LATE_UPDATE = (
+    update(models.Call)
+    .where(models.Call.uuid == bindparam("b_uuid"))
+    .values({name: bindparam(param) for name, param in _LATE.items()})
+)
+
+
+def _late(fields: dict[str, Any]) -> dict[str, Any]:
+    return {_LATE[name]: value for name, value in fields.items()}
 
 
 class SqlWrites:
@@ -83,9 +93,11 @@ class SqlWrites:
     def update_call(self, call_uuid: str, fields: dict[str, Any]) -> bool:
         """Set fields of a written call; False if there is no such call."""
         with self.engine.begin() as conn:
-            result = conn.execute(
-                update(models.Call).where(models.Call.uuid == call_uuid).values(**fields)
-            )
+            if fields.keys() == _LATE.keys():  # the usual: a wrap-up ended after the call
+                result = conn.execute(_LATE_UPDATE, {"b_uuid": call_uuid, **_late(fields)})
+            else:
+                statement = update(models.Call).where(models.Call.uuid == call_uuid)
+                result = conn.execute(statement.values(**fields))
             return bool(result.rowcount)
 
     # -- the writes -----------------------------------------------------------------------------

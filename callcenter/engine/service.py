@@ -51,6 +51,7 @@ from callcenter.engine.routing.queue_stats import QueueStats
 from callcenter.engine.routing.queued_callbacks import Callbacks, QueuedCallback
 from callcenter.live.reservation import Reservations
 from callcenter.live.store import LiveStore
+from callcenter.live.write_behind import WriteBehind
 from callcenter.logs import get_logger
 from callcenter.store.session import make_engine, session_factory
 from callcenter.switch.outbound import OutboundServer, OutboundSession
@@ -108,7 +109,8 @@ class Engine:
             self.live, self.queue_policies, self.agents, self.store.load_agents,
             self.dispatcher.wake,
         )  # fmt: skip
-        self.snapshots = RedisSnapshots(self.live)
+        self.live_writes = WriteBehind(self.live)  # per-event writes, one round trip together
+        self.snapshots = RedisSnapshots(self.live, self.live_writes)
 
         # -- bus consumers, in the order they receive an event -------------------------------
         # The bus hands an event to the subscribers of its own type first, then to those of
@@ -135,8 +137,9 @@ class Engine:
         )  # fmt: skip
         self.recording_control = RecordingControl(self.bus, self.inbound, tell)
         self.call_mirror = CallMirror(
-            self.bus, self.live, lambda call_uuid: self.agent_calls.answered.get(call_uuid, "")
-        )
+            self.bus, self.live, lambda call_uuid: self.agent_calls.answered.get(call_uuid, ""),
+            self.live_writes,
+        )  # fmt: skip
         self.agent_calls = AgentCalls(
             self.bus, self.agents, self.queue_policies.wrap_up_seconds, tell
         )
@@ -241,6 +244,7 @@ class Engine:
         self.outbound.stop()
         self.inbound.stop()
         self.metrics.stop()
+        self.live_writes.flush()  # the open records as they are now, for the next process
         self.status.stopped()
 
     # -- calls --------------------------------------------------------------------------------

@@ -50,16 +50,20 @@ class Subscription:
         pubsub: redis.client.PubSub,
         strip: Callable[[str], str],
         guard: Callable[[], Any],
+        wanted: Callable[[str], bool] | None = None,
     ) -> None:
         self._pubsub = pubsub
         self._strip = strip
         self._guard = guard
+        self._wanted = wanted  # a look at the JSON text: False skips it without decoding
 
     def get(self, timeout: float = 1.0) -> Message | None:
         """The next message, waiting up to ``timeout`` seconds; None if none came."""
         with self._guard():
             raw = self._pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
         if raw is None or raw.get("type") not in ("message", "pmessage"):
+            return None
+        if self._wanted is not None and not self._wanted(raw["data"]):
             return None
         channel = self._strip(raw["channel"])
         try:

@@ -144,19 +144,34 @@ class LiveStore:
     ) -> None:
         """Set fields of the ``kind`` hash ``id`` (None deletes a field) and index the id;
         ``publish``: messages by channel sent in the same round trip, after the write."""
+        with self.guard():
+            pipe = self.redis.pipeline(transaction=True)
+            self.put_on(pipe, kind, id, fields, publish)
+            pipe.execute()
+
+    def put_on(
+        self,
+        pipe: Any,
+        kind: str,
+        id: str | int,
+        fields: Mapping[str, Field],
+        publish: Mapping[str, Any] | None = None,
+        *,
+        index: bool = True,
+    ) -> None:
+        """Queue :meth:`put`'s commands on the redis-py pipeline ``pipe`` (``index=False``:
+        the id is in the index already, the caller knows)."""
         present = {name: _field(value) for name, value in fields.items() if value is not None}
         absent = [name for name, value in fields.items() if value is None]
         key = self.key(kind, id)
-        with self.guard():
-            pipe = self.redis.pipeline(transaction=True)
-            if present:
-                pipe.hset(key, mapping=present)
-            if absent:
-                pipe.hdel(key, *absent)
+        if present:
+            pipe.hset(key, mapping=present)
+        if absent:
+            pipe.hdel(key, *absent)
+        if index:
             pipe.sadd(self.key(kind + "s"), str(id))
-            for channel, data in (publish or {}).items():
-                pipe.publish(self.key(channel), encode(data))
-            pipe.execute()
+        for channel, data in (publish or {}).items():
+            pipe.publish(self.key(channel), encode(data))
 
     def get(self, kind: str, id: str | int) -> dict[str, str]:
         """All fields of the ``kind`` hash ``id`` (empty if there is none)."""
@@ -172,9 +187,13 @@ class LiveStore:
         """Delete the ``kind`` hash ``id`` and drop it from the index."""
         with self.guard():
             pipe = self.redis.pipeline(transaction=True)
-            pipe.delete(self.key(kind, id))
-            pipe.srem(self.key(kind + "s"), str(id))
+            self.remove_on(pipe, kind, id)
             pipe.execute()
+
+    def remove_on(self, pipe: Any, kind: str, id: str | int) -> None:
+        """Queue :meth:`remove`'s commands on the redis-py pipeline ``pipe``."""
+        pipe.delete(self.key(kind, id))
+        pipe.srem(self.key(kind + "s"), str(id))
 
     def ids(self, kind: str) -> set[str]:
         """Ids of every ``kind`` hash written with :meth:`put`."""
@@ -221,8 +240,11 @@ class LiveStore:
         with self.guard():
             return int(self.redis.publish(self.key(channel), encode(data)))
 
-    def subscribe(self, *channels: str, timeout: float = 5.0) -> Subscription:
-        """Subscribe to ``channels``; returns once Redis confirmed, so no message is missed."""
+    def subscribe(
+        self, *channels: str, timeout: float = 5.0, wanted: Callable[[str], bool] | None = None
+    ) -> Subscription:
+        """Subscribe to ``channels``; returns once Redis confirmed, so no message is missed.
+        ``wanted(text)``: False skips a message before its JSON is decoded (a cheap look)."""
         if not channels:
             raise ValueError("subscribe needs at least one channel")
         with self.guard():
@@ -241,7 +263,7 @@ class LiveStore:
                 reply = pubsub.get_message(timeout=left)
                 if reply is not None and reply.get("type") == "subscribe":
                     confirmed += 1
-        return Subscription(pubsub, self.strip, self.guard)
+        return Subscription(pubsub, self.strip, self.guard, wanted)
 
     # -- command stream ---------------------------------------------------------------------
 

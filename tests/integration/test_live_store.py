@@ -190,3 +190,19 @@ def test_a_given_connection_class_carries_the_commands_and_tls_urls_keep_theirs(
         store.close()
     tls = LiveStore("rediss://127.0.0.1:6390/0", "cc")  # no connection is made here
     assert tls.redis.connection_pool.connection_class is redis.SSLConnection
+
+
+def test_a_subscription_skips_messages_it_does_not_want_before_decoding(live: LiveStore) -> None:
+    looked_at: list[str] = []
+
+    def wanted(text: str) -> bool:
+        looked_at.append(text)
+        return '"agent"' in text
+
+    with live.subscribe("wallboard", wanted=wanted) as subscription:
+        live.publish("wallboard", {"call": {"call_uuid": "c1", "agent_id": "1001"}})
+        live.redis.publish(live.key("wallboard"), "not JSON, not wanted")  # never decoded
+        live.publish("wallboard", {"agent": {"agent_id": "1001"}, "origin": "n2"})
+        message = next(iter(subscription))
+    assert message.data == {"agent": {"agent_id": "1001"}, "origin": "n2"}
+    assert len(looked_at) == 3

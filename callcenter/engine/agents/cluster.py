@@ -26,6 +26,7 @@ import gevent
 
 from callcenter.engine.agents.book import HELD, AgentBook
 from callcenter.live.errors import LiveError
+from callcenter.live.messages import encode
 from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, node_commands
 from callcenter.live.reservation import Reservations
 from callcenter.live.store import LiveStore
@@ -54,6 +55,7 @@ class Cluster:
         self.agents = agents
         self.reservations = reservations
         self.run_command = run_command
+        self._own_origin = encode({"origin": node})[1:-1]  # as this engine's messages carry it
 
     def prepare(self) -> None:
         """Create the command streams' consumer group now, before anyone is told the engine
@@ -111,12 +113,17 @@ class Cluster:
     def _follow_agents(self) -> None:
         while True:
             try:
-                with self.live.subscribe(WALLBOARD) as subscription:
+                with self.live.subscribe(WALLBOARD, wanted=self._wanted) as subscription:
                     for message in subscription:
                         self._on_message(message.data)
             except LiveError as exc:
                 log.warning("cannot follow other engines' agents", error=str(exc))
                 gevent.sleep(1.0)
+
+    def _wanted(self, text: str) -> bool:
+        """Agent messages of other engines (the wallboard carries every call's changes too,
+        and this engine's own agents: not decoded)."""
+        return '"agent"' in text and self._own_origin not in text
 
     def _on_message(self, data: Any) -> None:
         if not isinstance(data, dict) or data.get("origin") == self.node:

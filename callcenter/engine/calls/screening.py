@@ -27,9 +27,10 @@ log = get_logger(__name__)
 class FloodLimit:
     """At most ``max_calls`` calls per caller number in ``window_minutes``, across engines.
 
-    Counted in Redis with INCR + EXPIRE on a key per number and window (the first call of a
-    window sets the expiry), so every engine sharing the Redis sees the same count. Redis
-    being down lets calls through (logged): a flood guard must not block the hotline.
+    Counted in Redis with INCR on a key per number and window (the window's first call
+    creates the key with its expiry, SET NX EX: one round trip), so every engine sharing the
+    Redis sees the same count. Redis being down lets calls through (logged): a flood guard
+    must not block the hotline.
     """
 
     def __init__(self, live: LiveStore, max_calls: int, window_minutes: float) -> None:
@@ -45,10 +46,11 @@ class FloodLimit:
         try:
             with self.live.guard():
                 pipe = self.live.redis.pipeline(transaction=True)
+                pipe.set(key, 0, ex=self.window, nx=True)  # the window's first call: one trip
                 pipe.incr(key)
                 pipe.ttl(key)
-                count, ttl = pipe.execute()
-                if ttl is None or int(ttl) < 0:
+                _new, count, ttl = pipe.execute()
+                if ttl is None or int(ttl) < 0:  # a counter left without expiry
                     self.live.redis.expire(key, self.window)
         except LiveError as exc:
             log.warning("flood counter unavailable; call let through", error=str(exc))

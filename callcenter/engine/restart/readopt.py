@@ -36,6 +36,7 @@ from callcenter.acd.routing import WaitingCall
 from callcenter.engine.records.recorder import CallRecord, record_from_json, record_to_json
 from callcenter.live.errors import LiveError
 from callcenter.live.store import LiveStore
+from callcenter.live.write_behind import WriteBehind
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
@@ -132,11 +133,22 @@ class RedisSnapshots:
 
     KIND = "open-record"
 
-    def __init__(self, live: LiveStore) -> None:
+    def __init__(self, live: LiveStore, writes: WriteBehind | None = None) -> None:
         self.live = live
+        self.writes = writes  # sends the records together with other writes (one round trip)
+        self._indexed: set[str] = set()  # calls whose id this process put in the index
 
     def save(self, record: CallRecord) -> None:
         """Keep the record as it is now (a Redis outage only costs the restart safety)."""
+        if self.writes is not None:  # the record as it is when sent (one JSON per batch)
+            uuid = record.call_uuid
+            forget = lambda _error: self._indexed.discard(uuid)  # noqa: E731
+            self.writes.put_latest(
+                self.KIND, uuid, lambda: {"data": record_to_json(record)}, failed=forget,
+                index=uuid not in self._indexed,
+            )  # fmt: skip
+            self._indexed.add(uuid)
+            return
         try:
             self.live.put(self.KIND, record.call_uuid, {"data": record_to_json(record)})
         except LiveError as exc:
@@ -144,6 +156,8 @@ class RedisSnapshots:
 
     def load(self, call_uuid: str) -> CallRecord | None:
         """The kept record of a call, if any."""
+        if self.writes is not None:
+            self.writes.flush()  # what waits to be sent, first
         try:
             text = self.live.get_field(self.KIND, call_uuid, "data")
         except LiveError:
@@ -152,6 +166,8 @@ class RedisSnapshots:
 
     def ids(self) -> set[str]:
         """The calls with a kept record."""
+        if self.writes is not None:
+            self.writes.flush()
         try:
             return self.live.ids(self.KIND)
         except LiveError as exc:
@@ -160,6 +176,10 @@ class RedisSnapshots:
 
     def drop(self, call_uuid: str) -> None:
         """Forget the record (its call ended and was written)."""
+        if self.writes is not None:
+            self._indexed.discard(call_uuid)
+            self.writes.remove(self.KIND, call_uuid)
+            return
         try:
             self.live.remove(self.KIND, call_uuid)
         except LiveError as exc:
@@ -186,10 +206,13 @@ def find_left_callers(
     the periodic sweep does."""
     node = owner.partition("/")[0]
     try:
-        rows = commands.parse_show_json(switch.api(commands.show_channels()))
+        body = switch.api(commands.show_channels())
     except SwitchError as exc:
         log.warning("could not list channels to re-adopt callers", error=str(exc))
         return []
+    if playing_only and (playing := playing_uuids(body)) is not None and playing <= set(skip):
+        return []  # every channel playing is served here: no need to read the whole list
+    rows = commands.parse_show_json(body)
     found = []
     for row in rows:
         uuid, dest = row.get("uuid", ""), row.get("dest", "")
@@ -205,6 +228,27 @@ def find_left_callers(
             continue  # a new call on its way in, or talking to an agent (restart/takeover.py)
         queue = _var(switch, uuid, QUEUE) if stage == "queue" else ""
         found.append(LeftCaller(uuid, dest, row.get("context", ""), queue))
+    return found
+
+
+_ROW = '{"uuid":"'
+_PLAYING = '"application":"playback"'
+
+
+def playing_uuids(body: str) -> set[str] | None:
+    """The uuids of the channels running ``playback`` in a ``show channels as json`` text,
+    found without decoding it: FreeSWITCH writes each row compactly, its uuid first (S03,
+    S09c; a quote inside a value is escaped, so neither mark can occur there). None if a
+    playing row does not start so (then the caller decodes the whole list)."""
+    found: set[str] = set()
+    at = body.find(_PLAYING)
+    while at >= 0:
+        start = body.rfind(_ROW, 0, at)
+        end = body.find('"', start + len(_ROW)) if start >= 0 else -1
+        if end < 0 or body.find("}", start, at) >= 0:  # not inside one flat row
+            return None
+        found.add(body[start + len(_ROW) : end])
+        at = body.find(_PLAYING, at + len(_PLAYING))
     return found
 
 

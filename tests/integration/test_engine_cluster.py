@@ -24,6 +24,10 @@ from tests.support.center import PASSWORD, SCALE, seed_agents
 from tests.support.engine_process import EngineProcess, start_engine
 from tests.support.flows import QUEUES, plain_queue_flow
 
+# Each test starts two or three engine processes: on a loaded runner that alone takes minutes
+# (engine_process.STARTUP_SECONDS), more than the suite's default time limit per test.
+pytestmark = pytest.mark.timeout(600)
+
 
 @dataclass
 class Cluster:

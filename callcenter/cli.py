@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import click
@@ -150,27 +151,37 @@ def demo(
     click.echo(f"demo stopped after {placed} calls")
 
 
+def _out_option(example: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The ``--out`` folder of a ``render`` command (``example``: its usual place)."""
+    return click.option(
+        "--out",
+        "out",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=f"Conf folder to write (e.g. {example}).",
+    )
+
+
+def _wrote(paths: Iterable[Path]) -> None:
+    """Tell which files a ``render`` command wrote."""
+    for path in paths:
+        click.echo(f"wrote {path}")
+
+
 @main.group("freeswitch-conf")
 def freeswitch_conf() -> None:
     """FreeSWITCH configuration for running the engine against a real switch."""
 
 
 @freeswitch_conf.command("render")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="FreeSWITCH conf folder to write (e.g. /etc/freeswitch).",
-)
+@_out_option("/etc/freeswitch")
 @click.option("--node", default=None, help="Node of freeswitch.nodes (name or number, from 1).")
 @pass_context
 def freeswitch_conf_render(ctx: Context, out: Path, node: str | None) -> None:
     """Write freeswitch-conf/ and dialplan/ with this engine's ESL password and addresses."""
     from callcenter.fsconf import render
 
-    for path in render(ctx.settings, out, node):
-        click.echo(f"wrote {path}")
+    _wrote(render(ctx.settings, out, node))
 
 
 @main.group("kamailio-conf")
@@ -179,20 +190,13 @@ def kamailio_conf() -> None:
 
 
 @kamailio_conf.command("render")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Kamailio conf folder to write (e.g. /etc/kamailio).",
-)
+@_out_option("/etc/kamailio")
 @pass_context
 def kamailio_conf_render(ctx: Context, out: Path) -> None:
     """Write kamailio.cfg, dispatcher.list (freeswitch.nodes) and the agents' SIP users."""
     from callcenter.kamailio import render
 
-    for path in render(ctx.settings, out):
-        click.echo(f"wrote {path}")
+    _wrote(render(ctx.settings, out))
 
 
 def _register_feature_commands() -> None:

@@ -33,7 +33,10 @@ def free_port() -> int:
 
 
 class RedisProcess:
-    """A private redis-server for the demo (no persistence), stopped with the demo."""
+    """A private redis-server for the demo (no persistence), stopped with the demo.
+
+    It runs in a session of its own: a Ctrl-C in the terminal signals the whole foreground
+    process group, and Redis must outlive the engine's shutdown (its owner stops it last)."""
 
     def __init__(self, workdir: Path) -> None:
         binary = shutil.which("redis-server")
@@ -56,6 +59,7 @@ class RedisProcess:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -81,6 +85,7 @@ class RedisProcess:
             self.process.wait(5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(5)
 
 
 @dataclass
@@ -260,6 +265,8 @@ def run_demo(
                 log.exception("demo shutdown step failed")
             if part is switch and engine is not None:
                 gevent.sleep(1.0)  # the engine hears the hangups and writes the records
-        if engine is not None:
-            engine.stop()
-        redis.stop()
+        try:
+            if engine is not None:
+                engine.stop()
+        finally:
+            redis.stop()  # last: the engine's shutdown still writes to Redis

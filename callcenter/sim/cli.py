@@ -27,10 +27,9 @@ def serve(
     host: str, port: int, password: str, dialplan: tuple[str, ...], time_scale: float
 ) -> None:
     """Run the simulator until interrupted."""
-    import gevent
-
     from callcenter.config import load_settings
     from callcenter.logs import configure_logging
+    from callcenter.runner import wait_for_signal
     from callcenter.sim import Switch
 
     log = load_settings().log  # the simulator logs like the engine (log.format, log.level)
@@ -46,10 +45,11 @@ def serve(
         plan[number] = target if " " in target else f"{target} async full"
     switch = Switch(password=password, host=host, port=port, dialplan=plan, time_scale=time_scale)
     switch.start()
-    try:  # a SIGTERM right after the banner is the same stop as one during the sleep
+    try:  # a SIGTERM right after the banner is the same stop as one during the wait
         click.echo(f"FreeSWITCH simulator: ESL on {host}:{switch.port}, dialplan {plan}")
-        while True:
-            gevent.sleep(3600)
+        # Not a KeyboardInterrupt raised in whichever greenlet runs when the signal comes
+        # (one of the switch's, which would die with a traceback): the hub wakes this one.
+        wait_for_signal()
     except KeyboardInterrupt:
         pass
     finally:

@@ -24,8 +24,8 @@ from callcenter.live.store import LiveStore
 from callcenter.store import models
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
-from tests.e2e.browser_login import PASSWORD, sign_in
 from tests.e2e.sim_thread import SimThread, engine_beside_simulator
+from tests.support.browser_login import PASSWORD, sign_in
 from tests.support.engine_process import EngineProcess
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ import pytest
 from callcenter.live.store import LiveStore
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
-from tests.e2e.browser_login import PASSWORD, sign_in
+from tests.support.browser_login import PASSWORD, sign_in
 
 pytestmark = pytest.mark.e2e
 

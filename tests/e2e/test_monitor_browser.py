@@ -14,7 +14,7 @@ from callcenter.live.store import LiveStore
 from callcenter.store.monitoring import MonitorSession
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
-from tests.e2e.browser_login import sign_in
+from tests.support.browser_login import sign_in
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "browser-pass-1"

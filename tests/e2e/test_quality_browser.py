@@ -19,7 +19,7 @@ from callcenter.store.enums import Disposition
 from callcenter.store.repositories import create_user, insert_call
 from callcenter.store.session import session_scope
 from tests.e2e import page_checks
-from tests.e2e.browser_login import PASSWORD, sign_in
+from tests.support.browser_login import PASSWORD, sign_in
 
 pytestmark = pytest.mark.e2e
 STARTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -14,10 +14,9 @@ from callcenter.store import models
 from callcenter.store.enums import Disposition
 from callcenter.store.repositories import create_user, insert_call
 from callcenter.store.session import session_scope
-from tests.e2e.test_console_browser import sign_in
+from tests.support.browser_login import PASSWORD, sign_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "browser-pass-1"
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ import pytest
 
 from callcenter.store.repositories import create_user
 from callcenter.store.session import session_scope
-from tests.e2e.test_console_browser import sign_in
 from tests.integration.report_data import ZONE, seed
+from tests.support.browser_login import PASSWORD, sign_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "browser-pass-1"
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 
-from callcenter.config import load_settings
-from console.app import create_app
 from tests.integration.ivr_funnel_data import ZONE, seed
 from tests.support.login import make_app, signed_in
 
@@ -24,13 +22,9 @@ DAY2 = "from=2026-03-02&to=2026-03-02"
 @pytest.fixture
 def app(db_url: str, redis_url: str, redis_prefix: str) -> Flask:
     """The console (users sup, agent7, boss) in the data set's time zone, with its paths."""
-    make_app(db_url, redis_url, redis_prefix)
+    app = make_app(db_url, redis_url, redis_prefix, timezone=ZONE)
     seed(db_url)
-    settings = load_settings(
-        database={"url": db_url}, redis={"url": redis_url, "prefix": redis_prefix},
-        timezone=ZONE,
-    )  # fmt: skip
-    return create_app(settings, TESTING=True)
+    return app
 
 
 def test_funnel_page_has_flow_picker_table_and_chart(app: Flask) -> None:

@@ -34,6 +34,10 @@ AGENTS = ("1000", "1001")
 SUPERVISOR = "1002"  # the supervisor's phone, reached from every node
 WAIT = 60.0  # generous: two engines and two simulators share a small machine
 
+# Each test starts two or three engine processes: on a loaded runner that alone takes minutes
+# (engine_process.STARTUP_SECONDS), more than the suite's default time limit per test.
+pytestmark = pytest.mark.timeout(600)
+
 
 @dataclass
 class TwoNodes:

@@ -25,10 +25,11 @@ def make_app(
     redis_url: str,
     redis_prefix: str,
     console: dict[str, Any] | None = None,
+    timezone: str | None = None,
     **login: Any,
 ) -> Flask:
     """The console with users sup, agent7 and boss (all PASSWORD), ``console`` and ``login``
-    settings."""
+    settings, in ``timezone`` if given."""
     with session_scope(db_url) as session:
         for name, role in USERS.items():
             create_user(session, name, PASSWORD, role, language="en")
@@ -37,6 +38,7 @@ def make_app(
         redis={"url": redis_url, "prefix": redis_prefix},
         console=console or {},
         login=login,
+        **({"timezone": timezone} if timezone else {}),
     )
     return create_app(settings, TESTING=True)
 

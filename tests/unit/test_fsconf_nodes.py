@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -10,36 +9,18 @@ import pytest
 from click.testing import CliRunner
 
 from callcenter.cli import main
-from tests.unit.test_fsconf_render import _expand
-
-CLUSTER_YAML = """\
-esl: {password: shared-esl-secret}
-freeswitch:
-  hotline_numbers: ["5000"]
-  agent_extensions: "1000-1002"
-  directory: {sip_domain: cc.example.com}
-  nodes:
-    - {name: fs-a, sip_ip: 10.0.0.11, esl_port: 8021, engine: "127.0.0.1:8084"}
-    - {name: fs-b, sip_ip: 10.0.0.12, sip_port: 5070, rtp_ip: 10.0.1.12, esl_port: 8031,
-       esl_password: node-b-secret, engine: "127.0.0.1:8094"}
-  kamailio: {address: 10.0.0.5, sip_port: 5060}
-"""
+from tests.support.conf_render import cluster_cli, expand_includes
 
 
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
-    for name in list(os.environ):
-        if name.startswith("CALLCENTER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "callcenter.yaml").write_text(CLUSTER_YAML)
-    return CliRunner()
+    return cluster_cli(monkeypatch, tmp_path)
 
 
 def _render(runner: CliRunner, out: Path, node: str) -> ET.Element:
     result = runner.invoke(main, ["freeswitch-conf", "render", "--out", str(out), "--node", node])
     assert result.exit_code == 0, result.output
-    return ET.fromstring(_expand(out / "freeswitch.xml"))
+    return ET.fromstring(expand_includes(out / "freeswitch.xml"))
 
 
 def _vars(out: Path) -> dict[str, str]:

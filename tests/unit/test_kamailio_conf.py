@@ -3,7 +3,6 @@ Kamailio's own config check (``kamailio -c``)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from callcenter.cli import main
-from tests.unit.test_fsconf_nodes import CLUSTER_YAML
+from tests.support.conf_render import cluster_cli
 
 KAMAILIO = shutil.which("kamailio") or next(
     (p for p in ("/usr/sbin/kamailio", "/usr/local/sbin/kamailio") if Path(p).exists()), None
@@ -21,12 +20,7 @@ KAMAILIO = shutil.which("kamailio") or next(
 
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
-    for name in list(os.environ):
-        if name.startswith("CALLCENTER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "callcenter.yaml").write_text(CLUSTER_YAML)
-    return CliRunner()
+    return cluster_cli(monkeypatch, tmp_path)
 
 
 def _render(runner: CliRunner, out: Path) -> str:

@@ -9,7 +9,10 @@
   ``agent-commands:<node>``.
 * **Agent states** each engine writes are followed by the others from the wallboard channel
   (:meth:`~callcenter.engine.agents.book.AgentBook.sync`), so an agent freed on one node is offered
-  callers waiting on every node; the offer itself is an atomic Redis reservation
+  callers waiting on every node. The channel keeps nothing for a listener not yet (or no longer)
+  subscribed, so each (re)subscription is followed by reading every agent's state from Redis:
+  a change made while an engine starts or while Redis was away is not lost. The offer itself is
+  an atomic Redis reservation
   (:meth:`~callcenter.engine.agents.book.AgentBook.claim`), so two engines never ring one agent.
 * **Reservations of a dead engine** expire: every engine sweeps them now and then and tells
   the others (the agent is available again).
@@ -26,7 +29,7 @@ import gevent
 
 from callcenter.engine.agents.book import HELD, AgentBook
 from callcenter.live.errors import LiveError
-from callcenter.live.messages import encode
+from callcenter.live.messages import Subscription, encode
 from callcenter.live.names import AGENT_COMMANDS, WALLBOARD, node_commands
 from callcenter.live.reservation import Reservations
 from callcenter.live.store import LiveStore
@@ -56,15 +59,21 @@ class Cluster:
         self.reservations = reservations
         self.run_command = run_command
         self._own_origin = encode({"origin": node})[1:-1]  # as this engine's messages carry it
+        self._subscription: Subscription | None = None
 
     def prepare(self) -> None:
-        """Create the command streams' consumer group now, before anyone is told the engine
-        runs: a group made later (at ``$``) would drop the commands sent in between."""
+        """Create the command streams' consumer group and follow the other engines' agents
+        now, before anyone is told the engine runs: a group made later (at ``$``) would drop
+        the commands sent in between, a later subscription the agent states written meanwhile."""
         for stream in (AGENT_COMMANDS, node_commands(self.node)):
             try:
                 self.live.ensure_group(stream, GROUP)
             except LiveError as exc:  # the consumer retries until Redis is back
                 log.warning("command stream not ready", stream=stream, error=str(exc))
+        try:
+            self._subscription = self._follow()
+        except LiveError as exc:  # the follower retries until Redis is back
+            log.warning("cannot follow other engines' agents yet", error=str(exc))
 
     def start(self) -> list[gevent.Greenlet]:
         """The greenlets: shared and own command streams, agent following, sweeping."""
@@ -110,15 +119,35 @@ class Cluster:
 
     # -- other engines' agents ----------------------------------------------------------------
 
+    def _follow(self) -> Subscription:
+        """Subscribe to the agents' changes, then take every agent's state another engine
+        wrote before (what changed before the subscription is never published again)."""
+        subscription = self.live.subscribe(WALLBOARD, wanted=self._wanted)
+        try:
+            known = {agent.agent_id: agent for agent in self.agents.all()}
+            for agent_id, fields in self.live.all("agent").items():
+                agent, owner = known.get(agent_id), fields.get("node", "")
+                if agent is None or owner == self.node:  # its own agents this engine knows best
+                    continue
+                if agent.state in HELD and not owner:  # held here, not mirrored (Redis was away)
+                    continue
+                self.agents.sync(agent_id, fields)
+        except BaseException:
+            subscription.close()
+            raise
+        return subscription
+
     def _follow_agents(self) -> None:
+        subscription, self._subscription = self._subscription, None
         while True:
             try:
-                with self.live.subscribe(WALLBOARD, wanted=self._wanted) as subscription:
-                    for message in subscription:
+                with subscription or self._follow() as followed:
+                    for message in followed:
                         self._on_message(message.data)
             except LiveError as exc:
                 log.warning("cannot follow other engines' agents", error=str(exc))
                 gevent.sleep(1.0)
+            subscription = None
 
     def _wanted(self, text: str) -> bool:
         """Agent messages of other engines (the wallboard carries every call's changes too,

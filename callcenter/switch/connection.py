@@ -149,9 +149,12 @@ class EslConnection:
 
     # -- handlers --------------------------------------------------------------------------
 
-    def on(self, key: str, handler: Handler, *, concurrent: bool = False) -> Subscription:
-        """Call ``handler(event)`` for events named ``key`` (name, CUSTOM subclass or '*')."""
-        return self.handlers.add(key, handler, concurrent=concurrent)
+    def on(
+        self, key: str, handler: Handler, *, concurrent: bool = False, inline: bool = False
+    ) -> Subscription:
+        """Call ``handler(event)`` for events named ``key`` (name, CUSTOM subclass or '*');
+        ``inline``: on the reader, for a handler that never blocks."""
+        return self.handlers.add(key, handler, concurrent=concurrent, inline=inline)
 
     def off(self, subscription: Subscription) -> None:
         """Remove a handler registered with :meth:`on`."""

@@ -43,6 +43,10 @@ TAIL_EVENTS = 100
 """Events a session keeps from the hangup on (for ``even_if_gone`` waits)."""
 
 
+def _nothing() -> None:
+    """A cancel with nothing to cancel."""
+
+
 class Execution:
     """One application started by ``sendmsg``; resolves on its EXECUTE_COMPLETE."""
 
@@ -125,6 +129,7 @@ class OutboundSession(EslConnection):
         self._waiters: list[_Waiter] = []
         self.recent: deque[Event] = deque(maxlen=RECENT_EVENTS)
         self._tail: list[Event] = []  # events from the hangup on (bounded by the call's end)
+        self._gone_callbacks: list[Callable[[], object]] = []
         self.attach(sock)  # type: ignore[arg-type]
 
     # -- channel data ----------------------------------------------------------------------
@@ -297,6 +302,23 @@ class OutboundSession(EslConnection):
                     self._waiters.remove(waiter)
         return self._gone
 
+    def when_gone(self, callback: Callable[[], object]) -> Callable[[], None]:
+        """Call ``callback()`` once the call is gone (at once if it is); returns a cancel.
+
+        It runs where the end is noticed (the reader) and must not block - a greenlet
+        parked in :meth:`wait_gone` instead keeps a copy of its C stack for the whole call.
+        """
+        if self._gone is not None:
+            callback()
+            return _nothing
+        self._gone_callbacks.append(callback)
+
+        def cancel() -> None:
+            if callback in self._gone_callbacks:
+                self._gone_callbacks.remove(callback)
+
+        return cancel
+
     def stream(self) -> gevent.queue.Queue:
         """A queue receiving every event of this session from now on (until it closes)."""
         queue: gevent.queue.Queue = gevent.queue.Queue()
@@ -369,6 +391,12 @@ class OutboundSession(EslConnection):
             else:
                 waiter.result.set_exception(self._gone_error())
         self._waiters = keep
+        callbacks, self._gone_callbacks = self._gone_callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # a bug in a callback never stops the session's reader
+                self.log.exception("call-gone callback failed")
 
     def _gone_error(self, prefix: str = "") -> SessionGone:
         gone = self._gone or SessionGone("outbound session closed", self.uuid)

@@ -220,6 +220,7 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
             else 0,
             "rss_mb": round(rss, 1),
             "rss_idle_mb": round(rss_idle, 1),
+            "rss_after_drain_mb": round(memory["VmRSS"], 1),  # calls ended: what stays (leaks)
             "mb_per_concurrent_call": round((rss - rss_idle) / concurrent, 3)
             if concurrent
             else None,

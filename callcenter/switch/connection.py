@@ -271,6 +271,8 @@ class EslConnection:
                     break
                 for frame in parser.feed(data):
                     route(frame)
+                # Not kept while parked in recv: the last chunk (up to 64 kB) and frame, per call
+                data = frame = None  # type: ignore[assignment]
         except ProtocolError as exc:
             self.log.error("esl protocol error; closing the connection", error=str(exc))
             error = NotConnected(f"protocol error from FreeSWITCH: {exc}")

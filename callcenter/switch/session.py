@@ -10,9 +10,10 @@ the caller hangs up. The server around it is in :mod:`callcenter.switch.outbound
 
 from __future__ import annotations
 
+import time
 import uuid as uuid_module
-from collections import deque
 from collections.abc import Callable
+from sys import intern
 from urllib.parse import unquote
 
 import gevent
@@ -36,9 +37,11 @@ __all__ = ["Execution", "OutboundSession"]
 
 RECENT_EVENTS = 2
 """Events a session remembers for ``wait_event(include_past=True)``: each holds the whole
-channel (some 150 headers, ~15 kB parsed), per concurrent call, and they were most of an idle
-call's memory; the engine looks back only for an app that completed around the hangup (which
-the tail below keeps anyway)."""
+channel (some 150 headers, ~13 kB parsed), per concurrent call; the engine looks back only for
+an app that completed around the hangup (which the tail below keeps anyway)."""
+RECENT_SECONDS = 5.0
+"""... and for this long: a caller waiting in line gets no event for minutes, and the last two
+would otherwise be a good part of its memory (the server forgets them, :meth:`forget_past`)."""
 TAIL_EVENTS = 100
 """Events a session keeps from the hangup on (for ``even_if_gone`` waits)."""
 
@@ -127,7 +130,7 @@ class OutboundSession(EslConnection):
         self._gone: SessionGone | None = None
         self._executions: dict[str, Execution] = {}
         self._waiters: list[_Waiter] = []
-        self.recent: deque[Event] = deque(maxlen=RECENT_EVENTS)
+        self._recent: list[tuple[float, Event]] = []  # (monotonic time, event), oldest first
         self._tail: list[Event] = []  # events from the hangup on (bounded by the call's end)
         self._gone_callbacks: list[Callable[[], object]] = []
         self.attach(sock)  # type: ignore[arg-type]
@@ -169,7 +172,9 @@ class OutboundSession(EslConnection):
     def connect(self) -> Event:
         """Send ``connect``; the reply's headers are the channel data (URL-decoded here)."""
         frame = self.command("connect")
-        headers = {k: (unquote(v) if "%" in v else v) for k, v in frame.headers.items()}
+        # Values interned: most (host, profile, codecs, flags...) are the same on every call,
+        # and the channel is kept for the whole call.
+        headers = {k: intern(unquote(v) if "%" in v else v) for k, v in frame.headers.items()}
         self.channel = Event(headers, None, "command/reply")
         self.log = self.log.bind(call_uuid=self.uuid)
         return self.channel
@@ -271,8 +276,9 @@ class OutboundSession(EslConnection):
             return event.name == name and (predicate is None or predicate(event))
 
         if include_past:
-            for event in reversed(self.recent):
-                if matches(event):
+            since = time.monotonic() - RECENT_SECONDS
+            for at, event in reversed(self._recent):
+                if at >= since and matches(event):
                     return event
         if self._gone is not None and even_if_gone:
             for event in self._tail:
@@ -325,6 +331,13 @@ class OutboundSession(EslConnection):
         self.on(ALL, queue.put)
         return queue
 
+    def forget_past(self) -> None:
+        """Drop the remembered events older than ``RECENT_SECONDS`` (see there)."""
+        recent = self._recent
+        since = time.monotonic() - RECENT_SECONDS
+        while recent and recent[0][0] < since:
+            del recent[0]
+
     # -- ending ----------------------------------------------------------------------------
 
     def finish(self) -> None:
@@ -340,7 +353,10 @@ class OutboundSession(EslConnection):
     # -- reader hooks ----------------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
-        self.recent.append(event)
+        recent = self._recent
+        if len(recent) >= RECENT_EVENTS:
+            del recent[0]
+        recent.append((time.monotonic(), event))
         if self._gone is not None and len(self._tail) < TAIL_EVENTS:
             self._tail.append(event)
         headers = event.headers

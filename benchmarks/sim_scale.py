@@ -306,6 +306,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         baseline_engine_cpu_ms_per_call=base["engine_cpu_ms_per_call"],
         baseline_rss_mb=base["rss_mb"],
         baseline_mb_per_concurrent_call=base["mb_per_concurrent_call"],
+        baseline_rss_after_drain_mb=base["rss_after_drain_mb"],
         baseline_concurrent_calls=base["concurrent_calls"],
         baseline_lost_calls=base["lost_calls"],
         baseline_offer_p99_ms=base["offer_p99_ms"],

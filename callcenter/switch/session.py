@@ -29,6 +29,7 @@ from callcenter.switch.errors import (
     SessionGone,
     SwitchError,
 )
+from callcenter.switch.execution import Execution
 from callcenter.switch.handlers import ALL
 from callcenter.switch.inbound import sendmsg_headers
 from callcenter.switch.protocol import Event, Frame
@@ -42,54 +43,19 @@ an app that completed around the hangup (which the tail below keeps anyway)."""
 RECENT_SECONDS = 5.0
 """... and for this long: a caller waiting in line gets no event for minutes, and the last two
 would otherwise be a good part of its memory (the server forgets them, :meth:`forget_past`)."""
+CHANNEL_IDENTITY = (
+    "Unique-ID",
+    "Caller-Caller-ID-Number",
+    "Caller-Caller-ID-Name",
+    "Caller-Destination-Number",
+)
+"""The channel headers :meth:`OutboundSession.forget_channel_data` keeps (the properties')."""
 TAIL_EVENTS = 100
 """Events a session keeps from the hangup on (for ``even_if_gone`` waits)."""
 
 
 def _nothing() -> None:
     """A cancel with nothing to cancel."""
-
-
-class Execution:
-    """One application started by ``sendmsg``; resolves on its EXECUTE_COMPLETE."""
-
-    def __init__(
-        self, session: OutboundSession, app: str, arg: str | None, event_uuid: str
-    ) -> None:
-        self.session = session
-        self.app = app
-        self.arg = arg
-        self.event_uuid = event_uuid
-        self.complete: Event | None = None
-        self._result = gevent.event.AsyncResult()
-
-    def ready(self) -> bool:
-        """True once the app completed (or the call went away)."""
-        return self._result.ready()
-
-    def wait(self, timeout: float | None = None) -> Event:
-        """The CHANNEL_EXECUTE_COMPLETE event; SessionGone if the call ended first.
-
-        ``timeout`` defaults to the session's ``app_timeout``; running out raises
-        CommandTimeout (the app keeps running in FreeSWITCH; ``uuid_break`` stops it).
-        """
-        if timeout is None:
-            timeout = self.session.app_timeout
-        try:
-            return self._result.get(timeout=timeout)
-        except gevent.Timeout:
-            self.session._executions.pop(self.event_uuid, None)
-            raise CommandTimeout(
-                f"{self.app} did not complete within {timeout:g} s", self.app, timeout
-            ) from None
-
-    def _complete(self, event: Event) -> None:
-        self.complete = event
-        self._result.set(event)
-
-    def _fail(self, error: SwitchError) -> None:
-        if not self._result.ready():
-            self._result.set_exception(error)
 
 
 class _Waiter:
@@ -166,6 +132,16 @@ class OutboundSession(EslConnection):
     def gone(self) -> bool:
         """True once the caller hung up or the socket closed."""
         return self._gone is not None
+
+    def forget_channel_data(self, keep: tuple[str, ...] = CHANNEL_IDENTITY) -> None:
+        """Keep only the ``keep`` headers of the channel (uuid, caller, destination).
+
+        The connect reply holds the whole channel (some 150 headers and variables, ~10 kB
+        parsed); a handler that has read what it needs calls this, so a call waiting for
+        minutes does not carry it.
+        """
+        headers = self.channel.headers
+        self.channel = Event({k: headers[k] for k in keep if k in headers}, None, "command/reply")
 
     # -- session setup ---------------------------------------------------------------------
 

@@ -54,7 +54,7 @@ def s02_rest(session: OutboundSession, results: dict) -> None:
     session.wait_gone(timeout=5)
 
 
-def test_inline_key_handler_and_end_callback_see_the_call_as_a_worker_would() -> None:
+def test_inline_key_handler_end_callback_and_slim_channel_carry_the_call_as_before() -> None:
     results: dict = {"keys": [], "ends": [], "cancelled": []}
 
     def handler(session: OutboundSession) -> None:
@@ -63,6 +63,10 @@ def test_inline_key_handler_and_end_callback_see_the_call_as_a_worker_would() ->
         session.when_gone(lambda: results["ends"].append(session.gone))
         cancel = session.when_gone(lambda: results["cancelled"].append(True))
         cancel()
+        results["socket_host"] = session.variables.get("socket_host")
+        session.forget_channel_data()  # what a handler that has read the channel does
+        results["identity"] = (session.uuid, session.caller_number, session.destination_number)
+        results["variables_left"] = dict(session.variables)
         session.answer()
         s02_rest(session, results)
         session.when_gone(lambda: results["ends"].append("after"))  # gone already: at once
@@ -75,6 +79,10 @@ def test_inline_key_handler_and_end_callback_see_the_call_as_a_worker_would() ->
     assert results["keys_when_digits_returned"] == ["1"]
     assert results["ends"] == [True, "after"]
     assert results["cancelled"] == []
+    assert results["socket_host"] == "127.0.0.1"
+    uuid = "1735db6c-4d23-4d3f-a3f1-f07cb5ef11dc"
+    assert results["identity"] == (uuid, "13800138000", "5000")  # kept for the whole call
+    assert results["variables_left"] == {}
 
 
 def test_a_look_back_finds_a_just_passed_event_but_not_one_older_than_the_window(

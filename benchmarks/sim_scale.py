@@ -245,6 +245,7 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
             else 0,
             "rss_mb": round(rss, 1),
             "rss_idle_mb": round(rss_idle, 1),
+            "rss_after_drain_mb": round(memory["VmRSS"], 1),  # calls ended: what stays (leaks)
             "mb_per_concurrent_call": round((rss - rss_idle) / concurrent, 3)
             if concurrent
             else None,
@@ -330,6 +331,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         baseline_engine_cpu_ms_per_call=base["engine_cpu_ms_per_call"],
         baseline_rss_mb=base["rss_mb"],
         baseline_mb_per_concurrent_call=base["mb_per_concurrent_call"],
+        baseline_rss_after_drain_mb=base["rss_after_drain_mb"],
         baseline_concurrent_calls=base["concurrent_calls"],
         baseline_lost_calls=base["lost_calls"],
         baseline_offer_p99_ms=base["offer_p99_ms"],

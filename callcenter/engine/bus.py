@@ -6,6 +6,7 @@ event type. A consumer that raises is logged and does not stop the others.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@functools.cache
+def _kind(event_type: type) -> str:
+    """The snake-case name, made once per type (open records keep it per event and call)."""
+    name = event_type.__name__
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BusEvent:
     """Base of all bus events."""
@@ -31,8 +39,7 @@ class BusEvent:
     @property
     def kind(self) -> str:
         """Event type name in snake case, e.g. ``call_arrived``."""
-        name = type(self).__name__
-        return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+        return _kind(type(self))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form (for Redis fan-out and call event rows)."""

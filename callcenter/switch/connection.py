@@ -149,9 +149,12 @@ class EslConnection:
 
     # -- handlers --------------------------------------------------------------------------
 
-    def on(self, key: str, handler: Handler, *, concurrent: bool = False) -> Subscription:
-        """Call ``handler(event)`` for events named ``key`` (name, CUSTOM subclass or '*')."""
-        return self.handlers.add(key, handler, concurrent=concurrent)
+    def on(
+        self, key: str, handler: Handler, *, concurrent: bool = False, inline: bool = False
+    ) -> Subscription:
+        """Call ``handler(event)`` for events named ``key`` (name, CUSTOM subclass or '*');
+        ``inline``: on the reader, for a handler that never blocks."""
+        return self.handlers.add(key, handler, concurrent=concurrent, inline=inline)
 
     def off(self, subscription: Subscription) -> None:
         """Remove a handler registered with :meth:`on`."""
@@ -268,6 +271,8 @@ class EslConnection:
                     break
                 for frame in parser.feed(data):
                     route(frame)
+                # Not kept while parked in recv: the last chunk (up to 64 kB) and frame, per call
+                data = frame = None  # type: ignore[assignment]
         except ProtocolError as exc:
             self.log.error("esl protocol error; closing the connection", error=str(exc))
             error = NotConnected(f"protocol error from FreeSWITCH: {exc}")

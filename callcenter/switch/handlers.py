@@ -7,6 +7,9 @@ Every registered handler is a :class:`Subscription` with its own queue and worke
 * ``concurrent=True``: the worker hands each event to a greenlet from a bounded
   :class:`gevent.pool.Pool` (shared by the table), so one slow call does not hold up the next;
   when the pool is full only that handler's worker waits.
+* ``inline=True``: no worker; the reader calls the handler itself, which must not block (a
+  ``put`` on an unbounded queue). A parked worker greenlet keeps a copy of its C stack (some
+  9 kB), which per call is worth saving.
 
 The reader just appends to deques (no greenlet per event), which is what keeps ingest fast.
 A handler that raises is logged with the event name and uuid and the worker carries on.
@@ -52,6 +55,7 @@ class Subscription:
         "key",
         "handler",
         "concurrent",
+        "inline",
         "_pool",
         "_queue",
         "_wake",
@@ -62,11 +66,17 @@ class Subscription:
     )
 
     def __init__(
-        self, key: str, handler: Handler, concurrent: bool, pool: gevent.pool.Pool
+        self,
+        key: str,
+        handler: Handler,
+        concurrent: bool,
+        pool: gevent.pool.Pool | None,
+        inline: bool = False,
     ) -> None:
         self.key = key
         self.handler = handler
         self.concurrent = concurrent
+        self.inline = inline
         self._pool = pool
         self._queue: deque[Any] = deque()
         self._wake = gevent.event.Event()
@@ -78,6 +88,9 @@ class Subscription:
     def push(self, item: Any) -> None:
         """Queue one event for the handler (never blocks)."""
         if self._closed:
+            return
+        if self.inline:
+            self._call(item)
             return
         queue = self._queue
         queue.append(item)
@@ -98,7 +111,8 @@ class Subscription:
         """Stop after the events already queued have been handled."""
         if self._closed:
             return
-        self.push(_STOP)
+        if not self.inline:
+            self.push(_STOP)
         self._closed = True
 
     def kill(self) -> None:
@@ -122,7 +136,7 @@ class Subscription:
                 if item is _STOP:
                     return
                 if self.concurrent:
-                    self._pool.spawn(call, item)
+                    self._pool.spawn(call, item)  # type: ignore[union-attr]
                 else:
                     call(item)
             self._idle = True
@@ -150,15 +164,29 @@ class HandlerTable:
     """
 
     def __init__(self, max_concurrent: int = 100) -> None:
-        self.pool = gevent.pool.Pool(max_concurrent)
+        self._max_concurrent = max_concurrent
+        self._pool: gevent.pool.Pool | None = None  # made for the first concurrent handler
         self._by_key: dict[str, list[Subscription]] = {}
         self._all: list[Subscription] = []
 
-    def add(self, key: str, handler: Handler, *, concurrent: bool = False) -> Subscription:
-        """Register ``handler`` for ``key``; ``'CUSTOM x::y'`` and ``'x::y'`` are the same."""
+    @property
+    def pool(self) -> gevent.pool.Pool:
+        """The greenlet pool the concurrent handlers share."""
+        if self._pool is None:
+            self._pool = gevent.pool.Pool(self._max_concurrent)
+        return self._pool
+
+    def add(
+        self, key: str, handler: Handler, *, concurrent: bool = False, inline: bool = False
+    ) -> Subscription:
+        """Register ``handler`` for ``key``; ``'CUSTOM x::y'`` and ``'x::y'`` are the same.
+
+        ``inline``: called by the reader itself (it must not block; see the module docstring).
+        """
         if key.startswith("CUSTOM "):
             key = key[7:].strip()
-        sub = Subscription(key, handler, concurrent, self.pool)
+        pool = self.pool if concurrent else None
+        sub = Subscription(key, handler, concurrent, pool, inline)
         if key == ALL:
             self._all = [*self._all, sub]
         else:

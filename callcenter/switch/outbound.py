@@ -19,7 +19,7 @@ from gevent.server import StreamServer
 from callcenter.config import OutboundSettings
 from callcenter.logs import get_logger
 from callcenter.switch.errors import NotConnected, SessionGone, SwitchError
-from callcenter.switch.session import Execution, OutboundSession
+from callcenter.switch.session import RECENT_SECONDS, Execution, OutboundSession
 
 __all__ = ["Execution", "OutboundServer", "OutboundSession"]
 
@@ -59,6 +59,7 @@ class OutboundServer:
         self.sessions: set[OutboundSession] = set()
         spawn = gevent.pool.Pool(max_calls) if max_calls else "default"
         self._server = StreamServer((host, port), self._handle, spawn=spawn)
+        self._forgetting: gevent.Greenlet | None = None
 
     @classmethod
     def from_settings(
@@ -81,11 +82,13 @@ class OutboundServer:
     def start(self) -> OutboundServer:
         """Bind and start accepting calls (returns at once)."""
         self._server.start()
+        self._forgetting = gevent.spawn(self._forget_past)
         log.info("outbound esl server listening", address=f"{self.address[0]}:{self.address[1]}")
         return self
 
     def serve_forever(self) -> None:
         """Start and block until :meth:`stop`."""
+        self.start()
         self._server.serve_forever()
 
     def stop(self, timeout: float | None = 2.0) -> None:
@@ -94,6 +97,15 @@ class OutboundServer:
         for session in list(self.sessions):
             session.close("server stopped")
         self._server.stop(timeout=timeout)
+        if self._forgetting is not None:
+            self._forgetting.kill(block=False)
+
+    def _forget_past(self) -> None:
+        """Every few seconds, each session drops the events it remembers for look-backs."""
+        while True:
+            gevent.sleep(RECENT_SECONDS)
+            for session in list(self.sessions):
+                session.forget_past()
 
     def _handle(self, sock: object, address: tuple[str, int]) -> None:
         session = OutboundSession(

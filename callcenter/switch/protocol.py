@@ -135,7 +135,7 @@ class Event:
         """All channel variables on the event (without the ``variable_`` prefix)."""
         if self._variables is None:
             self._variables = {
-                k[9:]: v for k, v in self.headers.items() if k.startswith("variable_")
+                intern(k[9:]): v for k, v in self.headers.items() if k.startswith("variable_")
             }
         return self._variables
 

@@ -10,9 +10,10 @@ the caller hangs up. The server around it is in :mod:`callcenter.switch.outbound
 
 from __future__ import annotations
 
+import time
 import uuid as uuid_module
-from collections import deque
 from collections.abc import Callable
+from sys import intern
 from urllib.parse import unquote
 
 import gevent
@@ -28,6 +29,7 @@ from callcenter.switch.errors import (
     SessionGone,
     SwitchError,
 )
+from callcenter.switch.execution import Execution
 from callcenter.switch.handlers import ALL
 from callcenter.switch.inbound import sendmsg_headers
 from callcenter.switch.protocol import Event, Frame
@@ -36,53 +38,24 @@ __all__ = ["Execution", "OutboundSession"]
 
 RECENT_EVENTS = 2
 """Events a session remembers for ``wait_event(include_past=True)``: each holds the whole
-channel (some 150 headers, ~15 kB parsed), per concurrent call, and they were most of an idle
-call's memory; the engine looks back only for an app that completed around the hangup (which
-the tail below keeps anyway)."""
+channel (some 150 headers, ~13 kB parsed), per concurrent call; the engine looks back only for
+an app that completed around the hangup (which the tail below keeps anyway)."""
+RECENT_SECONDS = 5.0
+"""... and for this long: a caller waiting in line gets no event for minutes, and the last two
+would otherwise be a good part of its memory (the server forgets them, :meth:`forget_past`)."""
+CHANNEL_IDENTITY = (
+    "Unique-ID",
+    "Caller-Caller-ID-Number",
+    "Caller-Caller-ID-Name",
+    "Caller-Destination-Number",
+)
+"""The channel headers :meth:`OutboundSession.forget_channel_data` keeps (the properties')."""
 TAIL_EVENTS = 100
 """Events a session keeps from the hangup on (for ``even_if_gone`` waits)."""
 
 
-class Execution:
-    """One application started by ``sendmsg``; resolves on its EXECUTE_COMPLETE."""
-
-    def __init__(
-        self, session: OutboundSession, app: str, arg: str | None, event_uuid: str
-    ) -> None:
-        self.session = session
-        self.app = app
-        self.arg = arg
-        self.event_uuid = event_uuid
-        self.complete: Event | None = None
-        self._result = gevent.event.AsyncResult()
-
-    def ready(self) -> bool:
-        """True once the app completed (or the call went away)."""
-        return self._result.ready()
-
-    def wait(self, timeout: float | None = None) -> Event:
-        """The CHANNEL_EXECUTE_COMPLETE event; SessionGone if the call ended first.
-
-        ``timeout`` defaults to the session's ``app_timeout``; running out raises
-        CommandTimeout (the app keeps running in FreeSWITCH; ``uuid_break`` stops it).
-        """
-        if timeout is None:
-            timeout = self.session.app_timeout
-        try:
-            return self._result.get(timeout=timeout)
-        except gevent.Timeout:
-            self.session._executions.pop(self.event_uuid, None)
-            raise CommandTimeout(
-                f"{self.app} did not complete within {timeout:g} s", self.app, timeout
-            ) from None
-
-    def _complete(self, event: Event) -> None:
-        self.complete = event
-        self._result.set(event)
-
-    def _fail(self, error: SwitchError) -> None:
-        if not self._result.ready():
-            self._result.set_exception(error)
+def _nothing() -> None:
+    """A cancel with nothing to cancel."""
 
 
 class _Waiter:
@@ -123,8 +96,9 @@ class OutboundSession(EslConnection):
         self._gone: SessionGone | None = None
         self._executions: dict[str, Execution] = {}
         self._waiters: list[_Waiter] = []
-        self.recent: deque[Event] = deque(maxlen=RECENT_EVENTS)
+        self._recent: list[tuple[float, Event]] = []  # (monotonic time, event), oldest first
         self._tail: list[Event] = []  # events from the hangup on (bounded by the call's end)
+        self._gone_callbacks: list[Callable[[], object]] = []
         self.attach(sock)  # type: ignore[arg-type]
 
     # -- channel data ----------------------------------------------------------------------
@@ -159,12 +133,24 @@ class OutboundSession(EslConnection):
         """True once the caller hung up or the socket closed."""
         return self._gone is not None
 
+    def forget_channel_data(self, keep: tuple[str, ...] = CHANNEL_IDENTITY) -> None:
+        """Keep only the ``keep`` headers of the channel (uuid, caller, destination).
+
+        The connect reply holds the whole channel (some 150 headers and variables, ~10 kB
+        parsed); a handler that has read what it needs calls this, so a call waiting for
+        minutes does not carry it.
+        """
+        headers = self.channel.headers
+        self.channel = Event({k: headers[k] for k in keep if k in headers}, None, "command/reply")
+
     # -- session setup ---------------------------------------------------------------------
 
     def connect(self) -> Event:
         """Send ``connect``; the reply's headers are the channel data (URL-decoded here)."""
         frame = self.command("connect")
-        headers = {k: (unquote(v) if "%" in v else v) for k, v in frame.headers.items()}
+        # Values interned: most (host, profile, codecs, flags...) are the same on every call,
+        # and the channel is kept for the whole call.
+        headers = {k: intern(unquote(v) if "%" in v else v) for k, v in frame.headers.items()}
         self.channel = Event(headers, None, "command/reply")
         self.log = self.log.bind(call_uuid=self.uuid)
         return self.channel
@@ -266,8 +252,9 @@ class OutboundSession(EslConnection):
             return event.name == name and (predicate is None or predicate(event))
 
         if include_past:
-            for event in reversed(self.recent):
-                if matches(event):
+            since = time.monotonic() - RECENT_SECONDS
+            for at, event in reversed(self._recent):
+                if at >= since and matches(event):
                     return event
         if self._gone is not None and even_if_gone:
             for event in self._tail:
@@ -297,11 +284,35 @@ class OutboundSession(EslConnection):
                     self._waiters.remove(waiter)
         return self._gone
 
+    def when_gone(self, callback: Callable[[], object]) -> Callable[[], None]:
+        """Call ``callback()`` once the call is gone (at once if it is); returns a cancel.
+
+        It runs where the end is noticed (the reader) and must not block - a greenlet
+        parked in :meth:`wait_gone` instead keeps a copy of its C stack for the whole call.
+        """
+        if self._gone is not None:
+            callback()
+            return _nothing
+        self._gone_callbacks.append(callback)
+
+        def cancel() -> None:
+            if callback in self._gone_callbacks:
+                self._gone_callbacks.remove(callback)
+
+        return cancel
+
     def stream(self) -> gevent.queue.Queue:
         """A queue receiving every event of this session from now on (until it closes)."""
         queue: gevent.queue.Queue = gevent.queue.Queue()
         self.on(ALL, queue.put)
         return queue
+
+    def forget_past(self) -> None:
+        """Drop the remembered events older than ``RECENT_SECONDS`` (see there)."""
+        recent = self._recent
+        since = time.monotonic() - RECENT_SECONDS
+        while recent and recent[0][0] < since:
+            del recent[0]
 
     # -- ending ----------------------------------------------------------------------------
 
@@ -318,7 +329,10 @@ class OutboundSession(EslConnection):
     # -- reader hooks ----------------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
-        self.recent.append(event)
+        recent = self._recent
+        if len(recent) >= RECENT_EVENTS:
+            del recent[0]
+        recent.append((time.monotonic(), event))
         if self._gone is not None and len(self._tail) < TAIL_EVENTS:
             self._tail.append(event)
         headers = event.headers
@@ -369,6 +383,12 @@ class OutboundSession(EslConnection):
             else:
                 waiter.result.set_exception(self._gone_error())
         self._waiters = keep
+        callbacks, self._gone_callbacks = self._gone_callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # a bug in a callback never stops the session's reader
+                self.log.exception("call-gone callback failed")
 
     def _gone_error(self, prefix: str = "") -> SessionGone:
         gone = self._gone or SessionGone("outbound session closed", self.uuid)

@@ -122,9 +122,11 @@ class ReconnectingInbound:
 
     # -- delegation ------------------------------------------------------------------------
 
-    def on(self, key: str, handler: Handler, *, concurrent: bool = False) -> Subscription:
+    def on(
+        self, key: str, handler: Handler, *, concurrent: bool = False, inline: bool = False
+    ) -> Subscription:
         """Register a handler on every present and future connection."""
-        return self.handlers.add(key, handler, concurrent=concurrent)
+        return self.handlers.add(key, handler, concurrent=concurrent, inline=inline)
 
     def off(self, subscription: Subscription) -> None:
         """Remove a handler."""

@@ -208,6 +208,9 @@ class CallHandler:
                     at=arrived,
                 )
             )
+        # Read: the channel's ~150 headers are not carried for the whole call (memory per call)
+        del variables
+        session.forget_channel_data()
         io = SessionCallIO(
             session,
             self.switch,

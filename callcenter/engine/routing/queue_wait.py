@@ -128,17 +128,14 @@ class QueueWait:
 
     def run(self) -> QueueExit | None:
         """Wait; None once an agent is connected or the caller is gone, else the exit."""
-        subscription = self.session.on("DTMF", self._on_dtmf)
-        watcher = gevent.spawn(self._watch_gone)
+        # Both on the session's reader (no greenlet parked per waiting caller)
+        subscription = self.session.on("DTMF", self._on_dtmf, inline=True)
+        cancel = self.session.when_gone(lambda: self._inbox.put(_GONE))
         try:
             return self._wait()
         finally:
             self.session.off(subscription)
-            watcher.kill(block=False)
-
-    def _watch_gone(self) -> None:
-        self.session.wait_gone()
-        self._inbox.put(_GONE)
+            cancel()
 
     # -- the loop -----------------------------------------------------------------------------
 

@@ -5,31 +5,28 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.cli import main
 from callcenter.store.routing import Agent, Queue
 from callcenter.store.users import AuditLog
+from tests.support.conf_render import clean_cli
 
 
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str) -> Callable[..., Result]:
-    for name in list(os.environ):
-        if name.startswith("CALLCENTER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    runner = clean_cli(monkeypatch, tmp_path)
     env = {
         "CALLCENTER_DATABASE__URL": db_url,
         "CALLCENTER_FREESWITCH__DIRECTORY__SIP_DOMAIN": "cc.example.org",
     }
-    return lambda *args: CliRunner().invoke(main, list(args), env=env)
+    return lambda *args: runner.invoke(main, list(args), env=env)
 
 
 def test_objects_created_on_the_command_line_are_listed_and_audited(

@@ -3,18 +3,18 @@ valid) and the published versions back to files."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from sqlalchemy.orm import Session
 
 from callcenter.cli import main
 from callcenter.flows.versions import list_flows, list_versions
 from callcenter.store.models import Queue
+from tests.support.conf_render import clean_cli
 
 FLOWS = Path(__file__).resolve().parents[2] / "ivr_flows"
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
@@ -22,12 +22,9 @@ PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str) -> Callable[..., Result]:
-    for name in list(os.environ):
-        if name.startswith("CALLCENTER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    runner = clean_cli(monkeypatch, tmp_path)
     env = {"CALLCENTER_DATABASE__URL": db_url, "CALLCENTER_IVR__PROMPTS": str(PROMPTS)}
-    return lambda *args: CliRunner().invoke(main, ["ivr", *args], env=env)
+    return lambda *args: runner.invoke(main, ["ivr", *args], env=env)
 
 
 def test_import_publishes_the_files_and_export_writes_them_back(

@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from callcenter.cli import main
+from tests.support.conf_render import clean_cli
 from tests.support.engine_process import free_port
 
 KAMAILIO = shutil.which("kamailio") or next(
@@ -87,12 +88,8 @@ freeswitch:
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str) -> Callable[..., Result]:
     """``callcenter ...`` with this test's database and the cluster's settings file."""
-    for name in list(os.environ):
-        if name.startswith("CALLCENTER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    env = {"CALLCENTER_DATABASE__URL": db_url}
-    return lambda *args: CliRunner().invoke(main, list(args), env=env)
+    runner, env = clean_cli(monkeypatch, tmp_path), {"CALLCENTER_DATABASE__URL": db_url}
+    return lambda *args: runner.invoke(main, list(args), env=env)
 
 
 @pytest.fixture

@@ -200,6 +200,17 @@ class AgentBook:
         for listener in self._listeners:
             listener(new)
 
+    def is_older(self, agent_id: str, fields: Mapping[str, str]) -> bool:
+        """Whether ``fields`` (another engine's message) describe a state older than the one
+        known here: messages can arrive after this engine's own later change."""
+        agent, since = self._agents.get(agent_id), _moment(fields.get("since"))
+        if agent is None or since is None or agent.since is None:
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        known = agent.since if agent.since.tzinfo else agent.since.replace(tzinfo=UTC)
+        return since < known
+
     def claim(self, agent_id: str, call_uuid: str, ttl: float) -> bool:
         """Reserve the agent in Redis in one atomic step before offering it a call, so engines
         sharing agents never offer one twice. False: another engine has it (now known here).

@@ -159,8 +159,13 @@ class Cluster:
             return
         agent = data.get("agent")
         if isinstance(agent, dict) and agent.get("agent_id"):
+            agent_id = str(agent["agent_id"])
             fields = {k: str(v) for k, v in agent.items() if v is not None}
-            self.agents.sync(str(agent["agent_id"]), fields)
+            if self.agents.is_older(agent_id, fields):
+                # e.g. another engine's "login" delivered after this engine's own "ready":
+                # Redis holds the newest state (every engine writes there first)
+                fields = self.live.get_agent(agent_id)
+            self.agents.sync(agent_id, fields)
 
     def _sweep_forever(self) -> None:
         while True:

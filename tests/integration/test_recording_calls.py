@@ -4,13 +4,14 @@ The simulator runs at real speed here (``time_scale=1``): its recordings last as
 simulated clock ran, so at real speed a WAV's length can be held against the engine's talk
 time as it would be on a real FreeSWITCH. Post-processing keeps WAV (``recording.format``).
 
-Tolerance for "the WAV's length matches the talk time": the recording starts just before
-the engine bridges the caller and publishes ``call_answered`` (one ``uuid_bridge`` api round
-trip later) and stops when the caller's channel hangs up, just before the engine hears
-``CHANNEL_HANGUP_COMPLETE`` and publishes ``call_ended`` (one event delivery later). Each is
-milliseconds on an idle box and up to a few hundred on a loaded 2-core one; 0.5 s covers
-both, while a recording that stopped at a transfer, restarted for the second agent or
-missed the first agent's part would be off by whole seconds (each part lasts over 1.5 s).
+How long a WAV must be is checked by causal bounds, never by a tolerance on the talk time
+(a CI run on a loaded box once saw the recording start 0.76 s before the engine stamped the
+answer: the recording starts before ``uuid_bridge``, the answer is stamped after its reply).
+Upper: the recording starts after the agent was offered and stops when the caller's channel
+hangs up, before the engine notes the end - so it is no longer than ``ended_at - offered_at``.
+Lower: it runs through the stretches the test itself waits out between the answer and the
+hangup (its sleeps, a softphone's ``hangup_after``), each over a second - a recording that
+stopped at a hold or a transfer, or missed the first agent's part, falls short of them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from callcenter.store.session import session_scope
 from tests.support.calls import agent_leg, call_rows, eventually, partner_of
 from tests.support.center import RINGING, Center
 
-TOLERANCE = 0.5  # seconds; see the module docstring
+TOLERANCE = 0.5  # seconds: engine-stamped legs against the engine-stamped call
 WRAP_UP = 1.0  # the queues' wrap-up (seed_agents)
 
 
@@ -101,6 +102,12 @@ def timeline(db_url: str, call_id: int) -> list[tuple[str, datetime, dict]]:
         return [(e.type, e.ts, dict(e.data)) for e in rows]
 
 
+def assert_spans_the_call(seconds: float, record: models.Call, at_least: float) -> None:
+    """The WAV covers the test's own stretches and fits between offer and end (module doc)."""
+    outer = (record.ended_at - record.offered_at).total_seconds()
+    assert at_least <= seconds <= outer, (seconds, at_least, outer, record.talk_seconds)
+
+
 def wrap_up_of(db_url: str, call_id: int) -> float:
     with session_scope(db_url) as session:
         return session.get(models.Call, call_id).wrap_up_seconds or 0.0
@@ -116,7 +123,9 @@ def test_answered_call_wav_is_stereo_and_as_long_as_the_talk_time(center: Center
     recording = processed_recording(center, record)
     seconds, channels = wav_seconds_and_channels(recording.path)
     assert channels == 2
-    assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
+    # the agent hangs up 3 s after answering, and the recording began no later than the
+    # engine stamped the answer, at most ring_seconds after the offer
+    assert_spans_the_call(seconds, record, at_least=3.0 - record.ring_seconds)
     assert abs(recording.duration_seconds - seconds) < 0.01  # the index row agrees
     day = record.answered_at.strftime("%Y/%m/%d")
     assert Path(recording.path) == center.recordings / day / f"{record.uuid}.wav"
@@ -145,7 +154,8 @@ def test_transferred_call_yields_one_recording_with_both_agents(center: Center) 
     assert files == [f"{record.uuid}.wav"]
     seconds, channels = wav_seconds_and_channels(recording.path)
     assert channels == 2
-    assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
+    # 1000's 1.5 s, then 1001 hangs up 2 s after answering
+    assert_spans_the_call(seconds, record, at_least=1.5 + 2.0)
     # the record: both agents in order, the transfer between them, the last agent on the row
     events = timeline(center.db_url, record.id)
     answered = [data["agent_id"] for kind, _, data in events if kind == "call_answered"]
@@ -194,7 +204,7 @@ def test_hold_time_is_on_the_record(center: Center) -> None:
     recording = processed_recording(center, record)
     seconds, channels = wav_seconds_and_channels(recording.path)
     assert channels == 2
-    assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
+    assert_spans_the_call(seconds, record, at_least=1.0)  # the hold
     assert sorted(p.name for p in center.recordings.rglob("*.wav")) == [f"{record.uuid}.wav"]
     wait_state(center, "1000", "available")
     assert eventually(lambda: wrap_up_of(center.db_url, record.id) >= WRAP_UP, what="wrap-up")
@@ -234,7 +244,8 @@ def test_three_way_conference_stays_one_recording(center: Center) -> None:
     assert files == [f"{record.uuid}.wav"]
     seconds, channels = wav_seconds_and_channels(recording.path)
     assert channels == 2
-    assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
+    # 1.5 s before the consult, then 1.5 s in the conference
+    assert_spans_the_call(seconds, record, at_least=1.5 + 1.5)
     assert record.talk_seconds > 3.0  # both parts: before the consult and in the conference
     # the timeline: consult of 1001, then the conference, on the same record
     events = timeline(center.db_url, record.id)
@@ -280,7 +291,7 @@ def test_attended_transfer_stays_one_recording(center: Center) -> None:
     assert sorted(p.name for p in center.recordings.rglob("*.wav")) == [f"{record.uuid}.wav"]
     seconds, channels = wav_seconds_and_channels(recording.path)
     assert channels == 2
-    assert abs(seconds - record.talk_seconds) <= TOLERANCE, (seconds, record.talk_seconds)
+    assert_spans_the_call(seconds, record, at_least=1.5 + 1.5)  # each agent's part
     assert record.talk_seconds > 3.0  # both agents' parts
     with session_scope(center.db_url) as session:
         call = session.get(models.Call, record.id)

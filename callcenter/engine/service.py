@@ -98,6 +98,7 @@ class Engine:
             reconnect_max=settings.esl.reconnect_max,
             command_timeout=settings.esl.command_timeout,
             connect_timeout=settings.esl.connect_timeout,
+            api_connections=settings.esl.api_connections,
         )
         self.agent_channel = AgentChannel(self.live)
         tell = self.agent_channel.tell

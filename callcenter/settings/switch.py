@@ -20,6 +20,13 @@ class EslSettings(Section):
     connect_timeout: float = Field(5.0, gt=0)
     reconnect_min: float = Field(0.5, gt=0, description="first reconnect delay, seconds")
     reconnect_max: float = Field(30.0, gt=0, description="longest reconnect delay, seconds")
+    api_connections: int = Field(
+        2,
+        ge=0,
+        le=32,
+        description="extra event-less connections for api commands (FreeSWITCH runs one "
+        "connection's commands one at a time); 0: every command on the main connection",
+    )
 
     def required_password(self) -> str:
         """The password, or :class:`ConfigError` if none is set (there is no default)."""

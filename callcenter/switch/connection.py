@@ -132,6 +132,11 @@ class EslConnection:
         return self._sock is not None and not self._closed
 
     @property
+    def in_flight(self) -> int:
+        """Commands sent on this connection whose reply has not come yet."""
+        return len(self._pending)
+
+    @property
     def close_reason(self) -> SwitchError | None:
         """Why the connection closed (``None`` while open)."""
         return self._close_reason

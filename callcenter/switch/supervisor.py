@@ -5,7 +5,9 @@ FreeSWITCH restarts (or the network blips) are normal events. The supervisor own
 and ordered handlers keep their order across reconnects. Commands issued while the link is
 down fail at once with :class:`NotConnected` (no queueing, no hang); after each successful
 (re)connect the ``on_resync`` callback runs so the engine can re-adopt live calls
-(``show channels as json``, channel variables).
+(``show channels as json``, channel variables). With ``api_connections`` > 0, ``api``
+commands go over that many extra event-less connections (:mod:`~callcenter.switch.api_pool`)
+while the main one is up; ``bgapi`` and ``sendmsg`` stay on the main connection.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import gevent.event
 
 from callcenter.config import EslSettings
 from callcenter.logs import get_logger
+from callcenter.switch.api_pool import ApiPool
 from callcenter.switch.errors import AuthFailed, NotConnected, SwitchError
 from callcenter.switch.handlers import Handler, HandlerTable, Subscription
 from callcenter.switch.inbound import BackgroundJob, InboundConnection
@@ -45,6 +48,7 @@ class ReconnectingInbound:
         command_timeout: float = 10.0,
         connect_timeout: float = 5.0,
         max_concurrent_handlers: int = 100,
+        api_connections: int = 0,
     ) -> None:
         if reconnect_min <= 0 or reconnect_max < reconnect_min:
             raise ValueError("need 0 < reconnect_min <= reconnect_max")
@@ -66,6 +70,7 @@ class ReconnectingInbound:
         self._up = gevent.event.Event()
         self._stopped = False
         self._loop: gevent.Greenlet | None = None
+        self.api_pool = ApiPool([self._api_member() for _ in range(api_connections)])
 
     @classmethod
     def from_settings(cls, settings: EslSettings, **kwargs: object) -> ReconnectingInbound:
@@ -78,6 +83,7 @@ class ReconnectingInbound:
             reconnect_max=settings.reconnect_max,
             command_timeout=settings.command_timeout,
             connect_timeout=settings.connect_timeout,
+            api_connections=settings.api_connections,
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -88,11 +94,13 @@ class ReconnectingInbound:
         if self._loop is None:
             self._stopped = False
             self._loop = gevent.spawn(self._run)
+            self.api_pool.start()
         return self
 
     def stop(self) -> None:
         """Stop reconnecting and close the current connection."""
         self._stopped = True
+        self.api_pool.stop()
         if self._loop is not None:
             self._loop.kill(block=False)
             self._loop = None
@@ -110,6 +118,12 @@ class ReconnectingInbound:
     def connected(self) -> bool:
         """True while a connection is up."""
         return self._conn is not None and self._conn.connected
+
+    @property
+    def live_connection(self) -> InboundConnection | None:
+        """The connection while it is up, else ``None``."""
+        conn = self._conn
+        return conn if conn is not None and conn.connected else None
 
     @property
     def connection(self) -> InboundConnection:
@@ -133,8 +147,11 @@ class ReconnectingInbound:
         self.handlers.remove(subscription)
 
     def api(self, command: str, *, timeout: float | None = None, check: bool = True) -> str:
-        """``api`` on the live connection (NotConnected while down)."""
-        return self.connection.api(command, timeout=timeout, check=check)
+        """``api`` on an api connection of the pool, else on the main one (NotConnected while
+        the main one is down: without its events the engine could not follow the result)."""
+        main = self.connection
+        conn = self.api_pool.pick() or main
+        return conn.api(command, timeout=timeout, check=check)
 
     def bgapi(self, command: str, *, job_uuid: str | None = None) -> BackgroundJob:
         """``bgapi`` on the live connection; the job fails if that connection drops."""
@@ -188,6 +205,20 @@ class ReconnectingInbound:
             if not self._stopped:
                 log.warning("esl connection lost; reconnecting", reason=str(conn.close_reason))
                 gevent.sleep(self._jittered(next(delays)))
+
+    def _api_member(self) -> ReconnectingInbound:
+        """An event-less connection to the same switch, for ``api`` commands only."""
+        return ReconnectingInbound(
+            self.host,
+            self.port,
+            self.password,
+            events=(),
+            reconnect_min=self.reconnect_min,
+            reconnect_max=self.reconnect_max,
+            jitter=self.jitter,
+            command_timeout=self.command_timeout,
+            connect_timeout=self.connect_timeout,
+        )
 
     def _resync(self, conn: InboundConnection) -> None:
         if self.on_resync is None:

@@ -4,8 +4,10 @@
 process, written to ``<file>`` on SIGUSR2 and at exit (``python -m pstats <file>``; forked
 children write nothing).
 ``CALLCENTER_BENCH_TRACEMALLOC=<file>``: tracemalloc from the start; SIGUSR1 writes the top
-allocation sites (by line, and by file) to ``<file>``, so a benchmark can take the snapshot at
-its peak. Nothing happens without them.
+allocation sites (by line, and by file) and the live objects by type to ``<file>``, and the
+snapshot itself to ``<file>.<n>.snap`` (the n-th signal), so a benchmark can take snapshots
+idle and at its peak and compare them; ``CALLCENTER_BENCH_TRACEMALLOC_DEPTH``: frames kept
+per allocation (default 1). Nothing happens without them.
 """
 
 from __future__ import annotations
@@ -33,17 +35,39 @@ def _profile(path: str) -> None:
     signal.signal(signal.SIGUSR2, dump)
 
 
+def _object_counts() -> list[tuple[str, int]]:
+    """Live gc-tracked objects by type name, most first (greenlets show how many wait)."""
+    import gc
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for obj in gc.get_objects():
+        name = type(obj).__qualname__
+        if name == "function":  # closures made per call: where their code is
+            code = obj.__code__
+            name = f"function {code.co_filename.rsplit('/', 2)[-1]}:{code.co_firstlineno}"
+        elif name == "method":
+            name = f"method {getattr(obj.__func__, '__qualname__', '?')}"
+        counts[name] += 1
+    return counts.most_common()
+
+
 def _tracemalloc(path: str) -> None:
     import tracemalloc
 
-    tracemalloc.start(1)
+    tracemalloc.start(int(os.environ.pop("CALLCENTER_BENCH_TRACEMALLOC_DEPTH", "1")))
+    taken = [0]
 
     def snapshot(*_: object) -> None:
         snap = tracemalloc.take_snapshot()
+        taken[0] += 1
+        snap.dump(f"{path}.{taken[0]}.snap")  # for offline comparisons (Snapshot.load)
         lines = [f"traced now {tracemalloc.get_traced_memory()[0] / 1e6:.1f} MB"]
         for key in ("lineno", "filename"):
             lines.append(f"-- top by {key}")
             lines += [str(stat) for stat in snap.statistics(key)[:40]]
+        lines.append("-- live objects by type (gc-tracked)")
+        lines += [f"{count:8d} {name}" for name, count in _object_counts()[:80]]
         with open(path, "w", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n")
 

@@ -114,6 +114,13 @@ class Clock:
         """Real seconds for a simulated duration."""
         return seconds * self.scale
 
+    def work(self, seconds: float) -> float:
+        """Real seconds for the switch's own processing (opening a file ...): shortened by a
+        fast clock (tests), never stretched by a slow one - a benchmark's time scale makes
+        calls last longer, not the machine slower (a synchronous api holds its connection
+        that long, and ten times as long would throttle every command behind it)."""
+        return seconds * min(self.scale, 1.0)
+
 
 class EventFactory:
     """Builds events the way FreeSWITCH lays them out."""

@@ -143,15 +143,32 @@ def write_stereo_wav(
     return os.path.getsize(path)
 
 
+RECORD_OPEN_SECONDS = 0.012
+"""``uuid_record ... start``: the api's reply came 12 ms after the command (S03), RECORD_START
+right after the reply and MEDIA_BUG_START 2 ms later."""
+
+
 def record_start(ch: Channel, path: str, *, app: str = "uuid_record") -> None:
     """Start a recording media bug: RECORD_START, then MEDIA_BUG_START (after the file opened)."""
     import gevent
 
-    rec = Recording(path, ch.switch.clock.now())
-    ch.recorders.append(rec)
+    if app == "uuid_record":  # the api: the file opens first, the events follow its reply
+        gevent.sleep(ch.switch.clock.work(RECORD_OPEN_SECONDS))
+        ch.recorders.append(Recording(path, ch.switch.clock.now()))
+        gevent.spawn(_announce_start, ch, path, 0.002)
+        return
+    ch.recorders.append(Recording(path, ch.switch.clock.now()))
+    _announce_start(ch, path, 0.03)  # record_session: the session keeps running meanwhile
+
+
+def _announce_start(ch: Channel, path: str, opening: float) -> None:
+    """RECORD_START, then MEDIA_BUG_START ``opening`` (simulated) seconds later."""
+    import gevent
+
+    if not ch.up:  # hung up before the file opened: no bug to announce
+        return
     ch.fire("RECORD_START", post={"Record-File-Path": path})
-    # Opening the file takes a moment; the session keeps running meanwhile.
-    gevent.sleep(ch.switch.clock.real(0.03))
+    gevent.sleep(ch.switch.clock.real(opening))
     ch.fire(
         "MEDIA_BUG_START",
         pre={"Media-Bug-Function": "session_record", "Media-Bug-Target": path},

@@ -1,4 +1,4 @@
-"""The base ESL connection: one socket, one reader greenlet, replies matched by order.
+"""The base ESL connection: one socket and its reader, replies matched by order.
 
 FreeSWITCH answers commands in the order it received them, one reply each, and events may
 arrive between a command and its reply (trace README, "Reply vs. event order"). So every
@@ -27,6 +27,7 @@ from callcenter.logs import get_logger
 from callcenter.switch.encode import encode_command
 from callcenter.switch.errors import CommandFailed, CommandTimeout, NotConnected, SwitchError
 from callcenter.switch.handlers import Handler, HandlerTable, Subscription
+from callcenter.switch.hub_reader import HubReader
 from callcenter.switch.protocol import (
     Event,
     Frame,
@@ -99,7 +100,9 @@ class EslConnection:
 
     per_call = False
     """One connection per call (outbound sessions): its notice and close log at debug level,
-    as thousands of calls would otherwise write two lines each that say nothing new."""
+    as thousands of calls would otherwise write two lines each that say nothing new, and it is
+    read by the event loop's callback (:class:`~callcenter.switch.hub_reader.HubReader`)
+    rather than a reader greenlet parked for the whole call."""
 
     def __init__(
         self,
@@ -117,6 +120,7 @@ class EslConnection:
         self.last_notice: DisconnectNotice | None = None
         self._sock: socket.socket | None = None
         self._reader: gevent.Greenlet | None = None
+        self._hub_reader: HubReader | None = None  # per-call connections: no reader greenlet
         self._pending: deque[AsyncResult] = deque()
         self._send_lock = gevent.lock.Semaphore()
         self._closed = False
@@ -214,7 +218,10 @@ class EslConnection:
         except OSError:  # not TCP (a socketpair in tests): nothing to tune
             pass
         self._sock = sock
-        self._reader = gevent.spawn(self._read_loop, sock)
+        if self.per_call:
+            self._hub_reader = HubReader(sock, self._take, self._teardown, RECV_BYTES)
+        else:
+            self._reader = gevent.spawn(self._read_loop, sock)
 
     def _request(self, data: bytes, what: str, timeout: float | None) -> Frame:
         if timeout is None:
@@ -261,34 +268,36 @@ class EslConnection:
 
     def _read_loop(self, sock: socket.socket) -> None:
         parser = FrameParser()
-        route = self._route_frame
-        error: SwitchError
+        error: SwitchError | None = None
         try:
-            while True:
-                data = sock.recv(RECV_BYTES)
-                if not data:
-                    if parser.buffered:
-                        raise ProtocolError(
-                            "connection closed in the middle of a frame "
-                            f"({parser.buffered} bytes of a truncated frame)"
-                        )
-                    error = NotConnected("FreeSWITCH closed the connection")
-                    break
-                for frame in parser.feed(data):
-                    route(frame)
-                # Not kept while parked in recv: the last chunk (up to 64 kB) and frame, per call
-                data = frame = None  # type: ignore[assignment]
-        except ProtocolError as exc:
-            self.log.error("esl protocol error; closing the connection", error=str(exc))
-            error = NotConnected(f"protocol error from FreeSWITCH: {exc}")
+            while error is None:
+                error = self._take(parser, sock.recv(RECV_BYTES))
         except OSError as exc:
             error = NotConnected(f"connection lost: {exc}")
         except gevent.GreenletExit:
             error = NotConnected("reader stopped")
+        self._teardown(error)
+
+    def _take(self, parser: FrameParser, data: bytes) -> SwitchError | None:
+        """Route the frames ``data`` completes (``b''``: the peer closed); the error that
+        ends the connection, if any."""
+        try:
+            if not data:
+                if parser.buffered:
+                    raise ProtocolError(
+                        "connection closed in the middle of a frame "
+                        f"({parser.buffered} bytes of a truncated frame)"
+                    )
+                return NotConnected("FreeSWITCH closed the connection")
+            for frame in parser.feed(data):
+                self._route_frame(frame)
+        except ProtocolError as exc:
+            self.log.error("esl protocol error; closing the connection", error=str(exc))
+            return NotConnected(f"protocol error from FreeSWITCH: {exc}")
         except Exception as exc:  # a bug in a hook: log it, never kill the process
             self.log.exception("esl reader failed; closing the connection")
-            error = NotConnected(f"internal error in the ESL reader: {exc!r}")
-        self._teardown(error)
+            return NotConnected(f"internal error in the ESL reader: {exc!r}")
+        return None
 
     def _route_frame(self, frame: Frame) -> None:
         content_type = frame.headers.get("Content-Type", "")
@@ -347,6 +356,8 @@ class EslConnection:
         for slot in pending:
             slot.set_exception(NotConnected(f"{self.name}: {error}"))
         sock, self._sock = self._sock, None
+        if self._hub_reader is not None:
+            self._hub_reader.stop()
         if sock is not None:
             try:
                 sock.close()

@@ -2,17 +2,22 @@
 
 At thousands of concurrent calls every parked greenlet and every remembered event is memory
 per call, so a waiting caller's key and end handlers run on the session's reader (no greenlet
-each) and the events kept for ``include_past`` look-backs are forgotten after a few seconds.
+each), the reader itself is the event loop's callback (no greenlet parked in ``recv``), and
+the events kept for ``include_past`` look-backs are forgotten after a few seconds.
 The call itself must work exactly as before (S02: answer, playback, digits, hangup).
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import gevent
+import gevent.event
+import greenlet
 import pytest
+from gevent import socket
 
 from callcenter.switch import commands as c
 from callcenter.switch import session as session_module
@@ -117,3 +122,61 @@ def test_a_look_back_finds_a_just_passed_event_but_not_one_older_than_the_window
     assert results["just_passed"] == ANSWER
     assert results["old"] == "forgotten"
     assert results["digits"] == "1"
+
+
+def _live_greenlets() -> int:
+    gc.collect()
+    return sum(1 for obj in gc.get_objects() if isinstance(obj, greenlet.greenlet) and not obj.dead)
+
+
+def _switch_side(address: tuple[str, int], number: int) -> socket.socket:
+    """FreeSWITCH's side of one call, as far as the session set-up: ``connect`` (the
+    channel), ``myevents`` and ``linger`` each get their reply; the socket then stays open."""
+    sock = socket.create_connection(address)
+    for _command in ("connect", "myevents", "linger"):
+        received = b""
+        while not received.endswith(b"\n\n"):
+            received += sock.recv(4096)
+        extra = f"Unique-ID: call-{number}\n" if received.startswith(b"connect") else ""
+        sock.sendall(f"Content-Type: command/reply\nReply-Text: +OK\n{extra}\n".encode())
+    return sock
+
+
+def test_a_waiting_call_parks_one_greenlet_and_its_socket_is_still_read() -> None:
+    """Per waiting call only the handler's greenlet is parked; a frame that arrives while it
+    waits still reaches it, and the switch closing the socket still ends the call."""
+    calls = 20
+    started: list[OutboundSession] = []
+    outcomes: list[str] = []
+    all_started = gevent.event.Event()
+
+    def handler(session: OutboundSession) -> None:
+        started.append(session)
+        if len(started) == calls:
+            all_started.set()
+        event = session.wait_event("CUSTOM", timeout=10)
+        outcomes.append(event["Event-Subclass"])
+        session.wait_gone(timeout=10)
+        outcomes.append("gone")
+
+    with serving(handler) as server:
+        before = _live_greenlets()
+        sockets = [_switch_side(server.address, n) for n in range(calls)]
+        assert all_started.wait(10)
+        gevent.sleep(0.2)
+        parked = _live_greenlets() - before
+        body = "Event-Name: CUSTOM\nEvent-Subclass: test%3A%3Aping\n\n"
+        for sock in sockets:
+            sock.sendall(
+                f"Content-Length: {len(body)}\nContent-Type: text/event-plain\n\n{body}".encode()
+            )
+        with gevent.Timeout(10):
+            while outcomes.count("test::ping") < calls:
+                gevent.sleep(0.02)
+        for sock in sockets:
+            sock.close()
+        with gevent.Timeout(10):
+            while outcomes.count("gone") < calls:
+                gevent.sleep(0.02)
+    # the handlers; a reader greenlet per call would make it twice as many
+    assert parked <= calls + 2, parked

@@ -58,6 +58,11 @@ def configure_logging(level: str = "info", fmt: str = "console", access: bool = 
             ],
         )
     )
+    # No record carries a thread or process name: without this, every greenlet that logs gets a
+    # threading._DummyThread (gevent patches threading) for the record's threadName, per call
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

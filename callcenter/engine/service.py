@@ -68,6 +68,7 @@ class Engine:
 
     def __init__(self, settings: Settings, live: LiveStore | None = None) -> None:
         self.settings = settings
+        self._recordings = Path(settings.recording.path)  # one Path, not one per call
         self.stopping = False
         self.process_id = uuid.uuid4().hex[:12]  # tells this process's callers from the last's
         self.live = live or LiveStore.from_settings(settings)
@@ -258,7 +259,7 @@ class Engine:
             dispatcher=self.dispatcher,
             switch=self.inbound,
             ivr=self.ivr,
-            recordings=Path(self.settings.recording.path),
+            recordings=self._recordings,
             callbacks=self.callbacks,
             average_handle=self.queue_stats.average_handle,
             stopping=lambda: self.stopping,

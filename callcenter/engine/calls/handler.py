@@ -17,8 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-import gevent.queue
-
 from callcenter.acd.agents import Agent
 from callcenter.engine.bus import (
     Bus,
@@ -32,6 +30,7 @@ from callcenter.engine.bus import (
 from callcenter.engine.calls.bridge import bridge_to_agent
 from callcenter.engine.calls.connect_request import ConnectRequest
 from callcenter.engine.calls.flow_guard import BusHooks, failed_flow_outcome
+from callcenter.engine.calls.inbox import Inbox
 from callcenter.engine.calls.ivr_io import SessionCallIO
 from callcenter.engine.calls.post_call import PARK_AFTER_BRIDGE, PostCallSteps
 from callcenter.engine.calls.queue_steps import CallbackDesk, QueueSteps
@@ -138,7 +137,7 @@ class CallHandler:
         self.queue_wait: QueueWait | None = None
         # Requests of other greenlets (ConnectRequest), keys and park events: only this call's
         # greenlet reads it, while it waits in line or talks.
-        self.inbox: gevent.queue.Queue = gevent.queue.Queue()
+        self.inbox = Inbox()
         self.finished = False
         self.waiting_since: datetime | None = None  # dialled while no engine ran: its place
         self.runner: FlowRunner | None = None

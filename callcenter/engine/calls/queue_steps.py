@@ -168,9 +168,7 @@ class QueueSteps:
         )  # fmt: skip
         io.hangup("NORMAL_CLEARING")
 
-    def offer_callback(
-        self, io: SessionCallIO, entry: WaitingCall, left: QueueExit
-    ) -> bool:
+    def offer_callback(self, io: SessionCallIO, entry: WaitingCall, left: QueueExit) -> bool:
         """Ask for a callback number; True when the caller took a callback (and is gone)."""
         if self.call.callbacks is None:
             return False

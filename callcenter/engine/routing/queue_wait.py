@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import gevent
 import gevent.queue
@@ -31,6 +31,9 @@ from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SessionGone, SwitchError
 from callcenter.switch.outbound import OutboundSession
+
+if TYPE_CHECKING:
+    from callcenter.engine.calls.inbox import Inbox
 
 log = get_logger(__name__)
 
@@ -108,7 +111,7 @@ class QueueWait:
         music: str,
         media: Callable[[str], tuple[str, str]],
         average_handle: Callable[[str], float],
-        inbox: gevent.queue.Queue,
+        inbox: Inbox,
         serve: Callable[[Any], bool],
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:

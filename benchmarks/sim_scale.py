@@ -13,7 +13,10 @@ Figures (the last line is one JSON object):
 * concurrent_calls: most callers on the line at once whose channel reached the engine
   (sampled every second by the simulator process); concurrent_calls_avg over the hold phase;
 * rss_mb: peak VmRSS of the engine (sampled every second), rss_idle_mb before the first call,
-  mb_per_concurrent_call = (rss_mb - rss_idle_mb) / concurrent_calls;
+  mb_per_concurrent_call = (rss_mb - rss_idle_mb) / concurrent_calls; the peak comes when
+  every caller still on the line hangs up in the same second at the end (thousands of calls
+  ending at once, as a switch restart would end them), so rss_holding_mb and
+  mb_per_call_holding give the same up to that second, while the calls are held;
 * engine_cpu_ms_per_call: engine CPU (user + system) from the first call to the last record,
   divided by the calls it carried (call records written); engine_cpu_percent over the load;
 * offer_p99_ms: p99 over every queue offer of (offered_at - the moment the offer became
@@ -201,10 +204,14 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
         cpu0, wall0 = meter.cpu(), time.monotonic()
         sim.go()
         samples: list[dict[str, int]] = []
+        hold_end = int(args.ramp * time_scale + args.duration)
+        rss_holding = 0.0
         while "result" not in (line := sim.read()):
             samples.append(line)
-            if len(samples) == int(args.ramp * time_scale + args.duration) - 2 and args.tracemalloc:
+            if len(samples) == hold_end - 2 and args.tracemalloc:
                 engine.process.send_signal(signal.SIGUSR1)
+            if len(samples) <= hold_end - 1:  # before every caller left hangs up at once
+                rss_holding = meter.rss_max
         cpu1, wall1 = meter.cpu(), time.monotonic()
         sim_result = line["result"]
         reached = sim_result.pop("reached")
@@ -246,6 +253,10 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
             "rss_mb": round(rss, 1),
             "rss_idle_mb": round(rss_idle, 1),
             "rss_after_drain_mb": round(memory["VmRSS"], 1),  # calls ended: what stays (leaks)
+            "rss_holding_mb": round(rss_holding, 1),
+            "mb_per_call_holding": round((rss_holding - rss_idle) / concurrent, 3)
+            if concurrent
+            else None,
             "mb_per_concurrent_call": round((rss - rss_idle) / concurrent, 3)
             if concurrent
             else None,
@@ -382,7 +393,8 @@ def main() -> None:
         args.time_scale, args.drain, args.record_wait, args.baseline = 1.0, 20.0, 20.0, ""
     result = run(args)
     summary = (
-        f"{result['concurrent_calls']} concurrent calls, engine RSS {result['rss_mb']} MB, "
+        f"{result['concurrent_calls']} concurrent calls, engine RSS {result['rss_mb']} MB "
+        f"({result['rss_holding_mb']} MB while held), "
         f"{result['engine_cpu_ms_per_call']} ms CPU per call, offer p99 "
         f"{result['offer_p99_ms']} ms, {result['lost_calls']} lost"
     )

@@ -50,6 +50,11 @@ CHANNEL_IDENTITY = (
     "Caller-Destination-Number",
 )
 """The channel headers :meth:`OutboundSession.forget_channel_data` keeps (the properties')."""
+SETUP_TIMEOUT = 30.0
+"""Seconds the set-up commands (``connect``, ``myevents``, filters, ``linger``) may take: the
+switch answers them at once, so a late answer means this engine is busy (thousands of calls
+ending in the same second kept it busy for over 10 s in ``benchmarks/sim_scale.py``); giving
+up then would hand a caller who already reached us to the dialplan's fallback."""
 TAIL_EVENTS = 100
 """Events a session keeps from the hangup on (for ``even_if_gone`` waits)."""
 
@@ -147,7 +152,7 @@ class OutboundSession(EslConnection):
 
     def connect(self) -> Event:
         """Send ``connect``; the reply's headers are the channel data (URL-decoded here)."""
-        frame = self.command("connect")
+        frame = self.command("connect", timeout=self._setup_timeout)
         # Values interned: most (host, profile, codecs, flags...) are the same on every call,
         # and the channel is kept for the whole call.
         headers = {k: intern(unquote(v) if "%" in v else v) for k, v in frame.headers.items()}
@@ -157,17 +162,22 @@ class OutboundSession(EslConnection):
 
     def myevents(self) -> Frame:
         """Receive this channel's events (the fixed CHANNEL_* + DTMF set, see S02)."""
-        return self.command("myevents")
+        return self.command("myevents", timeout=self._setup_timeout)
 
     def only_events(self, names: tuple[str, ...]) -> None:
         """Receive only the events called ``names`` (one ``filter Event-Name`` each; see
         the simulator's conformance notes: FreeSWITCH passes an event matching any filter)."""
         for name in names:
-            self.command(f"filter Event-Name {name}")
+            self.command(f"filter Event-Name {name}", timeout=self._setup_timeout)
 
     def linger(self, seconds: int | None = None) -> Frame:
         """Keep the socket after hangup (for the final events); bare linger never closes."""
-        return self.command("linger" if seconds is None else f"linger {int(seconds)}")
+        text = "linger" if seconds is None else f"linger {int(seconds)}"
+        return self.command(text, timeout=self._setup_timeout)
+
+    @property
+    def _setup_timeout(self) -> float:
+        return max(self.command_timeout, SETUP_TIMEOUT)
 
     # -- applications ----------------------------------------------------------------------
 

@@ -143,32 +143,20 @@ def write_stereo_wav(
     return os.path.getsize(path)
 
 
-RECORD_OPEN_SECONDS = 0.012
-"""``uuid_record ... start``: the api's reply came 12 ms after the command (S03), RECORD_START
-right after the reply and MEDIA_BUG_START 2 ms later."""
-
-
 def record_start(ch: Channel, path: str, *, app: str = "uuid_record") -> None:
-    """Start a recording media bug: RECORD_START, then MEDIA_BUG_START (after the file opened)."""
+    """Start a recording media bug: RECORD_START, then MEDIA_BUG_START (after the file opened).
+
+    Opening the file is the switch's own work (``Clock.work``): a slowed clock does not make it
+    longer. S03 answered ``uuid_record start`` after 12 ms with RECORD_START after the reply;
+    here both events come first (the reply after some 30 ms), which S03's replay accepts - the
+    captured order raced the session's ``uuid_break`` and ``uuid_bridge`` in the replay."""
     import gevent
 
-    if app == "uuid_record":  # the api: the file opens first, the events follow its reply
-        gevent.sleep(ch.switch.clock.work(RECORD_OPEN_SECONDS))
-        ch.recorders.append(Recording(path, ch.switch.clock.now()))
-        gevent.spawn(_announce_start, ch, path, 0.002)
-        return
-    ch.recorders.append(Recording(path, ch.switch.clock.now()))
-    _announce_start(ch, path, 0.03)  # record_session: the session keeps running meanwhile
-
-
-def _announce_start(ch: Channel, path: str, opening: float) -> None:
-    """RECORD_START, then MEDIA_BUG_START ``opening`` (simulated) seconds later."""
-    import gevent
-
-    if not ch.up:  # hung up before the file opened: no bug to announce
-        return
+    rec = Recording(path, ch.switch.clock.now())
+    ch.recorders.append(rec)
     ch.fire("RECORD_START", post={"Record-File-Path": path})
-    gevent.sleep(ch.switch.clock.real(opening))
+    # Opening the file takes a moment; the session keeps running meanwhile.
+    gevent.sleep(ch.switch.clock.work(0.03))
     ch.fire(
         "MEDIA_BUG_START",
         pre={"Media-Bug-Function": "session_record", "Media-Bug-Target": path},

@@ -66,34 +66,3 @@ def test_masked_stretch_of_a_recording_is_silent(tmp_path) -> None:
     start = samples[int(0.1 * rate) : int(0.3 * rate)]
     assert middle and all(s == b"\0\0\0\0" for s in middle)
     assert any(s != b"\0\0\0\0" for s in start)
-
-
-def test_uuid_record_replies_once_the_file_is_open_and_the_events_follow(tmp_path) -> None:
-    """S03: ``api uuid_record ... start`` is answered (and its API event sent) first;
-    RECORD_START and MEDIA_BUG_START follow - the file opens before the api returns."""
-    import gevent
-
-    from callcenter.switch.inbound import InboundConnection
-
-    seen: list[str] = []
-
-    def note(event) -> None:
-        if event.name != "API" or event.get("API-Command") == "uuid_record":
-            seen.append(event.name)
-
-    with Switch(password="pw-rec", dialplan={"6000": [("answer", ""), ("park", "")]}) as fs:
-        call = fs.place_call("13800138000", "6000")
-        assert call.answered.wait(5)
-        events = InboundConnection("127.0.0.1", fs.port, "pw-rec").connect()
-        for name in ("API", "RECORD_START", "MEDIA_BUG_START"):
-            events.on(name, note, inline=True)
-        events.subscribe("API", "RECORD_START", "MEDIA_BUG_START")
-        commands = InboundConnection("127.0.0.1", fs.port, "pw-rec").connect()
-        reply = commands.api(f"uuid_record {call.uuid} start {tmp_path / 'r.wav'}")
-        with gevent.Timeout(5):
-            while len(seen) < 3:
-                gevent.sleep(0.01)
-        events.close()
-        commands.close()
-    assert reply == "+OK Success\n"
-    assert seen == ["API", "RECORD_START", "MEDIA_BUG_START"]

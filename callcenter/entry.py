@@ -13,8 +13,8 @@ def run() -> None:
     from gevent import monkey
 
     monkey.patch_all()
-    # A greenlet per call (two while it waits): none need the stack and tree of their
-    # spawner (a debugging aid that costs memory and time on every spawn)
+    # A greenlet per call, thousands at once: none need the stack and tree of their spawner
+    # (a debugging aid that costs memory and time on every spawn)
     gevent.config.track_greenlet_tree = False
     from callcenter.cli import main
     from callcenter.runner import terminate_like_interrupt

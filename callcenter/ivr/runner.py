@@ -22,7 +22,7 @@ from callcenter.ivr.expr import Value
 from callcenter.ivr.model import Flow, MenuNode, Node, Prompt, Ref, SpeechNode, SurveyNode
 from callcenter.ivr.speech import SpeechRecognizer
 from callcenter.ivr.steps import BEEP, STEPS
-from callcenter.logs import get_logger
+from callcenter.logs import CallLog, get_logger
 
 __all__ = ["BEEP", "DEFAULT_MAX_STEPS", "FlowRunner", "FlowSource"]
 
@@ -88,7 +88,7 @@ class FlowRunner:
         self.voicemail_path = ""
         self.survey_score: int | None = None
         self.current: Node | None = None  # the node being run (for a log if it fails)
-        self.log = log.bind(call_uuid=str(self.variables.get("call_uuid", "")))
+        self.log = CallLog(log, call_uuid=str(self.variables.get("call_uuid", "")))
 
     # -- the walk -------------------------------------------------------------------------------
 

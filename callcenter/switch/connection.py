@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -23,7 +22,7 @@ import gevent.event
 import gevent.lock
 from gevent.event import AsyncResult
 
-from callcenter.logs import get_logger
+from callcenter.logs import CallLog, get_logger
 from callcenter.switch.encode import encode_command
 from callcenter.switch.errors import CommandFailed, CommandTimeout, NotConnected, SwitchError
 from callcenter.switch.handlers import Handler, HandlerTable, Subscription
@@ -39,6 +38,8 @@ from callcenter.switch.protocol import (
 from callcenter.switch.timing import command_done
 
 __all__ = ["DisconnectNotice", "EslConnection", "check_line", "is_error_reply"]
+
+_log = get_logger("callcenter.switch")
 
 RECV_BYTES = 65536
 
@@ -116,12 +117,12 @@ class EslConnection:
         self.command_timeout = command_timeout
         self.handlers = handlers if handlers is not None else HandlerTable(max_concurrent_handlers)
         self.name = name
-        self.log = get_logger("callcenter.switch", conn=name, **log_fields)
+        self.log = CallLog(_log, conn=name, **log_fields)  # one per call: bound when it logs
         self.last_notice: DisconnectNotice | None = None
         self._sock: socket.socket | None = None
         self._reader: gevent.Greenlet | None = None
         self._hub_reader: HubReader | None = None  # per-call connections: no reader greenlet
-        self._pending: deque[AsyncResult] = deque()
+        self._pending: list[AsyncResult] = []  # oldest first; a deque costs 600 B per call
         self._send_lock = gevent.lock.Semaphore()
         self._closed = False
         self._close_reason: SwitchError | None = None
@@ -307,7 +308,7 @@ class EslConnection:
             event = parse_event_plain(frame.body)
         elif content_type == "command/reply" or content_type == "api/response":
             if self._pending:
-                self._pending.popleft().set(frame)
+                self._pending.pop(0).set(frame)
             else:
                 self._on_unsolicited(frame)
             return

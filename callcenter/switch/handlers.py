@@ -78,8 +78,9 @@ class Subscription:
         self.concurrent = concurrent
         self.inline = inline
         self._pool = pool
-        self._queue: deque[Any] = deque()
-        self._wake = gevent.event.Event()
+        # Made with the worker, at the first event: most per-call subscriptions never get one
+        self._queue: deque[Any] | None = None
+        self._wake: gevent.event.Event | None = None
         self._idle = True
         self._worker: gevent.Greenlet | None = None
         self._warned = False
@@ -93,11 +94,14 @@ class Subscription:
             self._call(item)
             return
         queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+            self._wake = gevent.event.Event()
         queue.append(item)
         if self._worker is None:
-            self._worker = gevent.spawn(self._run)
+            self._worker = gevent.spawn(self._run, queue, self._wake)
         elif self._idle:
-            self._wake.set()
+            self._wake.set()  # type: ignore[union-attr]
         if len(queue) > _BACKLOG_WARN and not self._warned:
             self._warned = True
             log.warning("esl handler is falling behind", key=self.key, backlog=len(queue))
@@ -105,7 +109,7 @@ class Subscription:
     @property
     def backlog(self) -> int:
         """Events queued and not yet handed to the handler."""
-        return len(self._queue)
+        return len(self._queue) if self._queue is not None else 0
 
     def close(self) -> None:
         """Stop after the events already queued have been handled."""
@@ -118,7 +122,8 @@ class Subscription:
     def kill(self) -> None:
         """Stop at once, dropping queued events."""
         self._closed = True
-        self._queue.clear()
+        if self._queue is not None:
+            self._queue.clear()
         if self._worker is not None:
             self._worker.kill(block=False)
 
@@ -127,8 +132,7 @@ class Subscription:
         if self._worker is not None:
             self._worker.join(timeout)
 
-    def _run(self) -> None:
-        queue = self._queue
+    def _run(self, queue: deque[Any], wake: gevent.event.Event) -> None:
         call = self._call
         while True:
             while queue:
@@ -140,8 +144,8 @@ class Subscription:
                 else:
                     call(item)
             self._idle = True
-            self._wake.clear()
-            self._wake.wait()
+            wake.clear()
+            wake.wait()
             self._idle = False
 
     def _call(self, item: Any) -> None:

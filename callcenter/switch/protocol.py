@@ -279,7 +279,7 @@ def _plain_headers(block: bytes) -> dict[str, str]:
             text = line.decode("utf-8", "replace")
             raise ProtocolError(f"event header line without ': ': {text[:80]!r}")
         raw = unquote_to_bytes(value) if b"%" in value else value
-        headers[name.decode("utf-8", "replace")] = raw.decode("utf-8", "replace")
+        headers[intern(name.decode("utf-8", "replace"))] = intern(raw.decode("utf-8", "replace"))
     return headers
 
 
@@ -319,8 +319,9 @@ def _fast_plain_headers(block: bytes) -> dict[str, str] | None:
             return None  # an escape in a name: names are literal (only values are encoded)
         raw = a2b_qp(raw)
     parts = raw.decode("utf-8", "replace").split("\x00")
-    # Names interned: the ~150 of an event are the same on every event, kept once per process
-    return dict(zip(map(intern, parts[::2]), parts[1::2], strict=True))
+    # Interned: names are the same on every event; most values are the same on every event of
+    # a channel (its variables), so the events a call holds at once share one copy of each
+    return dict(zip(map(intern, parts[::2]), map(intern, parts[1::2]), strict=True))
 
 
 _scan_json = json.JSONDecoder().scan_once
@@ -355,10 +356,11 @@ def _parse_event_json(body: bytes) -> Event:
     if event_body is not None and not isinstance(event_body, str):
         raise ProtocolError("event-json _body is not a string")
     data.pop("Content-Length", None)
-    for name, value in data.items():
-        if not isinstance(value, str):
-            data[name] = _json_array(name, value)
-    return Event(data, event_body, "text/event-json")
+    headers = {  # names and values interned, as in _fast_plain_headers
+        intern(name): intern(value) if type(value) is str else _json_array(name, value)
+        for name, value in data.items()
+    }
+    return Event(headers, event_body, "text/event-json")
 
 
 def _json_array(name: str, value: object) -> str:

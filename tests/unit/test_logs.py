@@ -12,7 +12,7 @@ import gevent
 import pytest
 import structlog
 
-from callcenter.logs import configure_logging, get_logger
+from callcenter.logs import CallLog, configure_logging, get_logger
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +57,23 @@ def test_a_stdlib_logger_writes_the_same_json_records(capsys: pytest.CaptureFixt
         2,
     )
     assert line["timestamp"].endswith("Z")
+
+
+def test_a_call_log_writes_its_fields_and_those_bound_later(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    configure_logging("debug", "json")
+    log = CallLog(get_logger("callcenter.test"), conn="outbound 1").bind(call_uuid="c-2")
+    log.info("call gone", reason="caller hung up")
+    log.bind(queue="support").warning("no agent")
+    first, second = _lines(capsys)[-2:]
+    assert first["event"] == "call gone" and first["reason"] == "caller hung up"
+    assert (first["conn"], first["call_uuid"], first["logger"]) == (
+        "outbound 1",
+        "c-2",
+        "callcenter.test",
+    )
+    assert (second["level"], second["queue"], second["call_uuid"]) == ("warning", "support", "c-2")
 
 
 def test_alembic_info_chatter_is_dropped_but_its_warnings_pass(

@@ -55,7 +55,7 @@ from callcenter.ivr.registry import FlowRegistry
 from callcenter.ivr.runner import FlowRunner
 from callcenter.ivr.speech import SpeechRecognizer
 from callcenter.ivr.variables import call_variables
-from callcenter.logs import get_logger
+from callcenter.logs import CallLog, get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import CommandTimeout, SessionGone, SwitchError
 from callcenter.switch.outbound import OutboundSession
@@ -141,7 +141,7 @@ class CallHandler:
         self.finished = False
         self.waiting_since: datetime | None = None  # dialled while no engine ran: its place
         self.runner: FlowRunner | None = None
-        self.log = log.bind(call_uuid=self.call_uuid)
+        self.log = CallLog(log, call_uuid=self.call_uuid)
         self.queue_steps = QueueSteps(self)  # waiting in line and the ways out of it
         self.post_call = PostCallSteps(self)  # the talk, and the survey after it
 

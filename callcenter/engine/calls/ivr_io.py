@@ -20,7 +20,7 @@ from typing import Protocol
 
 from callcenter.ivr.callio import CallerGone, Recorded
 from callcenter.ivr.voices import TtsVoices
-from callcenter.logs import get_logger
+from callcenter.logs import CallLog, get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import CommandTimeout, SessionGone, SwitchError
 from callcenter.switch.outbound import OutboundSession
@@ -64,7 +64,7 @@ class SessionCallIO:
         self.input_margin = input_margin
         self.prompt_timeout = prompt_timeout
         self._inputs = 0
-        self.log = log.bind(call_uuid=session.uuid)
+        self.log = CallLog(log, call_uuid=session.uuid)
 
     # -- CallIO ---------------------------------------------------------------------------------
 

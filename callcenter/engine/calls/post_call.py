@@ -23,8 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import gevent
-
 from callcenter.engine.bus import BusEvent
 from callcenter.engine.calls.ivr_io import SessionCallIO
 from callcenter.ivr.errors import IvrError
@@ -63,8 +61,11 @@ class PostCallSteps:
         """Connected to an agent: until the caller is gone, or the survey if the agent left."""
         session = self.call.session
         inbox = self.call.inbox  # parks, the caller gone, an agent to connect (re-queued)
-        subscription = session.on("CHANNEL_PARK", lambda event: inbox.put(_Parked(event)))
-        watcher = gevent.spawn(lambda: (session.wait_gone(), inbox.put(_GONE)))
+        # Both on the reader (a put never blocks): no greenlet per talking call waits on them
+        subscription = session.on(
+            "CHANNEL_PARK", lambda event: inbox.put(_Parked(event)), inline=True
+        )
+        stop_watching = session.when_gone(lambda: inbox.put(_GONE))
         try:
             while not session.gone:
                 item = inbox.get()
@@ -79,7 +80,7 @@ class PostCallSteps:
                 break
         finally:
             session.off(subscription)
-            watcher.kill(block=False)
+            stop_watching()
         if session.gone:
             return
         if not leg:

@@ -28,7 +28,7 @@ class Hooks:
     def watch_esl(self, inbound: ReconnectingInbound) -> None:
         """Time every ESL command (any connection) and each inbound event's way here."""
         self._removers.append(observe_commands(self._command_done))
-        subscription = inbound.on("*", self._event)
+        subscription = inbound.on("*", self._event, inline=True)  # never blocks
         self._removers.append(lambda: inbound.off(subscription))
 
     def watch_redis(self, live: LiveStore) -> None:

@@ -27,7 +27,7 @@ import gevent
 import gevent.queue
 
 from callcenter.acd.estimates import announced_minutes, estimated_wait_seconds
-from callcenter.logs import get_logger
+from callcenter.logs import CallLog, get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SessionGone, SwitchError
 from callcenter.switch.outbound import OutboundSession
@@ -127,7 +127,7 @@ class QueueWait:
         self.monotonic = monotonic
         self._inbox = inbox  # the call's: keys, the caller gone, connect requests
         self.serve = serve  # carries out a connect request; True once bridged
-        self.log = log.bind(call_uuid=session.uuid, queue=queue)
+        self.log = CallLog(log, call_uuid=session.uuid, queue=queue)
 
     def run(self) -> QueueExit | None:
         """Wait; None once an agent is connected or the caller is gone, else the exit."""

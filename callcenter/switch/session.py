@@ -50,6 +50,8 @@ CHANNEL_IDENTITY = (
     "Caller-Destination-Number",
 )
 """The channel headers :meth:`OutboundSession.forget_channel_data` keeps (the properties')."""
+HANGUP_IDENTITY = ("Event-Name", "Unique-ID", "Hangup-Cause")
+"""What :meth:`OutboundSession.finish` keeps of the hang-up event."""
 SETUP_TIMEOUT = 30.0
 """Seconds the set-up commands (``connect``, ``myevents``, filters, ``linger``) may take: the
 switch answers them at once, so a late answer means this engine is busy (thousands of calls
@@ -327,7 +329,18 @@ class OutboundSession(EslConnection):
     # -- ending ----------------------------------------------------------------------------
 
     def finish(self) -> None:
-        """End the session: ``exit`` if the socket is still open, close, stop handlers."""
+        """End the session: ``exit`` if the socket is still open, close, stop handlers.
+
+        The handler is done, so nothing looks back at the call's events or channel data any
+        more: they are dropped first (each holds the whole channel, and when thousands of calls end at once
+        the ``exit`` replies are slow to come).
+        """
+        self._recent.clear()
+        self._tail.clear()
+        self.forget_channel_data()
+        if self.hangup_event is not None:
+            headers = self.hangup_event.headers
+            self.hangup_event = Event({k: headers[k] for k in HANGUP_IDENTITY if k in headers})
         if self.connected:
             try:
                 self.command("exit", timeout=min(self.command_timeout, 2.0), check=False)

@@ -23,6 +23,7 @@ from callcenter.switch import commands as c
 from callcenter.switch import session as session_module
 from callcenter.switch.errors import CommandTimeout
 from callcenter.switch.outbound import OutboundServer, OutboundSession
+from callcenter.switch.protocol import Event
 from tests.support.trace_replay import Player, load_trace, play_outbound
 
 ANSWER = "answer"
@@ -122,6 +123,29 @@ def test_a_look_back_finds_a_just_passed_event_but_not_one_older_than_the_window
     assert results["just_passed"] == ANSWER
     assert results["old"] == "forgotten"
     assert results["digits"] == "1"
+
+
+def test_a_finished_session_keeps_no_event_of_its_call_but_the_hang_up_cause() -> None:
+    sessions: list[OutboundSession] = []
+
+    def handler(session: OutboundSession) -> None:
+        sessions.append(session)
+        session.answer()
+        s02_rest(session, {"keys": []})
+
+    with serving(handler) as server:
+        player = play_s02(server)
+    assert player.errors == [] and player.finished
+    (session,) = sessions
+    assert session.hangup_event is not None
+    assert session.hangup_event["Hangup-Cause"] == "NORMAL_CLEARING"
+    assert len(session.hangup_event.headers) == 3  # name, uuid and cause: not the channel
+    gc.collect()
+    whole = [  # events of this call still holding the whole channel (~150 headers each)
+        obj for obj in gc.get_objects()
+        if isinstance(obj, Event) and obj.uuid == session.uuid and len(obj.headers) > 10
+    ]  # fmt: skip
+    assert whole == []
 
 
 def _live_greenlets() -> int:

@@ -105,7 +105,7 @@ class CallLog:
 
     def bind(self, **fields: object) -> CallLog:
         """This log with ``fields`` added."""
-        return CallLog(self._logger, **dict(self._fields), **fields)
+        return CallLog(self._logger, **{**dict(self._fields), **fields})
 
     def __getattr__(self, name: str) -> Any:  # info, warning, exception...: on a bound logger
         return getattr(self._logger.bind(**dict(self._fields)), name)

@@ -121,6 +121,12 @@ class Clock:
         that long, and ten times as long would throttle every command behind it)."""
         return seconds * min(self.scale, 1.0)
 
+    def client_timeout(self, seconds: float) -> float:
+        """Simulated seconds for a timeout the engine set (``call_timeout``): it lasts its real
+        length under a slow clock - the engine's own timers run in real time, so a benchmark's
+        time scale must not outlast them - and is shortened by a fast one, like every wait."""
+        return seconds / max(self.scale, 1.0)
+
 
 class EventFactory:
     """Builds events the way FreeSWITCH lays them out."""

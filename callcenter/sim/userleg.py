@@ -232,7 +232,7 @@ def _sleep_until(ch: Channel, until: float | None) -> None:
 def _ring(sw: Switch, ch: Channel, phone: Softphone, leg: OutgoingSip, timeout: float) -> str:
     """180 Ringing, then what the phone does: 'answered', or the leg hung up."""
     clock = sw.clock
-    deadline = clock.now() + timeout
+    deadline = clock.now() + clock.client_timeout(timeout)
     _sleep_until(ch, clock.now() + RING_DELAY)
     if not ch.up:
         return "hangup"

@@ -15,3 +15,11 @@ def test_a_slowed_clock_stretches_calls_but_not_the_switchs_work(
     clock = Clock(scale)
     assert clock.real(0.03) == pytest.approx(real)
     assert clock.work(0.03) == pytest.approx(work)
+
+
+@pytest.mark.parametrize(("scale", "real"), [(10.0, 15.0), (1.0, 15.0), (0.2, 3.0)])
+def test_the_engines_ring_timeout_is_not_stretched_by_a_slowed_clock(
+    scale: float, real: float
+) -> None:
+    clock = Clock(scale)  # call_timeout=15: the engine gives up on the ring after 15 s + grace
+    assert clock.real(clock.client_timeout(15.0)) == pytest.approx(real)

@@ -332,8 +332,8 @@ class OutboundSession(EslConnection):
         """End the session: ``exit`` if the socket is still open, close, stop handlers.
 
         The handler is done, so nothing looks back at the call's events or channel data any
-        more: they are dropped first (each holds the whole channel, and when thousands of calls end at once
-        the ``exit`` replies are slow to come).
+        more: they are dropped first (each holds the whole channel, and when thousands of
+        calls end at once the ``exit`` replies are slow to come).
         """
         self._recent.clear()
         self._tail.clear()

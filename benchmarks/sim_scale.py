@@ -30,7 +30,8 @@ Figures (the last line is one JSON object):
   sim_connect_wait_max_s: the longest a socket-app connection waited for the engine's
   ``connect`` (long waits with a short stall: the engine, not the simulator, was behind).
   Agents answer 1-4 real seconds after ringing at any ``--time-scale`` (the engine's
-  originate timeout is real time).
+  originate timeout is real time), and a phone that does not answer rings for the engine's
+  ring timeout in real seconds too (``Clock.client_timeout``).
 
 The simulator at this scale (one process, ``scale_sim.py``): its per-event work no longer
 grows with the number of calls - each caller watches only its own channel's events (a
@@ -208,11 +209,22 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
         rss_holding = 0.0
         while "result" not in (line := sim.read()):
             samples.append(line)
-            if len(samples) == hold_end - 2 and args.tracemalloc:
-                engine.process.send_signal(signal.SIGUSR1)
+            if args.tracemalloc and len(samples) - hold_end in args.snap_at:
+                engine.process.send_signal(signal.SIGUSR1)  # held, then in the mass hang-up
+            if args.rss_trace:
+                rss_now = meter.memory()["VmRSS"]
+                print(f"t={len(samples)} reached={line.get('reached')} rss={rss_now:.0f}")
             if len(samples) <= hold_end - 1:  # before every caller left hangs up at once
                 rss_holding = meter.rss_max
         cpu1, wall1 = meter.cpu(), time.monotonic()
+        if args.tracemalloc and args.after_snap:  # the mass hang-up's aftermath
+            snap = workdir / "engine.tracemalloc.txt"
+            snap.unlink(missing_ok=True)
+            engine.process.send_signal(signal.SIGUSR1)
+            for _ in range(600):
+                if snap.exists():
+                    break
+                time.sleep(0.5)
         sim_result = line["result"]
         reached = sim_result.pop("reached")
         hanging = sim_result.pop("hanging")
@@ -384,6 +396,14 @@ def main() -> None:
     parser.add_argument("--baseline-time-scale", type=float, default=2.0)
     parser.add_argument("--profile", action="store_true", help="cProfile the engine")
     parser.add_argument("--tracemalloc", action="store_true", help="engine memory by line")
+    parser.add_argument(
+        "--snap-at",
+        type=lambda t: [int(x) for x in t.split(",")],
+        default=[-2],
+        help="with --tracemalloc: seconds from the mass hang-up to snapshot at",
+    )
+    parser.add_argument("--after-snap", action="store_true", help="snapshot after the hang-up")
+    parser.add_argument("--rss-trace", action="store_true", help="print RSS every second")
     parser.add_argument("--sim-profile", help="cProfile the simulator process into this file")
     parser.add_argument("--quick", action="store_true", help="small and short, no baseline")
     parser.add_argument("--workdir", help="keep each run's files (db, engine.log) under here")

@@ -160,11 +160,19 @@ class EslConnection:
     # -- handlers --------------------------------------------------------------------------
 
     def on(
-        self, key: str, handler: Handler, *, concurrent: bool = False, inline: bool = False
+        self,
+        key: str,
+        handler: Handler,
+        *,
+        concurrent: bool = False,
+        inline: bool = False,
+        headers: tuple[str, ...] | None = None,
     ) -> Subscription:
         """Call ``handler(event)`` for events named ``key`` (name, CUSTOM subclass or '*');
         ``inline``: on the reader, for a handler that never blocks."""
-        return self.handlers.add(key, handler, concurrent=concurrent, inline=inline)
+        return self.handlers.add(
+            key, handler, concurrent=concurrent, inline=inline, headers=headers
+        )
 
     def off(self, subscription: Subscription) -> None:
         """Remove a handler registered with :meth:`on`."""

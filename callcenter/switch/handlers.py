@@ -56,6 +56,7 @@ class Subscription:
         "handler",
         "concurrent",
         "inline",
+        "headers",
         "_pool",
         "_queue",
         "_wake",
@@ -72,8 +73,10 @@ class Subscription:
         concurrent: bool,
         pool: gevent.pool.Pool | None,
         inline: bool = False,
+        headers: tuple[str, ...] | None = None,
     ) -> None:
         self.key = key
+        self.headers = headers  # queued events keep only these (see HandlerTable.add)
         self.handler = handler
         self.concurrent = concurrent
         self.inline = inline
@@ -93,6 +96,8 @@ class Subscription:
         if self.inline:
             self._call(item)
             return
+        if self.headers is not None and hasattr(item, "only"):
+            item = item.only(self.headers)
         queue = self._queue
         if queue is None:
             queue = self._queue = deque()
@@ -181,16 +186,25 @@ class HandlerTable:
         return self._pool
 
     def add(
-        self, key: str, handler: Handler, *, concurrent: bool = False, inline: bool = False
+        self,
+        key: str,
+        handler: Handler,
+        *,
+        concurrent: bool = False,
+        inline: bool = False,
+        headers: tuple[str, ...] | None = None,
     ) -> Subscription:
         """Register ``handler`` for ``key``; ``'CUSTOM x::y'`` and ``'x::y'`` are the same.
 
         ``inline``: called by the reader itself (it must not block; see the module docstring).
+        ``headers``: the handler reads only these, so a queued event keeps only them - the
+        whole channel (~150 headers) of every call's CHANNEL_HANGUP_COMPLETE would otherwise
+        wait in the queue when thousands of calls end at once.
         """
         if key.startswith("CUSTOM "):
             key = key[7:].strip()
         pool = self.pool if concurrent else None
-        sub = Subscription(key, handler, concurrent, pool, inline)
+        sub = Subscription(key, handler, concurrent, pool, inline, headers)
         if key == ALL:
             self._all = [*self._all, sub]
         else:

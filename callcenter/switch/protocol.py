@@ -29,11 +29,16 @@ __all__ = [
     "Event",
     "Frame",
     "FrameParser",
+    "LEG_END_HEADERS",
     "ProtocolError",
     "decode_event",
     "parse_event_json",
     "parse_event_plain",
 ]
+
+LEG_END_HEADERS = ("Event-Name", "Unique-ID", "Hangup-Cause", "variable_sip_hangup_disposition")
+"""What a handler of a leg's CHANNEL_HANGUP_COMPLETE needs: whose, why, which side hung up
+(:attr:`Event.far_end_hung_up`); see ``headers=`` of the connections' ``on``."""
 
 MAX_HEADER_BYTES = 1 << 20
 MAX_BODY_BYTES = 64 << 20
@@ -129,6 +134,11 @@ class Event:
         """The channel's far end hung up (``sip_hangup_disposition`` recv_bye / recv_cancel),
         not FreeSWITCH or the engine (send_bye ...)."""
         return (self.variable("sip_hangup_disposition") or "").startswith("recv_")
+
+    def only(self, names: tuple[str, ...]) -> Event:
+        """A copy with only the headers called ``names`` (and the body)."""
+        headers = self.headers
+        return Event({k: headers[k] for k in names if k in headers}, self.body, self.content_type)
 
     @property
     def variables(self) -> dict[str, str]:

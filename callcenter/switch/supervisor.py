@@ -137,10 +137,18 @@ class ReconnectingInbound:
     # -- delegation ------------------------------------------------------------------------
 
     def on(
-        self, key: str, handler: Handler, *, concurrent: bool = False, inline: bool = False
+        self,
+        key: str,
+        handler: Handler,
+        *,
+        concurrent: bool = False,
+        inline: bool = False,
+        headers: tuple[str, ...] | None = None,
     ) -> Subscription:
         """Register a handler on every present and future connection."""
-        return self.handlers.add(key, handler, concurrent=concurrent, inline=inline)
+        return self.handlers.add(
+            key, handler, concurrent=concurrent, inline=inline, headers=headers
+        )
 
     def off(self, subscription: Subscription) -> None:
         """Remove a handler."""

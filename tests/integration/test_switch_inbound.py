@@ -104,6 +104,8 @@ def test_s01_api_bgapi_events_and_filters() -> None:
         conn = connect(server)
         creates = []
         conn.on("CHANNEL_CREATE", creates.append)
+        slim = []  # a handler that reads only these: its queued events keep only them
+        conn.on("CHANNEL_CREATE", slim.append, headers=("Event-Name", "Unique-ID", "Absent"))
         assert conn.api("status").startswith("UP 0 years")
         assert c.parse_show_json(conn.api(c.show_channels())) == []
         with pytest.raises(CommandFailed) as info:
@@ -142,6 +144,9 @@ def test_s01_api_bgapi_events_and_filters() -> None:
         assert job.event is not None and job.event.content_type == "text/event-json"
         assert {e.uuid for e in creates} >= {u1}
         assert all(e.content_type == "text/event-json" for e in creates)
+        assert [e.uuid for e in slim] == [e.uuid for e in creates]
+        assert all(set(e.headers) == {"Event-Name", "Unique-ID"} for e in slim)
+        assert all(len(e.headers) > 50 for e in creates)  # the other handler's are whole
 
         conn.subscribe("ALL", fmt="plain")
         conn.filter("Unique-ID", u2)

@@ -43,6 +43,7 @@ from callcenter.engine.cti.legs import (
 from callcenter.engine.routing.dispatcher import Dispatcher
 from callcenter.logs import get_logger
 from callcenter.switch import commands
+from callcenter.switch.protocol import LEG_END_HEADERS
 
 log = get_logger(__name__)
 
@@ -95,9 +96,9 @@ class Cti:
             "dtmf": self._dtmf,
             **dict.fromkeys(CALL_CONTROL, self._call_control),  # in a consultation / conference
         }  # the actions carried out here, each with its one handler
-        switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
+        switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup, headers=LEG_END_HEADERS)
         self._unbridges: dict[str, Event] = {}  # caller uuid -> set at its CHANNEL_UNBRIDGE
-        switch.on("CHANNEL_UNBRIDGE", self._on_unbridge)
+        switch.on("CHANNEL_UNBRIDGE", self._on_unbridge, headers=LEG_END_HEADERS)
 
     # -- entry ----------------------------------------------------------------------------------
 

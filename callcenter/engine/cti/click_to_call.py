@@ -35,6 +35,7 @@ from callcenter.engine.routing.dispatcher import Dispatcher
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
+from callcenter.switch.protocol import LEG_END_HEADERS
 
 log = get_logger(__name__)
 
@@ -95,7 +96,7 @@ class OutboundCalls:
         self.recordings = recordings
         self.calls = live_calls.view(OutboundCall)
         self._agent_legs: dict[str, OutboundCall] = {}
-        switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
+        switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup, headers=LEG_END_HEADERS)
 
     def dial(self, agent_id: str, number: str, ticket: str = "") -> OutboundCall:
         """Start a click-to-call for the agent to a checked ``number`` (a dial command's;

@@ -30,6 +30,7 @@ from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import CommandFailed, SwitchError
 from callcenter.switch.inbound import BackgroundJob
+from callcenter.switch.protocol import LEG_END_HEADERS
 
 log = get_logger(__name__)
 
@@ -48,8 +49,15 @@ class Switch(Protocol):
     def bgapi(self, command: str, *, job_uuid: str | None = None) -> BackgroundJob:
         """Run a command in the background."""
 
-    def on(self, key: str, handler: Any, *, concurrent: bool = False) -> Any:
-        """Follow events named ``key``."""
+    def on(
+        self,
+        key: str,
+        handler: Any,
+        *,
+        concurrent: bool = False,
+        headers: tuple[str, ...] | None = None,
+    ) -> Any:
+        """Follow events named ``key`` (their ``headers`` only)."""
 
 
 class Monitoring:
@@ -62,7 +70,11 @@ class Monitoring:
         self.node = node
         self.domain = domain
         self.legs: dict[str, MonitorRequest] = {}  # leg uuid -> its start request
-        switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
+        switch.on(
+            "CHANNEL_HANGUP_COMPLETE",
+            self._on_hangup,
+            headers=(*LEG_END_HEADERS, f"variable_{MONITORED_CALL}"),
+        )
         bus.subscribe(CallEnded, self._on_call_ended)
 
     # -- the request stream -------------------------------------------------------------------

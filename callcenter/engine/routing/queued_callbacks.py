@@ -34,6 +34,7 @@ from callcenter.engine.routing.events import CallbackAttempted, CallbackRequeste
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
+from callcenter.switch.protocol import LEG_END_HEADERS
 
 log = get_logger(__name__)
 
@@ -92,7 +93,7 @@ class Callbacks:
         self.clock = clock
         self.calls = live_calls.view(QueuedCallback)
         self.pending = pending  # kept in Redis until connected or given up (restarts)
-        switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
+        switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup, headers=LEG_END_HEADERS)
 
     def request(self, entry: WaitingCall, number: str) -> QueuedCallback:
         """Put a callback in line in the caller's place (same queue, priority, enqueue time)."""

@@ -23,7 +23,7 @@ from callcenter.engine.bus import Bus
 from callcenter.engine.calls.handler import CallHandler
 from callcenter.engine.calls.ivr_setup import ivr_config
 from callcenter.engine.calls.live_calls import LiveCalls
-from callcenter.engine.calls.session_events import SESSION_EVENTS
+from callcenter.engine.calls.session_events import AFTER_HANGUP_HEADERS, SESSION_EVENTS
 from callcenter.engine.config_watch import ConfigWatch
 from callcenter.engine.cti.actions import Cti
 from callcenter.engine.cti.click_to_call import OutboundCall, OutboundCalls
@@ -148,7 +148,10 @@ class Engine:
 
         # -- calls of every kind, and what agents do with them --------------------------------
         self.outbound = OutboundServer.from_settings(
-            settings.outbound, self._handle_call, events=SESSION_EVENTS
+            settings.outbound,
+            self._handle_call,
+            events=SESSION_EVENTS,
+            after_hangup_headers=AFTER_HANGUP_HEADERS,
         )
         self._greenlets: list[gevent.Greenlet] = []
         self.live_calls = LiveCalls()  # every call this engine carries, any kind

@@ -35,6 +35,8 @@ class OutboundServer:
     ``events`` (names) narrows each session's ``myevents`` to the events its handler uses;
     empty: all of them. Each event carries the whole channel (some 6 kB), so at thousands of
     calls the unused ones (CHANNEL_EXECUTE, CHANNEL_STATE ...) cost most of the reading.
+    ``after_hangup_headers``: what the handler reads of the events it waits for once the caller
+    is gone; the sessions keep only those of the events they hold from then on.
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class OutboundServer:
         linger: bool | int = True,
         myevents: bool = True,
         events: tuple[str, ...] = (),
+        after_hangup_headers: tuple[str, ...] | None = None,
         app_timeout: float = 300.0,
         command_timeout: float = 10.0,
         max_calls: int | None = None,
@@ -54,6 +57,7 @@ class OutboundServer:
         self.linger = linger
         self.myevents = myevents
         self.events = events
+        self.after_hangup_headers = after_hangup_headers
         self.app_timeout = app_timeout
         self.command_timeout = command_timeout
         self.sessions: set[OutboundSession] = set()
@@ -113,6 +117,7 @@ class OutboundServer:
             address,
             command_timeout=self.command_timeout,
             app_timeout=self.app_timeout,
+            after_hangup_headers=self.after_hangup_headers,
         )
         self.sessions.add(session)
         try:

@@ -90,6 +90,7 @@ class OutboundSession(EslConnection):
         command_timeout: float = 10.0,
         app_timeout: float = 300.0,
         max_concurrent_handlers: int = 20,
+        after_hangup_headers: tuple[str, ...] | None = None,
     ) -> None:
         peer = f"{address[0]}:{address[1]}" if address else "?"
         super().__init__(
@@ -98,6 +99,10 @@ class OutboundSession(EslConnection):
             name=f"outbound {peer}",
         )
         self.app_timeout = app_timeout
+        # From the hang-up on, the events kept for later waits keep only these headers (None:
+        # all): each holds the whole channel, and thousands of calls ending at once keep them
+        # until their handlers get to them.
+        self.after_hangup_headers = after_hangup_headers
         self.channel = Event({})
         self.hangup_event: Event | None = None
         self._gone: SessionGone | None = None
@@ -352,12 +357,13 @@ class OutboundSession(EslConnection):
     # -- reader hooks ----------------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
-        recent = self._recent
-        if len(recent) >= RECENT_EVENTS:
-            del recent[0]
-        recent.append((time.monotonic(), event))
-        if self._gone is not None and len(self._tail) < TAIL_EVENTS:
-            self._tail.append(event)
+        if self._gone is None:
+            recent = self._recent
+            if len(recent) >= RECENT_EVENTS:
+                del recent[0]
+            recent.append((time.monotonic(), event))
+        elif len(self._tail) < TAIL_EVENTS:  # include_past waits look here too once gone
+            self._tail.append(self._kept(event))
         headers = event.headers
         name = headers.get("Event-Name", "")
         if name == "CHANNEL_EXECUTE_COMPLETE":
@@ -370,11 +376,17 @@ class OutboundSession(EslConnection):
                     self._waiters.remove(waiter)
                     waiter.result.set(event)
         if name == "CHANNEL_HANGUP" and headers.get("Unique-ID", self.uuid) == self.uuid:
-            self.hangup_event = event
+            self.hangup_event = event = self._kept(event)
             if self._gone is None:
                 self._tail.append(event)
+                self._recent = [(at, self._kept(past)) for at, past in self._recent]
             cause = headers.get("Hangup-Cause", "")
             self._set_gone(SessionGone(f"caller hung up ({cause})", self.uuid, cause))
+
+    def _kept(self, event: Event) -> Event:
+        """What is kept of an event once the call is gone."""
+        keep = self.after_hangup_headers
+        return event if keep is None else event.only(keep)
 
     def _on_notice(self, notice: DisconnectNotice) -> None:
         why = "linger" if notice.lingering else notice.disposition or "notice"

@@ -148,6 +148,32 @@ def test_a_finished_session_keeps_no_event_of_its_call_but_the_hang_up_cause() -
     assert whole == []
 
 
+def test_after_the_hang_up_a_session_keeps_only_the_headers_its_handler_reads() -> None:
+    kept = ("Event-Name", "Unique-ID", "Hangup-Cause")
+    results: dict = {}
+
+    def handler(session: OutboundSession) -> None:
+        session.answer()
+        s02_rest(session, {"keys": []})  # ends waiting for the caller to hang up
+        gevent.sleep(0.3)  # the last events come in meanwhile
+        complete = session.wait_event("CHANNEL_HANGUP_COMPLETE", even_if_gone=True, timeout=5)
+        results["complete"] = dict(complete.headers)
+        results["hangup"] = dict(session.hangup_event.headers)  # type: ignore[union-attr]
+
+    server = OutboundServer(handler, "127.0.0.1", 0, linger=True, after_hangup_headers=kept)
+    server.start()
+    try:
+        player = play_s02(server)
+    finally:
+        server.stop()
+    assert player.errors == [] and player.finished
+    assert results["complete"]["Hangup-Cause"] == "NORMAL_CLEARING"
+    assert set(results["complete"]) == set(kept)
+    assert results["hangup"]["Event-Name"] == "CHANNEL_HANGUP" and set(results["hangup"]) == set(
+        kept
+    )
+
+
 def _live_greenlets() -> int:
     gc.collect()
     return sum(1 for obj in gc.get_objects() if isinstance(obj, greenlet.greenlet) and not obj.dead)

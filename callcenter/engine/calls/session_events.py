@@ -8,7 +8,7 @@ notes), which at thousands of calls is most of the engine's reading and parsing 
 
 from __future__ import annotations
 
-__all__ = ["SESSION_EVENTS"]
+__all__ = ["AFTER_HANGUP_HEADERS", "SESSION_EVENTS"]
 
 SESSION_EVENTS: tuple[str, ...] = (
     "CHANNEL_EXECUTE_COMPLETE",  # every app's end (switch/session.py Execution, ivr_io record)
@@ -17,3 +17,16 @@ SESSION_EVENTS: tuple[str, ...] = (
     "CHANNEL_PARK",  # the survey's transfer parked the caller (calls/post_call.py)
     "DTMF",  # ways out of the queue by key (routing/queue_wait.py)
 )
+
+AFTER_HANGUP_HEADERS: tuple[str, ...] = (
+    "Event-Name",
+    "Unique-ID",
+    "Hangup-Cause",  # calls/handler.py _ended
+    "variable_sip_hangup_disposition",  # who hung up (Event.far_end_hung_up)
+    "Application",
+    "Application-UUID",  # an app that completed around the hang-up (switch/session.py)
+    "Application-Response",
+    "variable_record_ms",  # a voicemail recorded up to the hang-up (calls/ivr_io.py)
+)
+"""What the engine reads of a caller's events once the caller is gone: the rest of each
+(the whole channel) is not kept while thousands of ending calls wait for their handlers."""

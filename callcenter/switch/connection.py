@@ -201,6 +201,20 @@ class EslConnection:
                 raise CommandFailed(text, reply)
         return frame
 
+    def send_without_reply(self, text: str) -> None:
+        """Send a command whose reply nobody waits for: the reader takes it and drops it."""
+        check_line(text, "command")
+        with self._send_lock:
+            sock = self._sock
+            if self._closed or sock is None:
+                raise self._not_connected()
+            self._pending.append(AsyncResult())
+            try:
+                sock.sendall(encode_command(text, None, ""))
+            except OSError as exc:
+                self._teardown(NotConnected(f"connection lost while sending: {exc}"))
+                raise self._not_connected() from None
+
     def api(self, command: str, *, timeout: float | None = None, check: bool = True) -> str:
         """Run ``api <command>`` and return the body; ``-ERR``/``-USAGE`` raise CommandFailed.
 

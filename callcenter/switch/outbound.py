@@ -62,7 +62,7 @@ class OutboundServer:
         self.command_timeout = command_timeout
         self.sessions: set[OutboundSession] = set()
         spawn = gevent.pool.Pool(max_calls) if max_calls else "default"
-        self._server = StreamServer((host, port), self._handle, spawn=spawn)
+        self._server = _SessionServer((host, port), self._handle, spawn=spawn)
         self._forgetting: gevent.Greenlet | None = None
 
     @classmethod
@@ -147,6 +147,23 @@ class OutboundServer:
             session.log.exception("outbound session handler failed")
         finally:
             try:
-                session.finish()
+                if session.finish():  # the goodbye is under way: the session closes the socket
+                    self._server.left_open.add(sock)
             finally:
                 self.sessions.discard(session)
+
+
+class _SessionServer(StreamServer):
+    """gevent's server closes a connection when its handler returns; a session whose caller is
+    gone may still be saying goodbye (:meth:`OutboundSession.finish`) and closes it itself."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.left_open: set[object] = set()
+
+    def do_close(self, sock: object, *args: object) -> None:
+        """Close ``sock`` unless its session took that over."""
+        if sock in self.left_open:
+            self.left_open.discard(sock)
+            return
+        super().do_close(sock, *args)

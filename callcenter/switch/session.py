@@ -57,6 +57,8 @@ SETUP_TIMEOUT = 30.0
 switch answers them at once, so a late answer means this engine is busy (thousands of calls
 ending in the same second kept it busy for over 10 s in ``benchmarks/sim_scale.py``); giving
 up then would hand a caller who already reached us to the dialplan's fallback."""
+EXIT_GRACE = 2.0
+"""Seconds the switch has to answer ``exit`` and close the socket before the session does."""
 TAIL_EVENTS = 100
 """Events a session keeps from the hangup on (for ``even_if_gone`` waits)."""
 
@@ -111,6 +113,7 @@ class OutboundSession(EslConnection):
         self._recent: list[tuple[float, Event]] = []  # (monotonic time, event), oldest first
         self._tail: list[Event] = []  # events from the hangup on (bounded by the call's end)
         self._gone_callbacks: list[Callable[[], object]] = []
+        self._exit_timer: object = None  # closes the socket if the switch does not, after exit
         self.attach(sock)  # type: ignore[arg-type]
 
     # -- channel data ----------------------------------------------------------------------
@@ -333,8 +336,9 @@ class OutboundSession(EslConnection):
 
     # -- ending ----------------------------------------------------------------------------
 
-    def finish(self) -> None:
-        """End the session: ``exit`` if the socket is still open, close, stop handlers.
+    def finish(self) -> bool:
+        """End the session: ``exit`` if the socket is still open, close, stop handlers; True
+        if the socket is left to close after the switch's goodbye (the caller was gone).
 
         The handler is done, so nothing looks back at the call's events or channel data any
         more: they are dropped first (each holds the whole channel, and when thousands of
@@ -346,13 +350,27 @@ class OutboundSession(EslConnection):
         if self.hangup_event is not None:
             headers = self.hangup_event.headers
             self.hangup_event = Event({k: headers[k] for k in HANGUP_IDENTITY if k in headers})
+        if self.connected and self._gone is not None and self._hub_reader is not None:
+            # The caller is gone: the goodbye is sent and the reader takes the reply and the
+            # switch's close (S02: "+OK bye", notice, close); no greenlet waits for them - after
+            # a mass hang-up thousands did, each with the stack of its call's last work.
+            try:
+                self.send_without_reply("exit")
+            except SwitchError:
+                pass
+            else:
+                self._exit_timer = gevent.get_hub().loop.timer(EXIT_GRACE)
+                self._exit_timer.start(self.close, "no close after exit")
+                self.handlers.close()
+                return True
         if self.connected:
             try:
-                self.command("exit", timeout=min(self.command_timeout, 2.0), check=False)
+                self.command("exit", timeout=min(self.command_timeout, EXIT_GRACE), check=False)
             except SwitchError:
                 pass
         self.close("session finished")
         self.handlers.close()
+        return False
 
     # -- reader hooks ----------------------------------------------------------------------
 
@@ -393,6 +411,8 @@ class OutboundSession(EslConnection):
         self._set_gone(SessionGone(f"call ended (disconnect notice: {why})", self.uuid))
 
     def _on_teardown(self, error: SwitchError) -> None:
+        if self._exit_timer is not None:
+            self._exit_timer.stop()  # type: ignore[attr-defined]
         self._set_gone(SessionGone(f"outbound socket closed ({error})", self.uuid))
         for waiter in self._waiters:
             waiter.result.set_exception(self._gone_error())

@@ -44,7 +44,11 @@ def test_answered_call_has_full_timeline() -> None:
     assert (record.wait_seconds, record.ring_seconds, record.talk_seconds) == (20.0, 3.0, 60.0)
     assert record.agents == ["a1", "a2"] and record.agent_id == "a2"
     assert record.ivr_path == [{"node": "main", "value": "2"}]
-    assert [e["kind"] for e in record.events][:3] == ["call_arrived", "ivr_input", "call_queued"]
+    assert [e["kind"] for e in record.timeline()][:3] == [
+        "call_arrived",
+        "ivr_input",
+        "call_queued",
+    ]
     assert record.node == "n1"
 
 
@@ -126,7 +130,7 @@ def test_hold_is_the_time_any_agent_held_the_call() -> None:
     bus.publish(CallEnded(at=at(42), call_uuid="c1", hangup_cause="X", hangup_by="caller"))
     (record,) = done
     assert record.hold_seconds == 5.5 + 4 + 2
-    kinds = [e["kind"] for e in record.events]
+    kinds = [e["kind"] for e in record.timeline()]
     assert kinds.count("call_held") == 3 and kinds.count("call_resumed") == 2
     assert kinds[-1] == "call_ended"
 

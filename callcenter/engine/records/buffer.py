@@ -64,6 +64,7 @@ def record_to_dict(record: CallRecord) -> dict[str, Any]:
     for f in fields(record):
         value = getattr(record, f.name)
         data[f.name] = value.isoformat() if isinstance(value, datetime) else value
+    data["events"] = record.timeline()
     return data
 
 

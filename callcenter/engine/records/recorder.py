@@ -80,7 +80,13 @@ class CallRecord:
     hold_seconds: float | None = None  # answered calls: 0.0 when never held
     wrap_up_seconds: float | None = None  # answered calls: wrap-ups finished so far
     revision: int = 0  # 0 when the call ended; +1 for each late update (wrap-up ended)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    # The bus events as published (a frozen slotted object each, a third of its dict form),
+    # and plain dicts for those made here or read back from a snapshot: see timeline()
+    events: list[Any] = field(default_factory=list)
+
+    def timeline(self) -> list[dict[str, Any]]:
+        """The call's events as JSON-friendly dicts (``kind``, ``at`` ISO 8601, fields)."""
+        return [e if isinstance(e, dict) else e.as_dict() for e in self.events]
 
     @property
     def disposition(self) -> str:
@@ -160,6 +166,7 @@ def record_to_json(record: CallRecord) -> str:
     """The record as JSON (times in ISO 8601)."""
     # Shallow (asdict deep-copies every event of the call, at each event: the JSON is the same)
     data = {name: getattr(record, name) for name in _FIELDS}
+    data["events"] = record.timeline()
     for name in _MOMENTS:
         value = data[name]
         data[name] = value.isoformat() if value else None
@@ -214,7 +221,7 @@ class CallRecorder:
             if not isinstance(event, CallArrived | CallReadopted):
                 return
             record = self._open[call_uuid] = CallRecord(call_uuid, node=self._node)
-        record.events.append(event.as_dict())
+        record.events.append(event)
         self._apply(record, event)
         if isinstance(event, AgentOffered | CallAnswered):
             self._parts[event.agent_id] = call_uuid
@@ -237,7 +244,7 @@ class CallRecorder:
 
     def _resume_hold(self, record: CallRecord) -> None:
         """A hold the earlier process saw begin goes on (its end is seen here)."""
-        for event in reversed(record.events):
+        for event in reversed(record.timeline()):
             if event.get("kind") == "call_resumed":
                 return
             if event.get("kind") == "call_held":
@@ -367,7 +374,7 @@ class CallRecorder:
                     record.offered_at = event.at
                 record.agents.append(event.agent_id)
                 record_legs.offered(
-                    record.legs, record.events, record.direction, event.agent_id, event.at
+                    record.legs, record.timeline(), record.direction, event.agent_id, event.at
                 )
             case AgentMissed():
                 record_legs.missed(record.legs, event.agent_id, event.at, event.cause)

@@ -133,6 +133,7 @@ class SqlWrites:
                 return False
             call_id = conn.execute(insert(models.Call.__table__), self._call_row(conn, record))
             call_id = call_id.inserted_primary_key[0]
+            timeline = record.timeline()
             # one multi-row INSERT per table
             events = [
                 {
@@ -141,13 +142,13 @@ class SqlWrites:
                     "ts": datetime.fromisoformat(event["at"]),
                     "data": {k: v for k, v in event.items() if k not in _NOT_DATA},
                 }
-                for event in record.events
+                for event in timeline
             ]
             if events:
                 conn.execute(insert(models.CallEvent.__table__), events)
             if legs := self._leg_rows(conn, call_id, record.legs):
                 conn.execute(insert(models.CallAgentLeg.__table__), legs)
-            if steps := ivr_steps(record.events):  # the IVR path, for the funnel report
+            if steps := ivr_steps(timeline):  # the IVR path, for the funnel report
                 rows = [{"call_id": call_id, **step} for step in steps]
                 conn.execute(insert(models.IvrStep.__table__), rows)
             if record.recording_path:
@@ -157,7 +158,7 @@ class SqlWrites:
                         "call_id": call_id,
                         "path": record.recording_path,
                         "format": "wav",
-                        "paused": paused_stretches(record.events),
+                        "paused": paused_stretches(timeline),
                     },
                 )
         return True

@@ -53,7 +53,7 @@ class AdoptedCall:
 
 def agent_leg_of(record: CallRecord) -> str:
     """The agent leg of the call's last answer (from its events)."""
-    for event in reversed(record.events):
+    for event in reversed(record.timeline()):
         if event.get("kind") == "call_answered":
             return str(event.get("agent_leg_uuid", ""))
     return ""

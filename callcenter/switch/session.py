@@ -361,7 +361,8 @@ class OutboundSession(EslConnection):
             else:
                 self._exit_timer = gevent.get_hub().loop.timer(EXIT_GRACE)
                 self._exit_timer.start(self.close, "no close after exit")
-                self.handlers.close()
+                # handlers still get what comes meanwhile (the switch's notices), as before
+                self.on_close(lambda _error: self.handlers.close())
                 return True
         if self.connected:
             try:

@@ -204,16 +204,7 @@ class EslConnection:
     def send_without_reply(self, text: str) -> None:
         """Send a command whose reply nobody waits for: the reader takes it and drops it."""
         check_line(text, "command")
-        with self._send_lock:
-            sock = self._sock
-            if self._closed or sock is None:
-                raise self._not_connected()
-            self._pending.append(AsyncResult())
-            try:
-                sock.sendall(encode_command(text, None, ""))
-            except OSError as exc:
-                self._teardown(NotConnected(f"connection lost while sending: {exc}"))
-                raise self._not_connected() from None
+        self._send(encode_command(text, None, ""), AsyncResult(), text)
 
     def api(self, command: str, *, timeout: float | None = None, check: bool = True) -> str:
         """Run ``api <command>`` and return the body; ``-ERR``/``-USAGE`` raise CommandFailed.
@@ -253,28 +244,14 @@ class EslConnection:
         started = time.perf_counter()
         deadline = gevent.Timeout(timeout)
         deadline.start()
-        writing = False
         try:
-            with self._send_lock:
-                sock = self._sock
-                if self._closed or sock is None:
-                    raise self._not_connected()
-                self._pending.append(slot)
-                writing = True
-                try:
-                    sock.sendall(data)
-                except OSError as exc:
-                    self._teardown(NotConnected(f"connection lost while sending: {exc}"))
-                    raise self._not_connected() from None
-                writing = False
+            self._send(data, slot, what, deadline)
             frame = slot.get()
             command_done(what, time.perf_counter() - started)
             return frame
         except gevent.Timeout as exc:
             if exc is not deadline:
                 raise
-            if writing:  # a half-written command leaves the stream unusable
-                self._teardown(NotConnected(f"timed out while sending {_short(what)!r}"))
             raise CommandTimeout(
                 f"FreeSWITCH did not answer {_short(what)!r} within {timeout:g} s",
                 _short(what),
@@ -282,6 +259,30 @@ class EslConnection:
             ) from None
         finally:
             deadline.close()
+
+    def _send(
+        self,
+        data: bytes,
+        slot: AsyncResult,
+        what: str,
+        deadline: gevent.Timeout | None = None,
+    ) -> None:
+        """Write one command, ``slot`` queued for its reply; NotConnected if the connection is
+        or goes down, and a write cut short by ``deadline`` ends it (the stream is unusable)."""
+        with self._send_lock:
+            sock = self._sock
+            if self._closed or sock is None:
+                raise self._not_connected()
+            self._pending.append(slot)
+            try:
+                sock.sendall(data)
+            except OSError as exc:
+                self._teardown(NotConnected(f"connection lost while sending: {exc}"))
+                raise self._not_connected() from None
+            except gevent.Timeout as exc:
+                if exc is deadline:  # a half-written command leaves the stream unusable
+                    self._teardown(NotConnected(f"timed out while sending {_short(what)!r}"))
+                raise
 
     def _not_connected(self) -> NotConnected:
         reason = self._close_reason

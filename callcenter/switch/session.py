@@ -348,8 +348,7 @@ class OutboundSession(EslConnection):
         self._tail.clear()
         self.forget_channel_data()
         if self.hangup_event is not None:
-            headers = self.hangup_event.headers
-            self.hangup_event = Event({k: headers[k] for k in HANGUP_IDENTITY if k in headers})
+            self.hangup_event = self.hangup_event.only(HANGUP_IDENTITY)
         if self.connected and self._gone is not None and self._hub_reader is not None:
             # The caller is gone: the goodbye is sent and the reader takes the reply and the
             # switch's close (S02: "+OK bye", notice, close); no greenlet waits for them - after

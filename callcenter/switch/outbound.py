@@ -5,7 +5,8 @@
 whole channel, URL-encoded), ``myevents``, ``linger``, then the application handler runs.
 With ``linger`` FreeSWITCH never closes by itself (S02), so the server sends ``exit`` when
 the handler returns; a handler that ends with :class:`SessionGone` (the caller hung up) is
-a normal end, logged at info level.
+a normal end, logged at info level. A caller who hangs up during the set-up still gets the
+handler (which finds the call gone), so no call that reached us goes unrecorded.
 """
 
 from __future__ import annotations
@@ -130,8 +131,12 @@ class OutboundServer:
                 if self.linger is not False:
                     session.linger(None if self.linger is True else int(self.linger))
             except SwitchError as exc:
-                session.log.warning("outbound session setup failed", error=str(exc))
-                return
+                if not (session.uuid and session.gone):
+                    session.log.warning("outbound session setup failed", error=str(exc))
+                    return
+                # The caller hung up while the socket was being set up: the handler still
+                # runs (it finds the call gone at its first step), so the call gets a record.
+                session.log.info("call ended during the socket set-up", error=str(exc))
             session.log.info(
                 "outbound call",
                 caller=session.caller_number,

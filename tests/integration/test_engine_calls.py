@@ -22,6 +22,12 @@ from callcenter.store.session import session_scope
 from tests.support.calls import call_rows, eventually, sign_in
 from tests.support.center import RINGING, Center
 from tests.support.engine_process import hotline_actions
+from tests.support.trace_replay import (
+    close_step,
+    load_trace,
+    pause_step,
+    play_outbound,
+)
 
 
 @pytest.fixture
@@ -158,6 +164,26 @@ def test_caller_giving_up_with_no_agent_is_abandoned(center: Center) -> None:
     assert not Path(center.tmp, "recordings").exists() or not list(
         Path(center.tmp, "recordings").rglob("*.wav")
     )
+
+
+def test_a_caller_hanging_up_while_the_engine_sets_up_the_socket_still_gets_a_record(
+    center: Center,
+) -> None:
+    # FreeSWITCH's socket app (the bytes of S06b): the caller hangs up right after the
+    # myevents reply, before the engine's next set-up command is answered, and the switch
+    # (no linger yet) says goodbye and closes.
+    records = load_trace("S06b-outbound")
+    hangup = [r for r in records if "Event-Name: CHANNEL_HANGUP" in r.raw]
+    notice = [r for r in records if r.raw.startswith("Content-Type: text/disconnect-notice")]
+    script = [*records[:4], *hangup, *notice, pause_step(0.3), close_step()]
+    player, playing = play_outbound(script, ("127.0.0.1", center.engine.outbound_port))
+    playing.join(timeout=10)
+    assert player.errors == [] and player.finished
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
+    assert record.uuid == "d55c3d12-da06-4707-b9cb-a93e1f954c6a"
+    assert record.ended_at is not None and record.hangup_cause == "NORMAL_CLEARING"
+    # a hang-up before the menu's first prompt counts as one in the IVR
+    assert (record.disposition, record.hangup_by) == ("ivr_completed", "caller")
 
 
 @pytest.mark.queue_strategy("top-down")

@@ -13,7 +13,7 @@ from callcenter.switch import commands as c
 from callcenter.switch.errors import CommandFailed, SessionGone
 from callcenter.switch.handlers import DISCONNECT_NOTICE
 from callcenter.switch.outbound import OutboundServer, OutboundSession
-from tests.support.trace_replay import Player, Record, load_trace, play_outbound
+from tests.support.trace_replay import Player, Record, close_step, load_trace, play_outbound
 
 
 @contextmanager
@@ -144,6 +144,24 @@ def test_disconnect_notice_wakes_a_pending_execute() -> None:
     with serving(lambda s: hangup_during_playback(s, results), linger=False) as server:
         run_calls(server, script)
     assert "disconnect notice" in str(results["gone"])
+
+
+def test_a_caller_hanging_up_during_the_set_up_still_reaches_the_handler() -> None:
+    # S06b cut after the myevents reply: the caller hangs up before our linger is answered,
+    # FreeSWITCH (no linger yet) says goodbye and closes.
+    records = load_trace("S06b-outbound")
+    hangup = [r for r in records if "Event-Name: CHANNEL_HANGUP" in r.raw or is_notice(r, "")]
+    script = [*records[:4], *hangup, close_step()]
+    seen: list[tuple[str, bool, str]] = []
+
+    def handler(session: OutboundSession) -> None:
+        gone = session.wait_gone(timeout=5)
+        seen.append((session.uuid, session.gone, gone.cause if gone else ""))
+
+    with serving(handler, linger=True) as server:
+        (player,) = run_calls(server, script)
+    assert player.errors == []
+    assert seen == [("d55c3d12-da06-4707-b9cb-a93e1f954c6a", True, "NORMAL_CLEARING")]
 
 
 def test_s03_bridge_ends_the_socket_app_but_not_the_session() -> None:

@@ -81,7 +81,9 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -110,6 +112,18 @@ def quick_seed(db_url: str, extensions: list[str]) -> None:
         seed(db_url, extensions)
     finally:
         passwords.generate_password_hash = real
+
+
+def every_second(action: Callable[[], object]) -> threading.Event:
+    """Run ``action`` every second in a thread until the returned event is set."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(1.0):
+            action()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return stop
 
 
 def engine_env(code_root: Path) -> dict[str, str]:
@@ -186,6 +200,8 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
         env["CALLCENTER_BENCH_PROFILE"] = str(workdir / "engine.prof")
     if args.tracemalloc:
         env["CALLCENTER_BENCH_TRACEMALLOC"] = str(workdir / "engine.tracemalloc.txt")
+    elif args.census:
+        env["CALLCENTER_BENCH_CENSUS"] = str(workdir / "engine.census.txt")
     saved_env = engine_process.child_env
     try:
         quick_seed(db_url, extensions)
@@ -207,10 +223,13 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
         samples: list[dict[str, int]] = []
         hold_end = int(args.ramp * time_scale + args.duration)
         rss_holding = 0.0
+        census: threading.Event | None = None
         while "result" not in (line := sim.read()):
             samples.append(line)
             if args.tracemalloc and len(samples) - hold_end in args.snap_at:
                 engine.process.send_signal(signal.SIGUSR1)  # held, then in the mass hang-up
+            if args.census and not args.tracemalloc and len(samples) == hold_end - 3:
+                census = every_second(lambda: engine.process.send_signal(signal.SIGUSR1))
             if args.rss_trace:
                 rss_now = meter.memory()["VmRSS"]
                 print(f"t={len(samples)} reached={line.get('reached')} rss={rss_now:.0f}")
@@ -237,6 +256,8 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
             time.sleep(0.5)
         cpu2 = meter.cpu()
         memory = meter.memory()
+        if census is not None:
+            census.set()
         if args.profile:  # the profile now (a busy engine may be killed when it stops)
             engine.process.send_signal(signal.SIGUSR2)
             time.sleep(3.0)
@@ -403,6 +424,9 @@ def main() -> None:
         help="with --tracemalloc: seconds from the mass hang-up to snapshot at",
     )
     parser.add_argument("--after-snap", action="store_true", help="snapshot after the hang-up")
+    parser.add_argument(
+        "--census", action="store_true", help="engine census every second from the hang-up"
+    )
     parser.add_argument("--rss-trace", action="store_true", help="print RSS every second")
     parser.add_argument("--sim-profile", help="cProfile the simulator process into this file")
     parser.add_argument("--quick", action="store_true", help="small and short, no baseline")

@@ -114,11 +114,12 @@ def quick_seed(db_url: str, extensions: list[str]) -> None:
         passwords.generate_password_hash = real
 
 
-def every_second(action: Callable[[], object]) -> threading.Event:
-    """Run ``action`` every second in a thread until the returned event is set."""
+def every_second(action: Callable[[], object], after: float) -> threading.Event:
+    """Run ``action`` every second from ``after`` seconds on, until the returned event is set."""
     stop = threading.Event()
 
     def loop() -> None:
+        stop.wait(after)
         while not stop.wait(1.0):
             action()
 
@@ -224,12 +225,14 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
         hold_end = int(args.ramp * time_scale + args.duration)
         rss_holding = 0.0
         census: threading.Event | None = None
+        if args.census and not args.tracemalloc:  # from a few seconds before the hang-up
+            census = every_second(
+                lambda: engine.process.send_signal(signal.SIGUSR1), after=hold_end - 5
+            )
         while "result" not in (line := sim.read()):
             samples.append(line)
             if args.tracemalloc and len(samples) - hold_end in args.snap_at:
                 engine.process.send_signal(signal.SIGUSR1)  # held, then in the mass hang-up
-            if args.census and not args.tracemalloc and len(samples) == hold_end - 3:
-                census = every_second(lambda: engine.process.send_signal(signal.SIGUSR1))
             if args.rss_trace:
                 rss_now = meter.memory()["VmRSS"]
                 print(f"t={len(samples)} reached={line.get('reached')} rss={rss_now:.0f}")

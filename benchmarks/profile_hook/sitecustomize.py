@@ -89,11 +89,14 @@ def _census(path: str) -> None:
             rss = next(line.split()[1] for line in status if line.startswith("VmRSS:"))
         import greenlet
 
-        stacks = [g._stack_saved for g in gc.get_objects() if isinstance(g, greenlet.greenlet)]
+        live = gc.get_objects()
+        stacks = [g._stack_saved for g in live if isinstance(g, greenlet.greenlet)]
+        redis_connections = sum(1 for o in live if type(o).__name__ == "Connection")
+        del live
         top = ", ".join(f"{name} {count}" for name, count in _object_counts()[:15])
         line = (
             f"t={time.monotonic() - started:.0f} rss_kb={rss} greenlets={len(stacks)} "
-            f"stacks_mb={sum(stacks) / 1e6:.1f} blocks={sys.getallocatedblocks()} "
+            f"stacks_mb={sum(stacks) / 1e6:.1f} connections={redis_connections} blocks={sys.getallocatedblocks()} "
             f"gc={gc.get_count()} | {top}\n"
         )
         with open(path, "a", encoding="utf-8") as out:

@@ -96,8 +96,8 @@ def _census(path: str) -> None:
         top = ", ".join(f"{name} {count}" for name, count in _object_counts()[:15])
         line = (
             f"t={time.monotonic() - started:.0f} rss_kb={rss} greenlets={len(stacks)} "
-            f"stacks_mb={sum(stacks) / 1e6:.1f} connections={redis_connections} blocks={sys.getallocatedblocks()} "
-            f"gc={gc.get_count()} | {top}\n"
+            f"stacks_mb={sum(stacks) / 1e6:.1f} connections={redis_connections} "
+            f"blocks={sys.getallocatedblocks()} gc={gc.get_count()} | {top}\n"
         )
         with open(path, "a", encoding="utf-8") as out:
             out.write(line)

@@ -78,6 +78,40 @@ def _tracemalloc(path: str) -> None:
     signal.signal(signal.SIGUSR1, snapshot)
 
 
+def _event_census(events: list, exclude: set[int]) -> str:
+    """ESL events by name and size, and what holds a sample of the whole-channel ones."""
+    import gc
+    from collections import Counter
+
+    kinds: Counter[str] = Counter()
+    holders: Counter[str] = Counter()
+    big = []
+    for event in events:
+        headers = getattr(event, "headers", None)
+        if not isinstance(headers, dict):
+            continue
+        size = "full" if len(headers) > 40 else "slim"
+        kinds[f"{headers.get('Event-Name', '?')}/{size}"] += 1
+        if size == "full" and len(big) < 300:
+            big.append(event)
+    for event in big:
+        for holder in gc.get_referrers(event):
+            if holder is big or id(holder) in exclude:
+                continue
+            name = type(holder).__qualname__
+            if name == "frame":
+                code = holder.f_code
+                name = f"frame {code.co_filename.rsplit('/', 1)[-1]}:{code.co_name}"
+            kinds_of = holder if isinstance(holder, (list, tuple)) else None
+            if kinds_of is not None and len(kinds_of) < 5:
+                name += f" (len {len(kinds_of)})"
+            holders[name] += 1
+    del big
+    shown = ", ".join(f"{k} {n}" for k, n in kinds.most_common(12))
+    held = ", ".join(f"{k} {n}" for k, n in holders.most_common(8))
+    return f"{shown} || full held by: {held}"
+
+
 def _census(path: str) -> None:
     import gc
     import sys
@@ -92,12 +126,14 @@ def _census(path: str) -> None:
         live = gc.get_objects()
         stacks = [g._stack_saved for g in live if isinstance(g, greenlet.greenlet)]
         redis_connections = sum(1 for o in live if type(o).__name__ == "Connection")
+        found = [o for o in live if type(o).__name__ == "Event"]
+        events = _event_census(found, {id(live), id(found)})
         del live
         top = ", ".join(f"{name} {count}" for name, count in _object_counts()[:15])
         line = (
             f"t={time.monotonic() - started:.0f} rss_kb={rss} greenlets={len(stacks)} "
             f"stacks_mb={sum(stacks) / 1e6:.1f} connections={redis_connections} "
-            f"blocks={sys.getallocatedblocks()} gc={gc.get_count()} | {top}\n"
+            f"blocks={sys.getallocatedblocks()} gc={gc.get_count()} | {top} | events: {events}\n"
         )
         with open(path, "a", encoding="utf-8") as out:
             out.write(line)

@@ -94,18 +94,16 @@ def _event_census(events: list, exclude: set[int]) -> str:
         kinds[f"{headers.get('Event-Name', '?')}/{size}"] += 1
         if size == "full" and len(big) < 300:
             big.append(event)
-    for event in big:
-        for holder in gc.get_referrers(event):
-            if holder is big or id(holder) in exclude:
-                continue
-            name = type(holder).__qualname__
-            if name == "frame":
-                code = holder.f_code
-                name = f"frame {code.co_filename.rsplit('/', 1)[-1]}:{code.co_name}"
-            kinds_of = holder if isinstance(holder, (list, tuple)) else None
-            if kinds_of is not None and len(kinds_of) < 5:
-                name += f" (len {len(kinds_of)})"
-            holders[name] += 1
+    for holder in gc.get_referrers(*big):  # one pass over the heap for the whole sample
+        if holder is big or id(holder) in exclude:
+            continue
+        name = type(holder).__qualname__
+        if name == "frame":
+            code = holder.f_code
+            name = f"frame {code.co_filename.rsplit('/', 1)[-1]}:{code.co_name}"
+        elif isinstance(holder, (list, tuple)) and len(holder) < 5:
+            name += f" (len {len(holder)})"
+        holders[name] += 1
     del big
     shown = ", ".join(f"{k} {n}" for k, n in kinds.most_common(12))
     held = ", ".join(f"{k} {n}" for k, n in holders.most_common(8))

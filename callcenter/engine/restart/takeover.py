@@ -31,6 +31,7 @@ from callcenter.engine.routing.events import EndedUnserved
 from callcenter.logs import get_logger
 from callcenter.switch import commands
 from callcenter.switch.errors import SwitchError
+from callcenter.switch.protocol import LEG_END_HEADERS
 
 log = get_logger(__name__)
 
@@ -82,7 +83,8 @@ class Takeover:
         self.queues = queues  # the engine's call uuid -> queue (wrap-up time)
         self.finish_wrap_up = finish_wrap_up
         self.calls = live_calls.view(AdoptedCall)  # by caller uuid
-        switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup)
+        # whose leg, why, which side: every leg's whole channel would queue here otherwise
+        switch.on("CHANNEL_HANGUP_COMPLETE", self._on_hangup, headers=LEG_END_HEADERS)
 
     def run(self, held: list[Agent]) -> None:
         """Take over each agent this node held (engine/agents/book.py ``restore``)."""

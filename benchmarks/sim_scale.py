@@ -229,6 +229,12 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
             census = every_second(
                 lambda: engine.process.send_signal(signal.SIGUSR1), after=hold_end - 5
             )
+        drain_trace: threading.Event | None = None
+        if args.rss_trace:  # on through the mass hang-up (the simulator sends no samples then)
+            drain_trace = every_second(
+                lambda: print(f"rss={meter.memory()['VmRSS']:.0f} (from {hold_end - 5} s)"),
+                after=hold_end - 5,
+            )
         while "result" not in (line := sim.read()):
             samples.append(line)
             if args.tracemalloc and len(samples) - hold_end in args.snap_at:
@@ -259,8 +265,9 @@ def measure(args: argparse.Namespace, code_root: Path, callers: int, agents: int
             time.sleep(0.5)
         cpu2 = meter.cpu()
         memory = meter.memory()
-        if census is not None:
-            census.set()
+        for thread in (census, drain_trace):
+            if thread is not None:
+                thread.set()
         if args.profile:  # the profile now (a busy engine may be killed when it stops)
             engine.process.send_signal(signal.SIGUSR2)
             time.sleep(3.0)

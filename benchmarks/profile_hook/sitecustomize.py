@@ -78,36 +78,16 @@ def _tracemalloc(path: str) -> None:
     signal.signal(signal.SIGUSR1, snapshot)
 
 
-def _event_census(events: list, exclude: set[int]) -> str:
-    """ESL events by name and size, and what holds a sample of the whole-channel ones."""
-    import gc
+def _event_census(events: list) -> str:
+    """ESL events by name and size (whole channel or a few headers)."""
     from collections import Counter
 
     kinds: Counter[str] = Counter()
-    holders: Counter[str] = Counter()
-    big = []
     for event in events:
-        headers = getattr(event, "headers", None)
-        if not isinstance(headers, dict):
-            continue
+        headers = event.headers
         size = "full" if len(headers) > 40 else "slim"
         kinds[f"{headers.get('Event-Name', '?')}/{size}"] += 1
-        if size == "full" and len(big) < 300:
-            big.append(event)
-    for holder in gc.get_referrers(*big):  # one pass over the heap for the whole sample
-        if holder is big or id(holder) in exclude:
-            continue
-        name = type(holder).__qualname__
-        if name == "frame":
-            code = holder.f_code
-            name = f"frame {code.co_filename.rsplit('/', 1)[-1]}:{code.co_name}"
-        elif isinstance(holder, (list, tuple)) and len(holder) < 5:
-            name += f" (len {len(holder)})"
-        holders[name] += 1
-    del big
-    shown = ", ".join(f"{k} {n}" for k, n in kinds.most_common(12))
-    held = ", ".join(f"{k} {n}" for k, n in holders.most_common(8))
-    return f"{shown} || full held by: {held}"
+    return ", ".join(f"{k} {n}" for k, n in kinds.most_common(12))
 
 
 def _census(path: str) -> None:
@@ -121,11 +101,12 @@ def _census(path: str) -> None:
             rss = next(line.split()[1] for line in status if line.startswith("VmRSS:"))
         import greenlet
 
+        from callcenter.switch.protocol import Event as esl_event
+
         live = gc.get_objects()
         stacks = [g._stack_saved for g in live if isinstance(g, greenlet.greenlet)]
         redis_connections = sum(1 for o in live if type(o).__name__ == "Connection")
-        found = [o for o in live if type(o).__name__ == "Event"]
-        events = _event_census(found, {id(live), id(found)})
+        events = _event_census([o for o in live if type(o) is esl_event])
         del live
         top = ", ".join(f"{name} {count}" for name, count in _object_counts()[:15])
         line = (

@@ -15,10 +15,14 @@ from pathlib import Path
 import gevent
 import pytest
 from sqlalchemy import select
+from structlog.testing import capture_logs
 
+from callcenter.engine.calls.handler import CallHandler
 from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
+from callcenter.switch.errors import CommandTimeout
+from callcenter.switch.supervisor import ReconnectingInbound
 from tests.support.calls import call_rows, eventually, sign_in
 from tests.support.center import RINGING, Center
 from tests.support.engine_process import hotline_actions
@@ -184,6 +188,43 @@ def test_a_caller_hanging_up_while_the_engine_sets_up_the_socket_still_gets_a_re
     assert record.ended_at is not None and record.hangup_cause == "NORMAL_CLEARING"
     # a hang-up before the menu's first prompt counts as one in the IVR
     assert (record.disposition, record.hangup_by) == ("ivr_completed", "caller")
+
+
+def test_a_failure_in_the_call_path_is_the_error_reported_even_if_the_hang_up_fails_too(
+    center: Center, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("broken queue step")
+
+    real_api = ReconnectingInbound.api
+
+    def slow_kill(self: ReconnectingInbound, command: str, *args: object, **kwargs: object):
+        if command.startswith("uuid_kill"):  # a switch too busy to answer in time
+            raise CommandTimeout("FreeSWITCH did not answer", command, 10.0)
+        return real_api(self, command, *args, **kwargs)
+
+    raised: list[BaseException] = []
+    real_run = CallHandler.run
+
+    def run(self: CallHandler) -> None:
+        try:
+            real_run(self)
+        except BaseException as exc:
+            raised.append(exc)
+            raise
+
+    monkeypatch.setattr(CallHandler, "carry_out", broken)
+    monkeypatch.setattr(CallHandler, "run", run)
+    monkeypatch.setattr(ReconnectingInbound, "api", slow_kill)
+    with capture_logs() as logs:
+        caller = center.switch.place_call("13600000001", "5000", [wait(1.0), press("2")],
+                                          hangup_after=1.0)  # fmt: skip
+        eventually(lambda: caller.ended.is_set(), what="caller gone")
+        (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
+    assert [type(exc) for exc in raised] == [RuntimeError]  # not the failed uuid_kill's timeout
+    warned = [e for e in logs if e["event"] == "could not hang up after a failure"]
+    assert len(warned) == 1 and "did not answer" in warned[0]["error"]
+    assert record.ended_at is not None
 
 
 @pytest.mark.queue_strategy("top-down")

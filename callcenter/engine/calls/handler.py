@@ -242,8 +242,12 @@ class CallHandler:
             pass
         except Exception:
             if not self.stopping():  # a bug: not left to the hotline's music with nobody
-                self.switch.api(commands.uuid_kill(self.call_uuid, "NORMAL_TEMPORARY_FAILURE"),
-                                check=False)  # fmt: skip
+                try:
+                    self.switch.api(
+                        commands.uuid_kill(self.call_uuid, "NORMAL_TEMPORARY_FAILURE"), check=False
+                    )
+                except SwitchError as exc:  # the error that brought us here is the one to log
+                    self.log.warning("could not hang up after a failure", error=str(exc))
             raise
         finally:
             self.finished = True

@@ -71,3 +71,14 @@ def test_a_refused_command_is_told_to_the_agent(engine: Engine, live: LiveStore)
     assert [message.data["action"] for message in told] == ["dtmf", "ready"]
     assert "1-64 of 0-9" in told[0].data["error"]
     assert "1000" in told[1].data["error"]  # no such agent in this engine's book
+
+
+def test_every_queued_handler_of_the_main_connection_keeps_only_the_headers_it_reads(
+    engine: Engine,
+) -> None:
+    # A queued handler of whole events holds every leg's channel (~150 headers) until its
+    # worker runs: when thousands of calls end at once, that is tens of MB (sim_scale).
+    queued = [sub for sub in engine.inbound.handlers.subscriptions() if not sub.inline]
+    assert queued  # the hang-up handlers of monitoring, CTI, callbacks, take-over
+    whole = [f"{sub.key}: {sub.handler.__qualname__}" for sub in queued if sub.headers is None]
+    assert whole == []

@@ -22,6 +22,7 @@ from callcenter.sim import Switch, press, wait
 from callcenter.store import models
 from callcenter.store.session import session_scope
 from callcenter.switch.errors import CommandTimeout
+from callcenter.switch.outbound import OutboundSession
 from callcenter.switch.supervisor import ReconnectingInbound
 from tests.support.calls import call_rows, eventually, sign_in
 from tests.support.center import RINGING, Center
@@ -225,6 +226,27 @@ def test_a_failure_in_the_call_path_is_the_error_reported_even_if_the_hang_up_fa
     warned = [e for e in logs if e["event"] == "could not hang up after a failure"]
     assert len(warned) == 1 and "did not answer" in warned[0]["error"]
     assert record.ended_at is not None
+
+
+def test_a_caller_whose_queue_music_gets_no_answer_in_time_still_reaches_an_agent(
+    center: Center, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_execute = OutboundSession.execute_async
+    refused: list[str] = []
+
+    def busy_switch(self: OutboundSession, app: str, arg: str | None = None):
+        if app == "playback" and not refused:  # the queue's music: the first playback here
+            refused.append(str(arg))
+            raise CommandTimeout("FreeSWITCH did not answer 'sendmsg' within 10 s", "sendmsg")
+        return real_execute(self, app, arg)
+
+    center.switch.add_softphone("1000", answer_after=1.0, hangup_after=2.0)
+    sign_in(center, "1000")
+    monkeypatch.setattr(OutboundSession, "execute_async", busy_switch)
+    caller = center.switch.place_call("13800138001", "5000", [wait(1.0), press("2")])
+    eventually(lambda: caller.ended.is_set(), what="call over")
+    (record,) = eventually(lambda: call_rows(center.db_url), what="call record")
+    assert refused and (record.disposition, record.hangup_cause) == ("answered", "NORMAL_CLEARING")
 
 
 @pytest.mark.queue_strategy("top-down")

@@ -22,7 +22,7 @@ from callcenter.engine.routing.queue_wait import QueueExit, QueueWait
 from callcenter.ivr.callio import Outcome
 from callcenter.ivr.errors import IvrError
 from callcenter.switch import commands
-from callcenter.switch.errors import SwitchError
+from callcenter.switch.errors import CommandTimeout, SwitchError
 
 if TYPE_CHECKING:
     from callcenter.engine.calls.handler import CallHandler
@@ -82,7 +82,10 @@ class QueueSteps:
                 media=io.media, average_handle=self.call.average_handle,
                 inbox=self.call.inbox, serve=self.call.serve,
             )  # fmt: skip
-            session.execute_async("playback", music)
+            try:
+                session.execute_async("playback", music)
+            except CommandTimeout as exc:  # a switch too busy to answer: wait in line anyway
+                self.call.log.warning("no answer to the queue music's start", error=str(exc))
             self.call.dispatcher.enqueue(entry, self.call)
             left = self.call.queue_wait.run()
             self.call.queue_wait = None

@@ -132,8 +132,16 @@ class Event:
     @property
     def far_end_hung_up(self) -> bool:
         """The channel's far end hung up (``sip_hangup_disposition`` recv_bye / recv_cancel),
-        not FreeSWITCH or the engine (send_bye ...)."""
-        return (self.variable("sip_hangup_disposition") or "").startswith("recv_")
+        not FreeSWITCH or the engine (send_bye ...).
+
+        CHANNEL_HANGUP comes before the disposition is set; there, sofia's
+        ``sip_term_status`` says it: in every capture (S02-S11) it is on the event exactly
+        when the disposition that follows is ``recv_*`` (200 for a BYE, 487 a CANCEL...).
+        """
+        disposition = self.variable("sip_hangup_disposition")
+        if disposition is None and self.name == "CHANNEL_HANGUP":
+            return bool(self.variable("sip_term_status"))
+        return (disposition or "").startswith("recv_")
 
     def only(self, names: tuple[str, ...]) -> Event:
         """A copy with only the headers called ``names`` (and the body)."""

@@ -171,14 +171,17 @@ def test_caller_giving_up_with_no_agent_is_abandoned(center: Center) -> None:
     )
 
 
+@pytest.mark.parametrize("complete", [True, False], ids=["hangup-complete", "hangup-only"])
 def test_a_caller_hanging_up_while_the_engine_sets_up_the_socket_still_gets_a_record(
-    center: Center,
+    center: Center, complete: bool
 ) -> None:
     # FreeSWITCH's socket app (the bytes of S06b): the caller hangs up right after the
     # myevents reply, before the engine's next set-up command is answered, and the switch
-    # (no linger yet) says goodbye and closes.
+    # (no linger yet) says goodbye and closes. Without CHANNEL_HANGUP_COMPLETE (a switch
+    # stalled past the socket's end), CHANNEL_HANGUP still says the caller hung up.
     records = load_trace("S06b-outbound")
-    hangup = [r for r in records if "Event-Name: CHANNEL_HANGUP" in r.raw]
+    names = ("CHANNEL_HANGUP\n", "CHANNEL_HANGUP_COMPLETE\n") if complete else ("CHANNEL_HANGUP\n",)
+    hangup = [r for r in records if any(f"Event-Name: {name}" in r.raw for name in names)]
     notice = [r for r in records if r.raw.startswith("Content-Type: text/disconnect-notice")]
     script = [*records[:4], *hangup, *notice, pause_step(0.3), close_step()]
     player, playing = play_outbound(script, ("127.0.0.1", center.engine.outbound_port))

@@ -185,3 +185,21 @@ def test_truncated_frame_stays_buffered() -> None:
     assert parser.buffered == 6
     assert list(parser.feed(b"Content-Type: api/resp")) == []
     assert parser.buffered > 0
+
+
+def test_who_hung_up_reads_the_same_on_channel_hangup_as_on_hangup_complete() -> None:
+    # CHANNEL_HANGUP has no sip_hangup_disposition yet; the handler falls back on it when
+    # HANGUP_COMPLETE is late (a stalled switch), so both must agree on every recorded leg.
+    seen: dict[tuple[str, str], dict[str, bool]] = {}
+    for name in TRACE_NAMES:
+        chunks = received(name)
+        for frame in FrameParser().feed(b"".join(chunks)):
+            if frame.content_type not in ("text/event-plain", "text/event-json"):
+                continue
+            event = decode_event(frame)
+            if event.name in ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"):
+                leg = seen.setdefault((name, event.uuid), {})
+                leg[event.name] = event.far_end_hung_up
+    both = [leg for leg in seen.values() if len(leg) == 2]
+    assert len(both) >= 30 and {True, False} <= {leg["CHANNEL_HANGUP"] for leg in both}
+    assert [leg for leg in both if leg["CHANNEL_HANGUP"] != leg["CHANNEL_HANGUP_COMPLETE"]] == []

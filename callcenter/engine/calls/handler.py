@@ -378,9 +378,11 @@ class CallHandler:
             )
             cause = complete.get("Hangup-Cause", "") or ""
             caller_hung_up = complete.far_end_hung_up
-        except (SessionGone, CommandTimeout):
+        except (SessionGone, CommandTimeout):  # a switch too slow, or the socket closed
             gone = self.session.wait_gone(0)
             cause = gone.cause if gone else ""
+            hangup = self.session.hangup_event
+            caller_hung_up = hangup is not None and hangup.far_end_hung_up
         if self.agent_hung_up:  # the conversation ended by the agent; the survey came after
             hangup_by = "agent"
         elif caller_hung_up:

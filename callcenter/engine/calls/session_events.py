@@ -23,6 +23,7 @@ AFTER_HANGUP_HEADERS: tuple[str, ...] = (
     "Unique-ID",
     "Hangup-Cause",  # calls/handler.py _ended
     "variable_sip_hangup_disposition",  # who hung up (Event.far_end_hung_up)
+    "variable_sip_term_status",  # ... as CHANNEL_HANGUP says it (no HANGUP_COMPLETE in time)
     "Application",
     "Application-UUID",  # an app that completed around the hang-up (switch/session.py)
     "Application-Response",
